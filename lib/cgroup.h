@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cgroups behind one vtable (STYLE rule 20). The layout is detected once
+ * (statfs magic of /sys/fs/cgroup and /sys/fs/cgroup/unified): unified v2,
+ * or v1/hybrid (v1 controllers, a cgroup2 beside them). Knob names of a
+ * version live only in its backend. Each daemon keeps its CTs under its own
+ * prefix ("<prefix>/<ctid>") and creates and removes only those groups.
+ */
+#ifndef VZ_CGROUP_H
+#define VZ_CGROUP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+enum vz_cgroup_mode {
+	VZ_CGROUP_UNIFIED, /* cgroup2 only */
+	VZ_CGROUP_HYBRID,  /* v1 controllers + cgroup2 without controllers */
+	VZ_CGROUP_LEGACY,  /* v1 only */
+	_VZ_CGROUP_MODE_MAX,
+};
+
+struct vz_cgroup;
+
+struct vz_cgroup_ops {
+	const char *name; /* "v2" or "v1" */
+	/* Create the CT's group(s) and enable what the CT needs; fine if they exist. */
+	int (*create)(struct vz_cgroup *cg, vz_error_t *err);
+	/* Move pid into the CT's group(s). */
+	int (*attach)(struct vz_cgroup *cg, pid_t pid, vz_error_t *err);
+	/*
+	 * Open the files through which a process can later move itself into
+	 * the CT's groups by writing "0" (after it has left the host's mount
+	 * namespace); returns the number of fds stored in fds[] (at most max).
+	 */
+	int (*open_procs)(struct vz_cgroup *cg, int *fds, int max, vz_error_t *err);
+	/* Fd of the v2 directory for clone3(CLONE_INTO_CGROUP), or -1 when not usable. */
+	int (*dirfd_v2)(struct vz_cgroup *cg);
+	/* Number of processes in the CT (0 when the group does not exist). */
+	int (*count_procs)(struct vz_cgroup *cg, vz_error_t *err);
+	/* SIGKILL every process in the CT (cgroup.kill on v2 where present). */
+	int (*kill_all)(struct vz_cgroup *cg, vz_error_t *err);
+	/* Remove the CT's group(s); retries while the kernel still frees them. */
+	int (*destroy)(struct vz_cgroup *cg, vz_error_t *err);
+};
+
+/* Detect the host's layout under root (normally "/sys/fs/cgroup"). */
+int vz_cgroup_detect(const char *root, enum vz_cgroup_mode *ret, vz_error_t *err);
+
+/*
+ * Handle for CT ctid under prefix (e.g. "vz" or "vz-test-1234"), on the
+ * hierarchy mounted at root. Nothing is created until ops->create.
+ * mode < 0 means detect.
+ */
+struct vz_cgroup *vz_cgroup_new(const char *root, int mode, const char *prefix, const char *ctid,
+				vz_error_t *err);
+void vz_cgroup_free(struct vz_cgroup *cg);
+void vz_cgroup_freep(struct vz_cgroup **cg);
+#define _cleanup_cgroup_ _cleanup_(vz_cgroup_freep)
+
+const struct vz_cgroup_ops *vz_cgroup_ops(const struct vz_cgroup *cg);
+enum vz_cgroup_mode vz_cgroup_mode(const struct vz_cgroup *cg);
+
+/* Shorthands through the vtable. */
+int vz_cgroup_create(struct vz_cgroup *cg, vz_error_t *err);
+int vz_cgroup_attach(struct vz_cgroup *cg, pid_t pid, vz_error_t *err);
+int vz_cgroup_open_procs(struct vz_cgroup *cg, int *fds, int max, vz_error_t *err);
+int vz_cgroup_dirfd_v2(struct vz_cgroup *cg);
+int vz_cgroup_count_procs(struct vz_cgroup *cg, vz_error_t *err);
+int vz_cgroup_kill_all(struct vz_cgroup *cg, vz_error_t *err);
+int vz_cgroup_destroy(struct vz_cgroup *cg, vz_error_t *err);
+
+#endif

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * exec/enter and set. Trust model: argv, env and option values come from a
+ * client through vzd; argv runs as CT root inside the CT (which the client,
+ * being host root or in the vzd group, may do anyway). env entries must be
+ * KEY=value.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ct-internal.h"
+#include "ct.h"
+#include "lock.h"
+#include "spawn.h"
+#include "state.h"
+#include "syscalls.h"
+#include "util/xalloc.h"
+
+#define EXEC_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* Characters after which a command line needs a shell to mean what it says. */
+static bool needs_shell(const char *s)
+{
+	return strpbrk(s, "|&;<>()$`\\\"'*?[]#~=%{}\n\t") != NULL;
+}
+
+/*
+ * OpenVZ's exec runs its arguments as one shell command line: `vzctl exec
+ * 101 "ps ax | grep sshd"`. Plain words skip the shell (faster, same result).
+ */
+static char **exec_argv(char *const *argv)
+{
+	size_t n = 0, len = 0;
+	bool shell = false;
+	char **out;
+	char *line;
+
+	for (; argv[n]; n++) {
+		len += strlen(argv[n]) + 1;
+		shell |= needs_shell(argv[n]) || (n == 0 && strchr(argv[n], ' '));
+	}
+	if (n > 1 && !shell)
+		for (size_t i = 0; i < n; i++)
+			shell |= strchr(argv[i], ' ') != NULL;
+	if (!shell) {
+		out = xzalloc((n + 1) * sizeof(char *));
+		for (size_t i = 0; i < n; i++)
+			out[i] = xstrdup(argv[i]);
+		return out;
+	}
+	line = xzalloc(len + 1);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			strcat(line, " ");
+		strcat(line, argv[i]);
+	}
+	out = xzalloc(4 * sizeof(char *));
+	out[0] = xstrdup("/bin/sh");
+	out[1] = xstrdup("-c");
+	out[2] = line;
+	return out;
+}
+
+static char **exec_env(char *const *extra, vz_error_t *err)
+{
+	size_t n = 0;
+	char **env;
+
+	while (extra && extra[n])
+		n++;
+	env = xzalloc((n + 3) * sizeof(char *));
+	env[0] = xstrdup(EXEC_PATH);
+	env[1] = xstrdup("HOME=/root");
+	for (size_t i = 0; i < n; i++) {
+		const char *eq = strchr(extra[i], '=');
+		if (!eq || eq == extra[i] || strlen(extra[i]) > 4096) {
+			vz_error_make(err, VZ_E_VALUE, 0, "invalid environment entry '%.64s'",
+				      extra[i]);
+			ct_strv_free(env);
+			return NULL;
+		}
+		env[i + 2] = xstrdup(extra[i]);
+	}
+	return env;
+}
+
+int vz_ct_exec(struct vz_ctx *ctx, const char *ctid, const struct vz_ct_exec_opts *o,
+	       pid_t *ret_pid, vz_error_t *err)
+{
+	_cleanup_cgroup_ struct vz_cgroup *cg = NULL;
+	struct vz_spawn_exec_params p = {.pty = o->pty, .ret_pty_master = o->ret_pty_master};
+	char **argv = NULL, **env = NULL;
+	struct vz_state st;
+	int r = -1;
+
+	if (!o->argv || !o->argv[0] || !o->argv[0][0])
+		return vz_error_make(err, VZ_E_SYNTAX, 0, "exec: no command given");
+	if (vz_state_read(ctx, ctid, &st, err) < 0)
+		return -1;
+	if (!vz_state_alive(&st))
+		return vz_error_make(err, VZ_E_NOT_RUNNING, 0, "CT %s is not running", ctid);
+	cg = ct_cgroup(ctx, ctid, st.cgroup_prefix, err);
+	env = exec_env(o->env, err);
+	if (!cg || !env)
+		goto out;
+	argv = exec_argv(o->argv);
+	p.init_pid = st.pid;
+	p.cg = cg;
+	p.argv = argv;
+	p.envp = env;
+	memcpy(p.stdio, o->stdio, sizeof(p.stdio));
+	r = vz_spawn_exec(&p, ret_pid, err);
+	if (r < 0)
+		vz_error_wrap(err, "CT %s", ctid);
+out:
+	ct_strv_free(argv);
+	ct_strv_free(env);
+	return r;
+}
+
+/* Set the hostname of a running CT from a child that joins its uts namespace. */
+static int live_hostname(const struct vz_state *st, const char *name, vz_error_t *err)
+{
+	_cleanup_close_ int pidfd = vz_pidfd_open(st->pid, 0);
+	int status;
+	pid_t pid;
+
+	if (pidfd < 0)
+		return vz_error_make(err, VZ_E_NOT_RUNNING, errno, "open init");
+	pid = fork();
+	if (pid < 0)
+		return vz_error_make(err, VZ_E_RESOURCE, errno, "fork");
+	if (pid == 0) {
+		if (setns(pidfd, CLONE_NEWUTS) < 0 || sethostname(name, strlen(name)) < 0)
+			_exit(errno);
+		_exit(0);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return vz_error_make(err, VZ_E_SYSTEM, errno, "wait");
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		return vz_error_make(err, VZ_E_SYSTEM, WIFEXITED(status) ? WEXITSTATUS(status) : 0,
+				     "set hostname '%s'", name);
+	return 0;
+}
+
+static int validate_changes(struct vz_ctx *ctx, const char *ctid, struct vz_config *cfg,
+			    const struct vz_ct_change *c, size_t n, vz_error_t *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!vz_config_key_lookup(c[i].key))
+			return vz_error_make(err, VZ_E_SYNTAX, 0, "unknown parameter '%s'",
+					     c[i].key);
+		if (streq(c[i].key, "NAME") && c[i].value &&
+		    ct_check_name_free(ctx, c[i].value, ctid, err) < 0)
+			return -1;
+		if (vz_config_set(cfg, c[i].key, c[i].value, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int apply_live(struct vz_ctx *ctx, const struct vz_state *st,
+		      const struct vz_ct_change *c, size_t n, vz_error_t *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (streq(c[i].key, "HOSTNAME") && c[i].value) {
+			if (live_hostname(st, c[i].value, err) < 0)
+				return -1;
+			vz_info(ctx, "Set hostname: %s", c[i].value);
+		}
+	}
+	return 0;
+}
+
+int vz_ct_set(struct vz_ctx *ctx, const char *ctid, const struct vz_ct_change *changes,
+	      size_t n, bool save, vz_error_t *err)
+{
+	_cleanup_free_ char *path = vz_path_conf(ctx, ctid);
+	_cleanup_config_ struct vz_config *cfg = NULL;
+	_cleanup_close_ int lock = -EBADF;
+	struct vz_state st;
+
+	lock = vz_lock_ct(ctx, ctid, 0, err);
+	if (lock < 0)
+		return -1;
+	cfg = vz_ct_load_config(ctx, ctid, err);
+	if (!cfg)
+		return -1;
+	/* Everything is checked against a copy before anything changes. */
+	if (validate_changes(ctx, ctid, cfg, changes, n, err) < 0)
+		return vz_error_wrap(err, "set CT %s", ctid);
+	if (vz_state_read(ctx, ctid, &st, err) < 0)
+		return -1;
+	if (vz_state_alive(&st) && apply_live(ctx, &st, changes, n, err) < 0)
+		return vz_error_wrap(err, "set CT %s", ctid);
+	if (!save) {
+		vz_warn(ctx, "Settings were not saved: they are lost at the next start "
+			     "(use --save)");
+		return 0;
+	}
+	if (vz_config_save(cfg, path, err) < 0)
+		return vz_error_wrap(err, "set CT %s", ctid);
+	vz_info(ctx, "Saved parameters for CT %s", ctid);
+	return 0;
+}

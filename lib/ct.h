@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Container lifecycle: the operations behind vzctl's verbs. Each call runs in
+ * a vzd worker process, takes the CT's lock where it changes the CT, and
+ * reports progress through ctx->out in OpenVZ's words.
+ */
+#ifndef VZ_CT_H
+#define VZ_CT_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "ctx.h"
+#include "error.h"
+
+struct vz_ct_create_opts {
+	const char *ostemplate; /* NULL: DEF_OSTEMPLATE */
+	const char *config;     /* sample name (ve-NAME.conf-sample), NULL: CONFIGFILE */
+	const char *hostname;
+	const char *name;
+	const char *description;
+};
+
+int vz_ct_create(struct vz_ctx *ctx, const char *ctid, const struct vz_ct_create_opts *o,
+		 vz_error_t *err);
+int vz_ct_start(struct vz_ctx *ctx, const char *ctid, vz_error_t *err);
+int vz_ct_stop(struct vz_ctx *ctx, const char *ctid, bool fast, vz_error_t *err);
+int vz_ct_restart(struct vz_ctx *ctx, const char *ctid, vz_error_t *err);
+int vz_ct_destroy(struct vz_ctx *ctx, const char *ctid, vz_error_t *err);
+
+/*
+ * Clean up after a CT whose init has exited on its own (halt inside the CT,
+ * OOM, crash): kill leftovers, remove cgroups, unmount, drop the state.
+ * A no-op when the CT is running or already clean.
+ */
+int vz_ct_cleanup(struct vz_ctx *ctx, const char *ctid, vz_error_t *err);
+
+struct vz_ct_status {
+	bool exist, mounted, running;
+	pid_t pid;
+	time_t started;
+};
+
+int vz_ct_status(struct vz_ctx *ctx, const char *ctid, struct vz_ct_status *ret, vz_error_t *err);
+
+/* One `vzctl set` change: key=value (value NULL removes the key). */
+struct vz_ct_change {
+	const char *key;
+	const char *value;
+};
+
+/*
+ * Apply changes: validated as a whole first (nothing changes on any error),
+ * applied live to a running CT where that means something, and written to
+ * the config when save is true.
+ */
+int vz_ct_set(struct vz_ctx *ctx, const char *ctid, const struct vz_ct_change *changes,
+	      size_t n, bool save, vz_error_t *err);
+
+struct vz_ct_exec_opts {
+	char *const *argv; /* OpenVZ semantics: words joined and run by /bin/sh when needed */
+	char *const *env;  /* extra KEY=value, e.g. TERM */
+	int stdio[3];
+	bool pty;
+	int *ret_pty_master;
+};
+
+/* Start a command in the running CT; returns its pid (reap it with waitpid). */
+int vz_ct_exec(struct vz_ctx *ctx, const char *ctid, const struct vz_ct_exec_opts *o,
+	       pid_t *ret_pid, vz_error_t *err);
+
+/* CTIDs that have a config, sorted numerically; NULL-terminated. */
+char **vz_ct_list_ids(struct vz_ctx *ctx, vz_error_t *err);
+
+/* The CT's config (VZ_E_NOCONFIG with "CT N does not exist" when missing). */
+struct vz_config *vz_ct_load_config(struct vz_ctx *ctx, const char *ctid, vz_error_t *err);
+
+/* Number of processes in a running CT (0 when stopped). */
+int vz_ct_count_procs(struct vz_ctx *ctx, const char *ctid, vz_error_t *err);
+
+#endif

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The context: everything a lib call needs to know about the host it runs
+ * on (root directory, run directory, cgroup prefix, id ranges) plus the
+ * output callback. No global state lives anywhere else (DESIGN.md).
+ */
+#ifndef VZ_CTX_H
+#define VZ_CTX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "error.h"
+
+#define VZ_DEFAULT_ROOT "/var/lib/vz"
+#define VZ_DEFAULT_RUNDIR "/run/vz"
+#define VZ_DEFAULT_SOCKET "/run/vz/vzd.sock"
+#define VZ_DEFAULT_CONFIG "/etc/vz/vz.conf"
+#define VZ_DEFAULT_CGROUP_ROOT "/sys/fs/cgroup"
+#define VZ_DEFAULT_CGROUP_PREFIX "vz"
+#define VZ_DEFAULT_UID_START 1073741824u /* 2^30: far above distributions' subuid ranges */
+#define VZ_DEFAULT_UID_SIZE 65536u
+#define VZ_DEFAULT_STOP_TIMEOUT 60
+#define VZ_DEFAULT_OSTEMPLATE "busybox"
+
+enum vz_out_level {
+	VZ_OUT_INFO,    /* OpenVZ's progress lines: "Starting container..." */
+	VZ_OUT_WARNING, /* something the operator should know; not fatal */
+	VZ_OUT_DEBUG,
+	_VZ_OUT_LEVEL_MAX,
+};
+
+typedef void (*vz_output_fn)(void *data, enum vz_out_level level, const char *msg);
+
+struct vz_ctx {
+	char *root;          /* <root>/{conf,private,root,template,dump,lock} */
+	char *rundir;        /* <rundir>/CTID.state */
+	char *cgroup_root;   /* /sys/fs/cgroup */
+	char *cgroup_prefix; /* "vz": groups are <prefix>/<ctid> */
+	char *datadir;       /* installed templates and samples, or NULL */
+	uint32_t uid_start;  /* first host uid handed to CTs */
+	uint32_t uid_size;   /* ids per CT */
+	unsigned stop_timeout;
+	char *def_ostemplate;
+	char *def_config; /* sample name used by create without --config */
+	vz_output_fn out;
+	void *out_data;
+};
+
+/* A context with defaults, overridden by vz.conf at path (missing file is fine). */
+struct vz_ctx *vz_ctx_new(const char *root, const char *rundir, const char *global_config,
+			  vz_error_t *err);
+void vz_ctx_free(struct vz_ctx *ctx);
+void vz_ctx_freep(struct vz_ctx **ctx);
+#define _cleanup_ctx_ _cleanup_(vz_ctx_freep)
+
+/* Create the directory layout under root and rundir. */
+int vz_ctx_prepare(struct vz_ctx *ctx, vz_error_t *err);
+
+void vz_info(struct vz_ctx *ctx, const char *fmt, ...) VZ_PRINTF(2, 3);
+void vz_warn(struct vz_ctx *ctx, const char *fmt, ...) VZ_PRINTF(2, 3);
+
+/* Paths of one CT; heap strings. */
+char *vz_path_conf(const struct vz_ctx *ctx, const char *ctid);
+char *vz_path_private(const struct vz_ctx *ctx, const char *ctid);
+char *vz_path_root(const struct vz_ctx *ctx, const char *ctid);
+char *vz_path_state(const struct vz_ctx *ctx, const char *ctid);
+char *vz_path_lock(const struct vz_ctx *ctx, const char *ctid);
+char *vz_path_cache(const struct vz_ctx *ctx);
+char *vz_path_confdir(const struct vz_ctx *ctx);
+
+#endif

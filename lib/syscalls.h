@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Raw system calls without a glibc 2.36 wrapper; the only home of syscall(). */
+#ifndef VZ_SYSCALLS_H
+#define VZ_SYSCALLS_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+#ifndef CLONE_NEWCGROUP
+#define CLONE_NEWCGROUP 0x02000000
+#endif
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
+
+/* struct clone_args of linux/sched.h (kernel 5.3+), spelled out for old headers. */
+struct vz_clone_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls,
+		set_tid, set_tid_size, cgroup;
+};
+
+/*
+ * fork() with namespace flags: clone3 where the kernel has it, else the
+ * classic clone syscall with no new stack (which behaves like fork).
+ * Returns 0 in the child, the pid in the parent, -1 with errno on failure.
+ */
+static inline pid_t vz_clone_fork(uint64_t flags)
+{
+	struct vz_clone_args a = {.flags = flags, .exit_signal = SIGCHLD};
+	long r = -1;
+
+	if (!getenv("VZ_TEST_NO_CLONE3"))
+		r = syscall(SYS_clone3, &a, sizeof(a));
+	else
+		errno = ENOSYS;
+	if (r < 0 && errno == ENOSYS)
+		r = syscall(SYS_clone, (unsigned long)(flags | SIGCHLD), 0UL, NULL, NULL, 0UL);
+	return (pid_t)r;
+}
+
+static inline int vz_pivot_root(const char *new_root, const char *put_old)
+{
+	return (int)syscall(SYS_pivot_root, new_root, put_old);
+}
+
+static inline int vz_pidfd_open(pid_t pid, unsigned int flags)
+{
+	return (int)syscall(SYS_pidfd_open, pid, flags);
+}
+
+static inline int vz_pidfd_send_signal(int pidfd, int sig, siginfo_t *info, unsigned int flags)
+{
+	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, info, flags);
+}
+
+/*
+ * openat2() where the kernel has it; -ENOSYS otherwise so the caller can
+ * fall back to a component-by-component O_NOFOLLOW walk.
+ */
+static inline int vz_openat2(int dirfd, const char *path, uint64_t flags, uint64_t mode,
+			     uint64_t resolve)
+{
+	struct open_how how = {.flags = flags, .mode = mode, .resolve = resolve};
+	int fd;
+
+	if (getenv("VZ_TEST_NO_OPENAT2")) {
+		errno = ENOSYS;
+		return -1;
+	}
+	fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+	return fd;
+}
+
+#endif

@@ -1,0 +1,1084 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cgroup backends against fake trees (plain directories in a temp dir, where
+ * the test plays the kernel and creates the knob files), then against the
+ * real hierarchies of this host when run as root. The real tests work only
+ * below "vz-unit-<pid>" and remove it in their teardown even after a failure.
+ */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/magic.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "cgroup-internal.h"
+#include "util/fs.h"
+#include "util/xalloc.h"
+
+/* ---- fake trees ---- */
+
+struct fake {
+	char root[64];
+	struct vz_cgroup *cg;
+};
+
+static char *at(const struct fake *f, const char *rel)
+{
+	return xasprintf("%s/%s", f->root, rel);
+}
+
+/* A path in the fake tree, in a buffer that lives until the end of the caller's block. */
+static char *path_in(const struct fake *f, const char *rel, char *buf)
+{
+	(void)snprintf(buf, PATH_MAX, "%s/%s", f->root, rel);
+	return buf;
+}
+#define FP(rel) path_in(f, (rel), (char[PATH_MAX]){0})
+
+static void put(const struct fake *f, const char *rel, const char *content)
+{
+	_cleanup_free_ char *p = at(f, rel);
+	_cleanup_close_ int fd = -EBADF;
+	char *slash = strrchr(p, '/');
+
+	*slash = '\0';
+	assert_int_equal(mkdir_p(p, 0755), 0);
+	*slash = '/';
+	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write_all(fd, content, strlen(content)), 0);
+}
+
+static char *get(const struct fake *f, const char *rel)
+{
+	_cleanup_free_ char *p = at(f, rel);
+	char *s = NULL;
+
+	assert_int_equal(read_file_at(AT_FDCWD, p, 1 << 20, &s, NULL), 0);
+	return s;
+}
+
+static void assert_file(const struct fake *f, const char *rel, const char *want)
+{
+	_cleanup_free_ char *s = get(f, rel);
+
+	assert_string_equal(s, want);
+}
+
+static bool has(const struct fake *f, const char *rel)
+{
+	_cleanup_free_ char *p = at(f, rel);
+
+	return path_exists_at(AT_FDCWD, p);
+}
+
+/* What the kernel does on mkdir: every new group gets a cgroup.procs. */
+static void add_procs(const struct fake *f, const char *const *hiers, const char *path)
+{
+	for (; *hiers; hiers++) {
+		_cleanup_free_ char *rel = xasprintf("%s/%s/cgroup.procs", *hiers, path);
+
+		put(f, rel, "");
+	}
+}
+
+/* Remove the regular files below dir: a kernel's knobs vanish on rmdir, ours do not. */
+static void strip_files(const char *dir)
+{
+	_cleanup_closedir_ DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		_cleanup_free_ char *p = xasprintf("%s/%s", dir, de->d_name);
+
+		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+			continue;
+		if (de->d_type == DT_DIR)
+			strip_files(p);
+		else
+			assert_int_equal(unlink(p), 0);
+	}
+}
+
+static void strip(const struct fake *f, const char *rel)
+{
+	_cleanup_free_ char *p = at(f, rel);
+
+	strip_files(p);
+}
+
+static int fake_setup(void **state)
+{
+	struct fake *f = xzalloc(sizeof(*f));
+
+	(void)snprintf(f->root, sizeof(f->root), "/tmp/vz-test-cgroup-XXXXXX");
+	if (!mkdtemp(f->root))
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int fake_teardown(void **state)
+{
+	struct fake *f = *state;
+
+	vz_cgroup_free(f->cg);
+	(void)rm_rf_at(AT_FDCWD, f->root);
+	free(f);
+	return 0;
+}
+
+static struct vz_cgroup *fake_new(struct fake *f, int mode, const char *prefix, const char *ctid)
+{
+	_cleanup_error_ vz_error_t err = NULL;
+
+	vz_cgroup_free(f->cg);
+	f->cg = vz_cgroup_new(f->root, mode, prefix, ctid, &err);
+	if (!f->cg)
+		fail_msg("%s", err->msg);
+	return f->cg;
+}
+
+static void ok(int r, vz_error_t *err)
+{
+	if (r < 0)
+		fail_msg("%s", (*err)->msg);
+	assert_null(*err);
+}
+
+static int count_fds(void)
+{
+	_cleanup_closedir_ DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	assert_non_null(d);
+	while (readdir(d))
+		n++;
+	return n;
+}
+
+/* ---- v2 on a fake tree ---- */
+
+static const char *const v2_hiers[] = {".", NULL};
+
+static void v2_tree(struct fake *f)
+{
+	put(f, "cgroup.controllers", "cpu io memory pids\n");
+	put(f, "cgroup.subtree_control", "");
+	put(f, "cgroup.procs", "1\n");
+}
+
+static void test_v2_create(void **state)
+{
+	_cleanup_error_ vz_error_t err = NULL;
+	struct fake *f = *state;
+	struct vz_cgroup *cg;
+	struct stat a, b;
+	int fd;
+
+	v2_tree(f);
+	/* The kernel would give the prefix these; the test plays the kernel. */
+	put(f, "vz/cgroup.controllers", "cpu io memory pids\n");
+	put(f, "vz/cgroup.subtree_control", "");
+	cg = fake_new(f, VZ_CGROUP_UNIFIED, "vz", "42");
+	assert_string_equal(vz_cgroup_ops(cg)->name, "v2");
+	assert_int_equal(vz_cgroup_mode(cg), VZ_CGROUP_UNIFIED);
+	assert_int_equal(vz_cgroup_dirfd_v2(cg), -1);
+	ok(vz_cgroup_create(cg, &err), &err);
+	assert_file(f, "cgroup.subtree_control", "+cpu +io +memory +pids");
+	assert_file(f, "vz/cgroup.subtree_control", "+cpu +io +memory +pids");
+	/* The leaf never gets controllers: it must be able to hold processes. */
+	assert_false(has(f, "vz/42/cgroup.subtree_control"));
+	fd = vz_cgroup_dirfd_v2(cg);
+	assert_true(fd >= 0);
+	assert_int_equal(vz_cgroup_dirfd_v2(cg), fd);
+	assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	assert_int_equal(fstat(fd, &a), 0);
+	assert_int_equal(stat(FP("vz/42"), &b), 0);
+	assert_true(a.st_ino == b.st_ino && a.st_dev == b.st_dev);
+	/* Existing groups are fine. */
+	ok(vz_cgroup_create(cg, &err), &err);
+}
+
+static void test_v2_controllers_partial(void **state)
+{
+	_cleanup_error_ vz_error_t err = NULL;
+	_cleanup_free_ char *s = NULL;
+	struct fake *f = *state;
+	struct vz_cgroup *cg;
+
+	put(f, "cgroup.controllers", "cpuset io memory pids hugetlb\n");
+	put(f, "cgroup.subtree_control", "io memory pids\n");
+	put(f, "a/cgroup.controllers", "io memory pids\n");
+	put(f, "a/cgroup.subtree_control", "io memory pids\n");
+	cg = fake_new(f, VZ_CGROUP_UNIFIED, "a/b", "7");
+	ok(vz_cgroup_create(cg, &err), &err);
+	/* Only what is offered and not yet on (a file, so the write lands over the old text). */
+	s = get(f, "cgroup.subtree_control");
+	assert_true(strncmp(s, "+cpuset", 7) == 0);
+	assert_null(strstr(s, "+io"));
+	assert_null(strstr(s, "+memory"));
+	assert_null(strstr(s, "+pids"));
+	/* A fully enabled level is not written. */
+	assert_file(f, "a/cgroup.subtree_control", "io memory pids\n");
+	assert_true(has(f, "a/b/7"));
+	/* Destroy takes the prefix "a/b" but not "a" above it, which need not be ours. */
+	ok(vz_cgroup_destroy(f->cg, &err), &err);
+	assert_false(has(f, "a/b"));
+	assert_true(has(f, "a/cgroup.controllers"));
+}
+
+static void test_v2_attach_count(void **state)
+{
+	_cleanup_error_ vz_error_t err = NULL;
+	struct fake *f = *state;
+	struct vz_cgroup *cg;
+	int fds[4];
+
+	v2_tree(f);
+	cg = fake_new(f, VZ_CGROUP_UNIFIED, "vz", "42");
+	ok(vz_cgroup_create(cg, &err), &err);
+	add_procs(f, v2_hiers, "vz/42");
+	ok(vz_cgroup_attach(cg, 4321, &err), &err);
+	assert_file(f, "vz/42/cgroup.procs", "4321");
+	assert_int_equal(vz_cgroup_count_procs(cg, &err), 1);
+	/* The CT may nest groups inside its namespace: they count too. */
+	put(f, "vz/42/cgroup.procs", "1\n2\n");
+	put(f, "vz/42/sub/cgroup.procs", "3\n");
+	put(f, "vz/42/sub/deeper/cgroup.procs", "4\n5\n");
+	put(f, "vz/42/empty/cgroup.procs", "");
+	assert_int_equal(vz_cgroup_count_procs(cg, &err), 5);
+	assert_int_equal(vz_cgroup_open_procs(cg, fds, 4, &err), 1);
+	assert_true(fcntl(fds[0], F_GETFD) & FD_CLOEXEC);
+	assert_int_equal(fcntl(fds[0], F_GETFL) & O_ACCMODE, O_WRONLY);
+	close(fds[0]);
+	assert_int_equal(vz_cgroup_open_procs(cg, fds, 0, &err), -ENOBUFS);
+	assert_non_null(err);
+}
+
+static void test_v2_missing_group(void **state)
+{
+	_cleanup_error_ vz_error_t err = NULL;
+	struct fake *f = *state;
+	struct vz_cgroup *cg;
+	int fd;
+
+	v2_tree(f);
+	cg = fake_new(f, VZ_CGROUP_UNIFIED, "vz", "42");
+	assert_int_equal(vz_cgroup_count_procs(cg, &err), 0);
+	ok(vz_cgroup_kill_all(cg, &err), &err);
+	ok(vz_cgroup_destroy(cg, &err), &err);
+	assert_int_equal(vz_cgroup_dirfd_v2(cg), -1);
+	assert_true(vz_cgroup_attach(cg, 1, &err) < 0);
+	assert_int_equal(vz_error_errno(err), ENOENT);
+	assert_string_equal(err->msg,
+			    "cgroup 'vz/42': attach pid 1 to 'cgroup2': No such file or directory");
+	vz_error_release(&err);
+	assert_true(vz_cgroup_open_procs(cg, &fd, 1, &err) < 0);
+}
+
+static void test_v2_kill_empty(void **state)
+{
+	_cleanup_error_ vz_error_t err = NULL;
+	struct fake *f = *state;
+	struct vz_cgroup *cg;
+
+	v2_tree(f);
+	cg = fake_new(f, VZ_CGROUP_UNIFIED, "vz", "42");
+	ok(vz_cgroup_create(cg, &err), &err);
+	put(f, "vz/42/cgroup.procs", "");
+	put(f, "vz/42/cgroup.kill", "");
+	ok(vz_cgroup_kill_all(cg, &err), &err);
+	assert_file(f, "vz/42/cgroup.kill", "1");
+	/* Without cgroup.kill: the freeze-and-kill loop, here with nothing to kill. */
+	assert_int_equal(unlink(FP("vz/42/cgroup.kill")), 0);
+	put(f, "vz/42/cgroup.freeze", "0");
+	ok(vz_cgroup_kill_all(cg, &err), &err);
+}
+
+static void test_v2_destroy(void **state)
+{
+	_cleanup_error_ vz_error_t err = NULL;
+	struct fake *f = *state;
+	struct vz_cgroup *cg;
+
+	v2_tree(f);
+	cg = fake_new(f, VZ_CGROUP_UNIFIED, "vz", "43");
+	ok(vz_cgroup_create(cg, &err), &err);
+	cg = fake_new(f, VZ_CGROUP_UNIFIED, "vz", "42");
+	ok(vz_cgroup_create(cg, &err), &err);
+	put(f, "vz/42/cgroup.procs", "");
+	put(f, "vz/42/nested/a/cgroup.procs", "");
+	assert_int_equal(mkdir(FP("vz/42/nested/b"), 0755), 0);
+
+	/* rmdir only: the knob files of a fake tree make it fail, and survive. */
+	assert_true(vz_cgroup_destroy(cg, &err) < 0);
+	assert_int_equal(vz_error_errno(err), ENOTEMPTY);
+	assert_non_null(strstr(err->msg, "cgroup 'vz/42': destroy 'cgroup2': "));
+	vz_error_release(&err);
+	assert_true(has(f, "vz/42/cgroup.procs"));
+	assert_true(has(f, "vz/42/nested/a/cgroup.procs"));
+
+	strip(f, "vz/42");
+	ok(vz_cgroup_destroy(cg, &err), &err);
+	assert_false(has(f, "vz/42"));
+	assert_true(has(f, "vz/43")); /* another CT keeps the prefix */
+	ok(vz_cgroup_destroy(cg, &err), &err);
+
+	cg = fake_new(f, VZ_CGROUP_UNIFIED, "vz", "43");
+	ok(vz_cgroup_destroy(cg, &err), &err);
+	assert_false(has(f, "vz"));
+	assert_true(has(f, "cgroup.procs"));
+}
+
+static void test_names(void **state)
+{
+	static const char *const bad[][2] = {
+		{"vz", ".."},	{"vz", "."},	{"vz", ""},	{"vz", "a/b"},
+		{"/vz", "1"},	{"vz/", "1"},	{"vz//x", "1"}, {"../vz", "1"},
+		{"vz/..", "1"}, {"vz", "a\nb"}, {"vz", "a b"},	{"", "1"},
+		{NULL, "1"},	{"vz", NULL},	{"vz", "x'y"},	{"vz", "*"},
+	};
+	struct fake *f = *state;
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		_cleanup_error_ vz_error_t err = NULL;
+
+		assert_null(vz_cgroup_new(f->root, VZ_CGROUP_UNIFIED, bad[i][0], bad[i][1], &err));
+		assert_non_null(err);
+		assert_int_equal(err->code, VZ_E_VALUE);
+		assert_int_equal(vz_error_errno(err), EINVAL);
+	}
+	{
+		_cleanup_error_ vz_error_t err = NULL;
+
+		assert_null(vz_cgroup_new(f->root, _VZ_CGROUP_MODE_MAX, "vz", "1", &err));
+		assert_non_null(err);
+	}
+}
+
+/* ---- v1 on a fake tree ---- */
+
+static const char *const v1_hiers[] = {"cpu",	 "cpuacct", "cpuset",  "freezer",
+				       "memory", "pids",    "systemd", NULL};
+
+static void v1_tree(struct fake *f, bool unified)
+{
+	for (const char *const *h = v1_hiers; *h; h++)
+		add_procs(f, (const char *const[]){*h, NULL}, ".");
+	put(f, "cpuset/cpuset.cpus", "0-1\n");
+	put(f, "cpuset/cpuset.mems", "0\n");
+	put(f, "memory/memory.use_hierarchy", "1\n");
+	put(f, "notacgroup/README", "no cgroup.procs here\n");
+	assert_int_equal(symlink("cpu", FP("cpu,cpuacct")), 0);
+	if (unified) {
+		put(f, "unified/cgroup.procs", "");
+		put(f, "unified/cgroup.controllers", "hugetlb\n");
+		put(f, "unified/cgroup.subtree_control", "");
+	}
+}
+
+static void assert_made(const struct fake *f, const char *path, bool unified)
+{
+	for (const char *const *h = v1_hiers; *h; h++) {
+		_cleanup_free_ char *rel = xasprintf("%s/%s", *h, path);
+
+		assert_true(has(f, rel));
+	}
+	assert_int_equal(has(f, "unified/vz"), unified);
+	assert_false(has(f, "notacgroup/vz"));
+}
+
+static void test_v1_legacy(void **state)
+{
+	_cleanup_error_ vz_error_t err = NULL;
+	struct fake *f = *state;
+	struct vz_cgroup *cg;
+	int fds[16], n, nfds = count_fds();
+
+	v1_tree(f, true);
+	cg = fake_new(f, VZ_CGROUP_LEGACY, "vz", "42");
+	assert_string_equal(vz_cgroup_ops(cg)->name, "v1");
+	ok(vz_cgroup_create(cg, &err), &err);
+	assert_made(f, "vz/42", false);
+	assert_int_equal(vz_cgroup_dirfd_v2(cg), -1);
+	add_procs(f, v1_hiers, "vz/42");
+	ok(vz_cgroup_attach(cg, 4321, &err), &err);
+	for (const char *const *h = v1_hiers; *h; h++) {
+		_cleanup_free_ char *rel = xasprintf("%s/vz/42/cgroup.procs", *h);
+
+		assert_file(f, rel, "4321");
+	}
+	n = vz_cgroup_open_procs(cg, fds, 16, &err);
+	assert_int_equal(n, 7); /* the symlink does not count twice */
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+	assert_int_equal(vz_cgroup_open_procs(cg, fds, 6, &err), -ENOBUFS);
+	assert_non_null(err);
+	vz_cgroup_free(steal_ptr(f->cg));
+	assert_int_equal(count_fds(), nfds); /* failed calls too leave no fd behind */
+}
+
+static void test_v1_hybrid(void **state)
+{
+	_cleanup_error_ vz_error_t err = NULL;
+	struct fake *f = *state;
+	struct vz_cgroup *cg;
+	int fds[16], n;
+
+	v1_tree(f, true);
+	cg = fake_new(f, VZ_CGROUP_HYBRID, "vz", "42");
+	ok(vz_cgroup_create(cg, &err), &err);
+	assert_made(f, "vz/42", true);
+	/* No controller of ours lives in hybrid's cgroup2: nothing is enabled there. */
+	assert_file(f, "unified/cgroup.subtree_control", "");
+	assert_int_equal(vz_cgroup_dirfd_v2(cg), -1);
+	add_procs(f, v1_hiers, "vz/42");
+	add_procs(f, (const char *const[]){"unified", NULL}, "vz/42");
+	ok(vz_cgroup_attach(cg, 99, &err), &err);
+	assert_file(f, "unified/vz/42/cgroup.procs", "99");
+	n = vz_cgroup_open_procs(cg, fds, 16, &err);
+	assert_int_equal(n, 8);
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+}
+
+static void test_v1_cpuset_memory(void **state)
+{
+	_cleanup_error_ vz_error_t err = NULL;
+	struct fake *f = *state;
+	struct vz_cgroup *cg;
+
+	v1_tree(f, false);
+	/* New levels as the kernel makes them: empty cpuset, use_hierarchy off (old kernels). */
+	put(f, "cpuset/vz/cpuset.cpus", "\n");
+	put(f, "cpuset/vz/cpuset.mems", "");
+	put(f, "cpuset/vz/42/cpuset.cpus", "");
+	put(f, "cpuset/vz/42/cpuset.mems", "\n");
+	put(f, "memory/vz/memory.use_hierarchy", "0\n");
+	put(f, "memory/vz/42/memory.use_hierarchy", "0\n");
+	put(f, "cpuset/vz/43/cpuset.cpus", "");
+	cg = fake_new(f, VZ_CGROUP_LEGACY, "vz", "42");
+	ok(vz_cgroup_create(cg, &err), &err);
+	assert_file(f, "cpuset/vz/cpuset.cpus", "0-1");
+	assert_file(f, "cpuset/vz/cpuset.mems", "0");
+	assert_file(f, "cpuset/vz/42/cpuset.cpus", "0-1");
+	assert_file(f, "cpuset/vz/42/cpuset.mems", "0");
+	assert_file(f, "memory/vz/memory.use_hierarchy", "1\n");
+	assert_file(f, "memory/vz/42/memory.use_hierarchy", "1\n");
+
+	/* A level that has its own values keeps them; its children inherit them. */
+	put(f, "cpuset/vz/cpuset.cpus", "1\n");
+	cg = fake_new(f, VZ_CGROUP_LEGACY, "vz", "43");
+	ok(vz_cgroup_create(cg, &err), &err);
+	assert_file(f, "cpuset/vz/cpuset.cpus", "1\n");
+	assert_file(f, "cpuset/vz/43/cpuset.cpus", "1");
+}
+
+static void test_v1_comounted(void **state)
+{
+	_cleanup_error_ vz_error_t err = NULL;
+	struct fake *f = *state;
+	struct vz_cgroup *cg;
+	int fds[8], n;
+
+	put(f, "cpu,cpuacct/cgroup.procs", "");
+	put(f, "memory/cgroup.procs", "");
+	assert_int_equal(symlink("cpu,cpuacct", FP("cpu")), 0);
+	assert_int_equal(symlink("cpu,cpuacct", FP("cpuacct")), 0);
+	cg = fake_new(f, VZ_CGROUP_LEGACY, "vz", "1");
+	ok(vz_cgroup_create(cg, &err), &err);
+	assert_true(has(f, "cpu,cpuacct/vz/1"));
+	add_procs(f, (const char *const[]){"cpu,cpuacct", "memory", NULL}, "vz/1");
+	n = vz_cgroup_open_procs(cg, fds, 8, &err);
+	assert_int_equal(n, 2);
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+	/* No pids hierarchy: count from the first one. */
+	put(f, "cpu,cpuacct/vz/1/cgroup.procs", "10\n11\n");
+	assert_int_equal(vz_cgroup_count_procs(cg, &err), 2);
+}
+
+static void test_v1_count_destroy(void **state)
+{
+	_cleanup_error_ vz_error_t err = NULL;
+	struct fake *f = *state;
+	struct vz_cgroup *cg;
+
+	v1_tree(f, true);
+	cg = fake_new(f, VZ_CGROUP_HYBRID, "vz", "42");
+	assert_int_equal(vz_cgroup_count_procs(cg, &err), 0);
+	ok(vz_cgroup_create(cg, &err), &err);
+	put(f, "pids/vz/42/cgroup.procs", "5\n6\n");
+	put(f, "pids/vz/42/sub/cgroup.procs", "7\n");
+	put(f, "cpu/vz/42/cgroup.procs", "5\n");
+	assert_int_equal(vz_cgroup_count_procs(cg, &err), 3);
+
+	assert_true(vz_cgroup_destroy(cg, &err) < 0);
+	assert_string_equal(err->msg, "cgroup 'vz/42': destroy 'cpu': Directory not empty");
+	vz_error_release(&err);
+	assert_true(has(f, "cpu/vz/42/cgroup.procs"));
+	for (const char *const *h = v1_hiers; *h; h++) {
+		_cleanup_free_ char *rel = xasprintf("%s/vz", *h);
+
+		strip(f, rel);
+	}
+	ok(vz_cgroup_destroy(cg, &err), &err);
+	for (const char *const *h = v1_hiers; *h; h++) {
+		_cleanup_free_ char *rel = xasprintf("%s/vz", *h);
+
+		assert_false(has(f, rel));
+	}
+	assert_false(has(f, "unified/vz"));
+	assert_true(has(f, "cpuset/cpuset.cpus"));
+	ok(vz_cgroup_destroy(cg, &err), &err);
+}
+
+static void test_v1_rollback(void **state)
+{
+	_cleanup_error_ vz_error_t err = NULL;
+	struct fake *f = *state;
+	struct vz_cgroup *cg;
+
+	v1_tree(f, false);
+	put(f, "memory/vz", "a file where the prefix should be\n");
+	cg = fake_new(f, VZ_CGROUP_LEGACY, "vz", "42");
+	assert_true(vz_cgroup_create(cg, &err) < 0);
+	assert_int_equal(err->code, VZ_E_RESOURCE);
+	assert_string_equal(err->msg, "cgroup 'vz/42': create 'memory': Not a directory");
+	/* What this create made before it failed is gone again. */
+	assert_false(has(f, "cpu/vz"));
+	assert_false(has(f, "cpuset/vz"));
+	assert_false(has(f, "freezer/vz"));
+	assert_false(has(f, "pids/vz"));
+}
+
+static void test_v1_no_hierarchy(void **state)
+{
+	_cleanup_error_ vz_error_t err = NULL;
+	struct fake *f = *state;
+
+	put(f, "unified/cgroup.procs", "");
+	assert_null(vz_cgroup_new(f->root, VZ_CGROUP_LEGACY, "vz", "1", &err));
+	assert_non_null(strstr(err->msg, "no cgroup v1 hierarchy"));
+}
+
+static void test_detect(VZ_UNUSED void **state)
+{
+	_cleanup_error_ vz_error_t err = NULL;
+	enum vz_cgroup_mode mode;
+	struct statfs fs;
+
+	assert_true(vz_cgroup_detect("/nonexistent-vz", &mode, &err) < 0);
+	assert_int_equal(vz_error_errno(err), ENOENT);
+	vz_error_release(&err);
+	assert_true(vz_cgroup_detect("/proc", &mode, &err) < 0);
+	vz_error_release(&err);
+	if (statfs("/sys/fs/cgroup", &fs) < 0)
+		skip();
+	ok(vz_cgroup_detect("/sys/fs/cgroup", &mode, &err), &err);
+	if (fs.f_type == CGROUP2_SUPER_MAGIC)
+		assert_int_equal(mode, VZ_CGROUP_UNIFIED);
+	else
+		assert_true(mode == VZ_CGROUP_HYBRID || mode == VZ_CGROUP_LEGACY);
+	if (mode == VZ_CGROUP_HYBRID) {
+		ok(vz_cgroup_detect("/sys/fs/cgroup/unified", &mode, &err), &err);
+		assert_int_equal(mode, VZ_CGROUP_UNIFIED);
+	}
+}
+
+/* ---- the real kernel (root only) ---- */
+
+#define MAX_KIDS 4
+
+struct real {
+	char prefix[64];
+	const char *root;
+	int mode;
+	struct vz_cgroup *cg;
+	pid_t kids[MAX_KIDS];
+	int n_kids;
+};
+
+static int real_setup(void **state)
+{
+	struct real *t = xzalloc(sizeof(*t));
+
+	(void)snprintf(t->prefix, sizeof(t->prefix), "vz-unit-%d", (int)getpid());
+	t->mode = -1;
+	t->root = "/sys/fs/cgroup";
+	*state = t;
+	/* Grandchildren of killed children come back to us to be reaped. */
+	return prctl(PR_SET_CHILD_SUBREAPER, 1) < 0 ? -1 : 0;
+}
+
+static void reap_all(void)
+{
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}
+
+/* Runs even when the test failed: kill what we started, remove what we made. */
+static int real_teardown(void **state)
+{
+	_cleanup_error_ vz_error_t err = NULL;
+	struct real *t = *state;
+
+	for (int i = 0; i < t->n_kids; i++) {
+		if (t->kids[i] > 0) {
+			(void)kill(t->kids[i], SIGKILL);
+			(void)waitpid(t->kids[i], NULL, 0);
+		}
+	}
+	if (t->cg) {
+		(void)vz_cgroup_kill_all(t->cg, &err);
+		vz_error_release(&err);
+		reap_all();
+		if (vz_cgroup_destroy(t->cg, &err) < 0)
+			print_error("teardown: %s\n", err->msg);
+	}
+	vz_cgroup_free(t->cg);
+	cg_test_no_pidfd = false;
+	free(t);
+	return 0;
+}
+
+static bool real_open(struct real *t, const char *ctid)
+{
+	_cleanup_error_ vz_error_t err = NULL;
+
+	if (geteuid() != 0)
+		return false;
+	t->cg = vz_cgroup_new(t->root, t->mode, t->prefix, ctid, &err);
+	if (!t->cg)
+		fail_msg("%s", err->msg);
+	return true;
+}
+
+/* Hosts that keep cgroupfs read-only to us (containers, CI) skip the real tests. */
+static void real_create(struct real *t)
+{
+	_cleanup_error_ vz_error_t err = NULL;
+	int r = vz_cgroup_create(t->cg, &err);
+
+	if (r == -EROFS || r == -EACCES || r == -EPERM)
+		skip();
+	ok(r, &err);
+}
+
+/*
+ * A child that runs body (if any), then waits to be killed. It dies with us
+ * if the test crashes.
+ */
+static pid_t spawn(struct real *t, void (*body)(void *), void *arg)
+{
+	pid_t parent = getpid(), pid;
+
+	assert_true(t->n_kids < MAX_KIDS);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(1);
+		if (body)
+			body(arg);
+		for (;;)
+			pause();
+	}
+	t->kids[t->n_kids++] = pid;
+	return pid;
+}
+
+static void assert_killed(struct real *t, pid_t pid)
+{
+	int status;
+
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGKILL);
+	for (int i = 0; i < t->n_kids; i++)
+		if (t->kids[i] == pid)
+			t->kids[i] = 0;
+}
+
+/* The lines of /proc/<pid>/cgroup that start with only (all when NULL) end in path. */
+static void assert_in_group(pid_t pid, const char *path, const char *only)
+{
+	_cleanup_free_ char *p = xasprintf("/proc/%d/cgroup", (int)pid);
+	_cleanup_free_ char *want = xasprintf("/%s", path);
+	_cleanup_free_ char *s = NULL;
+	char *save = NULL;
+	int seen = 0;
+
+	assert_int_equal(read_file_at(AT_FDCWD, p, 1 << 16, &s, NULL), 0);
+	for (char *l = strtok_r(s, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		size_t n = strlen(l), m = strlen(want);
+
+		if (only && strncmp(l, only, strlen(only)) != 0)
+			continue;
+		if (n < m || !streq(l + n - m, want))
+			fail_msg("pid %d: '%s' is not in '%s'", (int)pid, l, want);
+		seen++;
+	}
+	assert_true(seen > 0);
+}
+
+/* Calls fn for each hierarchy directory that holds the CT: root itself or its subdirectories. */
+static int each_ct_dir(const struct real *t, const char *ctid, void (*fn)(const char *, void *),
+		       void *data)
+{
+	_cleanup_closedir_ DIR *d = opendir(t->root);
+	struct dirent *de;
+	int n = 0;
+
+	assert_non_null(d);
+	for (bool self = true; self || (de = readdir(d)); self = false) {
+		_cleanup_free_ char *dir = NULL;
+		struct stat st;
+
+		if (!self && de->d_name[0] == '.')
+			continue;
+		dir = self ? xasprintf("%s/%s/%s", t->root, t->prefix, ctid)
+			   : xasprintf("%s/%s/%s/%s", t->root, de->d_name, t->prefix, ctid);
+		if (stat(dir, &st) < 0)
+			continue;
+		if (fn)
+			fn(dir, data);
+		n++;
+	}
+	return n;
+}
+
+/* What a CT does inside its cgroup namespace: make a group and move a task there. */
+static void nest_one(const char *ct, void *data)
+{
+	_cleanup_close_ int ctfd = open(ct, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int subfd = -EBADF;
+	char pid[16];
+
+	assert_true(ctfd >= 0);
+	assert_int_equal(mkdirat(ctfd, "sub", 0755), 0);
+	subfd = openat(ctfd, "sub", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(subfd >= 0);
+	for (const char *const *k = (const char *const[]){"cpuset.cpus", "cpuset.mems", NULL}; *k;
+	     k++) {
+		_cleanup_free_ char *v = NULL;
+
+		if (read_file_at(ctfd, *k, 4096, &v, NULL) == 0)
+			assert_int_equal(write_string_at(subfd, *k, v), 0);
+	}
+	(void)snprintf(pid, sizeof(pid), "%d", *(pid_t *)data);
+	assert_int_equal(write_string_at(subfd, "cgroup.procs", pid), 0);
+}
+
+static void nest(const struct real *t, const char *ctid, pid_t pid)
+{
+	assert_true(each_ct_dir(t, ctid, nest_one, &pid) > 0);
+}
+
+/* Nothing of ours is left in any hierarchy under root. */
+static void assert_gone(const struct real *t)
+{
+	_cleanup_closedir_ DIR *d = opendir(t->root);
+	_cleanup_free_ char *top = xasprintf("%s/%s", t->root, t->prefix);
+	struct dirent *de;
+	struct stat st;
+
+	assert_non_null(d);
+	while ((de = readdir(d))) {
+		_cleanup_free_ char *p = xasprintf("%s/%s/%s", t->root, de->d_name, t->prefix);
+
+		if (de->d_name[0] != '.' && stat(p, &st) == 0)
+			fail_msg("'%s' is still there", p);
+	}
+	assert_int_equal(stat(top, &st), -1);
+}
+
+static bool host_has_v1(struct real *t)
+{
+	_cleanup_error_ vz_error_t err = NULL;
+	enum vz_cgroup_mode mode;
+
+	return geteuid() == 0 && vz_cgroup_detect(t->root, &mode, &err) == 0 &&
+	       mode != VZ_CGROUP_UNIFIED;
+}
+
+static void test_real_v1(void **state)
+{
+	_cleanup_error_ vz_error_t err = NULL;
+	_cleanup_free_ char *path = NULL;
+	struct real *t = *state;
+	pid_t a, b;
+
+	if (!host_has_v1(t) || !real_open(t, "h"))
+		skip();
+	path = xasprintf("%s/h", t->prefix);
+	real_create(t);
+	/* Hybrid: the group in cgroup2 too, so the CT's cgroup namespace is its own there. */
+	assert_int_equal(each_ct_dir(t, "h", NULL, NULL), (int)t->cg->n_hiers);
+	assert_int_equal(vz_cgroup_dirfd_v2(t->cg), -1);
+	a = spawn(t, NULL, NULL);
+	b = spawn(t, NULL, NULL);
+	ok(vz_cgroup_attach(t->cg, a, &err), &err);
+	ok(vz_cgroup_attach(t->cg, b, &err), &err);
+	assert_in_group(a, path, NULL);
+	assert_int_equal(vz_cgroup_count_procs(t->cg, &err), 2);
+	nest(t, "h", b);
+	assert_int_equal(vz_cgroup_count_procs(t->cg, &err), 2);
+	ok(vz_cgroup_kill_all(t->cg, &err), &err);
+	assert_int_equal(vz_cgroup_count_procs(t->cg, &err), 0);
+	/* Destroy before reaping: zombies must not keep the groups busy. */
+	ok(vz_cgroup_destroy(t->cg, &err), &err);
+	assert_gone(t);
+	assert_killed(t, a);
+	assert_killed(t, b);
+	ok(vz_cgroup_destroy(t->cg, &err), &err);
+}
+
+/*
+ * A CT that forks while being killed: twenty sleepers and a fork loop, all
+ * started once the test has attached us. Grandchildren end themselves after
+ * a minute should a crash of this test leave them behind.
+ */
+struct pipes {
+	int go, ready;
+};
+
+static void forker(void *arg)
+{
+	const struct pipes *p = arg;
+	char c;
+
+	if (read(p->go, &c, 1) != 1)
+		_exit(1);
+	for (int i = 0; i < 20; i++) {
+		if (fork() == 0) {
+			alarm(60);
+			for (;;)
+				pause();
+		}
+	}
+	if (fork() == 0) {
+		alarm(60);
+		for (;;) {
+			pid_t pid = fork();
+
+			if (pid == 0)
+				_exit(0);
+			if (pid > 0)
+				(void)waitpid(pid, NULL, 0);
+		}
+	}
+	(void)!write(p->ready, "x", 1);
+}
+
+/* Reap the children and the grandchildren that came back to us (subreaper). */
+static void reap_until_none(void)
+{
+	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
+		;
+	assert_int_equal(errno, ECHILD);
+}
+
+static void real_forker(struct real *t, const char *ctid)
+{
+	_cleanup_error_ vz_error_t err = NULL;
+	int go[2], ready[2];
+	struct pipes p;
+	struct pollfd pfd;
+	int nfds = count_fds();
+	char c;
+	pid_t a;
+
+	assert_true(real_open(t, ctid));
+	real_create(t);
+	assert_int_equal(pipe2(go, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
+	p.go = go[0];
+	p.ready = ready[1];
+	a = spawn(t, forker, &p);
+	close(go[0]);
+	close(ready[1]);
+	ok(vz_cgroup_attach(t->cg, a, &err), &err);
+	assert_int_equal(write(go[1], "x", 1), 1);
+	pfd = (struct pollfd){.fd = ready[0], .events = POLLIN};
+	assert_int_equal(poll(&pfd, 1, 10000), 1);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	close(go[1]);
+	close(ready[0]);
+	assert_true(vz_cgroup_count_procs(t->cg, &err) >= 22);
+	ok(vz_cgroup_kill_all(t->cg, &err), &err);
+	assert_int_equal(vz_cgroup_count_procs(t->cg, &err), 0);
+	assert_killed(t, a);
+	reap_until_none();
+	ok(vz_cgroup_destroy(t->cg, &err), &err);
+	assert_gone(t);
+	vz_cgroup_free(steal_ptr(t->cg));
+	assert_int_equal(count_fds(), nfds);
+}
+
+/* Forced legacy on a hybrid host: the freezer path instead of cgroup.kill. */
+static void test_real_legacy_freezer(void **state)
+{
+	struct real *t = *state;
+
+	if (!host_has_v1(t))
+		skip();
+	t->mode = VZ_CGROUP_LEGACY;
+	real_forker(t, "l");
+}
+
+/* The same without pidfds, as on kernels before 5.3. */
+static void test_real_legacy_no_pidfd(void **state)
+{
+	struct real *t = *state;
+
+	if (!host_has_v1(t))
+		skip();
+	t->mode = VZ_CGROUP_LEGACY;
+	cg_test_no_pidfd = true;
+	real_forker(t, "n");
+}
+
+static void test_real_hybrid_forker(void **state)
+{
+	struct real *t = *state;
+
+	if (!host_has_v1(t))
+		skip();
+	real_forker(t, "f");
+}
+
+/* A cgroup2 root: the host's own, or hybrid's "unified" (no controllers, but real cgroup2). */
+static bool pick_v2_root(struct real *t)
+{
+	struct statfs fs;
+
+	if (geteuid() != 0)
+		return false;
+	if (statfs("/sys/fs/cgroup", &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC)
+		t->root = "/sys/fs/cgroup";
+	else if (statfs("/sys/fs/cgroup/unified", &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC)
+		t->root = "/sys/fs/cgroup/unified";
+	else
+		return false;
+	t->mode = VZ_CGROUP_UNIFIED;
+	return true;
+}
+
+static void sleep_forever(void)
+{
+	for (;;)
+		pause();
+}
+
+/* clone3(CLONE_INTO_CGROUP) with the handle's dirfd. */
+static pid_t clone_into(struct real *t, int cgfd)
+{
+	struct clone_args args = {
+		.flags = CLONE_INTO_CGROUP,
+		.exit_signal = SIGCHLD,
+		.cgroup = (uint64_t)cgfd,
+	};
+	pid_t parent = getpid();
+	long pid;
+
+	assert_true(t->n_kids < MAX_KIDS);
+	pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (pid == 0) {
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(1);
+		sleep_forever();
+	}
+	assert_true(pid > 0);
+	t->kids[t->n_kids++] = (pid_t)pid;
+	return (pid_t)pid;
+}
+
+static void test_real_v2(void **state)
+{
+	_cleanup_error_ vz_error_t err = NULL;
+	_cleanup_free_ char *path = NULL;
+	struct real *t = *state;
+	int fds[2];
+	pid_t a, b;
+
+	if (!pick_v2_root(t) || !real_open(t, "u"))
+		skip();
+	path = xasprintf("%s/u", t->prefix);
+	real_create(t);
+	assert_true(vz_cgroup_dirfd_v2(t->cg) >= 0);
+	a = clone_into(t, vz_cgroup_dirfd_v2(t->cg));
+	assert_in_group(a, path, "0::");
+	b = spawn(t, NULL, NULL);
+	ok(vz_cgroup_attach(t->cg, b, &err), &err);
+	assert_int_equal(vz_cgroup_count_procs(t->cg, &err), 2);
+	nest(t, "u", b);
+	assert_in_group(b, "sub", "0::");
+	assert_int_equal(vz_cgroup_count_procs(t->cg, &err), 2);
+	assert_int_equal(vz_cgroup_open_procs(t->cg, fds, 2, &err), 1);
+	close(fds[0]);
+	ok(vz_cgroup_kill_all(t->cg, &err), &err);
+	assert_int_equal(vz_cgroup_count_procs(t->cg, &err), 0);
+	assert_killed(t, a);
+	assert_killed(t, b);
+	ok(vz_cgroup_destroy(t->cg, &err), &err);
+	assert_gone(t);
+	assert_int_equal(vz_cgroup_dirfd_v2(t->cg), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_v2_create, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_v2_controllers_partial, fake_setup,
+						fake_teardown),
+		cmocka_unit_test_setup_teardown(test_v2_attach_count, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_v2_missing_group, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_v2_kill_empty, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_v2_destroy, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_names, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_v1_legacy, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_v1_hybrid, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_v1_cpuset_memory, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_v1_comounted, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_v1_count_destroy, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_v1_rollback, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_v1_no_hierarchy, fake_setup, fake_teardown),
+		cmocka_unit_test(test_detect),
+		cmocka_unit_test_setup_teardown(test_real_v1, real_setup, real_teardown),
+		cmocka_unit_test_setup_teardown(test_real_hybrid_forker, real_setup, real_teardown),
+		cmocka_unit_test_setup_teardown(test_real_legacy_freezer, real_setup,
+						real_teardown),
+		cmocka_unit_test_setup_teardown(test_real_legacy_no_pidfd, real_setup,
+						real_teardown),
+		cmocka_unit_test_setup_teardown(test_real_v2, real_setup, real_teardown),
+	};
+
+	cmocka_set_message_output(CM_OUTPUT_TAP);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Lifecycle verbs: create, start, stop, restart, destroy, status, set. */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmds.h"
+#include "util/xalloc.h"
+
+int cmd_simple(struct client *c, const char *op, struct vz_msg *args)
+{
+	_cleanup_error_ vz_error_t err = NULL;
+	_cleanup_msg_ struct vz_msg *reply = NULL;
+	const struct vz_msg *res;
+
+	reply = client_call(c, op, args, &res, &err);
+	return reply ? 0 : client_fail(err);
+}
+
+/* Parse "VERB CTID [options]"; options are (name, has_arg, key) rows. */
+struct opt_row {
+	const char *name;
+	const char *key; /* request arg, or config key for set */
+	bool has_arg;
+};
+
+static int parse_ct_opts(const char *verb, int argc, char **argv, const struct opt_row *rows,
+			 size_t n, struct vz_msg *args, const char **ret_ctid)
+{
+	struct option *lo = xzalloc((n + 1) * sizeof(*lo));
+	int c, idx;
+
+	for (size_t i = 0; i < n; i++)
+		lo[i] = (struct option){rows[i].name, rows[i].has_arg ? required_argument : 0, NULL,
+					(int)(i + 256)};
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", lo, &idx)) != -1) {
+		const struct opt_row *r;
+
+		if (c < 256) {
+			free(lo);
+			return cmd_usage_error(verb, "invalid option '%s'", argv[optind - 1]);
+		}
+		r = &rows[c - 256];
+		if (r->has_arg)
+			vz_msg_set_str(args, r->key, optarg);
+		else
+			vz_msg_set_bool(args, r->key, true);
+	}
+	free(lo);
+	if (optind >= argc)
+		return cmd_usage_error(verb, "CT ID missing");
+	if (optind + 1 < argc)
+		return cmd_usage_error(verb, "unexpected argument '%s'", argv[optind + 1]);
+	*ret_ctid = argv[optind];
+	vz_msg_set_str(args, "ctid", *ret_ctid);
+	return 0;
+}
+
+static int ct_verb(struct client *c, int argc, char **argv, const char *op,
+		   const struct opt_row *rows, size_t n)
+{
+	struct vz_msg *args = vz_msg_new();
+	const char *ctid;
+	int r = parse_ct_opts(argv[0], argc, argv, rows, n, args, &ctid);
+
+	if (r) {
+		vz_msg_free(args);
+		return r;
+	}
+	return cmd_simple(c, op, args);
+}
+
+int cmd_create(struct client *c, int argc, char **argv)
+{
+	static const struct opt_row rows[] = {
+		{"ostemplate", "ostemplate", true}, {"config", "config", true},
+		{"hostname", "hostname", true},     {"name", "name", true},
+		{"description", "description", true},
+	};
+	return ct_verb(c, argc, argv, "create", rows, ARRAY_SIZE(rows));
+}
+
+int cmd_start(struct client *c, int argc, char **argv)
+{
+	static const struct opt_row rows[] = {{"wait", "wait", false}};
+	return ct_verb(c, argc, argv, "start", rows, ARRAY_SIZE(rows));
+}
+
+int cmd_stop(struct client *c, int argc, char **argv)
+{
+	static const struct opt_row rows[] = {{"fast", "fast", false}};
+	return ct_verb(c, argc, argv, "stop", rows, ARRAY_SIZE(rows));
+}
+
+int cmd_restart(struct client *c, int argc, char **argv)
+{
+	return ct_verb(c, argc, argv, "restart", NULL, 0);
+}
+
+int cmd_destroy(struct client *c, int argc, char **argv)
+{
+	return ct_verb(c, argc, argv, "destroy", NULL, 0);
+}
+
+int cmd_status(struct client *c, int argc, char **argv)
+{
+	_cleanup_error_ vz_error_t err = NULL;
+	_cleanup_msg_ struct vz_msg *reply = NULL;
+	struct vz_msg *args = vz_msg_new();
+	const struct vz_msg *res;
+	const char *ctid;
+	int r = parse_ct_opts(argv[0], argc, argv, NULL, 0, args, &ctid);
+
+	if (r) {
+		vz_msg_free(args);
+		return r;
+	}
+	reply = client_call(c, "status", args, &res, &err);
+	if (!reply)
+		return client_fail(err);
+	printf("CTID %s %s %s %s\n", vz_msg_get_str(res, "ctid") ?: ctid,
+	       vz_msg_get_bool(res, "exist", false) ? "exist" : "deleted",
+	       vz_msg_get_bool(res, "mounted", false) ? "mounted" : "unmounted",
+	       vz_msg_get_bool(res, "running", false) ? "running" : "down");
+	return 0;
+}
+
+/* vzctl set options and the config keys they change. */
+static const struct opt_row set_rows[] = {
+	{"hostname", "HOSTNAME", true},       {"onboot", "ONBOOT", true},
+	{"name", "NAME", true},               {"description", "DESCRIPTION", true},
+	{"disabled", "DISABLED", true},       {"nameserver", "NAMESERVER", true},
+	{"searchdomain", "SEARCHDOMAIN", true}, {"stop-timeout", "STOP_TIMEOUT", true},
+	{"save", NULL, false},
+};
+
+static void push(char ***v, size_t *n, const char *s)
+{
+	*v = xreallocarray(*v, *n + 2, sizeof(char *));
+	(*v)[(*n)++] = (char *)s;
+	(*v)[*n] = NULL;
+}
+
+int cmd_set(struct client *c, int argc, char **argv)
+{
+	struct option lo[ARRAY_SIZE(set_rows) + 1] = {{0}};
+	_cleanup_free_ char **keys = NULL, **values = NULL;
+	size_t nk = 0, nv = 0;
+	bool save = false;
+	struct vz_msg *args;
+	int opt, idx;
+
+	for (size_t i = 0; i < ARRAY_SIZE(set_rows); i++)
+		lo[i] = (struct option){set_rows[i].name,
+					set_rows[i].has_arg ? required_argument : 0, NULL,
+					(int)(i + 256)};
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "", lo, &idx)) != -1) {
+		const struct opt_row *r;
+
+		if (opt < 256)
+			return cmd_usage_error("set", "invalid option '%s'", argv[optind - 1]);
+		r = &set_rows[opt - 256];
+		if (!r->key) {
+			save = true;
+			continue;
+		}
+		push(&keys, &nk, r->key);
+		push(&values, &nv, optarg);
+	}
+	if (optind >= argc)
+		return cmd_usage_error("set", "CT ID missing");
+	if (optind + 1 < argc)
+		return cmd_usage_error("set", "unexpected argument '%s'", argv[optind + 1]);
+	if (nk == 0)
+		return cmd_usage_error("set", "nothing to set");
+	args = vz_msg_new();
+	vz_msg_set_str(args, "ctid", argv[optind]);
+	vz_msg_set_strv(args, "keys", keys);
+	vz_msg_set_strv(args, "values", values);
+	vz_msg_set_bool(args, "save", save);
+	return cmd_simple(c, "set", args);
+}

@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * exec, exec2 and enter. Our stdio (or a pty master from the CT's devpts)
+ * is wired to the command directly: its I/O never passes through vzd.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "cmds.h"
+#include "util/fs.h"
+#include "util/xalloc.h"
+
+static int signal_fd(const int *sigs, size_t n)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	for (size_t i = 0; i < n; i++)
+		sigaddset(&mask, sigs[i]);
+	(void)sigprocmask(SIG_BLOCK, &mask, NULL);
+	return signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+static void forward(struct client *c, int sig)
+{
+	struct vz_msg *args = vz_msg_new();
+
+	vz_msg_set_int(args, "signal", sig);
+	(void)client_send(c, "signal", args, NULL, 0, NULL);
+}
+
+/* Exit status of the finished command from the reply. */
+static int finish(struct client *c)
+{
+	_cleanup_error_ vz_error_t err = NULL;
+	_cleanup_msg_ struct vz_msg *reply = NULL;
+	const struct vz_msg *res;
+	int64_t status = 0;
+
+	reply = client_wait(c, &res, &err);
+	if (!reply)
+		return client_fail(err);
+	(void)vz_msg_get_int(res, "status", &status);
+	return (int)status;
+}
+
+static struct vz_msg *exec_args(const char *ctid, int argc, char **argv, bool pty)
+{
+	struct vz_msg *args = vz_msg_new();
+	const char *term = getenv("TERM");
+	char *env[2] = {NULL, NULL};
+	_cleanup_free_ char *t = NULL;
+
+	vz_msg_set_str(args, "ctid", ctid);
+	if (argc == 1 && streq(argv[0], "-")) {
+		/* OpenVZ: commands are read from stdin. */
+		char *sh[] = {"/bin/sh", NULL};
+		vz_msg_set_strv(args, "argv", sh);
+	} else {
+		char **v = xzalloc((argc + 1) * sizeof(char *));
+		memcpy(v, argv, argc * sizeof(char *));
+		vz_msg_set_strv(args, "argv", v);
+		free(v);
+	}
+	if (pty && term) {
+		t = xasprintf("TERM=%s", term);
+		env[0] = t;
+	}
+	vz_msg_set_strv(args, "env", env);
+	vz_msg_set_bool(args, "pty", pty);
+	return args;
+}
+
+int cmd_exec(struct client *c, int argc, char **argv)
+{
+	_cleanup_error_ vz_error_t err = NULL;
+	_cleanup_close_ int sfd = -EBADF;
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+	int fds[3] = {0, 1, 2};
+	struct pollfd p[2];
+
+	if (argc < 3)
+		return cmd_usage_error(argv[0], "usage: vzctl %s CTID COMMAND [ARG...]", argv[0]);
+	if (client_connect(c, &err) < 0)
+		return client_fail(err);
+	if (client_send(c, "exec", exec_args(argv[1], argc - 2, argv + 2, false), fds, 3, &err) <
+	    0)
+		return client_fail(err);
+	sfd = signal_fd(sigs, ARRAY_SIZE(sigs));
+	p[0] = (struct pollfd){.fd = c->sock, .events = POLLIN};
+	p[1] = (struct pollfd){.fd = sfd, .events = POLLIN};
+	for (;;) {
+		struct signalfd_siginfo si;
+
+		if (poll(p, sfd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
+			break;
+		if (p[0].revents)
+			break;
+		if (sfd >= 0 && p[1].revents && read(sfd, &si, sizeof(si)) == sizeof(si))
+			forward(c, (int)si.ssi_signo);
+	}
+	return finish(c);
+}
+
+struct pty_state {
+	int master;
+	struct termios saved;
+	bool raw;
+};
+
+static int on_pty(struct client *c, const char *event, const struct vz_msg *m, int *fds,
+		  size_t nfds, void *data)
+{
+	struct pty_state *s = data;
+
+	if (!streq(event, "pty") || nfds != 1)
+		return -1;
+	s->master = fds[0];
+	return 0;
+}
+
+static void copy_winsize(int master)
+{
+	struct winsize ws;
+
+	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+		(void)ioctl(master, TIOCSWINSZ, &ws);
+}
+
+static void raw_mode(struct pty_state *s)
+{
+	struct termios t;
+
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &s->saved) < 0)
+		return;
+	t = s->saved;
+	cfmakeraw(&t);
+	if (tcsetattr(STDIN_FILENO, TCSADRAIN, &t) == 0)
+		s->raw = true;
+}
+
+static void restore_mode(struct pty_state *s)
+{
+	if (s->raw)
+		(void)tcsetattr(STDIN_FILENO, TCSADRAIN, &s->saved);
+	s->raw = false;
+}
+
+/* Copy what is readable on from to to; false at EOF or error. */
+static bool pump(int from, int to)
+{
+	char buf[16384];
+	ssize_t n = read(from, buf, sizeof(buf));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return true;
+	if (n <= 0)
+		return false;
+	return write_all(to, buf, (size_t)n) == 0;
+}
+
+/* Relay between our terminal and the pty until the shell side closes. */
+static void relay(struct client *c, struct pty_state *s)
+{
+	static const int sigs[] = {SIGWINCH};
+	_cleanup_close_ int sfd = signal_fd(sigs, 1);
+	struct pollfd p[4] = {
+		{.fd = s->master, .events = POLLIN},
+		{.fd = STDIN_FILENO, .events = POLLIN},
+		{.fd = sfd, .events = POLLIN},
+		{.fd = c->sock, .events = POLLIN},
+	};
+
+	copy_winsize(s->master);
+	for (;;) {
+		if (poll(p, 4, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		if (p[0].revents && !pump(s->master, STDOUT_FILENO))
+			return;
+		if (p[1].revents && !pump(STDIN_FILENO, s->master))
+			p[1].fd = -1; /* our stdin ended: keep showing output */
+		if (p[2].revents) {
+			struct signalfd_siginfo si;
+			while (read(sfd, &si, sizeof(si)) == sizeof(si))
+				;
+			copy_winsize(s->master);
+		}
+		if (p[3].revents && !(p[0].revents & POLLIN))
+			return;
+	}
+}
+
+int cmd_enter(struct client *c, int argc, char **argv)
+{
+	_cleanup_error_ vz_error_t err = NULL;
+	struct pty_state s = {.master = -1};
+	char *shell[] = {"/bin/sh", "-c",
+			 "if [ -x /bin/bash ]; then exec /bin/bash -l; else exec /bin/sh -l; fi",
+			 NULL};
+	char **cmd = shell;
+	int ncmd = 3, r;
+
+	if (argc < 2)
+		return cmd_usage_error("enter", "CT ID missing");
+	if (argc > 2) {
+		if (!streq(argv[2], "--exec") || argc < 4)
+			return cmd_usage_error("enter", "usage: vzctl enter CTID [--exec CMD...]");
+		cmd = argv + 3;
+		ncmd = argc - 3;
+	}
+	c->on_event = on_pty;
+	c->event_data = &s;
+	if (client_connect(c, &err) < 0 ||
+	    client_send(c, "exec", exec_args(argv[1], ncmd, cmd, true), NULL, 0, &err) < 0)
+		return client_fail(err);
+	/* The first message is the pty, or an error reply. */
+	{
+		int fds[VZ_PROTO_MAX_FDS];
+		size_t nfds = VZ_PROTO_MAX_FDS;
+		const char *event;
+		const struct vz_msg *res;
+		_cleanup_msg_ struct vz_msg *m =
+			vz_proto_recv(c->sock, VZ_PROTO_MAX_REPLY, fds, &nfds, &err);
+
+		if (!m || vz_proto_parse_reply(m, &event, &res, &err) < 0)
+			return client_fail(err);
+		if (!event || on_pty(c, event, m, fds, nfds, &s) < 0)
+			return client_fail(err);
+	}
+	fprintf(stderr, "entered into CT %s\n", argv[1]);
+	raw_mode(&s);
+	relay(c, &s);
+	restore_mode(&s);
+	closep(&s.master);
+	r = finish(c);
+	fprintf(stderr, "exited from CT %s\n", argv[1]);
+	return r;
+}

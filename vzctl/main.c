@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* vzctl: OpenVZ's command line, talking to vzd. No container logic lives here. */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmds.h"
+#include "util/macros.h"
+
+static const struct {
+	const char *verb;
+	cmd_fn fn;
+	const char *help;
+} verbs[] = {
+	{"create", cmd_create, "create CTID [--ostemplate NAME] [--config NAME] [--hostname H] "
+			       "[--name NAME] [--description TEXT]"},
+	{"start", cmd_start, "start CTID"},
+	{"stop", cmd_stop, "stop CTID [--fast]"},
+	{"restart", cmd_restart, "restart CTID"},
+	{"destroy", cmd_destroy, "destroy | delete CTID"},
+	{"delete", cmd_destroy, NULL},
+	{"status", cmd_status, "status CTID"},
+	{"set", cmd_set, "set CTID [--hostname H] [--onboot yes|no] [--name NAME] "
+			 "[--description TEXT] [--disabled yes|no] [--save]"},
+	{"exec", cmd_exec, "exec CTID COMMAND [ARG...] | exec CTID -"},
+	{"exec2", cmd_exec, "exec2 CTID COMMAND [ARG...]"},
+	{"enter", cmd_enter, "enter CTID [--exec COMMAND [ARG...]]"},
+	{"template", cmd_template, "template list | build NAME | import FILE [--name NAME]"},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: vzctl [--socket PATH] [--quiet | --verbose] COMMAND CTID [OPTIONS]\n\n");
+	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
+		if (verbs[i].help)
+			fprintf(f, "  vzctl %s\n", verbs[i].help);
+	fprintf(f, "\nThe daemon is found at --socket, $VZ_SOCKET or /run/vz/vzd.sock.\n");
+}
+
+int cmd_usage_error(const char *verb, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "vzctl %s: ", verb);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 20;
+}
+
+int main(int argc, char **argv)
+{
+	struct client c = {.sock = -1};
+	const char *sock = NULL;
+	int i;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (streq(argv[i], "--quiet"))
+			c.quiet = true;
+		else if (streq(argv[i], "--verbose"))
+			c.verbose = true;
+		else if (streq(argv[i], "--socket") && i + 1 < argc)
+			sock = argv[++i];
+		else if (!strncmp(argv[i], "--socket=", 9))
+			sock = argv[i] + 9;
+		else if (streq(argv[i], "--help") || streq(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		} else if (streq(argv[i], "--version")) {
+			printf("vzctl version %s\n", VZ_VERSION);
+			return 0;
+		} else {
+			fprintf(stderr, "vzctl: invalid option '%s'\n", argv[i]);
+			usage(stderr);
+			return 20;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return 20;
+	}
+	if (streq(argv[i], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	c.socket_path = client_socket_path(sock);
+	for (size_t v = 0; v < ARRAY_SIZE(verbs); v++)
+		if (streq(argv[i], verbs[v].verb))
+			return verbs[v].fn(&c, argc - i, argv + i);
+	fprintf(stderr, "vzctl: unknown command '%s'\n", argv[i]);
+	usage(stderr);
+	return 20;
+}

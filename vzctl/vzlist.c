@@ -1,0 +1,353 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * vzlist: OpenVZ's listing, from one "list" request to vzd.
+ *   vzlist [-a|-S] [-o FIELD,...] [-s [-]FIELD] [-H] [-j] [-1] [-n] [CTID...]
+ */
+#define _GNU_SOURCE
+#include <fnmatch.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client.h"
+#include "util/xalloc.h"
+
+enum kind { K_STR, K_INT, K_LIST, K_BOOL };
+
+static const struct field {
+	const char *name;
+	const char *key; /* in the list reply */
+	const char *header;
+	int width; /* > 0 right-aligned, < 0 left-aligned */
+	enum kind kind;
+} fields[] = {
+	{"ctid", "ctid", "CTID", 10, K_INT},
+	{"veid", "ctid", "CTID", 10, K_INT},
+	{"numproc", "numproc", "NPROC", 10, K_INT},
+	{"status", "status", "STATUS", -9, K_STR},
+	{"ip", "ip", "IP_ADDR", -15, K_LIST},
+	{"hostname", "hostname", "HOSTNAME", -32, K_STR},
+	{"name", "name", "NAME", -16, K_STR},
+	{"description", "description", "DESCRIPTION", -32, K_STR},
+	{"ostemplate", "ostemplate", "OSTEMPLATE", -24, K_STR},
+	{"onboot", "onboot", "ONBOOT", -6, K_BOOL},
+	{"disabled", "disabled", "DISABLED", -8, K_BOOL},
+	{"private", "private", "PRIVATE", -32, K_STR},
+	{"root", "root", "ROOT", -32, K_STR},
+	{"uptime", "uptime", "UPTIME", 10, K_INT},
+};
+
+struct opts {
+	bool all, stopped, no_header, json, short_out;
+	const struct field *cols[32];
+	size_t ncols;
+	const struct field *sort;
+	bool sort_desc;
+	const char *host_pattern, *name_pattern, *desc_pattern;
+	char **ctids;
+};
+
+static const struct field *find_field(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
+		if (streq(fields[i].name, name))
+			return &fields[i];
+	return NULL;
+}
+
+static int parse_fields(struct opts *o, const char *spec)
+{
+	_cleanup_free_ char *copy = xstrdup(spec);
+	char *save = NULL;
+
+	o->ncols = 0;
+	for (char *f = strtok_r(copy, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
+		const struct field *fd = find_field(f);
+
+		if (!fd) {
+			fprintf(stderr, "vzlist: unknown field '%s' (see vzlist -L)\n", f);
+			return -1;
+		}
+		if (o->ncols == ARRAY_SIZE(o->cols)) {
+			fprintf(stderr, "vzlist: too many fields\n");
+			return -1;
+		}
+		o->cols[o->ncols++] = fd;
+	}
+	return 0;
+}
+
+static void list_fields(void)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
+		printf("%-12s %s\n", fields[i].name, fields[i].header);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: vzlist [-a | -S] [-o FIELD[,FIELD...]] [-s [-]FIELD] [-H] [-j] [-1] [-n]\n"
+		"              [-h PATTERN] [-N PATTERN] [-d PATTERN] [--socket PATH] [CTID...]\n"
+		"  -a, --all          all CTs (default: running only)\n"
+		"  -S, --stopped      stopped CTs only\n"
+		"  -o, --output       fields to show (vzlist -L lists them)\n"
+		"  -s, --sort         sort by field; -FIELD sorts in reverse\n"
+		"  -H, --no-header    no header line\n"
+		"  -j, --json         JSON output\n"
+		"  -1, --short        CT IDs only\n"
+		"  -n, --name         show the NAME column\n"
+		"  -L, --list         list the fields\n");
+}
+
+static int parse_args(int argc, char **argv, struct opts *o, const char **sock)
+{
+	static const struct option lo[] = {
+		{"all", no_argument, NULL, 'a'},         {"stopped", no_argument, NULL, 'S'},
+		{"output", required_argument, NULL, 'o'}, {"sort", required_argument, NULL, 's'},
+		{"no-header", no_argument, NULL, 'H'},   {"json", no_argument, NULL, 'j'},
+		{"short", no_argument, NULL, '1'},       {"name", no_argument, NULL, 'n'},
+		{"list", no_argument, NULL, 'L'},        {"hostname", required_argument, NULL, 'h'},
+		{"name_filter", required_argument, NULL, 'N'},
+		{"description", required_argument, NULL, 'd'},
+		{"socket", required_argument, NULL, 'k'}, {"help", no_argument, NULL, 'u'},
+		{},
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "aSo:s:Hj1nLh:N:d:", lo, NULL)) != -1) {
+		switch (c) {
+		case 'a': o->all = true; break;
+		case 'S': o->stopped = true; break;
+		case 'o':
+			if (parse_fields(o, optarg) < 0)
+				return 20;
+			break;
+		case 's':
+			o->sort_desc = optarg[0] == '-';
+			o->sort = find_field(optarg + o->sort_desc);
+			if (!o->sort) {
+				fprintf(stderr, "vzlist: unknown sort field '%s'\n", optarg);
+				return 20;
+			}
+			break;
+		case 'H': o->no_header = true; break;
+		case 'j': o->json = true; break;
+		case '1': o->short_out = true; break;
+		case 'n': o->cols[3] = find_field("name"); break;
+		case 'L': list_fields(); exit(0);
+		case 'h': o->host_pattern = optarg; break;
+		case 'N': o->name_pattern = optarg; break;
+		case 'd': o->desc_pattern = optarg; break;
+		case 'k': *sock = optarg; break;
+		case 'u': usage(stdout); exit(0);
+		default: usage(stderr); return 20;
+		}
+	}
+	if (optind < argc)
+		o->ctids = argv + optind;
+	return 0;
+}
+
+static bool matches(const char *pattern, const char *value)
+{
+	return !pattern || (value && fnmatch(pattern, value, 0) == 0);
+}
+
+static bool wanted(const struct opts *o, const struct vz_msg *ct)
+{
+	const char *status = vz_msg_get_str(ct, "status");
+	bool running = status && streq(status, "running");
+
+	if (!o->ctids && o->stopped && running)
+		return false;
+	if (!o->ctids && !o->all && !o->stopped && !running)
+		return false;
+	return matches(o->host_pattern, vz_msg_get_str(ct, "hostname")) &&
+	       matches(o->name_pattern, vz_msg_get_str(ct, "name")) &&
+	       matches(o->desc_pattern, vz_msg_get_str(ct, "description"));
+}
+
+static const struct opts *sort_opts;
+
+static int cmp_ct(const void *a, const void *b)
+{
+	const struct vz_msg *x = *(const struct vz_msg *const *)a;
+	const struct vz_msg *y = *(const struct vz_msg *const *)b;
+	const struct field *f = sort_opts->sort;
+	int r;
+
+	if (f->kind == K_INT) {
+		int64_t u = -1, v = -1;
+		(void)vz_msg_get_int(x, f->key, &u);
+		(void)vz_msg_get_int(y, f->key, &v);
+		r = u < v ? -1 : u > v;
+	} else {
+		_cleanup_free_ char *u = vz_msg_value_string(x, f->key);
+		_cleanup_free_ char *v = vz_msg_value_string(y, f->key);
+		r = strcmp(u, v);
+	}
+	return sort_opts->sort_desc ? -r : r;
+}
+
+static void print_cell(const struct field *f, const struct vz_msg *ct, bool last)
+{
+	_cleanup_free_ char *v = vz_msg_value_string(ct, f->key);
+	const char *s = v[0] ? v : "-";
+
+	if (f->kind == K_LIST && strchr(s, ' ') && !last) {
+		/* vzlist shows the first address in a column; all of them at the end of a line. */
+		*strchr(v, ' ') = '\0';
+	}
+	if (last && f->width < 0)
+		printf("%s", s);
+	else
+		printf("%*s", f->width, s);
+}
+
+static void print_table(const struct opts *o, const struct vz_msg **cts, size_t n)
+{
+	if (!o->no_header && !o->short_out) {
+		for (size_t c = 0; c < o->ncols; c++) {
+			bool last = c + 1 == o->ncols;
+			const struct field *f = o->cols[c];
+			if (last && f->width < 0)
+				printf("%s", f->header);
+			else
+				printf("%*s", f->width, f->header);
+			printf(last ? "\n" : " ");
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (o->short_out) {
+			int64_t id = 0;
+			(void)vz_msg_get_int(cts[i], "ctid", &id);
+			printf("%lld\n", (long long)id);
+			continue;
+		}
+		for (size_t c = 0; c < o->ncols; c++) {
+			print_cell(o->cols[c], cts[i], c + 1 == o->ncols);
+			printf(c + 1 == o->ncols ? "\n" : " ");
+		}
+	}
+}
+
+static void set_list(struct vz_msg *m, const char *key, const struct vz_msg *ct,
+		     const char *from)
+{
+	_cleanup_free_ char *v = vz_msg_value_string(ct, from);
+	_cleanup_free_ char **list = xzalloc(sizeof(char *));
+	char *save = NULL;
+	size_t k = 0;
+
+	for (char *w = strtok_r(v, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+		list = xreallocarray(list, k + 2, sizeof(char *));
+		list[k++] = w;
+		list[k] = NULL;
+	}
+	vz_msg_set_strv(m, key, list);
+}
+
+/* A copy of ct with just the -o fields, named as in -o. */
+static struct vz_msg *select_fields(const struct opts *o, const struct vz_msg *ct)
+{
+	struct vz_msg *m = vz_msg_new();
+
+	for (size_t c = 0; c < o->ncols; c++) {
+		const struct field *f = o->cols[c];
+		const char *s = vz_msg_get_str(ct, f->key);
+		int64_t iv;
+
+		if (f->kind == K_INT && vz_msg_get_int(ct, f->key, &iv))
+			vz_msg_set_int(m, f->name, iv);
+		else if (f->kind == K_LIST)
+			set_list(m, f->name, ct, f->key);
+		else if (f->kind == K_BOOL)
+			vz_msg_set_bool(m, f->name, vz_msg_get_bool(ct, f->key, false));
+		else if (s)
+			vz_msg_set_str(m, f->name, s);
+		else
+			vz_msg_set_null(m, f->name);
+	}
+	return m;
+}
+
+static void print_json(const struct opts *o, const struct vz_msg **cts, size_t n, bool all_fields)
+{
+	printf("[");
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *s = NULL;
+
+		if (all_fields) {
+			s = vz_msg_dump(cts[i], false);
+		} else {
+			_cleanup_msg_ struct vz_msg *m = select_fields(o, cts[i]);
+			s = vz_msg_dump(m, false);
+		}
+		printf("%s\n  %s", i ? "," : "", s);
+	}
+	printf("%s]\n", n ? "\n" : "");
+}
+
+static void default_columns(struct opts *o)
+{
+	const struct field *name = o->cols[3];
+
+	o->cols[0] = find_field("ctid");
+	o->cols[1] = find_field("numproc");
+	o->cols[2] = find_field("status");
+	o->cols[3] = find_field("ip");
+	o->cols[4] = name ? name : find_field("hostname");
+	o->ncols = 5;
+}
+
+int main(int argc, char **argv)
+{
+	_cleanup_error_ vz_error_t err = NULL;
+	_cleanup_msg_ struct vz_msg *reply = NULL;
+	struct client c = {.sock = -1, .quiet = true};
+	struct opts o = {0};
+	const struct vz_msg *res, **cts;
+	const char *sock = NULL;
+	struct vz_msg *args = vz_msg_new();
+	size_t n, k = 0;
+	bool explicit_cols;
+	int r;
+
+	r = parse_args(argc, argv, &o, &sock);
+	if (r) {
+		vz_msg_free(args);
+		return r;
+	}
+	explicit_cols = o.ncols > 0;
+	if (!explicit_cols)
+		default_columns(&o);
+	if (!o.sort)
+		o.sort = find_field("ctid");
+	if (o.ctids)
+		vz_msg_set_strv(args, "ctids", o.ctids);
+	c.socket_path = client_socket_path(sock);
+	reply = client_call(&c, "list", args, &res, &err);
+	if (!reply)
+		return client_fail(err);
+	n = vz_msg_array_len(res, "cts");
+	cts = xzalloc((n + 1) * sizeof(*cts));
+	for (size_t i = 0; i < n; i++) {
+		const struct vz_msg *ct = vz_msg_array_obj(res, "cts", i);
+		if (ct && wanted(&o, ct))
+			cts[k++] = ct;
+	}
+	sort_opts = &o;
+	qsort(cts, k, sizeof(*cts), cmp_ct);
+	if (o.json)
+		print_json(&o, cts, k, !explicit_cols);
+	else
+		print_table(&o, cts, k);
+	free(cts);
+	/* OpenVZ: asking for CTs that do not exist fails. */
+	if (o.ctids && k == 0) {
+		fprintf(stderr, "Container(s) not found\n");
+		return 1;
+	}
+	return 0;
+}
