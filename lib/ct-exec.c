@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "ct-internal.h"
+#include "ctfile.h"
 #include "ct.h"
 #include "lock.h"
 #include "spawn.h"
@@ -32,19 +33,34 @@ static bool needs_shell(const char *s)
 	return strpbrk(s, "|&;<>()$`\\\"'*?[]#~=%{}\n\t") != NULL;
 }
 
+static char *join_words(char *const *argv)
+{
+	size_t len = 1;
+	char *line;
+
+	for (size_t i = 0; argv[i]; i++)
+		len += strlen(argv[i]) + 1;
+	line = xzalloc(len);
+	for (size_t i = 0; argv[i]; i++) {
+		if (i)
+			strcat(line, " ");
+		strcat(line, argv[i]);
+	}
+	return line;
+}
+
 /*
  * OpenVZ's exec runs its arguments as one shell command line: `vzctl exec
  * 101 "ps ax | grep sshd"`. Plain words skip the shell (faster, same result).
  */
 static char **exec_argv(char *const *argv)
 {
-	size_t n = 0, len = 0;
+	size_t n = 0;
 	bool shell = false;
 	char **out;
 	char *line;
 
 	for (; argv[n]; n++) {
-		len += strlen(argv[n]) + 1;
 		shell |= needs_shell(argv[n]) || (n == 0 && strchr(argv[n], ' '));
 	}
 	if (n > 1 && !shell)
@@ -56,12 +72,7 @@ static char **exec_argv(char *const *argv)
 			out[i] = xstrdup(argv[i]);
 		return out;
 	}
-	line = xzalloc(len + 1);
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			strcat(line, " ");
-		strcat(line, argv[i]);
-	}
+	line = join_words(argv);
 	out = xzalloc(4 * sizeof(char *));
 	out[0] = xstrdup("/bin/sh");
 	out[1] = xstrdup("-c");
@@ -118,6 +129,16 @@ int vz_ct_exec(struct vz_ctx *ctx, const char *ctid, const struct vz_ct_exec_opt
 	p.envp = env;
 	memcpy(p.stdio, o->stdio, sizeof(p.stdio));
 	r = vz_spawn_exec(&p, ret_pid, err);
+	/* Not a program: maybe a shell builtin ("exit 3", "cd /tmp && ls"). */
+	if (r < 0 && vz_error_errno(*err) == ENOENT && !streq(argv[0], "/bin/sh")) {
+		char *sh[] = {"/bin/sh", "-c", NULL, NULL};
+		_cleanup_free_ char *line = join_words(o->argv);
+
+		vz_error_release(err);
+		sh[2] = line;
+		p.argv = sh;
+		r = vz_spawn_exec(&p, ret_pid, err);
+	}
 	if (r < 0)
 		vz_error_wrap(err, "CT %s", ctid);
 out:
@@ -168,12 +189,27 @@ static int validate_changes(struct vz_ctx *ctx, const char *ctid, struct vz_conf
 	return 0;
 }
 
-static int apply_live(struct vz_ctx *ctx, const struct vz_state *st,
-		      const struct vz_ct_change *c, size_t n, vz_error_t *err)
+/* Keep /etc/hostname in step with the live hostname. */
+static int hostname_file(struct vz_ctx *ctx, const char *ctid, const struct vz_config *cfg,
+			 const char *name, vz_error_t *err)
+{
+	_cleanup_free_ char *root = vz_path_root(ctx, ctid), *line = xasprintf("%s\n", name);
+	_cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	uint32_t base, size;
+
+	if (rootfd < 0 || ct_parse_uid_range(cfg, &base, &size) < 0)
+		return vz_error_make(err, VZ_E_NOT_MOUNTED, errno, "open '%s'", root);
+	return vz_ctfile_write(rootfd, "etc/hostname", line, base, err);
+}
+
+static int apply_live(struct vz_ctx *ctx, const char *ctid, const struct vz_config *cfg,
+		      const struct vz_state *st, const struct vz_ct_change *c, size_t n,
+		      vz_error_t *err)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (streq(c[i].key, "HOSTNAME") && c[i].value) {
-			if (live_hostname(st, c[i].value, err) < 0)
+			if (live_hostname(st, c[i].value, err) < 0 ||
+			    hostname_file(ctx, ctid, cfg, c[i].value, err) < 0)
 				return -1;
 			vz_info(ctx, "Set hostname: %s", c[i].value);
 		}
@@ -200,7 +236,7 @@ int vz_ct_set(struct vz_ctx *ctx, const char *ctid, const struct vz_ct_change *c
 		return vz_error_wrap(err, "set CT %s", ctid);
 	if (vz_state_read(ctx, ctid, &st, err) < 0)
 		return -1;
-	if (vz_state_alive(&st) && apply_live(ctx, &st, changes, n, err) < 0)
+	if (vz_state_alive(&st) && apply_live(ctx, ctid, cfg, &st, changes, n, err) < 0)
 		return vz_error_wrap(err, "set CT %s", ctid);
 	if (!save) {
 		vz_warn(ctx, "Settings were not saved: they are lost at the next start "

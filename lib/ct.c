@@ -20,6 +20,7 @@
 
 #include "cgroup.h"
 #include "ct-internal.h"
+#include "ctfile.h"
 #include "ct.h"
 #include "lock.h"
 #include "mount.h"
@@ -154,6 +155,24 @@ static void strv_free(char **v)
 	free(v);
 }
 
+/* What vz keeps in sync inside the CT's files at every start. */
+static int write_ct_files(struct vz_ctx *ctx, const char *ctid, const struct vz_config *cfg,
+			  vz_error_t *err)
+{
+	_cleanup_free_ char *root = vz_path_root(ctx, ctid), *line = NULL;
+	_cleanup_close_ int rootfd = -EBADF;
+	const char *hostname = vz_config_get(cfg, "HOSTNAME");
+	uint32_t base, size;
+
+	if (!hostname || ct_parse_uid_range(cfg, &base, &size) < 0)
+		return 0;
+	rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return vz_error_make(err, VZ_E_NOT_MOUNTED, errno, "open '%s'", root);
+	line = xasprintf("%s\n", hostname);
+	return vz_ctfile_write(rootfd, "etc/hostname", line, base, err);
+}
+
 /* The CT must have an init to exec; say so before any namespace is made. */
 static int check_init(struct vz_ctx *ctx, const char *ctid, vz_error_t *err)
 {
@@ -215,7 +234,7 @@ static int do_start(struct vz_ctx *ctx, const char *ctid, const struct vz_config
 	vz_info(ctx, "Starting container...");
 	if (ct_mount(ctx, ctid, err) < 0)
 		return -1;
-	if (check_init(ctx, ctid, err) < 0)
+	if (check_init(ctx, ctid, err) < 0 || write_ct_files(ctx, ctid, cfg, err) < 0)
 		goto err_umount;
 	cg = ct_cgroup(ctx, ctid, NULL, err);
 	if (!cg || vz_cgroup_create(cg, err) < 0)

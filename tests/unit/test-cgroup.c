@@ -23,6 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -817,6 +819,16 @@ static void assert_gone(const struct real *t)
 	assert_int_equal(stat(top, &st), -1);
 }
 
+/* Hierarchies in which create made the group (hybrid's cgroup2 only where writable). */
+static int made(const struct real *t)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < t->cg->n_hiers; i++)
+		n += t->cg->hiers[i].fd >= 0;
+	return n;
+}
+
 static bool host_has_v1(struct real *t)
 {
 	_cleanup_error_ vz_error_t err = NULL;
@@ -838,13 +850,14 @@ static void test_real_v1(void **state)
 	path = xasprintf("%s/h", t->prefix);
 	real_create(t);
 	/* Hybrid: the group in cgroup2 too, so the CT's cgroup namespace is its own there. */
-	assert_int_equal(each_ct_dir(t, "h", NULL, NULL), (int)t->cg->n_hiers);
+	assert_int_equal(each_ct_dir(t, "h", NULL, NULL), made(t));
 	assert_int_equal(vz_cgroup_dirfd_v2(t->cg), -1);
 	a = spawn(t, NULL, NULL);
 	b = spawn(t, NULL, NULL);
 	ok(vz_cgroup_attach(t->cg, a, &err), &err);
 	ok(vz_cgroup_attach(t->cg, b, &err), &err);
-	assert_in_group(a, path, NULL);
+	if (made(t) == (int)t->cg->n_hiers) /* not where cgroup2 is read-only */
+		assert_in_group(a, path, NULL);
 	assert_int_equal(vz_cgroup_count_procs(t->cg, &err), 2);
 	nest(t, "h", b);
 	assert_int_equal(vz_cgroup_count_procs(t->cg, &err), 2);
@@ -856,6 +869,54 @@ static void test_real_v1(void **state)
 	assert_killed(t, a);
 	assert_killed(t, b);
 	ok(vz_cgroup_destroy(t->cg, &err), &err);
+}
+
+/*
+ * Hybrid's cgroup2 read-only to us (as in some nested hosts): the CT goes
+ * without it. The child remounts it read-only in a mount namespace of its
+ * own and reports by exit status; the teardown cleans up either way.
+ */
+static int ro_unified_child(const struct real *t)
+{
+	_cleanup_error_ vz_error_t err = NULL;
+	_cleanup_cgroup_ struct vz_cgroup *cg = NULL;
+	int fds[32], n;
+
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount(NULL, "/sys/fs/cgroup/unified", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+		return 2;
+	cg = vz_cgroup_new(t->root, VZ_CGROUP_HYBRID, t->prefix, "r", &err);
+	if (!cg || vz_cgroup_create(cg, &err) < 0)
+		return 3;
+	n = vz_cgroup_open_procs(cg, fds, 32, &err);
+	if (n != (int)cg->n_hiers - 1)
+		return 4;
+	while (n > 0)
+		close(fds[--n]);
+	if (vz_cgroup_kill_all(cg, &err) < 0 || vz_cgroup_destroy(cg, &err) < 0)
+		return 5;
+	return 0;
+}
+
+static void test_real_hybrid_ro_unified(void **state)
+{
+	_cleanup_error_ vz_error_t err = NULL;
+	struct real *t = *state;
+	enum vz_cgroup_mode mode;
+	int status;
+	pid_t pid;
+
+	if (geteuid() != 0 || vz_cgroup_detect(t->root, &mode, &err) < 0 ||
+	    mode != VZ_CGROUP_HYBRID || !real_open(t, "r"))
+		skip();
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(ro_unified_child(t));
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_gone(t);
 }
 
 /*
@@ -1075,6 +1136,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_real_legacy_freezer, real_setup,
 						real_teardown),
 		cmocka_unit_test_setup_teardown(test_real_legacy_no_pidfd, real_setup,
+						real_teardown),
+		cmocka_unit_test_setup_teardown(test_real_hybrid_ro_unified, real_setup,
 						real_teardown),
 		cmocka_unit_test_setup_teardown(test_real_v2, real_setup, real_teardown),
 	};
