@@ -109,8 +109,14 @@ check-unit: $(UNIT_BINS) $(FUZZ_BINS)
 bench: all
 	$(Q)bench/run $(BUILD)
 
-demo: all
+# The main job on a fresh Debian machine: dependencies, build, a CT's life.
+demo:
+	$(Q)scripts/install-deps
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/demo $(BUILD)
+
+deps:
+	$(Q)scripts/install-deps
 
 lint:
 	$(Q)scripts/lint
@@ -134,5 +140,5 @@ format:
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all check check-unit bench demo lint install format clean
+.PHONY: all check check-unit bench demo deps lint install format clean
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -261,7 +261,7 @@ static VZ_NORETURN void mount_child(const struct vz_spawn_init_params *p, int in
 {
 	vz_error_t err = NULL;
 
-	if (setns(init_pidfd, CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP) < 0)
+	if (setns(init_pidfd, CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) < 0)
 		child_fail(sock, errno, "join the CT's namespaces");
 	if (vz_mount_ct_root(p->rootfs, p->uid_base, &err) < 0)
 		child_fail(sock, err->errnum, "%s", err->msg);
@@ -275,14 +275,19 @@ static VZ_NORETURN void mount_child(const struct vz_spawn_init_params *p, int in
 	_exit(0);
 }
 
-/* Fork M, let it prepare the mounts, return an fd of its finished mount namespace. */
-static int prepare_mounts(const struct vz_spawn_init_params *p, pid_t init, int init_pidfd,
-			  vz_error_t *err)
+/* M while it works: its pid and our end of its socket. */
+struct mounter {
+	pid_t pid;
+	int sock;
+};
+
+/* Fork M into I's pid namespace; it builds the mounts while W does other work. */
+static int start_mounter(const struct vz_spawn_init_params *p, pid_t init, int init_pidfd,
+			 struct mounter *m, vz_error_t *err)
 {
 	_cleanup_close_ int ns_pid = -EBADF;
-	int sv[2] = {-1, -1}, fd = -1;
+	int sv[2] = {-1, -1};
 	char path[64];
-	pid_t pid;
 
 	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)init);
 	ns_pid = open(path, O_RDONLY | O_CLOEXEC);
@@ -290,23 +295,38 @@ static int prepare_mounts(const struct vz_spawn_init_params *p, pid_t init, int 
 		return vz_error_make(err, VZ_E_CREATE, errno, "open '%s'", path);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return vz_error_make(err, VZ_E_CREATE, errno, "socketpair");
-	pid = fork_into_pidns(ns_pid, err);
-	if (pid == 0) {
+	m->pid = fork_into_pidns(ns_pid, err);
+	if (m->pid == 0) {
 		(void)close(sv[0]);
 		mount_child(p, init_pidfd, sv[1]);
 	}
-	closep(&sv[1]);
-	if (pid > 0 && wait_ready(sv[0], "set up mounts", err) == 0) {
-		snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
+	(void)close(sv[1]);
+	if (m->pid < 0) {
+		(void)close(sv[0]);
+		return -1;
+	}
+	m->sock = sv[0];
+	return 0;
+}
+
+/* Wait for M; return an fd of its finished mount namespace. M is gone afterwards. */
+static int finish_mounter(struct mounter *m, vz_error_t *err)
+{
+	char path[64];
+	int fd = -1;
+
+	if (m->pid <= 0)
+		return -1;
+	if (wait_ready(m->sock, "set up mounts", err) == 0) {
+		snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)m->pid);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			vz_error_make(err, VZ_E_CREATE, errno, "open '%s'", path);
 	}
-	if (pid > 0) {
-		(void)kill(pid, SIGKILL);
-		(void)waitpid(pid, NULL, 0);
-	}
-	closep(&sv[0]);
+	(void)kill(m->pid, SIGKILL);
+	(void)waitpid(m->pid, NULL, 0);
+	closep(&m->sock);
+	m->pid = 0;
 	return fd;
 }
 
@@ -344,27 +364,44 @@ static VZ_NORETURN void init_child(const struct vz_spawn_init_params *p, int soc
 	child_fail(sock, errno, "exec '%s'", p->argv[0]);
 }
 
-/* W's side once I exists: maps, cgroup, mounts, then wait for the exec. */
+/*
+ * W's side once I exists: maps, cgroups, mounts, then wait for the exec.
+ * Moving I into v1 cgroups waits for an RCU grace period (~5 ms here), so
+ * M builds the mount tree meanwhile.
+ */
 static int setup_init(const struct vz_spawn_init_params *p, pid_t pid, int sock,
 		      vz_error_t *err)
 {
 	_cleanup_close_ int pidfd = -EBADF, mnt = -EBADF;
+	struct mounter m = {.sock = -1};
+	int r = -1;
 
 	if (write_id_map(pid, "uid_map", p->uid_base, p->uid_size, err) < 0 ||
-	    write_id_map(pid, "gid_map", p->uid_base, p->uid_size, err) < 0 ||
-	    vz_cgroup_attach(p->cg, pid, err) < 0)
-		return -1;
-	if (send_go(sock) < 0 || wait_ready(sock, "start init", err) < 0)
+	    write_id_map(pid, "gid_map", p->uid_base, p->uid_size, err) < 0)
 		return -1;
 	pidfd = vz_pidfd_open(pid, 0);
 	if (pidfd < 0)
 		return vz_error_make(err, VZ_E_CREATE, errno, "open init");
-	mnt = prepare_mounts(p, pid, pidfd, err);
-	if (mnt < 0)
+	if (start_mounter(p, pid, pidfd, &m, err) < 0)
 		return -1;
-	if (send_fd(sock, mnt) < 0)
-		return vz_error_make(err, VZ_E_CREATE, errno, "hand mounts to init");
-	return read_verdict(sock, "start init", NULL, err);
+	if (vz_cgroup_attach(p->cg, pid, err) < 0 || send_go(sock) < 0 ||
+	    wait_ready(sock, "start init", err) < 0)
+		goto out;
+	mnt = finish_mounter(&m, err);
+	if (mnt < 0)
+		goto out;
+	if (send_fd(sock, mnt) < 0) {
+		vz_error_make(err, VZ_E_CREATE, errno, "hand mounts to init");
+		goto out;
+	}
+	r = read_verdict(sock, "start init", NULL, err);
+out:
+	if (m.pid > 0) {
+		(void)kill(m.pid, SIGKILL);
+		(void)waitpid(m.pid, NULL, 0);
+	}
+	closep(&m.sock);
+	return r;
 }
 
 int vz_spawn_init(const struct vz_spawn_init_params *p, pid_t *ret_pid, vz_error_t *err)
@@ -490,7 +527,7 @@ static VZ_NORETURN void exec_child(const struct vz_spawn_exec_params *p, int pid
 int vz_spawn_exec(const struct vz_spawn_exec_params *p, pid_t *ret_pid, vz_error_t *err)
 {
 	_cleanup_close_ int pidfd = -EBADF, ns_pid = -EBADF;
-	int procs[16], nprocs, sv[2] = {-1, -1}, r = -1;
+	int procs[64], nprocs, sv[2] = {-1, -1}, r = -1;
 	char path[64];
 	pid_t pid;
 

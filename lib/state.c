@@ -22,7 +22,7 @@ int vz_state_write(struct vz_ctx *ctx, const char *ctid, const struct vz_state *
 
 	text = xasprintf("INIT_PID=%d\nSTART_TIME=%" PRIu64 "\nSTARTED=%lld\nCGROUP_PREFIX=%s\n",
 			 (int)st->pid, st->starttime, (long long)st->started, st->cgroup_prefix);
-	r = write_file_atomic_at(AT_FDCWD, path, text, strlen(text), 0600);
+	r = replace_file_at(AT_FDCWD, path, text, strlen(text), 0600);
 	if (r < 0)
 		return vz_error_make(err, VZ_E_SYSTEM, -r, "write state '%s'", path);
 	return 0;

@@ -206,11 +206,14 @@ int cmd_enter(struct client *c, int argc, char **argv)
 {
 	_cleanup_error_ vz_error_t err = NULL;
 	struct pty_state s = {.master = -1};
-	char *shell[] = {"/bin/sh", "-c",
-			 "if [ -x /bin/bash ]; then exec /bin/bash -l; else exec /bin/sh -l; fi",
+	/*
+	 * One command line, not an argv: exec joins its words and runs them with
+	 * /bin/sh -c (OpenVZ semantics), which would split a "sh -c SCRIPT" argv.
+	 */
+	char *shell[] = {"if [ -x /bin/bash ]; then exec /bin/bash -l; else exec /bin/sh -l; fi",
 			 NULL};
 	char **cmd = shell;
-	int ncmd = 3, r;
+	int ncmd = 1, r;
 
 	if (argc < 2)
 		return cmd_usage_error("enter", "CT ID missing");

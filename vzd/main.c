@@ -53,6 +53,7 @@ struct daemon {
 	int listen_fd, sig_fd, ep_fd;
 	pid_t workers[MAX_WORKERS];
 	int n_workers;
+	ino_t socket_ino; /* to remove only our own socket file at exit */
 	struct watched *watched;
 	size_t n_watched;
 	bool quit;
@@ -372,6 +373,11 @@ static int setup(struct daemon *d, vz_error_t *err)
 	d->listen_fd = open_listener(d->socket_path, d->group, err);
 	if (d->listen_fd < 0)
 		return -1;
+	{
+		struct stat st;
+		if (stat(d->socket_path, &st) == 0)
+			d->socket_ino = st.st_ino;
+	}
 	ev.data.u64 = 0;
 	(void)epoll_ctl(d->ep_fd, EPOLL_CTL_ADD, d->listen_fd, &ev);
 	ev.data.u64 = 1;
@@ -462,7 +468,12 @@ int main(int argc, char **argv)
 		start_onboot(&d);
 	run(&d);
 	logmsg("exiting; running CTs keep running");
-	(void)unlink(d.socket_path);
+	{
+		/* A successor may already listen on the same path: leave its socket alone. */
+		struct stat st;
+		if (stat(d.socket_path, &st) == 0 && st.st_ino == d.socket_ino)
+			(void)unlink(d.socket_path);
+	}
 	vz_ctx_free(d.ctx);
 	return EXIT_SUCCESS;
 }

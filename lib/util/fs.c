@@ -88,7 +88,8 @@ int read_all(int fd, void *buf, size_t len)
 	return 0;
 }
 
-int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode)
+static int replace_file_at_(int dirfd, const char *path, const void *data, size_t len,
+			    mode_t mode, bool durable)
 {
 	_cleanup_free_ char *tmp = NULL, *dir = NULL;
 	_cleanup_close_ int fd = -EBADF, dfd = -EBADF;
@@ -102,7 +103,7 @@ int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t l
 	r = write_all(fd, data, len);
 	if (r == 0 && fchmod(fd, mode) < 0)
 		r = -errno;
-	if (r == 0 && fsync(fd) < 0)
+	if (r == 0 && durable && fsync(fd) < 0)
 		r = -errno;
 	if (r == 0 && renameat(dirfd, tmp, dirfd, path) < 0)
 		r = -errno;
@@ -110,12 +111,24 @@ int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t l
 		(void)unlinkat(dirfd, tmp, 0);
 		return r;
 	}
+	if (!durable)
+		return 0;
 	/* Make the rename itself durable. */
 	dir = slash ? xstrndup(path, slash - path + 1) : xstrdup(".");
 	dfd = openat(dirfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd >= 0)
 		(void)fsync(dfd);
 	return 0;
+}
+
+int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode)
+{
+	return replace_file_at_(dirfd, path, data, len, mode, true);
+}
+
+int replace_file_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode)
+{
+	return replace_file_at_(dirfd, path, data, len, mode, false);
 }
 
 int write_string_at(int dirfd, const char *path, const char *s)

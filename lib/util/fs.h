@@ -16,6 +16,9 @@ int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *re
 /* Write data to dir/path atomically: temp file, fsync, rename, fsync dir. */
 int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode);
 
+/* The same without fsync: for runtime state that a crash makes moot anyway. */
+int replace_file_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode);
+
 /* Write a short string to an existing file (cgroup knobs, proc files). */
 int write_string_at(int dirfd, const char *path, const char *s);
 

@@ -704,6 +704,11 @@ static void test_save_load(void **state)
 	assert_int_equal(vz_error_errno(err), ENOENT);
 	vz_error_release(&err);
 
+	assert_null(vz_config_load(dir, &err));
+	assert_error(err, VZ_E_SYSTEM, "read config");
+	assert_int_equal(vz_error_errno(err), EISDIR);
+	vz_error_release(&err);
+
 	write_test_file(big, 1024 * 1024);
 	vz_config_free(back);
 	back = vz_config_load(big, &err);
