@@ -766,6 +766,15 @@ bool vz_config_get_bool(const struct vz_config *cfg, const char *key, bool def)
 	return b;
 }
 
+/*
+ * "$VEID" is written bare, as OpenVZ writes VE_ROOT="/vz/root/$VEID", so
+ * tools that source the file still expand it; every other '$' is escaped.
+ */
+static bool is_veid_ref(const char *s)
+{
+	return strncmp(s, "$VEID", 5) == 0 && !is_ident(s[5]);
+}
+
 /* KEY="value\n" with the characters special inside double quotes escaped. */
 static char *format_line(const char *key, const char *value)
 {
@@ -775,7 +784,7 @@ static char *format_line(const char *key, const char *value)
 	*p++ = '=';
 	*p++ = '"';
 	for (; *value; value++) {
-		if (strchr(DQ_ESCAPED, *value))
+		if (strchr(DQ_ESCAPED, *value) && !is_veid_ref(value))
 			*p++ = '\\';
 		*p++ = *value;
 	}

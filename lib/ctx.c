@@ -138,7 +138,8 @@ int vz_ctx_prepare(struct vz_ctx *ctx, vz_error_t *err)
 	return 0;
 }
 
-static void outv(struct vz_ctx *ctx, enum vz_out_level level, const char *fmt, va_list ap)
+static VZ_PRINTF(3, 0) void outv(struct vz_ctx *ctx, enum vz_out_level level, const char *fmt,
+				  va_list ap)
 {
 	_cleanup_free_ char *msg = NULL;
 

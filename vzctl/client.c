@@ -28,7 +28,7 @@ int client_connect(struct client *c, vz_error_t *err)
 	if (strlen(c->socket_path) >= sizeof(sa.sun_path))
 		return vz_error_make(err, VZ_E_VALUE, 0, "socket path '%s' is too long",
 				     c->socket_path);
-	strcpy(sa.sun_path, c->socket_path);
+	memcpy(sa.sun_path, c->socket_path, strlen(c->socket_path) + 1);
 	c->sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (c->sock < 0)
 		return vz_error_make(err, VZ_E_DAEMON, errno, "socket");

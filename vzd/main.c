@@ -91,7 +91,7 @@ static int open_listener(const char *path, gid_t group, vz_error_t *err)
 
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return vz_error_make(err, VZ_E_VALUE, 0, "socket path '%s' is too long", path);
-	strcpy(sa.sun_path, path);
+	memcpy(sa.sun_path, path, strlen(path) + 1);
 	probe = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
 		close(probe);
