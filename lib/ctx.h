@@ -45,6 +45,7 @@ struct vz_ctx {
 	unsigned stop_timeout;
 	char *def_ostemplate;
 	char *def_config; /* sample name used by create without --config */
+	char *vzd_group;  /* VZD_GROUP: members may talk to vzd, or NULL */
 	vz_output_fn out;
 	void *out_data;
 };

@@ -181,6 +181,8 @@ char *vz_msg_value_string(const struct vz_msg *m, const char *key)
 {
 	json_t *v = m ? json_object_get(J(m), key) : NULL;
 
+	if (!v)
+		return xstrdup("");
 	switch (json_typeof(v)) {
 	case JSON_STRING:
 		return xstrdup(json_string_value(v));

@@ -448,6 +448,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vzd: must run as root\n");
 		return VZ_E_ACCES;
 	}
+	d.ctx = vz_ctx_new(root, rundir, config, &err);
+	if (!d.ctx) {
+		fprintf(stderr, "vzd: %s\n", err->msg);
+		return err->code;
+	}
+	if (!group)
+		group = d.ctx->vzd_group;
 	if (group) {
 		struct group *g = getgrnam(group);
 		if (!g) {
@@ -456,8 +463,7 @@ int main(int argc, char **argv)
 		}
 		d.group = g->gr_gid;
 	}
-	d.ctx = vz_ctx_new(root, rundir, config, &err);
-	if (!d.ctx || setup(&d, &err) < 0) {
+	if (setup(&d, &err) < 0) {
 		fprintf(stderr, "vzd: %s\n", err->msg);
 		return err->code;
 	}

@@ -107,3 +107,132 @@ vz_running_ct() {
 	vz_install_probe "$ct"
 	vzctl --quiet start "$ct"
 }
+
+# ---- helpers of errors, templates, daemon, protocol, vzlist, set, enter ----
+
+# Init pid of a running CT, from its state file.
+vz_init_pid() {
+	sed -n 's/^INIT_PID="\{0,1\}\([0-9]*\).*/\1/p' "$VZ_RUNDIR/$1.state"
+}
+
+# Poll (up to ~5 s) until `vzctl status CT` prints the wanted line.
+vz_wait_status() {
+	local ct=$1 want=$2
+	for _ in $(seq 250); do
+		[ "$(vzctl status "$ct" 2>/dev/null)" = "$want" ] && return 0
+		sleep 0.02
+	done
+	echo "CT $ct: wanted '$want', have '$(vzctl status "$ct" 2>&1)'" >&2
+	return 1
+}
+
+# What a user sees of the daemon's CTs on disk and in vzlist: any change
+# between two snapshots means an operation touched something it should not.
+# (Lock files are left out: taking a lock creates one.)
+vz_snapshot() {
+	(
+		cd "$VZ_TEST_DIR" || exit 1
+		find root -path root/lock -prune -o -path 'root/private/*/*' -prune -o \
+			-path 'root/root/*/*' -prune -o -path 'root/template/cache/*' -prune -o \
+			-printf '%p %y %m %U\n' | sort
+		find run -printf '%p %y\n' | sort
+		md5sum root/conf/* run/*.state root/template/cache/* 2>/dev/null
+		grep -o " $VZ_TEST_DIR/[^ ]*" /proc/self/mounts | sort
+	)
+	vzlist -a -H -o ctid,status,hostname,name 2>&1
+}
+
+# A file only a test writes, to show that an area survived untouched.
+vz_mark_private() {
+	echo "marker $1" >"$VZ_ROOT/private/$1/.vz-test-marker"
+}
+
+vz_check_marker() {
+	[ "$(cat "$VZ_ROOT/private/$1/.vz-test-marker")" = "marker $1" ]
+}
+
+# Mounts left under the test root for a CT, and its cgroup directories.
+vz_ct_mounts() {
+	grep -c " $VZ_ROOT/root/$1 " /proc/self/mounts || true
+}
+
+vz_ct_cgroups() {
+	local prefix=${2:-$VZ_CGROUP_PREFIX}
+	find /sys/fs/cgroup -maxdepth 3 -type d -path "*/$prefix/$1" 2>/dev/null
+}
+
+# SIGKILL whatever still runs in this test's CT cgroups (CTs that outlived a
+# daemon the test killed); only our unique prefix is touched.
+vz_kill_leftovers() {
+	local prefix=${1:-${VZ_CGROUP_PREFIX:-}} f pid
+	[ -n "$prefix" ] || return 0
+	for f in /sys/fs/cgroup/*/"$prefix"/*/cgroup.procs /sys/fs/cgroup/*/"$prefix"/*/*/cgroup.procs; do
+		[ -r "$f" ] || continue
+		while read -r pid; do
+			kill -KILL "$pid" 2>/dev/null || true
+		done <"$f"
+	done
+}
+
+# Stop the test's vzd the way an admin or a crash would, without the
+# per-test teardown (which also stops CTs).
+vz_kill_daemon() {
+	local sig=${1:-TERM}
+	kill -"$sig" "$VZD_PID"
+	wait "$VZD_PID" 2>/dev/null || true
+}
+
+# A second, independent vzd (another "host") beside the test's own: its own
+# root, run dir, socket, cgroup prefix and uid range. Talk to it with vz2ctl
+# and vz2list; vz_stop_daemon2 tears it down.
+vz_start_daemon2() {
+	VZ2_TEST_DIR=$(mktemp -d "${TMPDIR:-/tmp}/vz-test2.XXXXXX")
+	VZ2_ROOT="$VZ2_TEST_DIR/root"
+	VZ2_RUNDIR="$VZ2_TEST_DIR/run"
+	VZ2_SOCKET="$VZ2_TEST_DIR/vzd.sock"
+	VZ2_CGROUP_PREFIX="$VZ_CGROUP_PREFIX-b"
+	VZ2_UID_START=$((VZ_UID_START + 524288))
+	cat >"$VZ2_TEST_DIR/vz.conf" <<-CONF
+		CGROUP_PREFIX="$VZ2_CGROUP_PREFIX"
+		UID_RANGE_START="$VZ2_UID_START"
+		VE_STOP_TIMEOUT="10"
+	CONF
+	mkdir -p "$VZ2_ROOT/template"
+	cp -a "$(vz_template_cache)" "$VZ2_ROOT/template/cache"
+	"$VZ_BUILD/vzd" --root "$VZ2_ROOT" --rundir "$VZ2_RUNDIR" --socket "$VZ2_SOCKET" \
+		--config "$VZ2_TEST_DIR/vz.conf" >>"$VZ2_TEST_DIR/vzd.log" 2>&1 &
+	VZD2_PID=$!
+	for _ in $(seq 200); do
+		[ -S "$VZ2_SOCKET" ] && vz2ctl status 1 >/dev/null 2>&1 && return 0
+		sleep 0.02
+	done
+	cat "$VZ2_TEST_DIR/vzd.log" >&2
+	return 1
+}
+
+vz2ctl() { VZ_SOCKET=$VZ2_SOCKET "$VZ_BUILD/vzctl" "$@"; }
+vz2list() { VZ_SOCKET=$VZ2_SOCKET "$VZ_BUILD/vzlist" "$@"; }
+
+vz_stop_daemon2() {
+	[ -n "${VZ2_TEST_DIR:-}" ] || return 0
+	local VZ_TEST_DIR=$VZ2_TEST_DIR VZD_PID=$VZD2_PID VZ_CGROUP_PREFIX=$VZ2_CGROUP_PREFIX
+	local -x VZ_SOCKET=$VZ2_SOCKET
+	vz_stop_daemon
+	vz_kill_leftovers "$VZ2_CGROUP_PREFIX"
+	vz_remove_cgroups "$VZ2_CGROUP_PREFIX"
+	VZ2_TEST_DIR=
+}
+
+# Teardown for tests that kill or restart vzd: whatever state the daemon is
+# in, leave no CT process, mount or cgroup behind.
+vz_teardown_hard() {
+	vz_stop_daemon2
+	if [ -n "${VZD_PID:-}" ] && ! kill -0 "$VZD_PID" 2>/dev/null && [ -n "${VZ_TEST_DIR:-}" ]; then
+		vz_run_daemon --no-onboot >/dev/null 2>&1 || true
+	fi
+	local prefix=${VZ_CGROUP_PREFIX:-}
+	vz_stop_daemon
+	vz_kill_leftovers "$prefix"
+	sleep 0.1
+	vz_remove_cgroups "$prefix"
+}
