@@ -25,7 +25,7 @@ WARN += -Wimplicit-fallthrough
 endif
 HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fstack-clash-protection
 CFLAGS ?= -O2 -g
-ALL_CFLAGS := -std=gnu11 $(WARN) $(HARDEN) -fPIC -fvisibility=hidden -Ilib \
+ALL_CFLAGS := -std=gnu11 $(WARN) $(HARDEN) -fPIC -fvisibility=hidden -iquote lib \
 	-DVZ_PREFIX='"$(PREFIX)"' -DVZ_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL := -Wl,-z,relro,-z,now $(LDFLAGS)
 ifeq ($(SANITIZE),1)
@@ -122,13 +122,14 @@ lint:
 	$(Q)scripts/lint
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)/etc/vz/conf \
-		$(DESTDIR)$(PREFIX)/share/vz/templates $(DESTDIR)$(PREFIX)/share/man/man8 \
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)/etc/vz \
+		$(DESTDIR)$(PREFIX)/share/man/man8 \
 		$(DESTDIR)$(PREFIX)/share/man/man5
 	install -m 0755 $(BUILD)/vzd $(BUILD)/vzctl $(BUILD)/vzlist $(DESTDIR)$(PREFIX)/sbin/
 	install -m 0644 $(BUILD)/libvz.so.0 $(DESTDIR)$(PREFIX)/lib/
 	test -e $(DESTDIR)/etc/vz/vz.conf || install -m 0644 configs/vz.conf $(DESTDIR)/etc/vz/vz.conf
-	for f in configs/ve-*.conf-sample; do [ -e "$$f" ] && install -m 0644 $$f $(DESTDIR)/etc/vz/conf/; done; true
+	install -d $(DESTDIR)$(PREFIX)/share/vz/configs
+	install -m 0644 configs/ve-*.conf-sample $(DESTDIR)$(PREFIX)/share/vz/configs/
 	for m in man/*.8.md man/*.5.md; do [ -e "$$m" ] || continue; \
 		s=$${m##*.}; s=$${m%.md}; sec=$${s##*.}; \
 		scripts/md2man $$m > $(DESTDIR)$(PREFIX)/share/man/man$$sec/$$(basename $${m%.md}); done

@@ -107,6 +107,7 @@ int vz_ct_exec(struct vz_ctx *ctx, const char *ctid, const struct vz_ct_exec_opt
 	       pid_t *ret_pid, vz_error_t *err)
 {
 	_cleanup_cgroup_ struct vz_cgroup *cg = NULL;
+	_cleanup_config_ struct vz_config *cfg = NULL;
 	struct vz_spawn_exec_params p = {.pty = o->pty, .ret_pty_master = o->ret_pty_master};
 	char **argv = NULL, **env = NULL;
 	struct vz_state st;
@@ -114,6 +115,10 @@ int vz_ct_exec(struct vz_ctx *ctx, const char *ctid, const struct vz_ct_exec_opt
 
 	if (!o->argv || !o->argv[0] || !o->argv[0][0])
 		return vz_error_make(err, VZ_E_SYNTAX, 0, "exec: no command given");
+	/* A CT that does not exist is not merely stopped (OpenVZ: 14, not 31). */
+	cfg = vz_ct_load_config(ctx, ctid, err);
+	if (!cfg)
+		return -1;
 	if (vz_state_read(ctx, ctid, &st, err) < 0)
 		return -1;
 	if (!vz_state_alive(&st))
@@ -217,8 +222,8 @@ static int apply_live(struct vz_ctx *ctx, const char *ctid, const struct vz_conf
 	return 0;
 }
 
-int vz_ct_set(struct vz_ctx *ctx, const char *ctid, const struct vz_ct_change *changes,
-	      size_t n, bool save, vz_error_t *err)
+int vz_ct_set(struct vz_ctx *ctx, const char *ctid, const struct vz_ct_change *changes, size_t n,
+	      bool save, vz_error_t *err)
 {
 	_cleanup_free_ char *path = vz_path_conf(ctx, ctid);
 	_cleanup_config_ struct vz_config *cfg = NULL;

@@ -7,6 +7,19 @@
 #include "error.h"
 #include "util/xalloc.h"
 
+/*
+ * Messages quote user input (CT IDs, names, tarball entries): a newline or an
+ * escape sequence there would break the one-line message or drive the
+ * terminal that shows it.
+ */
+static char *one_line(char *msg)
+{
+	for (char *p = msg; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return msg;
+}
+
 int vz_error_makev(vz_error_t *err, int code, int errnum, const char *fmt, va_list ap)
 {
 	_cleanup_free_ char *msg = NULL;
@@ -21,6 +34,7 @@ int vz_error_makev(vz_error_t *err, int code, int errnum, const char *fmt, va_li
 		e->msg = xasprintf("%s: %s", msg, strerror(errnum));
 	else
 		e->msg = steal_ptr(msg);
+	(void)one_line(e->msg);
 	if (err) {
 		vz_error_release(err);
 		*err = e;
@@ -54,7 +68,7 @@ int vz_error_wrap(vz_error_t *err, const char *fmt, ...)
 	if (vasprintf(&prefix, fmt, ap) < 0)
 		vz_oom();
 	va_end(ap);
-	msg = xasprintf("%s: %s", prefix, (*err)->msg);
+	msg = one_line(xasprintf("%s: %s", prefix, (*err)->msg));
 	free((*err)->msg);
 	(*err)->msg = msg;
 	return (*err)->errnum ? -(*err)->errnum : -1;

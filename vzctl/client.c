@@ -35,7 +35,13 @@ int client_connect(struct client *c, vz_error_t *err)
 	if (connect(c->sock, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		int e = errno;
 		closep(&c->sock);
-		return vz_error_make(err, e == EACCES ? VZ_E_ACCES : VZ_E_DAEMON, e,
+		/* vzd runs; it is the socket's (or its directory's) mode that says no. */
+		if (e == EACCES || e == EPERM)
+			return vz_error_make(err, VZ_E_ACCES, 0,
+					     "cannot connect to vzd at '%s': permission denied "
+					     "(vzd serves root and its group)",
+					     c->socket_path);
+		return vz_error_make(err, VZ_E_DAEMON, e,
 				     "cannot reach vzd at '%s' (is vzd running?)", c->socket_path);
 	}
 	return 0;
@@ -46,13 +52,35 @@ void client_close(struct client *c)
 	closep(&c->sock);
 }
 
-int client_send(struct client *c, const char *op, struct vz_msg *args, const int *fds,
-		size_t nfds, vz_error_t *err)
+/*
+ * vzd refuses some peers (permission, too busy) with a reply and a hangup
+ * before it reads their request: that reply, not EPIPE, is the answer.
+ */
+static bool explain_hangup(struct client *c, vz_error_t *err)
+{
+	_cleanup_msg_ struct vz_msg *m =
+		vz_proto_recv(c->sock, VZ_PROTO_MAX_REPLY, NULL, NULL, NULL);
+	const struct vz_msg *res;
+	const char *event;
+	vz_error_t why = NULL;
+
+	if (!m || vz_proto_parse_reply(m, &event, &res, &why) == 0)
+		return false;
+	vz_error_release(err);
+	*err = why;
+	return true;
+}
+
+int client_send(struct client *c, const char *op, struct vz_msg *args, const int *fds, size_t nfds,
+		vz_error_t *err)
 {
 	_cleanup_msg_ struct vz_msg *req = vz_proto_request(op, 1, args);
 
-	if (vz_proto_send(c->sock, req, fds, nfds, err) < 0)
+	if (vz_proto_send(c->sock, req, fds, nfds, err) < 0) {
+		if (vz_error_errno(*err) == EPIPE && explain_hangup(c, err))
+			return -1;
 		return vz_error_wrap(err, "send request to vzd");
+	}
 	return 0;
 }
 

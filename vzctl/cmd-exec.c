@@ -92,8 +92,7 @@ int cmd_exec(struct client *c, int argc, char **argv)
 		return cmd_usage_error(argv[0], "usage: vzctl %s CTID COMMAND [ARG...]", argv[0]);
 	if (client_connect(c, &err) < 0)
 		return client_fail(err);
-	if (client_send(c, "exec", exec_args(argv[1], argc - 2, argv + 2, false), fds, 3, &err) <
-	    0)
+	if (client_send(c, "exec", exec_args(argv[1], argc - 2, argv + 2, false), fds, 3, &err) < 0)
 		return client_fail(err);
 	sfd = signal_fd(sigs, ARRAY_SIZE(sigs));
 	p[0] = (struct pollfd){.fd = c->sock, .events = POLLIN};

@@ -134,12 +134,21 @@ static bool peer_allowed(struct daemon *d, int fd, struct ucred *cred)
 
 static void reject(int fd, int code, int errnum, const char *msg)
 {
+	char buf[4096];
 	_cleanup_error_ vz_error_t e = NULL;
 	_cleanup_msg_ struct vz_msg *m = NULL;
 
 	vz_error_make(&e, code, errnum, "%s", msg);
 	m = vz_proto_reply_error(0, e);
 	(void)vz_proto_send(fd, m, NULL, 0, NULL);
+	/*
+	 * Closing a socket with an unread request makes the kernel report
+	 * ECONNRESET to the client ahead of our reply. Refuse further data
+	 * (a late send gets EPIPE, the reply stays readable), drop what came.
+	 */
+	(void)shutdown(fd, SHUT_RD);
+	while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		;
 }
 
 static void child_reset(struct daemon *d)
@@ -194,8 +203,11 @@ static void accept_one(struct daemon *d)
 		return;
 	}
 	if (pid == 0) {
-		struct vzd_conn c = {.ctx = d->ctx, .sock = take_fd(fd), .uid = cred.uid,
-				     .gid = cred.gid, .pid = cred.pid};
+		struct vzd_conn c = {.ctx = d->ctx,
+				     .sock = take_fd(fd),
+				     .uid = cred.uid,
+				     .gid = cred.gid,
+				     .pid = cred.pid};
 		vzd_worker_serve(&c);
 	}
 }
@@ -406,25 +418,47 @@ static int parse_args(int argc, char **argv, struct daemon *d, char **root, char
 		      char **config, char **group, bool *onboot)
 {
 	static const struct option opts[] = {
-		{"root", required_argument, NULL, 'r'},   {"rundir", required_argument, NULL, 'R'},
-		{"socket", required_argument, NULL, 's'}, {"config", required_argument, NULL, 'c'},
-		{"group", required_argument, NULL, 'g'},  {"no-onboot", no_argument, NULL, 'n'},
-		{"help", no_argument, NULL, 'h'},         {"version", no_argument, NULL, 'V'},
+		{"root", required_argument, NULL, 'r'},
+		{"rundir", required_argument, NULL, 'R'},
+		{"socket", required_argument, NULL, 's'},
+		{"config", required_argument, NULL, 'c'},
+		{"group", required_argument, NULL, 'g'},
+		{"no-onboot", no_argument, NULL, 'n'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
 		{},
 	};
 	int c;
 
 	while ((c = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
 		switch (c) {
-		case 'r': *root = optarg; break;
-		case 'R': *rundir = optarg; break;
-		case 's': d->socket_path = optarg; break;
-		case 'c': *config = optarg; break;
-		case 'g': *group = optarg; break;
-		case 'n': *onboot = false; break;
-		case 'V': printf("vzd %s\n", VZ_VERSION); exit(EXIT_SUCCESS);
-		case 'h': usage(stdout); exit(EXIT_SUCCESS);
-		default: usage(stderr); return -1;
+		case 'r':
+			*root = optarg;
+			break;
+		case 'R':
+			*rundir = optarg;
+			break;
+		case 's':
+			d->socket_path = optarg;
+			break;
+		case 'c':
+			*config = optarg;
+			break;
+		case 'g':
+			*group = optarg;
+			break;
+		case 'n':
+			*onboot = false;
+			break;
+		case 'V':
+			printf("vzd %s\n", VZ_VERSION);
+			exit(EXIT_SUCCESS);
+		case 'h':
+			usage(stdout);
+			exit(EXIT_SUCCESS);
+		default:
+			usage(stderr);
+			return -1;
 		}
 	}
 	if (optind < argc) {

@@ -65,9 +65,9 @@ one_line_with() {
 		done
 		run -21 vzctl exec "$id" true
 		one_line_with "invalid CT ID '$id'"
-		run -21 vzctl set "$id" --hostname h.example --save
+		run -21 vzctl set --hostname h.example --save -- "$id"
 		one_line_with "invalid CT ID '$id'"
-		run -21 vzctl create -- "$id" --ostemplate busybox
+		run -21 vzctl create --ostemplate busybox -- "$id"
 		one_line_with "'$id'"
 	done
 	[ "$(vz_snapshot)" = "$before" ]

@@ -5,6 +5,8 @@
 
 VZ_BUILD=${VZ_BUILD:-$BATS_TEST_DIRNAME/../../build}
 VZ_BUILD=$(cd "$VZ_BUILD" && pwd)
+# Sample configs come from the source tree, not an installed prefix.
+export VZ_DATADIR=${VZ_DATADIR:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}
 
 vzctl() { "$VZ_BUILD/vzctl" "$@"; }
 vzlist() { "$VZ_BUILD/vzlist" "$@"; }
