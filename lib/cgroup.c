@@ -261,6 +261,54 @@ int vz_cgroup_dirfd_v2(struct vz_cgroup *cg)
 	return cg->ops->dirfd_v2(cg);
 }
 
+int vz_cgroup_v2_group_fd(struct vz_cgroup *cg)
+{
+	for (size_t i = 0; i < cg->n_hiers; i++) {
+		struct cg_hier *h = &cg->hiers[i];
+		if (h->flags & CG_V2) {
+			int fd = cg_group_fd(cg, h);
+			return fd < 0 ? -1 : fd;
+		}
+	}
+	return -1;
+}
+
+char *vz_cgroup_v2_path(struct vz_cgroup *cg)
+{
+	char proc[64], buf[PATH_MAX];
+	int fd = vz_cgroup_v2_group_fd(cg);
+	ssize_t n;
+
+	if (fd < 0)
+		return NULL;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	n = readlink(proc, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	return xstrdup(buf);
+}
+
+/* The files a delegatee writes to manage its subtree (cgroup v2 delegation model). */
+static const char *const delegated_files[] = {"cgroup.procs", "cgroup.threads",
+					      "cgroup.subtree_control"};
+
+int vz_cgroup_delegate(struct vz_cgroup *cg, uid_t uid, vz_error_t *err)
+{
+	int fd = vz_cgroup_v2_group_fd(cg);
+
+	if (fd < 0)
+		return 0;
+	if (fchown(fd, uid, uid) < 0)
+		return vz_error_make(err, VZ_E_SYSTEM, errno, "cgroup '%s': delegate", cg->path);
+	for (size_t i = 0; i < ARRAY_SIZE(delegated_files); i++)
+		if (fchownat(fd, delegated_files[i], uid, uid, AT_SYMLINK_NOFOLLOW) < 0 &&
+		    errno != ENOENT)
+			return vz_error_make(err, VZ_E_SYSTEM, errno, "cgroup '%s': delegate '%s'",
+					     cg->path, delegated_files[i]);
+	return 0;
+}
+
 int vz_cgroup_count_procs(struct vz_cgroup *cg, vz_error_t *err)
 {
 	return cg->ops->count_procs(cg, err);

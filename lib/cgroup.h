@@ -72,4 +72,21 @@ int vz_cgroup_count_procs(struct vz_cgroup *cg, vz_error_t *err);
 int vz_cgroup_kill_all(struct vz_cgroup *cg, vz_error_t *err);
 int vz_cgroup_destroy(struct vz_cgroup *cg, vz_error_t *err);
 
+/*
+ * fd of the CT's group in the cgroup2 hierarchy (the unified one, or the
+ * controller-less one of a hybrid host); -1 when there is none. Owned by cg.
+ */
+int vz_cgroup_v2_group_fd(struct vz_cgroup *cg);
+
+/* Host path of that group (heap string), or NULL. */
+char *vz_cgroup_v2_path(struct vz_cgroup *cg);
+
+/*
+ * Hand the CT's cgroup2 group to uid (CT root) the way cgroup v2 delegation
+ * is meant: the directory and its cgroup.procs, cgroup.threads and
+ * cgroup.subtree_control, so the CT's init can make and manage sub-groups
+ * below it and nowhere else. A no-op without a cgroup2 group.
+ */
+int vz_cgroup_delegate(struct vz_cgroup *cg, uid_t uid, vz_error_t *err);
+
 #endif

@@ -194,6 +194,7 @@ static int spawn_ct_init(struct vz_ctx *ctx, const char *ctid, const struct vz_c
 	_cleanup_free_ char *root = vz_path_root(ctx, ctid);
 	char *argv[] = {"/sbin/init", NULL};
 	char **env = init_env();
+	_cleanup_free_ char *cg2 = vz_cgroup_v2_path(cg);
 	struct vz_spawn_init_params p = {
 		.ctid = ctid,
 		.rootfs = root,
@@ -202,12 +203,17 @@ static int spawn_ct_init(struct vz_ctx *ctx, const char *ctid, const struct vz_c
 		.argv = argv,
 		.envp = env,
 		.stdio_fd = -1,
+		.cgroup2_path = cg2,
 	};
 	int r;
 
 	if (ct_parse_uid_range(cfg, &p.uid_base, &p.uid_size) < 0) {
 		strv_free(env);
 		return vz_error_make(err, VZ_E_NOCONFIG, 0, "UID_RANGE missing or invalid");
+	}
+	if (vz_cgroup_delegate(cg, p.uid_base, err) < 0) {
+		strv_free(env);
+		return -1;
 	}
 	r = vz_spawn_init(&p, ret_pid, err);
 	strv_free(env);

@@ -270,7 +270,41 @@ static int pivot(int rootfd, vz_error_t *err)
 	return 0;
 }
 
-int vz_mount_ct_root(const char *rootfs, uid_t owner, vz_error_t *err)
+/*
+ * The CT's own cgroup2 subtree at /sys/fs/cgroup, writable by CT root after
+ * delegation, so systemd inside can manage its services. A bind of the
+ * group, not a fresh cgroup2 mount: the mounter is not in the CT's cgroup
+ * namespace, and the bind shows exactly the delegated subtree.
+ */
+static int mount_cgroup(int rootfd, const char *cgroup2_path, vz_error_t *err)
+{
+	_cleanup_close_ int fd = -EBADF;
+	int r;
+
+	if (!cgroup2_path)
+		return 0;
+	fd = vz_open_in_root(rootfd, "sys/fs/cgroup", O_PATH | O_DIRECTORY);
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return vz_error_make(err, VZ_E_MOUNT, -fd, "open '/sys/fs/cgroup' in the CT");
+	/* By path: a bind source must be a mount of our (new) namespace. */
+	r = mount_on_fd(cgroup2_path, fd, NULL, MS_BIND, NULL);
+	if (r == 0) {
+		closep(&fd);
+		fd = vz_open_in_root(rootfd, "sys/fs/cgroup", O_PATH | O_DIRECTORY);
+		r = fd < 0 ? fd
+			   : mount_on_fd(NULL, fd, NULL,
+					 MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+					 NULL);
+	}
+	if (r < 0)
+		return vz_error_make(err, VZ_E_MOUNT, -r, "mount cgroup2 on '/sys/fs/cgroup'");
+	return 0;
+}
+
+int vz_mount_ct_root(const char *rootfs, uid_t owner, const char *cgroup2_path,
+		     vz_error_t *err)
 {
 	_cleanup_close_ int rootfd = -EBADF;
 
@@ -286,7 +320,8 @@ int vz_mount_ct_root(const char *rootfs, uid_t owner, vz_error_t *err)
 		return vz_error_make(err, VZ_E_MOUNT, errno, "open '%s'", rootfs);
 	if (setup_dev(rootfd, owner, err) < 0 || setup_proc(rootfd, owner, err) < 0 ||
 	    mount_fs(rootfd, "sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
-		     owner, err) < 0)
+		     owner, err) < 0 ||
+	    mount_cgroup(rootfd, cgroup2_path, err) < 0)
 		return -1;
 	return pivot(rootfd, err);
 }

@@ -14,11 +14,13 @@
 int vz_open_in_root(int rootfd, const char *path, int flags);
 
 /*
- * In a process that will become the CT's init (host root): unshare a
- * private mount namespace, mount /dev, /proc (masked) and /sys (read-only)
- * inside rootfs, pivot into it and detach the old root. owner is the host
- * uid of CT root, which owns the new /dev entries.
+ * In the host-root mounter: unshare a private mount namespace, mount /dev,
+ * /proc (masked) and /sys (read-only) inside rootfs, bind the CT's cgroup2
+ * group (host path cgroup2_path, or none when NULL) on /sys/fs/cgroup, pivot into rootfs
+ * and detach the old root. owner is the host uid of CT root, which owns the
+ * new /dev entries.
  */
-int vz_mount_ct_root(const char *rootfs, uid_t owner, vz_error_t *err);
+int vz_mount_ct_root(const char *rootfs, uid_t owner, const char *cgroup2_path,
+		     vz_error_t *err);
 
 #endif

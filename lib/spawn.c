@@ -53,8 +53,19 @@
 /* Messages on the sync socket: a failure report from a child. */
 struct child_report {
 	int errnum;
+	int has_errstr; /* msg already ends in strerror(errnum) */
 	char msg[480];
 };
+
+/* Pass on an error object made in the child; its message already names errno. */
+static VZ_NORETURN void child_fail_err(int sock, vz_error_t err)
+{
+	struct child_report r = {.errnum = err->errnum, .has_errstr = 1};
+
+	snprintf(r.msg, sizeof(r.msg), "%s", err->msg);
+	(void)!send(sock, &r, sizeof(r), MSG_NOSIGNAL);
+	_exit(127);
+}
 
 /* Report a failure to the parent and end the child (STYLE rule 12). */
 static VZ_NORETURN VZ_PRINTF(3, 4) void child_fail(int sock, int errnum, const char *fmt, ...)
@@ -67,6 +78,14 @@ static VZ_NORETURN VZ_PRINTF(3, 4) void child_fail(int sock, int errnum, const c
 	va_end(ap);
 	(void)!send(sock, &r, sizeof(r), MSG_NOSIGNAL);
 	_exit(127);
+}
+
+static int report_error(struct child_report *r, const char *what, vz_error_t *err)
+{
+	r->msg[sizeof(r->msg) - 1] = '\0';
+	vz_error_make(err, VZ_E_CREATE, r->has_errstr ? 0 : r->errnum, "%s: %s", what, r->msg);
+	(*err)->errnum = r->errnum > 0 ? r->errnum : 0;
+	return r->errnum > 0 ? -r->errnum : -1;
 }
 
 static int wait_go(int sock)
@@ -127,8 +146,7 @@ static int read_verdict(int sock, const char *what, int *fd, vz_error_t *err)
 		}
 		if ((size_t)n != sizeof(r))
 			return vz_error_make(err, VZ_E_SYSTEM, EPROTO, "%s: sync", what);
-		r.msg[sizeof(r.msg) - 1] = '\0';
-		return vz_error_make(err, VZ_E_CREATE, r.errnum, "%s: %s", what, r.msg);
+		return report_error(&r, what, err);
 	}
 }
 
@@ -144,8 +162,7 @@ static int wait_ready(int sock, const char *what, vz_error_t *err)
 	if (n == 1)
 		return 0;
 	if (n == (ssize_t)sizeof(r)) {
-		r.msg[sizeof(r.msg) - 1] = '\0';
-		return vz_error_make(err, VZ_E_CREATE, r.errnum, "%s: %s", what, r.msg);
+		return report_error(&r, what, err);
 	}
 	return vz_error_make(err, VZ_E_CREATE, n < 0 ? errno : 0, "%s: helper died", what);
 }
@@ -264,8 +281,8 @@ static VZ_NORETURN void mount_child(const struct vz_spawn_init_params *p, int in
 
 	if (setns(init_pidfd, CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) < 0)
 		child_fail(sock, errno, "join the CT's namespaces");
-	if (vz_mount_ct_root(p->rootfs, p->uid_base, &err) < 0)
-		child_fail(sock, err->errnum, "%s", err->msg);
+	if (vz_mount_ct_root(p->rootfs, p->uid_base, p->cgroup2_path, &err) < 0)
+		child_fail_err(sock, err);
 	if (setns(init_pidfd, CLONE_NEWUSER) < 0)
 		child_fail(sock, errno, "join the CT's user namespace");
 	if (unshare(CLONE_NEWNS) < 0)
@@ -354,7 +371,7 @@ static VZ_NORETURN void init_child(const struct vz_spawn_init_params *p, int soc
 	(void)close(mnt);
 	child_become_ct_root(sock);
 	if (vz_caps_drop_bounding(&err) < 0)
-		child_fail(sock, err->errnum, "%s", err->msg);
+		child_fail_err(sock, err);
 	if (setsid() < 0)
 		child_fail(sock, errno, "setsid");
 	child_stdio(sock, p->stdio_fd);
@@ -363,7 +380,7 @@ static VZ_NORETURN void init_child(const struct vz_spawn_init_params *p, int soc
 		child_fail(sock, errno, "chdir /");
 	/* seccomp: the last step, so none of the setup above runs filtered. */
 	if (vz_seccomp_load(bpf, &err) < 0)
-		child_fail(sock, err->errnum, "%s", err->msg);
+		child_fail_err(sock, err);
 	execve(p->argv[0], p->argv, p->envp);
 	child_fail(sock, errno, "exec '%s'", p->argv[0]);
 }
@@ -519,7 +536,7 @@ static VZ_NORETURN void exec_child(const struct vz_spawn_exec_params *p, int pid
 		child_fail(sock, errno, "enter the CT's namespaces");
 	child_become_ct_root(sock);
 	if (vz_caps_drop_bounding(&err) < 0)
-		child_fail(sock, err->errnum, "%s", err->msg);
+		child_fail_err(sock, err);
 	if (p->pty)
 		exec_child_pty(sock);
 	else
@@ -530,7 +547,7 @@ static VZ_NORETURN void exec_child(const struct vz_spawn_exec_params *p, int pid
 	environ = (char **)p->envp;
 	/* seccomp: the last step, so none of the setup above runs filtered. */
 	if (vz_seccomp_load(bpf, &err) < 0)
-		child_fail(sock, err->errnum, "%s", err->msg);
+		child_fail_err(sock, err);
 	execvp(p->argv[0], p->argv);
 	child_fail(sock, errno, "command '%s'", p->argv[0]);
 }

@@ -23,6 +23,7 @@ struct vz_spawn_init_params {
 	char *const *argv;
 	char *const *envp;
 	int stdio_fd; /* init's stdin/stdout/stderr; < 0 means /dev/null */
+	const char *cgroup2_path; /* host path of the CT's cgroup2 group, or NULL */
 };
 
 /*
