@@ -51,6 +51,9 @@ FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz-*.c))
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/tests/%)
 
 BINS := $(BUILD)/vzd $(BUILD)/vzctl $(BUILD)/vzlist $(BUILD)/vzprobe
+ifneq ($(findstring x86_64,$(shell $(CC) -dumpmachine 2>/dev/null)),)
+BINS += $(BUILD)/vzprobe-interp
+endif
 all: $(BINS) $(BUILD)/libvz.so.0
 
 $(BUILD)/obj/%.o: %.c
@@ -86,6 +89,13 @@ $(BUILD)/vzprobe: tests/probe/probe.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@ (static)")
 	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
+
+# The payload CT root plants in the CVE-2019-5736 test: freestanding, x86_64 only.
+$(BUILD)/vzprobe-interp: tests/probe/interp.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@ (freestanding)")
+	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -static -nostdlib -ffreestanding \
+		-fno-stack-protector -fno-builtin -o $@ $<
 
 $(BUILD)/tests/test-%: tests/unit/test-%.c $(BUILD)/libvz.a
 	@mkdir -p $(dir $@)
@@ -128,7 +138,8 @@ install: all
 	install -m 0755 $(BUILD)/vzd $(BUILD)/vzctl $(BUILD)/vzlist $(DESTDIR)$(PREFIX)/sbin/
 	install -m 0644 $(BUILD)/libvz.so.0 $(DESTDIR)$(PREFIX)/lib/
 	test -e $(DESTDIR)/etc/vz/vz.conf || install -m 0644 configs/vz.conf $(DESTDIR)/etc/vz/vz.conf
-	install -d $(DESTDIR)$(PREFIX)/share/vz/configs
+	install -d $(DESTDIR)$(PREFIX)/share/vz/configs $(DESTDIR)$(PREFIX)/share/vz/templates/debian
+	install -m 0755 templates/debian/build $(DESTDIR)$(PREFIX)/share/vz/templates/debian/
 	install -m 0644 configs/ve-*.conf-sample $(DESTDIR)$(PREFIX)/share/vz/configs/
 	for m in man/*.8.md man/*.5.md; do [ -e "$$m" ] || continue; \
 		s=$${m##*.}; s=$${m%.md}; sec=$${s##*.}; \

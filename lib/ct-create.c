@@ -187,7 +187,26 @@ static struct vz_config *load_sample(struct vz_ctx *ctx, const char *name, vz_er
 	return cfg;
 }
 
-/* Find the template in the cache, building the embedded busybox one on demand. */
+static void recipe_line(void *data, const char *line)
+{
+	vz_info(data, "%s", line);
+}
+
+int vz_ct_template_build(struct vz_ctx *ctx, const char *name, vz_error_t *err)
+{
+	_cleanup_free_ char *cache = vz_path_cache(ctx);
+	_cleanup_free_ char *recipes = xasprintf("%s/templates", ctx->datadir);
+
+	vz_info(ctx, "Building template %s", name);
+	if (streq(name, "busybox"))
+		return vz_template_build(cache, name, err);
+	return vz_template_build_recipe(cache, recipes, name, recipe_line, ctx, err);
+}
+
+/*
+ * Find the template in the cache. The embedded busybox one is built on
+ * demand (it takes a moment); others name the command that builds them.
+ */
 static char *locate_template(struct vz_ctx *ctx, const char *name, vz_error_t *err)
 {
 	_cleanup_free_ char *cache = vz_path_cache(ctx);
@@ -196,11 +215,18 @@ static char *locate_template(struct vz_ctx *ctx, const char *name, vz_error_t *e
 	if (vz_template_name_check(name, err) < 0)
 		return NULL;
 	path = vz_template_find(cache, name, err);
-	if (path || (*err)->code != VZ_E_TEMPLATE_NOT_FOUND || !streq(name, "busybox"))
+	if (path || (*err)->code != VZ_E_TEMPLATE_NOT_FOUND)
 		return path;
+	if (!streq(name, "busybox")) {
+		vz_error_release(err);
+		vz_error_make(err, VZ_E_TEMPLATE_NOT_FOUND, 0,
+			      "OS template '%s' is not in the cache '%s' (build it with "
+			      "'vzctl template build %s' or import it)",
+			      name, cache, name);
+		return NULL;
+	}
 	vz_error_release(err);
-	vz_info(ctx, "Building template busybox");
-	if (vz_template_build(cache, name, err) < 0)
+	if (vz_ct_template_build(ctx, name, err) < 0)
 		return NULL;
 	return vz_template_find(cache, name, err);
 }

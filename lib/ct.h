@@ -70,6 +70,13 @@ struct vz_ct_exec_opts {
 int vz_ct_exec(struct vz_ctx *ctx, const char *ctid, const struct vz_ct_exec_opts *o,
 	       pid_t *ret_pid, vz_error_t *err);
 
+/*
+ * Build template NAME into the cache: busybox from the host's static
+ * busybox, others with a recipe from <datadir>/templates (see
+ * vz_template_build_recipe), the recipe's output going to ctx->out.
+ */
+int vz_ct_template_build(struct vz_ctx *ctx, const char *name, vz_error_t *err);
+
 /* CTIDs that have a config, sorted numerically; NULL-terminated. */
 char **vz_ct_list_ids(struct vz_ctx *ctx, vz_error_t *err);
 

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "template.h"
+#include "template-internal.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
 
@@ -398,10 +399,13 @@ static int check_entry_shape(struct xctx *x, struct archive_entry *e)
 		return xfail(x, VZ_E_BAD_TEMPLATE, 0,
 			     "entry '%s' is a hard link outside the root ('%s')", x->name, lname);
 	}
-	if (type == AE_IFCHR || type == AE_IFBLK)
-		return xfail(x, VZ_E_BAD_TEMPLATE, 0, "entry '%s' is a device node", x->name);
-	/* The kernel makes sockets on bind(); a tarball cannot carry one. */
-	if (type == AE_IFSOCK)
+	/*
+	 * Device nodes are skipped, not refused: debootstrap'd trees carry
+	 * /dev/null and friends, CT root could not open them in its user
+	 * namespace, and vz mounts a fresh /dev over the CT's anyway. The
+	 * kernel makes sockets on bind(); a tarball cannot carry one.
+	 */
+	if (type == AE_IFCHR || type == AE_IFBLK || type == AE_IFSOCK)
 		return 1;
 	if (!link && type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK && type != AE_IFIFO)
 		return xfail(x, VZ_E_BAD_TEMPLATE, 0, "entry '%s' has an unknown type", x->name);
@@ -747,7 +751,7 @@ static int check_import_entry(struct xctx *x, void **links, struct archive_entry
 }
 
 /* Read every header of the tar in fd and check it; *ret_ext names its compression. */
-static int validate_tar(int fd, const char **ret_ext, const char *name, const char *file,
+int template_validate_tar(int fd, const char **ret_ext, const char *name, const char *file,
 			vz_error_t *err)
 {
 	struct archive *a = reader_new();
@@ -817,7 +821,7 @@ static int import_into(int dfd, int src, int fd, const char *tmp, const char *fi
 				     "template '%s': copy '%s'", name, file);
 	if (lseek(fd, 0, SEEK_SET) < 0)
 		return vz_error_make(err, VZ_E_SYSTEM, errno, "template '%s': seek", name);
-	if (validate_tar(fd, &ext, name, file, err) < 0)
+	if (template_validate_tar(fd, &ext, name, file, err) < 0)
 		return -1;
 	final = xasprintf("%s%s", name, ext);
 	r = publish(dfd, fd, tmp, final, false);

@@ -48,4 +48,16 @@ int vz_template_import(const char *cachedir, const char *file, const char *name,
  */
 int vz_template_build(const char *cachedir, const char *name, vz_error_t *err);
 
+/* Called with each line a recipe prints. */
+typedef void (*vz_template_progress_fn)(void *data, const char *line);
+
+/*
+ * Build NAME with a recipe script from recipes (<recipes>/NAME/build, or
+ * <recipes>/FAMILY/build for FAMILY-VERSION names) into the cache as
+ * NAME-<machine>.tar.<ext>. The script must be a root-owned executable
+ * nobody else can write; its output is validated like an import.
+ */
+int vz_template_build_recipe(const char *cachedir, const char *recipes, const char *name,
+			     vz_template_progress_fn progress, void *data, vz_error_t *err);
+
 #endif

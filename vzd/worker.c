@@ -180,7 +180,7 @@ static int op_template(struct vzd_conn *c, const char *op, const struct vz_msg *
 	if (!name)
 		return vz_error_make(err, VZ_E_SYNTAX, 0, "%s: no template name given", op);
 	if (streq(op, "template-build"))
-		return vz_template_build(cache, name, err);
+		return vz_ct_template_build(c->ctx, name, err);
 	/* import: the client opened the file, so it can only import what it can read. */
 	if (nfds != 1)
 		return vz_error_make(err, VZ_E_SYNTAX, 0, "template-import: no file passed");
