@@ -289,6 +289,34 @@ static void print_json(const struct opts *o, const struct vz_msg **cts, size_t n
 	printf("%s]\n", n ? "\n" : "");
 }
 
+static void add_key(const char **keys, size_t *n, const char *key)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (streq(keys[i], key))
+			return;
+	keys[(*n)++] = key;
+}
+
+/* Ask vzd only for what will be shown, filtered or sorted on: less to build and parse. */
+static void request_fields(const struct opts *o, struct vz_msg *args)
+{
+	const char *keys[ARRAY_SIZE(o->cols) + 8];
+	size_t n = 0;
+
+	for (size_t i = 0; i < o->ncols; i++)
+		add_key(keys, &n, o->cols[i]->key);
+	add_key(keys, &n, "status");
+	add_key(keys, &n, o->sort->key);
+	if (o->host_pattern)
+		add_key(keys, &n, "hostname");
+	if (o->name_pattern)
+		add_key(keys, &n, "name");
+	if (o->desc_pattern)
+		add_key(keys, &n, "description");
+	keys[n] = NULL;
+	vz_msg_set_strv(args, "fields", (char **)keys);
+}
+
 static void default_columns(struct opts *o)
 {
 	const struct field *name = o->cols[3];
@@ -326,6 +354,8 @@ int main(int argc, char **argv)
 		o.sort = find_field("ctid");
 	if (o.ctids)
 		vz_msg_set_strv(args, "ctids", o.ctids);
+	if (!o.json || explicit_cols)
+		request_fields(&o, args);
 	c.socket_path = client_socket_path(sock);
 	reply = client_call(&c, "list", args, &res, &err);
 	if (!reply)

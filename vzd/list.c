@@ -4,11 +4,16 @@
  * reply, so that listing a thousand CTs costs one round trip.
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ct.h"
+#include "state.h"
+#include "util/fs.h"
 #include "util/xalloc.h"
 #include "vzd.h"
 
@@ -36,62 +41,176 @@ static void set_opt_str(struct vz_msg *o, const char *key, const char *value)
 		vz_msg_set_null(o, key);
 }
 
-static void add_ct(struct vz_ctx *ctx, struct vz_msg *list, const char *id, bool all)
+/* One listing: dirfds opened once, so each CT costs a few short lookups. */
+struct lister {
+	struct vz_ctx *ctx;
+	int conf_fd, root_fd, run_fd;
+	char **fields; /* reply keys the client asked for; NULL: all */
+	bool all;
+};
+
+static bool want(const struct lister *l, const char *key)
 {
-	_cleanup_config_ struct vz_config *cfg = vz_ct_load_config(ctx, id, NULL);
-	struct vz_ct_status s;
+	if (!l->fields)
+		return true;
+	for (char **f = l->fields; *f; f++)
+		if (streq(*f, key))
+			return true;
+	return false;
+}
+
+static bool mounted_at(int root_fd, const char *id)
+{
+	struct statx stx;
+
+	if (statx(root_fd, id, AT_SYMLINK_NOFOLLOW, 0, &stx) < 0)
+		return false;
+	return (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+	       (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+}
+
+static struct vz_config *load_at(int conf_fd, const char *id)
+{
+	_cleanup_free_ char *name = xasprintf("%s.conf", id), *text = NULL;
+	size_t len;
+
+	if (read_file_at(conf_fd, name, 1024 * 1024, &text, &len) < 0)
+		return NULL;
+	return vz_config_parse(text, len, name, NULL);
+}
+
+/* Running state, read only when a state file exists (rare among a thousand CTs). */
+static bool running_at(const struct lister *l, const char *id, struct vz_state *st)
+{
+	_cleanup_free_ char *name = xasprintf("%s.state", id);
+
+	memset(st, 0, sizeof(*st));
+	if (faccessat(l->run_fd, name, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+		return false;
+	return vz_state_read(l->ctx, id, st, NULL) == 0 && vz_state_alive(st);
+}
+
+static void add_config_fields(const struct lister *l, struct vz_msg *o,
+			      const struct vz_config *cfg)
+{
+	static const char *const strs[][2] = {
+		{"name", "NAME"},
+		{"hostname", "HOSTNAME"},
+		{"ostemplate", "OSTEMPLATE"},
+		{"description", "DESCRIPTION"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(strs); i++)
+		if (want(l, strs[i][0]))
+			set_opt_str(o, strs[i][0], vz_config_get(cfg, strs[i][1]));
+	if (want(l, "onboot"))
+		vz_msg_set_bool(o, "onboot", vz_config_get_bool(cfg, "ONBOOT", false));
+	if (want(l, "disabled"))
+		vz_msg_set_bool(o, "disabled", vz_config_get_bool(cfg, "DISABLED", false));
+	if (want(l, "ip"))
+		split_words(o, "ip", vz_config_get(cfg, "IP_ADDRESS"));
+}
+
+static void add_run_fields(const struct lister *l, struct vz_msg *o, const char *id,
+			   const struct vz_state *st, bool running)
+{
+	if (!running) {
+		if (want(l, "numproc"))
+			vz_msg_set_null(o, "numproc");
+		if (want(l, "uptime"))
+			vz_msg_set_null(o, "uptime");
+		return;
+	}
+	if (want(l, "numproc")) {
+		int n = vz_ct_count_procs(l->ctx, id, NULL);
+		vz_msg_set_int(o, "numproc", n < 0 ? 0 : n);
+	}
+	if (want(l, "uptime"))
+		vz_msg_set_int(o, "uptime", (int64_t)(time(NULL) - st->started));
+	if (want(l, "pid"))
+		vz_msg_set_int(o, "pid", st->pid);
+}
+
+static void add_ct(const struct lister *l, struct vz_msg *list, const char *id)
+{
+	_cleanup_config_ struct vz_config *cfg = NULL;
+	struct vz_state st;
+	bool running, mounted;
 	struct vz_msg *o;
 
-	if (!cfg || vz_ct_status(ctx, id, &s, NULL) < 0)
+	/* Cheapest test first: most CTs of a big host may be stopped. */
+	running = running_at(l, id, &st);
+	if (!l->all && !running)
 		return;
-	if (!all && !s.running)
+	cfg = load_at(l->conf_fd, id);
+	if (!cfg)
 		return;
+	mounted = running || mounted_at(l->root_fd, id);
 	o = vz_msg_append_obj(list, "cts");
 	vz_msg_set_int(o, "ctid", strtol(id, NULL, 10));
-	set_opt_str(o, "name", vz_config_get(cfg, "NAME"));
-	set_opt_str(o, "hostname", vz_config_get(cfg, "HOSTNAME"));
-	set_opt_str(o, "ostemplate", vz_config_get(cfg, "OSTEMPLATE"));
-	set_opt_str(o, "description", vz_config_get(cfg, "DESCRIPTION"));
-	vz_msg_set_bool(o, "onboot", vz_config_get_bool(cfg, "ONBOOT", false));
-	vz_msg_set_bool(o, "disabled", vz_config_get_bool(cfg, "DISABLED", false));
-	split_words(o, "ip", vz_config_get(cfg, "IP_ADDRESS"));
-	vz_msg_set_str(o, "status", s.running ? "running" : s.mounted ? "mounted" : "stopped");
-	vz_msg_set_str(o, "private", vz_config_get(cfg, "VE_PRIVATE") ?: "");
-	vz_msg_set_str(o, "root", vz_config_get(cfg, "VE_ROOT") ?: "");
-	if (s.running) {
-		int n = vz_ct_count_procs(ctx, id, NULL);
-		vz_msg_set_int(o, "numproc", n < 0 ? 0 : n);
-		vz_msg_set_int(o, "uptime", (int64_t)(time(NULL) - s.started));
-		vz_msg_set_int(o, "pid", s.pid);
-	} else {
-		vz_msg_set_null(o, "numproc");
-		vz_msg_set_null(o, "uptime");
+	add_config_fields(l, o, cfg);
+	if (want(l, "status"))
+		vz_msg_set_str(o, "status", running ? "running" : mounted ? "mounted" : "stopped");
+	/* The paths vz uses, not the config's "$VEID" templates (OpenVZ shows them expanded). */
+	if (want(l, "private")) {
+		_cleanup_free_ char *p = vz_path_private(l->ctx, id);
+		vz_msg_set_str(o, "private", p);
 	}
+	if (want(l, "root")) {
+		_cleanup_free_ char *p = vz_path_root(l->ctx, id);
+		vz_msg_set_str(o, "root", p);
+	}
+	add_run_fields(l, o, id, &st, running);
+}
+
+static int open_dir(const char *base, const char *sub)
+{
+	_cleanup_free_ char *p = sub ? xasprintf("%s/%s", base, sub) : xstrdup(base);
+
+	return open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+static void free_strv(char **v)
+{
+	for (char **p = v; p && *p; p++)
+		free(*p);
+	free(v);
 }
 
 struct vz_msg *vzd_list(struct vz_ctx *ctx, const struct vz_msg *args, vz_error_t *err)
 {
-	bool all = vz_msg_get_bool(args, "all", true);
+	struct lister l = {
+		.ctx = ctx,
+		.all = vz_msg_get_bool(args, "all", true),
+		.fields = vz_msg_get_strv(args, "fields"),
+		.conf_fd = open_dir(ctx->root, "conf"),
+		.root_fd = open_dir(ctx->root, "root"),
+		.run_fd = open_dir(ctx->rundir, NULL),
+	};
 	char **ids = vz_ct_list_ids(ctx, err);
 	char **only = vz_msg_get_strv(args, "ctids");
-	struct vz_msg *r;
+	struct vz_msg *r = NULL;
 
 	if (!ids)
-		return NULL;
+		goto out;
 	r = vz_msg_new();
 	/* "cts" stays an array even when there is no CT. */
 	vz_msg_set_strv(r, "cts", (char *[]){NULL});
+	if (only)
+		l.all = true;
 	for (char **p = ids; *p; p++) {
 		bool wanted = !only;
 		for (char **q = only; q && *q && !wanted; q++)
 			wanted = streq(*q, *p);
 		if (wanted)
-			add_ct(ctx, r, *p, all || only);
-		free(*p);
+			add_ct(&l, r, *p);
 	}
-	free(ids);
-	for (char **q = only; q && *q; q++)
-		free(*q);
-	free(only);
+out:
+	free_strv(ids);
+	free_strv(only);
+	free_strv(l.fields);
+	closep(&l.conf_fd);
+	closep(&l.root_fd);
+	closep(&l.run_fd);
 	return r;
 }
