@@ -3,17 +3,50 @@
  * vzprobe: a static binary copied into CTs by the tests. It reports what a
  * process inside sees, so assertions do not depend on the template:
  *   vzprobe hostname|uid|caps|cgroup|mounts|pid|env NAME|userns
- *   vzprobe try-write PATH      (exit 0 if the write succeeded)
+ *   vzprobe status KEY          (the KEY: line of /proc/self/status)
+ *   vzprobe try-write PATH [DATA] (exit 0 if the write succeeded; DATA is "1")
  *   vzprobe try-umount PATH     (exit 0 if the unmount succeeded)
+ *   vzprobe try-syscall NAME    (call a kernel interface the CT's seccomp
+ *                                filter denies, with harmless arguments; see
+ *                                syscalls[] below; exit 0 if it worked)
+ *   vzprobe try-ptrace PID      (exit 0 if PTRACE_ATTACH worked)
+ *   vzprobe try-int80 NAME      (getpid|keyctl through the i386 ABI, int 0x80)
+ *   vzprobe try-x32 NAME        (getpid|keyctl through the x32 ABI)
+ *   vzprobe run-as UID PROG ARG... (drop to UID:UID, no groups, then exec)
+ *   vzprobe watch-exe SECONDS   (CVE-2019-5736: report every /proc/PID/exe that
+ *                                is not a file of the CT; exit 0 if one of them
+ *                                could be opened for writing)
+ * A refused operation prints "denied: <strerror>" and exits 1.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
+#include <time.h>
 #include <unistd.h>
+#include <linux/bpf.h>
+#include <linux/perf_event.h>
+#include <linux/userfaultfd.h>
+#include <sys/klog.h>
+#include <sys/mount.h>
+#include <sys/personality.h>
+#include <sys/ptrace.h>
+#include <sys/quota.h>
+#include <sys/stat.h>
+#include <sys/swap.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#ifdef __x86_64__
+#include <sys/io.h>
+#endif
 
 static int cat(const char *path)
 {
@@ -45,6 +78,385 @@ static int grep_status(const char *key)
 			fputs(line + len + 2, stdout);
 	fclose(f);
 	return 0;
+}
+
+static int verdict(long r)
+{
+	if (r < 0) {
+		printf("denied: %s\n", strerror(errno));
+		return 1;
+	}
+	printf("allowed\n");
+	return 0;
+}
+
+static long try_keyctl(void)
+{
+	/* KEYCTL_GET_KEYRING_ID of KEY_SPEC_SESSION_KEYRING, no create. */
+	return syscall(SYS_keyctl, 0, -3, 0);
+}
+
+static long try_add_key(void)
+{
+	/* Into KEY_SPEC_PROCESS_KEYRING: gone when the probe exits. */
+	return syscall(SYS_add_key, "user", "vzprobe", "x", 1, -2);
+}
+
+static long try_request_key(void)
+{
+	return syscall(SYS_request_key, "user", "vzprobe-none", NULL, 0);
+}
+
+/* "Shocker": reopen an inode from a file handle, past any chroot. */
+static long try_open_by_handle_at(void)
+{
+	union {
+		struct file_handle fh;
+		char buf[sizeof(struct file_handle) + MAX_HANDLE_SZ];
+	} h;
+	int mount_id, root = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	long r;
+
+	memset(&h, 0, sizeof(h));
+	h.fh.handle_bytes = MAX_HANDLE_SZ;
+	if (name_to_handle_at(AT_FDCWD, "/", &h.fh, &mount_id, 0) < 0) {
+		/* Forge an ext4-style handle of inode 2, the file system's root. */
+		h.fh.handle_type = 1;
+		h.fh.handle_bytes = 8;
+		h.buf[sizeof(struct file_handle)] = 2;
+	}
+	r = open_by_handle_at(root, &h.fh, O_RDONLY | O_CLOEXEC);
+	if (r >= 0)
+		close((int)r);
+	close(root);
+	return r;
+}
+
+static long try_userfaultfd(void)
+{
+	/* UFFD_USER_MODE_ONLY is what the kernel grants without privilege. */
+	return syscall(SYS_userfaultfd, O_CLOEXEC | UFFD_USER_MODE_ONLY);
+}
+
+static long try_init_module(void)
+{
+	static char image[64] = "not a module";
+
+	return syscall(SYS_init_module, image, sizeof(image), "");
+}
+
+static long try_finit_module(void)
+{
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	long r = syscall(SYS_finit_module, fd, "", 0);
+
+	close(fd);
+	return r;
+}
+
+static long try_delete_module(void)
+{
+	return syscall(SYS_delete_module, "vzprobe_none", O_NONBLOCK);
+}
+
+static long try_perf_event_open(void)
+{
+	/* Counting our own CPU time in user mode: allowed at perf_event_paranoid 2. */
+	struct perf_event_attr a = {.type = PERF_TYPE_SOFTWARE,
+				    .size = sizeof(a),
+				    .config = PERF_COUNT_SW_CPU_CLOCK,
+				    .exclude_kernel = 1,
+				    .exclude_hv = 1};
+	long r = syscall(SYS_perf_event_open, &a, 0, -1, -1, 0);
+
+	if (r >= 0)
+		close((int)r);
+	return r;
+}
+
+static long try_bpf(void)
+{
+	union bpf_attr a;
+	long r;
+
+	memset(&a, 0, sizeof(a));
+	a.map_type = BPF_MAP_TYPE_ARRAY;
+	a.key_size = 4;
+	a.value_size = 4;
+	a.max_entries = 1;
+	r = syscall(SYS_bpf, BPF_MAP_CREATE, &a, sizeof(a));
+	if (r >= 0)
+		close((int)r);
+	return r;
+}
+
+static long try_kexec_load(void)
+{
+	return syscall(SYS_kexec_load, 0UL, 0UL, NULL, 0UL);
+}
+
+static long try_syslog(void)
+{
+	/* SYSLOG_ACTION_SIZE_BUFFER: open to anyone when kernel.dmesg_restrict is 0. */
+	return klogctl(10, NULL, 0);
+}
+
+static long try_swapon(void)
+{
+	return swapon("/nonexistent-vzprobe", 0);
+}
+
+static long try_acct(void)
+{
+	return acct(NULL);
+}
+
+static long try_quotactl(void)
+{
+	char buf[64];
+
+	return quotactl(QCMD(Q_GETFMT, USRQUOTA), "/dev/null", 0, buf);
+}
+
+#ifdef __x86_64__
+/* Lowering our own I/O privilege needs no capability: only the filter refuses. */
+static long try_iopl(void)
+{
+	return iopl(0);
+}
+
+static long try_ioperm(void)
+{
+	return ioperm(0x80, 1, 0);
+}
+#endif
+
+/* Personalities change only the probe itself; each variant names its argument. */
+static long set_personality(unsigned long persona)
+{
+	long r = syscall(SYS_personality, persona);
+
+	if (r >= 0 && persona != 0xffffffffUL)
+		(void)syscall(SYS_personality, (unsigned long)r);
+	return r;
+}
+
+static long try_personality_query(void)
+{
+	return set_personality(0xffffffffUL);
+}
+
+static long try_personality_linux32(void)
+{
+	return set_personality(PER_LINUX32);
+}
+
+static long try_personality_no_randomize(void)
+{
+	return set_personality(PER_LINUX | ADDR_NO_RANDOMIZE);
+}
+
+static long try_personality_read_implies_exec(void)
+{
+	return set_personality(PER_LINUX | READ_IMPLIES_EXEC);
+}
+
+static long try_personality_bit31(void)
+{
+	/* Not the query, though bit 31 is set: the kernel would store it. */
+	return set_personality(0x80000000UL | READ_IMPLIES_EXEC);
+}
+
+static long try_personality_upper_bits(void)
+{
+	/* The kernel truncates to 32 bits: this is READ_IMPLIES_EXEC. */
+	return set_personality(0x100000000UL | READ_IMPLIES_EXEC);
+}
+
+static long try_unshare_user(void)
+{
+	return unshare(CLONE_NEWUSER);
+}
+
+static long try_name_to_handle_at(void)
+{
+	union {
+		struct file_handle fh;
+		char buf[sizeof(struct file_handle) + MAX_HANDLE_SZ];
+	} h;
+	int mount_id;
+
+	h.fh.handle_bytes = MAX_HANDLE_SZ;
+	return name_to_handle_at(AT_FDCWD, "/", &h.fh, &mount_id, 0);
+}
+
+static const struct {
+	const char *name;
+	long (*fn)(void);
+} syscalls[] = {
+	{"keyctl", try_keyctl},
+	{"add_key", try_add_key},
+	{"request_key", try_request_key},
+	{"open_by_handle_at", try_open_by_handle_at},
+	{"userfaultfd", try_userfaultfd},
+	{"init_module", try_init_module},
+	{"finit_module", try_finit_module},
+	{"delete_module", try_delete_module},
+	{"perf_event_open", try_perf_event_open},
+	{"bpf", try_bpf},
+	{"kexec_load", try_kexec_load},
+	{"syslog", try_syslog},
+	{"swapon", try_swapon},
+	{"acct", try_acct},
+	{"quotactl", try_quotactl},
+#ifdef __x86_64__
+	{"iopl", try_iopl},
+	{"ioperm", try_ioperm},
+#endif
+	{"personality-query", try_personality_query},
+	{"personality-linux32", try_personality_linux32},
+	{"personality-no-randomize", try_personality_no_randomize},
+	{"personality-read-implies-exec", try_personality_read_implies_exec},
+	{"personality-bit31", try_personality_bit31},
+	{"personality-upper-bits", try_personality_upper_bits},
+	/* Must keep working: nested containers and systemd rely on them. */
+	{"unshare-user", try_unshare_user},
+	{"name_to_handle_at", try_name_to_handle_at},
+};
+
+static int try_syscall(const char *name)
+{
+	for (size_t i = 0; i < sizeof(syscalls) / sizeof(syscalls[0]); i++)
+		if (!strcmp(syscalls[i].name, name))
+			return verdict(syscalls[i].fn());
+	fprintf(stderr, "vzprobe: unknown syscall probe '%s'\n", name);
+	return 2;
+}
+
+static int try_ptrace(const char *arg)
+{
+	pid_t pid = (pid_t)strtol(arg, NULL, 10);
+
+	if (ptrace(PTRACE_ATTACH, pid, NULL, NULL) < 0)
+		return verdict(-1);
+	(void)waitpid(pid, NULL, __WALL);
+	(void)ptrace(PTRACE_DETACH, pid, NULL, NULL);
+	return verdict(0);
+}
+
+#ifdef __x86_64__
+/* The i386 ABI from a 64-bit process: the classic seccomp bypass. */
+static long int80(long nr, long a, long b, long c)
+{
+	long r;
+
+	__asm__ volatile("int $0x80"
+			 : "=a"(r)
+			 : "a"(nr), "b"(a), "c"(b), "d"(c)
+			 : "memory", "r8", "r9", "r10", "r11");
+	return r;
+}
+
+static int try_compat(const char *abi, const char *name)
+{
+	bool i386 = !strcmp(abi, "try-int80");
+	long r;
+
+	if (!strcmp(name, "getpid"))
+		r = i386 ? int80(20, 0, 0, 0) : syscall(0x40000000L | 39);
+	else if (!strcmp(name, "keyctl"))
+		r = i386 ? int80(288, 0, -3, 0) : syscall(0x40000000L | 250, 0, -3, 0);
+	else
+		return 2;
+	if (!i386)
+		r = r < 0 ? -errno : r;
+	if (r < 0 && r > -4096) {
+		printf("denied: %s\n", strerror((int)-r));
+		return 1;
+	}
+	printf("allowed: %ld\n", r);
+	return 0;
+}
+#else
+static int try_compat(const char *abi, const char *name)
+{
+	printf("unsupported: no %s on this architecture\n", abi);
+	return 2;
+}
+#endif
+
+/*
+ * Is the file behind fd reachable under the same name from inside the CT?
+ * A host binary (e.g. the runtime's own) has a path the CT cannot resolve,
+ * or one that leads to a different file.
+ */
+static bool is_ct_file(int fd, const char *path)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
+/* One pass over /proc; returns 1 if a foreign exe could be opened for writing. */
+static int scan_exes(unsigned *foreign)
+{
+	char path[64], target[4096], fdpath[64];
+	struct dirent *de;
+	DIR *d = opendir("/proc");
+	int escaped = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		ssize_t n;
+		int fd, w;
+
+		long pid = strtol(de->d_name, NULL, 10);
+
+		if (pid <= 0 || pid == getpid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/exe", pid);
+		fd = open(path, O_PATH | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+		n = readlink(fdpath, target, sizeof(target) - 1);
+		target[n > 0 ? n : 0] = '\0';
+		if (!is_ct_file(fd, target)) {
+			(*foreign)++;
+			w = open(fdpath, O_WRONLY | O_CLOEXEC);
+			printf("not a CT binary: pid %ld exe %s (write: %s)\n", pid, target,
+			       w < 0 ? strerror(errno) : "OPENED");
+			if (w >= 0) {
+				close(w);
+				escaped = 1;
+			}
+		}
+		close(fd);
+	}
+	closedir(d);
+	return escaped;
+}
+
+static int watch_exe(const char *arg)
+{
+	time_t end = time(NULL) + strtol(arg, NULL, 10);
+	unsigned foreign = 0, passes = 0;
+	int escaped = 0;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	while (!escaped && time(NULL) < end) {
+		escaped = scan_exes(&foreign);
+		passes++;
+	}
+	if (escaped) {
+		printf("escaped: opened a binary from outside the CT for writing\n");
+		return 0;
+	}
+	printf("denied: %u exe(s) from outside the CT in %u passes, none writable\n", foreign,
+	       passes);
+	return 1;
 }
 
 int main(int argc, char **argv)
@@ -82,9 +494,12 @@ int main(int argc, char **argv)
 		printf("%s\n", v ? v : "");
 		return v ? 0 : 1;
 	}
+	if (!strcmp(argv[1], "status") && argc > 2)
+		return grep_status(argv[2]);
 	if (!strcmp(argv[1], "try-write") && argc > 2) {
+		const char *data = argc > 3 ? argv[3] : "1";
 		int fd = open(argv[2], O_WRONLY | O_CLOEXEC);
-		if (fd < 0 || write(fd, "1", 1) != 1) {
+		if (fd < 0 || write(fd, data, strlen(data)) != (ssize_t)strlen(data)) {
 			printf("denied: %s\n", strerror(errno));
 			return 1;
 		}
@@ -99,6 +514,23 @@ int main(int argc, char **argv)
 		printf("unmounted\n");
 		return 0;
 	}
+	if (!strcmp(argv[1], "try-syscall") && argc > 2)
+		return try_syscall(argv[2]);
+	if (!strcmp(argv[1], "try-ptrace") && argc > 2)
+		return try_ptrace(argv[2]);
+	if ((!strcmp(argv[1], "try-int80") || !strcmp(argv[1], "try-x32")) && argc > 2)
+		return try_compat(argv[1], argv[2]);
+	if (!strcmp(argv[1], "run-as") && argc > 3) {
+		uid_t id = (uid_t)strtoul(argv[2], NULL, 10);
+
+		if (setgroups(0, NULL) < 0 || setresgid(id, id, id) < 0 ||
+		    setresuid(id, id, id) < 0)
+			return verdict(-1);
+		execv(argv[3], argv + 3);
+		return verdict(-1);
+	}
+	if (!strcmp(argv[1], "watch-exe") && argc > 2)
+		return watch_exe(argv[2]);
 	fprintf(stderr, "vzprobe: unknown probe '%s'\n", argv[1]);
 	return 2;
 }

@@ -1,0 +1,413 @@
+#!/usr/bin/env bats
+# Security probes (STYLE rule 42): each test is an escape attempt by CT root
+# that must fail, and checks afterwards that the host did not change. The CT
+# is the busybox template with the static probe (tests/probe/probe.c) as
+# /bin/vzprobe; whatever busybox cannot do, the probe does with raw syscalls.
+# A probe prints "denied: <strerror>" and exits 1 when refused, 0 when the
+# attempt worked.
+
+load ../integration/helpers
+
+setup() {
+	vz_start_daemon
+	vz_running_ct 101
+}
+
+teardown() {
+	local pid
+	for pid in "${BG_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null || true
+	done
+	vz_teardown_hard
+}
+
+BG_PIDS=()
+
+ct_probe() { vzctl exec 101 vzprobe "$@"; }
+
+# If a host file changed, put the old value back and fail.
+host_unchanged() {
+	local file=$1 before=$2 now
+	now=$(cat "$file")
+	[ "$now" = "$before" ] && return 0
+	printf '%s\n' "$before" >"$file" || true
+	echo "host file $file changed: '$before' -> '$now'" >&2
+	return 1
+}
+
+# Every probe of a list must be refused with the given error text.
+expect_denied() {
+	local want=$1 p
+	shift
+	for p in "$@"; do
+		run ct_probe try-syscall "$p"
+		if [ "$status" -ne 1 ] || [ "$output" != "denied: $want" ]; then
+			echo "$p: status $status, output '$output' (wanted 'denied: $want')" >&2
+			return 1
+		fi
+	done
+}
+
+# ---- /proc and /sys: global knobs stay out of reach ----
+
+@test "CT root cannot write /proc/sys/kernel/core_pattern" {
+	before=$(cat /proc/sys/kernel/core_pattern)
+	run ct_probe try-write /proc/sys/kernel/core_pattern vz-escape-core
+	host_unchanged /proc/sys/kernel/core_pattern "$before"
+	[ "$status" -eq 1 ]
+	[[ "$output" == "denied: "* ]]
+}
+
+@test "CT root cannot write /proc/sys/vm/drop_caches" {
+	run ct_probe try-write /proc/sys/vm/drop_caches 1
+	[ "$status" -eq 1 ]
+	[[ "$output" == "denied: "* ]]
+}
+
+@test "CT root cannot trigger host sysrq through /proc/sysrq-trigger" {
+	before=$(dmesg | grep -c 'sysrq: HELP' || true)
+	run ct_probe try-write /proc/sysrq-trigger h
+	[ "$status" -eq 1 ]
+	[[ "$output" == "denied: "* ]]
+	[ "$(dmesg | grep -c 'sysrq: HELP' || true)" = "$before" ]
+}
+
+@test "CT root's /proc/sys/net is its own: writes there leave the host alone" {
+	# The control for the tests above: the probe can write where it may.
+	before=$(cat /proc/sys/net/ipv4/ip_forward)
+	want=$((1 - before))
+	run ct_probe try-write /proc/sys/net/ipv4/ip_forward "$want"
+	host_unchanged /proc/sys/net/ipv4/ip_forward "$before"
+	[ "$status" -eq 0 ]
+	[ "$(vzctl exec 101 cat /proc/sys/net/ipv4/ip_forward)" = "$want" ]
+}
+
+@test "CT root's capabilities are the CT user namespace's only: no CAP_SYS_MODULE, no modprobe" {
+	run ct_probe userns
+	read -r inner outer count <<<"$output"
+	[ "$inner" = 0 ]
+	[ "$outer" -ge "$VZ_UID_START" ]
+	[ "$count" = 65536 ]
+	run ct_probe caps
+	bnd=$((16#${lines[0]}))
+	eff=$((16#${lines[1]}))
+	# Bounding set: no sys_module (16), sys_rawio (17), sys_time (25), syslog (34).
+	for cap in 16 17 25 34; do
+		[ $(((bnd >> cap) & 1)) -eq 0 ]
+	done
+	# CAP_SYS_ADMIN (21) is there, but only over what the CT's namespaces own.
+	[ $(((eff >> 21) & 1)) -eq 1 ]
+	if [ -e /proc/sys/kernel/modprobe ]; then
+		before=$(cat /proc/sys/kernel/modprobe)
+		run ct_probe try-write /proc/sys/kernel/modprobe /tmp/vz-escape
+		host_unchanged /proc/sys/kernel/modprobe "$before"
+		[ "$status" -eq 1 ]
+	fi
+}
+
+@test "CT root cannot unmount a masked /proc file" {
+	run ct_probe try-umount /proc/keys
+	[ "$status" -eq 1 ]
+	[ "$output" = "denied: Invalid argument" ]
+	run vzctl exec 101 umount /proc/kcore
+	[ "$status" -ne 0 ]
+	run vzctl exec 101 umount -l /proc/sysrq-trigger
+	[ "$status" -ne 0 ]
+	# Still masked: nothing of the host's keys can be read.
+	run vzctl exec 101 "grep -c ' /proc/keys ' /proc/self/mountinfo"
+	[ "$output" = 1 ]
+	run vzctl exec 101 "cat /proc/keys 2>/dev/null | wc -c"
+	[ "$output" = 0 ]
+}
+
+@test "CT root cannot mount a fresh procfs or bind /proc without its masks" {
+	vzctl exec 101 mkdir -p /tmp/p /tmp/b
+	run vzctl exec 101 mount -t proc proc /tmp/p
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"permission denied"* ]]
+	# A non-recursive bind would drop the masks (locked submounts): refused.
+	run vzctl exec 101 mount --bind /proc /tmp/b
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Invalid argument"* ]]
+	run vzctl exec 101 "grep -c ' /tmp/[pb] ' /proc/self/mounts"
+	[ "$output" = 0 ]
+}
+
+@test "CT root cannot remount /sys read-write or mount a writable sysfs" {
+	vzctl exec 101 mkdir -p /tmp/s
+	run vzctl exec 101 mount -o remount,rw /sys
+	[ "$status" -ne 0 ]
+	run vzctl exec 101 mount -t sysfs sysfs /tmp/s
+	[ "$status" -ne 0 ]
+	run ct_probe try-write /sys/kernel/mm/ksm/run "$(cat /sys/kernel/mm/ksm/run)"
+	[ "$status" -eq 1 ]
+	[ "$output" = "denied: Read-only file system" ]
+	if [ -e /sys/kernel/uevent_helper ]; then
+		before=$(cat /sys/kernel/uevent_helper)
+		run ct_probe try-write /sys/kernel/uevent_helper /tmp/vz-escape
+		host_unchanged /sys/kernel/uevent_helper "$before"
+		[ "$status" -eq 1 ]
+	fi
+}
+
+@test "CT root cannot write its own or the host's cgroup limits" {
+	pid=$(vz_init_pid 101)
+	# The CT sees its own cgroups as the root of every hierarchy.
+	run vzctl exec 101 cat /proc/self/cgroup
+	[ "$status" -eq 0 ]
+	for l in "${lines[@]}"; do
+		[[ "$l" == *:/ ]]
+	done
+	# A v1 hierarchy (hybrid hosts), mounted by CT root itself: it shows the
+	# CT's group, whose files the host owns.
+	path=$(sed -n 's/^[0-9]*:pids:\(.*\)/\1/p' "/proc/$pid/cgroup")
+	if [ -n "$path" ]; then
+		vzctl exec 101 mkdir -p /tmp/cg
+		vzctl exec 101 mount -t cgroup -o pids none /tmp/cg
+		before=$(cat "/sys/fs/cgroup/pids$path/pids.max")
+		run ct_probe try-write /tmp/cg/pids.max 1000000
+		host_unchanged "/sys/fs/cgroup/pids$path/pids.max" "$before"
+		[ "$status" -eq 1 ]
+		[ "$output" = "denied: Permission denied" ]
+		run vzctl exec 101 mkdir /tmp/cg/escape
+		[ "$status" -ne 0 ]
+		[ ! -e "/sys/fs/cgroup/pids$path/escape" ]
+	fi
+	# cgroup2: the CT's group is delegated to CT root on /sys/fs/cgroup
+	# (cgroup.procs, cgroup.subtree_control); the limits stay the host's.
+	path=$(sed -n 's/^0::\(.*\)/\1/p' "/proc/$pid/cgroup")
+	host=$(findmnt -n -o TARGET -t cgroup2 | head -n 1)$path
+	if vzctl exec 101 test -e /sys/fs/cgroup/cgroup.max.descendants; then
+		before=$(cat "$host/cgroup.max.descendants")
+		run ct_probe try-write /sys/fs/cgroup/cgroup.max.descendants 1000000
+		host_unchanged "$host/cgroup.max.descendants" "$before"
+		[ "$status" -eq 1 ]
+		[ "$output" = "denied: Permission denied" ]
+	fi
+	# Nothing above the CT's group is reachable through it.
+	run vzctl exec 101 mkdir /sys/fs/cgroup/../escape
+	[ "$status" -ne 0 ]
+}
+
+# ---- processes and file descriptors ----
+
+@test "CT root cannot see, signal or ptrace a host process" {
+	sleep 1000 >/dev/null 2>&1 &
+	host=$!
+	BG_PIDS+=("$host")
+	run vzctl exec 101 ls "/proc/$host"
+	[ "$status" -ne 0 ]
+	run vzctl exec 101 kill -9 "$host"
+	[ "$status" -ne 0 ]
+	run ct_probe try-ptrace "$host"
+	[ "$status" -eq 1 ]
+	[ "$output" = "denied: No such process" ]
+	run ct_probe try-ptrace "$VZD_PID"
+	[ "$status" -eq 1 ]
+	kill -0 "$host"
+	kill "$host"
+	kill -0 "$VZD_PID"
+}
+
+@test "exec'd commands and init hold no host fds: only stdin, stdout and stderr" {
+	# fds 7 and 8 are open in vzctl's caller: they must not follow it in.
+	run bash -c "'$VZ_BUILD/vzctl' exec 101 ls /proc/self/fd 7</etc/hostname 8>/dev/null"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf '0\n1\n2\n3')" ] # 3: the directory ls reads
+	run vzctl exec 101 ls /proc/1/fd
+	[ "$output" = "$(printf '0\n1\n2')" ]
+	run vzctl exec 101 "for fd in 0 1 2; do readlink /proc/1/fd/\$fd; done"
+	[ "$output" = "$(printf '/dev/null\n/dev/null\n/dev/null')" ]
+}
+
+@test "an exec'd process runs the CT's binary and never exposes a host binary through /proc/PID/exe" {
+	run vzctl exec 101 readlink /proc/self/exe
+	[ "$output" = "/bin/busybox" ]
+	# While commands enter the CT, a CT process watches every /proc/PID/exe;
+	# before exec they are host processes that must stay out of its reach.
+	vzctl exec 101 vzprobe watch-exe 3 >"$BATS_TEST_TMPDIR/watch" 2>&1 &
+	watcher=$!
+	BG_PIDS+=("$watcher")
+	sleep 0.3
+	for _ in $(seq 30); do
+		vzctl exec 101 true
+	done
+	status=0
+	wait "$watcher" || status=$?
+	cat "$BATS_TEST_TMPDIR/watch"
+	[ "$status" -eq 1 ]
+	[ "$(grep -c 'not a CT binary' "$BATS_TEST_TMPDIR/watch")" = 0 ]
+}
+
+@test "CVE-2019-5736: CT root cannot overwrite the host's vzd through /proc/self/exe" {
+	[ -x "$VZ_BUILD/vzprobe-interp" ] || skip "vzprobe-interp is built on x86_64 only"
+	exe=$(readlink "/proc/$VZD_PID/exe")
+	interp=$(readelf -l "/proc/$VZD_PID/exe" 2>/dev/null | sed -n 's/.*interpreter: \(.*\)]$/\1/p')
+	[ -n "$interp" ] || skip "vzd is linked statically: no interpreter to plant"
+	sum=$(sha256sum <"/proc/$VZD_PID/exe")
+	# CT root brings its payload and plants it as the CT's dynamic loader, then
+	# makes a command re-execute whatever binary runs it: the host's vzd, forked
+	# by the worker that enters the CT, loads the CT's "loader".
+	base=$(stat -c %u "$VZ_ROOT/private/101/bin/busybox")
+	install -m 0755 -o "$base" -g "$base" "$VZ_BUILD/vzprobe-interp" \
+		"$VZ_ROOT/private/101/bin/vzprobe-interp"
+	vzctl exec 101 "mkdir -p ${interp%/*} && cp /bin/vzprobe-interp $interp &&" \
+		"printf '#!/proc/self/exe\n' >/tmp/evil && chmod 755 /tmp/evil"
+	run vzctl exec 101 /tmp/evil
+	echo "$output"
+	# The payload did run with the host binary as its exe (the attack's premise) ...
+	[ "${lines[0]}" = "exe: $exe" ]
+	# ... but CT root does not own that file: no write access.
+	[ "${lines[1]}" = "denied: Permission denied" ]
+	[ "$status" -eq 1 ]
+	[ "$(sha256sum <"/proc/$VZD_PID/exe")" = "$sum" ]
+}
+
+# ---- devices and modules ----
+
+@test "CT root cannot create device nodes" {
+	run vzctl exec 101 mknod /tmp/sda b 8 0
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Operation not permitted"* ]]
+	run vzctl exec 101 mknod /tmp/mem c 1 1
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Operation not permitted"* ]]
+}
+
+@test "CT root cannot load or remove kernel modules" {
+	vzctl exec 101 'echo not-a-module >/tmp/vz.ko'
+	run vzctl exec 101 insmod /tmp/vz.ko
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Operation not permitted"* ]]
+	expect_denied "Operation not permitted" init_module finit_module delete_module
+}
+
+# ---- the seccomp filter ----
+
+@test "CT init and exec'd commands run under the seccomp filter, without NO_NEW_PRIVS" {
+	run vzctl exec 101 "grep -E '^(Seccomp|NoNewPrivs):' /proc/1/status"
+	[ "$output" = "$(printf 'NoNewPrivs:\t0\nSeccomp:\t2')" ]
+	run ct_probe status Seccomp
+	[ "$output" = 2 ]
+	run ct_probe status NoNewPrivs
+	[ "$output" = 0 ]
+	# So setuid programs in the CT still work (su, sudo, ping).
+	vzctl exec 101 'cp /bin/vzprobe /tmp/suid && chmod 4755 /tmp/suid'
+	run ct_probe run-as 1000 /tmp/suid status Uid
+	[ "$output" = "$(printf '1000\t0\t0\t0')" ]
+}
+
+@test "keyrings are not namespaced: keyctl, add_key and request_key are ENOSYS in the CT" {
+	expect_denied "Function not implemented" keyctl add_key request_key
+	# The kernel itself would have answered: the filter made the difference.
+	run "$VZ_BUILD/vzprobe" try-syscall keyctl
+	[ "$output" = "allowed" ]
+}
+
+@test "CT root cannot open files by handle (open_by_handle_at, the shocker escape)" {
+	expect_denied "Operation not permitted" open_by_handle_at
+	run ct_probe try-syscall name_to_handle_at
+	[ "$output" = "allowed" ]
+}
+
+@test "CT root cannot create a userfaultfd" {
+	expect_denied "Operation not permitted" userfaultfd
+	# Even in user-mode-only form, which the kernel grants without privilege.
+	run "$VZ_BUILD/vzprobe" try-syscall userfaultfd
+	[ "$output" = "allowed" ]
+}
+
+@test "CT root cannot reach host-wide kernel interfaces: kexec, bpf, perf, swap, acct, syslog, I/O ports" {
+	expect_denied "Operation not permitted" kexec_load bpf perf_event_open swapon acct syslog
+	if [ "$(uname -m)" = x86_64 ]; then
+		expect_denied "Operation not permitted" iopl ioperm
+	fi
+	expect_denied "Function not implemented" quotactl
+}
+
+@test "personality: Linux, linux32 and no-randomize work, READ_IMPLIES_EXEC and odd flags do not" {
+	for p in personality-query personality-linux32 personality-no-randomize; do
+		run ct_probe try-syscall "$p"
+		[ "$output" = "allowed" ]
+	done
+	expect_denied "Operation not permitted" personality-read-implies-exec \
+		personality-bit31 personality-upper-bits
+}
+
+@test "32-bit and x32 system calls do not bypass the filter" {
+	[ "$(uname -m)" = x86_64 ] || skip "x86_64 only"
+	# int 0x80 works from the CT (so the i386 ABI is live) ...
+	run ct_probe try-int80 getpid
+	[ "$status" -eq 0 ]
+	[[ "$output" == "allowed: "* ]]
+	# ... and is filtered like the native one.
+	run ct_probe try-int80 keyctl
+	[ "$status" -eq 1 ]
+	[ "$output" = "denied: Function not implemented" ]
+	# x32 is in the filter too: refused, not a SIGSYS kill (status 159).
+	run ct_probe try-x32 keyctl
+	[ "$status" -eq 1 ]
+	[ "$output" = "denied: Function not implemented" ]
+}
+
+@test "nested user and mount namespaces still work in the CT" {
+	run ct_probe try-syscall unshare-user
+	[ "$output" = "allowed" ]
+	run vzctl exec 101 'unshare -U -r -m sh -c "mount -t tmpfs t /tmp && id -u && grep -c \" /tmp tmpfs\" /proc/self/mounts"'
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf '0\n1')" ]
+}
+
+# ---- ending the CT from inside ----
+
+@test "reboot -f inside the CT ends the CT, not the host" {
+	vz_running_ct 102
+	init=$(vz_init_pid 101)
+	btime=$(grep '^btime' /proc/stat)
+	vzctl exec 101 reboot -f || true
+	for _ in $(seq 250); do
+		kill -0 "$init" 2>/dev/null || break
+		sleep 0.02
+	done
+	run kill -0 "$init"
+	[ "$status" -ne 0 ]
+	run vzctl status 101
+	[ "$output" != "CTID 101 exist mounted running" ] || [ "$(vz_init_pid 101)" != "$init" ]
+	# The host, its daemon and the other CT are untouched.
+	[ "$(grep '^btime' /proc/stat)" = "$btime" ]
+	kill -0 "$VZD_PID"
+	run vzctl status 102
+	[ "$output" = "CTID 102 exist mounted running" ]
+	run vzctl exec 102 true
+	[ "$status" -eq 0 ]
+}
+
+# ---- fallbacks (STYLE rule 19) ----
+
+@test "start and exec work with the clone3 and openat2 fallbacks forced" {
+	vzctl --quiet stop 101
+	vz_kill_daemon
+	VZ_TEST_NO_CLONE3=1 VZ_TEST_NO_OPENAT2=1 vz_run_daemon
+	tr '\0' '\n' <"/proc/$VZD_PID/environ" | grep -qx VZ_TEST_NO_CLONE3=1
+	tr '\0' '\n' <"/proc/$VZD_PID/environ" | grep -qx VZ_TEST_NO_OPENAT2=1
+	if command -v strace >/dev/null; then
+		strace -f -qq -e trace=clone,clone3,openat2 -e signal=none \
+			-o "$BATS_TEST_TMPDIR/strace" -p "$VZD_PID" >/dev/null 2>&1 &
+		tracer=$!
+		BG_PIDS+=("$tracer")
+		sleep 0.3
+	fi
+	vzctl --quiet start 101
+	run vzctl exec 101 vzprobe status Seccomp
+	[ "$status" -eq 0 ]
+	[ "$output" = 2 ]
+	run vzctl exec 101 cat /proc/1/cmdline
+	[[ "$output" == init* ]]
+	if [ -n "${tracer:-}" ]; then
+		kill "$tracer"
+		wait "$tracer" || true
+		# The classic clone made the CT; neither new call was tried.
+		grep -q 'clone(.*CLONE_NEWUSER' "$BATS_TEST_TMPDIR/strace"
+		[ "$(grep -cE 'clone3\(|openat2\(' "$BATS_TEST_TMPDIR/strace")" = 0 ]
+	fi
+}
