@@ -108,7 +108,11 @@ int vz_ct_exec(struct vz_ctx *ctx, const char *ctid, const struct vz_ct_exec_opt
 {
 	_cleanup_cgroup_ struct vz_cgroup *cg = NULL;
 	_cleanup_config_ struct vz_config *cfg = NULL;
-	struct vz_spawn_exec_params p = {.pty = o->pty, .ret_pty_master = o->ret_pty_master};
+	struct vz_spawn_exec_params p = {
+		.pty = o->pty,
+		.ret_pty_master = o->ret_pty_master,
+		.seccomp_fd = ctx->seccomp_fd,
+	};
 	char **argv = NULL, **env = NULL;
 	struct vz_state st;
 	int r = -1;

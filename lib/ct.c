@@ -204,6 +204,7 @@ static int spawn_ct_init(struct vz_ctx *ctx, const char *ctid, const struct vz_c
 		.envp = env,
 		.stdio_fd = -1,
 		.cgroup2_path = cg2,
+		.seccomp_fd = ctx->seccomp_fd,
 	};
 	int r;
 

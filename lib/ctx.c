@@ -82,6 +82,7 @@ struct vz_ctx *vz_ctx_new(const char *root, const char *rundir, const char *glob
 	ctx->stop_timeout = VZ_DEFAULT_STOP_TIMEOUT;
 	ctx->def_ostemplate = xstrdup(VZ_DEFAULT_OSTEMPLATE);
 	ctx->def_config = NULL;
+	ctx->seccomp_fd = -1;
 
 	if (global_config) {
 		g = vz_config_load(global_config, err);
@@ -110,6 +111,8 @@ void vz_ctx_free(struct vz_ctx *ctx)
 	free(ctx->def_ostemplate);
 	free(ctx->def_config);
 	free(ctx->vzd_group);
+	if (ctx->seccomp_fd >= 0)
+		(void)close(ctx->seccomp_fd);
 	free(ctx);
 }
 

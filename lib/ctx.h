@@ -46,6 +46,7 @@ struct vz_ctx {
 	char *def_ostemplate;
 	char *def_config; /* sample name used by create without --config */
 	char *vzd_group;  /* VZD_GROUP: members may talk to vzd, or NULL */
+	int seccomp_fd;   /* CT seccomp filter compiled once by vzd, or -1 */
 	vz_output_fn out;
 	void *out_data;
 };

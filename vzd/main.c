@@ -21,7 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/sendfile.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -31,6 +33,7 @@
 #include <unistd.h>
 
 #include "ct.h"
+#include "seccomp.h"
 #include "ctid.h"
 #include "state.h"
 #include "syscalls.h"
@@ -73,6 +76,38 @@ static void logmsg(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+/*
+ * Run from a sealed in-memory copy of ourselves. Every worker, and every
+ * process it forks into a CT, then has that copy as /proc/self/exe, never
+ * the vzd file on disk: a CT that gets a process of ours to execute
+ * #!/proc/self/exe (CVE-2019-5736 style) can at most read a copy nobody
+ * can write, not overwrite the host's binary. runc and crun do the same.
+ */
+static void reexec_sealed(char **argv)
+{
+	extern char **environ;
+	_cleanup_close_ int src = -EBADF, mfd = -EBADF;
+	char exe[64] = "";
+	struct stat st;
+	off_t off = 0;
+
+	if (readlink("/proc/self/exe", exe, sizeof(exe) - 1) > 0 && !strncmp(exe, "/memfd:", 7))
+		return;
+	src = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	mfd = memfd_create("vzd", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (src < 0 || mfd < 0 || fstat(src, &st) < 0)
+		goto fail;
+	while (off < st.st_size)
+		if (sendfile(mfd, src, &off, (size_t)(st.st_size - off)) <= 0)
+			goto fail;
+	if (fcntl(mfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
+		goto fail;
+	fexecve(mfd, argv, environ);
+fail:
+	fprintf(stderr, "vzd: warning: cannot run from a sealed copy (%s); going on\n",
+		strerror(errno));
 }
 
 static void usage(FILE *f)
@@ -476,6 +511,7 @@ int main(int argc, char **argv)
 	bool onboot = true;
 
 	d.socket_path = VZ_DEFAULT_SOCKET;
+	reexec_sealed(argv);
 	if (parse_args(argc, argv, &d, &root, &rundir, &config, &group, &onboot) < 0)
 		return 20;
 	if (getuid() != 0) {
@@ -497,7 +533,8 @@ int main(int argc, char **argv)
 		}
 		d.group = g->gr_gid;
 	}
-	if (setup(&d, &err) < 0) {
+	/* Compiled once here, not in every start and exec (~1 ms each). */
+	if (vz_seccomp_compile(&d.ctx->seccomp_fd, &err) < 0 || setup(&d, &err) < 0) {
 		fprintf(stderr, "vzd: %s\n", err->msg);
 		return err->code;
 	}
