@@ -155,8 +155,7 @@ int ct_check_name_free(struct vz_ctx *ctx, const char *name, const char *self, v
 				     "not all digits",
 				     name);
 	if (foreach_config(ctx, match_name, &s))
-		return vz_error_make(err, VZ_E_VALUE, 0, "name '%s' is used by another CT",
-				     name);
+		return vz_error_make(err, VZ_E_VALUE, 0, "name '%s' is used by another CT", name);
 	return 0;
 }
 
@@ -181,8 +180,7 @@ static struct vz_config *load_sample(struct vz_ctx *ctx, const char *name, vz_er
 	}
 	if (!cfg && (*err)->code == VZ_E_NOCONFIG) {
 		vz_error_release(err);
-		vz_error_make(err, VZ_E_NOCONFIG, 0, "config sample '%s' not found (%s)", name,
-			      p1);
+		vz_error_make(err, VZ_E_NOCONFIG, 0, "config sample '%s' not found (%s)", name, p1);
 	}
 	return cfg;
 }
@@ -239,9 +237,14 @@ static int fill_config(struct vz_ctx *ctx, struct vz_config *cfg, const char *ct
 	_cleanup_free_ char *priv = xasprintf("%s/private/$VEID", ctx->root);
 	_cleanup_free_ char *root = xasprintf("%s/root/$VEID", ctx->root);
 	const struct vz_ct_change set[] = {
-		{"VE_ROOT", root},        {"VE_PRIVATE", priv},         {"OSTEMPLATE", tmpl},
-		{"UID_RANGE", range},     {"HOSTNAME", o->hostname},    {"NAME", o->name},
-		{"DESCRIPTION", o->description}, {"ORIGIN_SAMPLE", o->config},
+		{"VE_ROOT", root},
+		{"VE_PRIVATE", priv},
+		{"OSTEMPLATE", tmpl},
+		{"UID_RANGE", range},
+		{"HOSTNAME", o->hostname},
+		{"NAME", o->name},
+		{"DESCRIPTION", o->description},
+		{"ORIGIN_SAMPLE", o->config},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(set); i++) {
@@ -254,8 +257,8 @@ static int fill_config(struct vz_ctx *ctx, struct vz_config *cfg, const char *ct
 }
 
 /* Extract into a staging directory, then rename it into place. */
-static int make_private(struct vz_ctx *ctx, const char *ctid, const char *tarball,
-			uint32_t base, vz_error_t *err)
+static int make_private(struct vz_ctx *ctx, const char *ctid, const char *tarball, uint32_t base,
+			vz_error_t *err)
 {
 	_cleanup_free_ char *priv = vz_path_private(ctx, ctid);
 	_cleanup_free_ char *stage = xasprintf("%s/private/.%s.creating", ctx->root, ctid);

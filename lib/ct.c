@@ -72,8 +72,7 @@ int ct_parse_uid_range(const struct vz_config *cfg, uint32_t *base, uint32_t *si
 struct vz_cgroup *ct_cgroup(struct vz_ctx *ctx, const char *ctid, const char *prefix,
 			    vz_error_t *err)
 {
-	return vz_cgroup_new(ctx->cgroup_root, -1, prefix ? prefix : ctx->cgroup_prefix, ctid,
-			     err);
+	return vz_cgroup_new(ctx->cgroup_root, -1, prefix ? prefix : ctx->cgroup_prefix, ctid, err);
 }
 
 bool ct_is_mounted(struct vz_ctx *ctx, const char *ctid)
@@ -341,7 +340,8 @@ static int kill_ct(struct vz_ctx *ctx, const char *ctid, const struct vz_state *
 		(void)vz_pidfd_send_signal(pidfd, halt_signal(st->pid), NULL, 0);
 		if (wait_exit(pidfd, (int)stop_timeout(ctx, ctid) * 1000))
 			return 0;
-		vz_warn(ctx, "CT %s did not stop in %us: killing it", ctid, stop_timeout(ctx, ctid));
+		vz_warn(ctx, "CT %s did not stop in %us: killing it", ctid,
+			stop_timeout(ctx, ctid));
 	}
 	/* SIGKILL to a pid namespace's init kills every process in it. */
 	if (vz_pidfd_send_signal(pidfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH)

@@ -16,7 +16,7 @@
 
 struct vz_ct_create_opts {
 	const char *ostemplate; /* NULL: DEF_OSTEMPLATE */
-	const char *config;     /* sample name (ve-NAME.conf-sample), NULL: CONFIGFILE */
+	const char *config;	/* sample name (ve-NAME.conf-sample), NULL: CONFIGFILE */
 	const char *hostname;
 	const char *name;
 	const char *description;
@@ -55,8 +55,8 @@ struct vz_ct_change {
  * applied live to a running CT where that means something, and written to
  * the config when save is true.
  */
-int vz_ct_set(struct vz_ctx *ctx, const char *ctid, const struct vz_ct_change *changes,
-	      size_t n, bool save, vz_error_t *err);
+int vz_ct_set(struct vz_ctx *ctx, const char *ctid, const struct vz_ct_change *changes, size_t n,
+	      bool save, vz_error_t *err);
 
 struct vz_ct_exec_opts {
 	char *const *argv; /* OpenVZ semantics: words joined and run by /bin/sh when needed */

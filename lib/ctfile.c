@@ -16,8 +16,7 @@
 #include "util/fs.h"
 #include "util/xalloc.h"
 
-int vz_ctfile_write(int rootfd, const char *path, const char *content, uid_t owner,
-		    vz_error_t *err)
+int vz_ctfile_write(int rootfd, const char *path, const char *content, uid_t owner, vz_error_t *err)
 {
 	_cleanup_free_ char *dir = xstrdup(path), *tmp = NULL;
 	_cleanup_close_ int opath = -EBADF, dfd = -EBADF, fd = -EBADF;

@@ -59,9 +59,10 @@ static int apply_global(struct vz_ctx *ctx, const struct vz_config *g, vz_error_
 		ctx->stop_timeout = n;
 	}
 	if (ctx->uid_size < 65536 || (uint64_t)ctx->uid_start + ctx->uid_size > UINT32_MAX)
-		return vz_error_make(err, VZ_E_GLOBAL_CONFIG, 0,
-				     "UID_RANGE_START/UID_RANGE_SIZE: range does not fit in 32 bits "
-				     "or is smaller than 65536 ids");
+		return vz_error_make(
+			err, VZ_E_GLOBAL_CONFIG, 0,
+			"UID_RANGE_START/UID_RANGE_SIZE: range does not fit in 32 bits "
+			"or is smaller than 65536 ids");
 	return 0;
 }
 
@@ -124,8 +125,8 @@ void vz_ctx_freep(struct vz_ctx **ctx)
 
 int vz_ctx_prepare(struct vz_ctx *ctx, vz_error_t *err)
 {
-	static const char *const sub[] = {"conf", "private", "root", "template/cache", "dump",
-					  "lock"};
+	static const char *const sub[] = {"conf",	    "private", "root",
+					  "template/cache", "dump",    "lock"};
 	int r;
 
 	for (size_t i = 0; i < ARRAY_SIZE(sub); i++) {
@@ -147,7 +148,7 @@ int vz_ctx_prepare(struct vz_ctx *ctx, vz_error_t *err)
 }
 
 static VZ_PRINTF(3, 0) void outv(struct vz_ctx *ctx, enum vz_out_level level, const char *fmt,
-				  va_list ap)
+				 va_list ap)
 {
 	_cleanup_free_ char *msg = NULL;
 

@@ -26,7 +26,7 @@
 #define VZ_DEFAULT_OSTEMPLATE "busybox"
 
 enum vz_out_level {
-	VZ_OUT_INFO,    /* OpenVZ's progress lines: "Starting container..." */
+	VZ_OUT_INFO,	/* OpenVZ's progress lines: "Starting container..." */
 	VZ_OUT_WARNING, /* something the operator should know; not fatal */
 	VZ_OUT_DEBUG,
 	_VZ_OUT_LEVEL_MAX,
@@ -35,18 +35,18 @@ enum vz_out_level {
 typedef void (*vz_output_fn)(void *data, enum vz_out_level level, const char *msg);
 
 struct vz_ctx {
-	char *root;          /* <root>/{conf,private,root,template,dump,lock} */
-	char *rundir;        /* <rundir>/CTID.state */
+	char *root;	     /* <root>/{conf,private,root,template,dump,lock} */
+	char *rundir;	     /* <rundir>/CTID.state */
 	char *cgroup_root;   /* /sys/fs/cgroup */
 	char *cgroup_prefix; /* "vz": groups are <prefix>/<ctid> */
-	char *datadir;       /* installed templates and samples, or NULL */
+	char *datadir;	     /* installed templates and samples, or NULL */
 	uint32_t uid_start;  /* first host uid handed to CTs */
 	uint32_t uid_size;   /* ids per CT */
 	unsigned stop_timeout;
 	char *def_ostemplate;
 	char *def_config; /* sample name used by create without --config */
 	char *vzd_group;  /* VZD_GROUP: members may talk to vzd, or NULL */
-	int seccomp_fd;   /* CT seccomp filter compiled once by vzd, or -1 */
+	int seccomp_fd;	  /* CT seccomp filter compiled once by vzd, or -1 */
 	vz_output_fn out;
 	void *out_data;
 };

@@ -39,7 +39,8 @@ static int walk_nofollow(int rootfd, const char *path, int flags)
 		next = strtok_r(NULL, "/", &save);
 		if (streq(comp, ".."))
 			return -EXDEV;
-		fd = openat(cur, comp, (next ? O_PATH | O_DIRECTORY : flags) | O_NOFOLLOW | O_CLOEXEC);
+		fd = openat(cur, comp,
+			    (next ? O_PATH | O_DIRECTORY : flags) | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
 			return -errno;
 		closep(&cur);
@@ -90,7 +91,8 @@ static int ensure_dir(int rootfd, const char *path, uid_t owner, vz_error_t *err
 		snprintf(p, sizeof(p), "/proc/self/fd/%d", pfd);
 		dfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dfd < 0 || (mkdirat(dfd, base, 0755) < 0 && errno != EEXIST))
-			return vz_error_make(err, VZ_E_MOUNT, errno, "create '/%s' in the CT", path);
+			return vz_error_make(err, VZ_E_MOUNT, errno, "create '/%s' in the CT",
+					     path);
 		(void)!fchownat(dfd, base, owner, owner, AT_SYMLINK_NOFOLLOW);
 	}
 	fd = vz_open_in_root(rootfd, path, O_PATH | O_DIRECTORY);
@@ -164,14 +166,14 @@ static const struct {
 	const char *name;
 	unsigned maj, min;
 } dev_nodes[] = {
-	{"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9},
-	{"tty", 5, 0},
+	{"null", 1, 3},	  {"zero", 1, 5},    {"full", 1, 7},
+	{"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
 };
 
 static const struct {
 	const char *name, *target;
 } dev_links[] = {
-	{"ptmx", "pts/ptmx"},     {"fd", "/proc/self/fd"},     {"stdin", "/proc/self/fd/0"},
+	{"ptmx", "pts/ptmx"},	       {"fd", "/proc/self/fd"},	      {"stdin", "/proc/self/fd/0"},
 	{"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"},
 };
 
@@ -226,11 +228,11 @@ static int setup_dev(int rootfd, uid_t owner, vz_error_t *err)
 
 /* Kernel interfaces a CT must neither read (host info leaks) nor poke. */
 static const char *const proc_masked[] = {
-	"proc/kcore",      "proc/keys",         "proc/key-users", "proc/timer_list",
+	"proc/kcore",	    "proc/keys",	  "proc/key-users",	"proc/timer_list",
 	"proc/sched_debug", "proc/sysrq-trigger", "proc/latency_stats", "proc/kallsyms",
 };
-static const char *const proc_readonly[] = {"proc/sys", "proc/irq", "proc/bus", "proc/fs",
-					    "proc/acpi", "proc/scsi"};
+static const char *const proc_readonly[] = {"proc/sys", "proc/irq",  "proc/bus",
+					    "proc/fs",	"proc/acpi", "proc/scsi"};
 
 static int setup_proc(int rootfd, uid_t owner, vz_error_t *err)
 {
@@ -303,8 +305,7 @@ static int mount_cgroup(int rootfd, const char *cgroup2_path, vz_error_t *err)
 	return 0;
 }
 
-int vz_mount_ct_root(const char *rootfs, uid_t owner, const char *cgroup2_path,
-		     vz_error_t *err)
+int vz_mount_ct_root(const char *rootfs, uid_t owner, const char *cgroup2_path, vz_error_t *err)
 {
 	_cleanup_close_ int rootfd = -EBADF;
 

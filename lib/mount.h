@@ -20,7 +20,6 @@ int vz_open_in_root(int rootfd, const char *path, int flags);
  * and detach the old root. owner is the host uid of CT root, which owns the
  * new /dev entries.
  */
-int vz_mount_ct_root(const char *rootfs, uid_t owner, const char *cgroup2_path,
-		     vz_error_t *err);
+int vz_mount_ct_root(const char *rootfs, uid_t owner, const char *cgroup2_path, vz_error_t *err);
 
 #endif

@@ -203,7 +203,8 @@ char *vz_msg_value_string(const struct vz_msg *m, const char *key)
 			if (!es)
 				continue;
 			s = xrealloc(s, len + strlen(es) + 2);
-			len += (size_t)snprintf(s + len, strlen(es) + 2, "%s%s", len ? " " : "", es);
+			len += (size_t)snprintf(s + len, strlen(es) + 2, "%s%s", len ? " " : "",
+						es);
 		}
 		return s;
 	}

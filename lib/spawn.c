@@ -167,8 +167,7 @@ static int wait_ready(int sock, const char *what, vz_error_t *err)
 	return vz_error_make(err, VZ_E_CREATE, n < 0 ? errno : 0, "%s: helper died", what);
 }
 
-static int write_id_map(pid_t pid, const char *file, uint32_t base, uint32_t size,
-			vz_error_t *err)
+static int write_id_map(pid_t pid, const char *file, uint32_t base, uint32_t size, vz_error_t *err)
 {
 	char path[64], map[64];
 	int r;
@@ -274,8 +273,7 @@ static int recv_fd(int sock)
 }
 
 /* In M: build the CT's mount tree as host root, then lock it (see the top). */
-static VZ_NORETURN void mount_child(const struct vz_spawn_init_params *p, int init_pidfd,
-				    int sock)
+static VZ_NORETURN void mount_child(const struct vz_spawn_init_params *p, int init_pidfd, int sock)
 {
 	vz_error_t err = NULL;
 
@@ -390,8 +388,7 @@ static VZ_NORETURN void init_child(const struct vz_spawn_init_params *p, int soc
  * Moving I into v1 cgroups waits for an RCU grace period (~5 ms here), so
  * M builds the mount tree meanwhile.
  */
-static int setup_init(const struct vz_spawn_init_params *p, pid_t pid, int sock,
-		      vz_error_t *err)
+static int setup_init(const struct vz_spawn_init_params *p, pid_t pid, int sock, vz_error_t *err)
 {
 	_cleanup_close_ int pidfd = -EBADF, mnt = -EBADF;
 	struct mounter m = {.sock = -1};

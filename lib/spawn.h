@@ -22,9 +22,9 @@ struct vz_spawn_init_params {
 	struct vz_cgroup *cg;
 	char *const *argv;
 	char *const *envp;
-	int stdio_fd; /* init's stdin/stdout/stderr; < 0 means /dev/null */
+	int stdio_fd;		  /* init's stdin/stdout/stderr; < 0 means /dev/null */
 	const char *cgroup2_path; /* host path of the CT's cgroup2 group, or NULL */
-	int seccomp_fd;           /* precompiled filter (vz_seccomp_compile), or -1 */
+	int seccomp_fd;		  /* precompiled filter (vz_seccomp_compile), or -1 */
 };
 
 /*
@@ -39,9 +39,9 @@ struct vz_spawn_exec_params {
 	struct vz_cgroup *cg;
 	char *const *argv; /* argv[0] is looked up in the CT's PATH */
 	char *const *envp;
-	int stdio[3];       /* fds for the command's stdin, stdout, stderr */
-	bool pty;           /* allocate a pty in the CT's devpts instead */
-	int seccomp_fd;     /* precompiled filter (vz_seccomp_compile), or -1 */
+	int stdio[3];	     /* fds for the command's stdin, stdout, stderr */
+	bool pty;	     /* allocate a pty in the CT's devpts instead */
+	int seccomp_fd;	     /* precompiled filter (vz_seccomp_compile), or -1 */
 	int *ret_pty_master; /* with pty: the master, for the caller to relay */
 };
 

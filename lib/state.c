@@ -13,8 +13,7 @@
 #include "util/fs.h"
 #include "util/xalloc.h"
 
-int vz_state_write(struct vz_ctx *ctx, const char *ctid, const struct vz_state *st,
-		   vz_error_t *err)
+int vz_state_write(struct vz_ctx *ctx, const char *ctid, const struct vz_state *st, vz_error_t *err)
 {
 	_cleanup_free_ char *path = vz_path_state(ctx, ctid);
 	_cleanup_free_ char *text = NULL;

@@ -16,9 +16,9 @@
 #include "error.h"
 
 struct vz_state {
-	pid_t pid;          /* CT init, host pid; 0 when there is no state */
+	pid_t pid;	    /* CT init, host pid; 0 when there is no state */
 	uint64_t starttime; /* field 22 of /proc/PID/stat */
-	time_t started;     /* wall clock of the start */
+	time_t started;	    /* wall clock of the start */
 	char cgroup_prefix[65];
 };
 

@@ -34,8 +34,8 @@
 
 /* struct clone_args of linux/sched.h (kernel 5.3+), spelled out for old headers. */
 struct vz_clone_args {
-	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls,
-		set_tid, set_tid_size, cgroup;
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
+		set_tid_size, cgroup;
 };
 
 /*

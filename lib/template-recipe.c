@@ -49,8 +49,7 @@ static char *find_recipe(const char *recipes, const char *name)
 	return NULL;
 }
 
-static VZ_NORETURN void run_recipe(const char *script, const char *name, const char *out,
-				   int outfd)
+static VZ_NORETURN void run_recipe(const char *script, const char *name, const char *out, int outfd)
 {
 	char *argv[] = {(char *)script, (char *)name, (char *)out, NULL};
 	char *env[] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
@@ -123,8 +122,7 @@ static int run_and_wait(const char *script, const char *name, const char *out,
 }
 
 /* Check the result like an import, then move it into place under its final name. */
-static int install_result(const char *cachedir, const char *name, const char *tmp,
-			  vz_error_t *err)
+static int install_result(const char *cachedir, const char *name, const char *tmp, vz_error_t *err)
 {
 	_cleanup_close_ int fd = open(tmp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	_cleanup_free_ char *final = NULL;

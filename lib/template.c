@@ -752,7 +752,7 @@ static int check_import_entry(struct xctx *x, void **links, struct archive_entry
 
 /* Read every header of the tar in fd and check it; *ret_ext names its compression. */
 int template_validate_tar(int fd, const char **ret_ext, const char *name, const char *file,
-			vz_error_t *err)
+			  vz_error_t *err)
 {
 	struct archive *a = reader_new();
 	struct archive_entry *e;

@@ -33,8 +33,7 @@ char **vz_template_list(const char *cachedir, vz_error_t *err);
  * absolute paths, "..", links escaping the tree, device nodes and entries
  * written through symlinks are refused with VZ_E_BAD_TEMPLATE.
  */
-int vz_template_extract(const char *tarball, int dirfd, uid_t base, uint32_t size,
-			vz_error_t *err);
+int vz_template_extract(const char *tarball, int dirfd, uid_t base, uint32_t size, vz_error_t *err);
 
 /*
  * Copy a tarball into the cache as NAME.tar.<ext> after checking that it is

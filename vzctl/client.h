@@ -27,8 +27,8 @@ int client_connect(struct client *c, vz_error_t *err);
 void client_close(struct client *c);
 
 /* Send op with args (stolen) and fds. */
-int client_send(struct client *c, const char *op, struct vz_msg *args, const int *fds,
-		size_t nfds, vz_error_t *err);
+int client_send(struct client *c, const char *op, struct vz_msg *args, const int *fds, size_t nfds,
+		vz_error_t *err);
 
 /*
  * Read events until the reply: progress goes to stdout, warnings to stderr.

@@ -77,8 +77,8 @@ static int ct_verb(struct client *c, int argc, char **argv, const char *op,
 int cmd_create(struct client *c, int argc, char **argv)
 {
 	static const struct opt_row rows[] = {
-		{"ostemplate", "ostemplate", true}, {"config", "config", true},
-		{"hostname", "hostname", true},     {"name", "name", true},
+		{"ostemplate", "ostemplate", true},   {"config", "config", true},
+		{"hostname", "hostname", true},	      {"name", "name", true},
 		{"description", "description", true},
 	};
 	return ct_verb(c, argc, argv, "create", rows, ARRAY_SIZE(rows));
@@ -131,10 +131,14 @@ int cmd_status(struct client *c, int argc, char **argv)
 
 /* vzctl set options and the config keys they change. */
 static const struct opt_row set_rows[] = {
-	{"hostname", "HOSTNAME", true},       {"onboot", "ONBOOT", true},
-	{"name", "NAME", true},               {"description", "DESCRIPTION", true},
-	{"disabled", "DISABLED", true},       {"nameserver", "NAMESERVER", true},
-	{"searchdomain", "SEARCHDOMAIN", true}, {"stop-timeout", "STOP_TIMEOUT", true},
+	{"hostname", "HOSTNAME", true},
+	{"onboot", "ONBOOT", true},
+	{"name", "NAME", true},
+	{"description", "DESCRIPTION", true},
+	{"disabled", "DISABLED", true},
+	{"nameserver", "NAMESERVER", true},
+	{"searchdomain", "SEARCHDOMAIN", true},
+	{"stop-timeout", "STOP_TIMEOUT", true},
 	{"save", NULL, false},
 };
 

@@ -34,7 +34,7 @@ static int template_list(struct client *c)
 static char *name_from_file(const char *file)
 {
 	static const char *const exts[] = {".tar.gz", ".tar.xz", ".tar.zst", ".tar.bz2",
-					   ".tgz",    ".txz",    ".tar"};
+					   ".tgz",    ".txz",	 ".tar"};
 	const char *base = strrchr(file, '/');
 	char *name = xstrdup(base ? base + 1 : file);
 	size_t len = strlen(name);
@@ -63,7 +63,8 @@ static int template_import(struct client *c, int argc, char **argv)
 	else if (argc == 5 && streq(argv[3], "--name"))
 		name = xstrdup(argv[4]);
 	else
-		return cmd_usage_error("template", "usage: vzctl template import FILE [--name NAME]");
+		return cmd_usage_error("template",
+				       "usage: vzctl template import FILE [--name NAME]");
 	fd = open(argv[2], O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		fprintf(stderr, "template import: open '%s': %s\n", argv[2], strerror(errno));
@@ -71,7 +72,8 @@ static int template_import(struct client *c, int argc, char **argv)
 	}
 	args = vz_msg_new();
 	vz_msg_set_str(args, "name", name);
-	if (client_connect(c, &err) < 0 || client_send(c, "template-import", args, &fd, 1, &err) < 0)
+	if (client_connect(c, &err) < 0 ||
+	    client_send(c, "template-import", args, &fd, 1, &err) < 0)
 		return client_fail(err);
 	reply = client_wait(c, &res, &err);
 	if (!reply)

@@ -14,16 +14,18 @@ static const struct {
 	cmd_fn fn;
 	const char *help;
 } verbs[] = {
-	{"create", cmd_create, "create CTID [--ostemplate NAME] [--config NAME] [--hostname H] "
-			       "[--name NAME] [--description TEXT]"},
+	{"create", cmd_create,
+	 "create CTID [--ostemplate NAME] [--config NAME] [--hostname H] "
+	 "[--name NAME] [--description TEXT]"},
 	{"start", cmd_start, "start CTID"},
 	{"stop", cmd_stop, "stop CTID [--fast]"},
 	{"restart", cmd_restart, "restart CTID"},
 	{"destroy", cmd_destroy, "destroy | delete CTID"},
 	{"delete", cmd_destroy, NULL},
 	{"status", cmd_status, "status CTID"},
-	{"set", cmd_set, "set CTID [--hostname H] [--onboot yes|no] [--name NAME] "
-			 "[--description TEXT] [--disabled yes|no] [--save]"},
+	{"set", cmd_set,
+	 "set CTID [--hostname H] [--onboot yes|no] [--name NAME] "
+	 "[--description TEXT] [--disabled yes|no] [--save]"},
 	{"exec", cmd_exec, "exec CTID COMMAND [ARG...] | exec CTID -"},
 	{"exec2", cmd_exec, "exec2 CTID COMMAND [ARG...]"},
 	{"enter", cmd_enter, "enter CTID [--exec COMMAND [ARG...]]"},

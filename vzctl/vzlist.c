@@ -13,7 +13,12 @@
 #include "client.h"
 #include "util/xalloc.h"
 
-enum kind { K_STR, K_INT, K_LIST, K_BOOL };
+enum kind {
+	K_STR,
+	K_INT,
+	K_LIST,
+	K_BOOL
+};
 
 static const struct field {
 	const char *name;
@@ -103,22 +108,32 @@ static void usage(FILE *f)
 static int parse_args(int argc, char **argv, struct opts *o, const char **sock)
 {
 	static const struct option lo[] = {
-		{"all", no_argument, NULL, 'a'},         {"stopped", no_argument, NULL, 'S'},
-		{"output", required_argument, NULL, 'o'}, {"sort", required_argument, NULL, 's'},
-		{"no-header", no_argument, NULL, 'H'},   {"json", no_argument, NULL, 'j'},
-		{"short", no_argument, NULL, '1'},       {"name", no_argument, NULL, 'n'},
-		{"list", no_argument, NULL, 'L'},        {"hostname", required_argument, NULL, 'h'},
+		{"all", no_argument, NULL, 'a'},
+		{"stopped", no_argument, NULL, 'S'},
+		{"output", required_argument, NULL, 'o'},
+		{"sort", required_argument, NULL, 's'},
+		{"no-header", no_argument, NULL, 'H'},
+		{"json", no_argument, NULL, 'j'},
+		{"short", no_argument, NULL, '1'},
+		{"name", no_argument, NULL, 'n'},
+		{"list", no_argument, NULL, 'L'},
+		{"hostname", required_argument, NULL, 'h'},
 		{"name_filter", required_argument, NULL, 'N'},
 		{"description", required_argument, NULL, 'd'},
-		{"socket", required_argument, NULL, 'k'}, {"help", no_argument, NULL, 'u'},
+		{"socket", required_argument, NULL, 'k'},
+		{"help", no_argument, NULL, 'u'},
 		{},
 	};
 	int c;
 
 	while ((c = getopt_long(argc, argv, "aSo:s:Hj1nLh:N:d:", lo, NULL)) != -1) {
 		switch (c) {
-		case 'a': o->all = true; break;
-		case 'S': o->stopped = true; break;
+		case 'a':
+			o->all = true;
+			break;
+		case 'S':
+			o->stopped = true;
+			break;
 		case 'o':
 			if (parse_fields(o, optarg) < 0)
 				return 20;
@@ -131,17 +146,39 @@ static int parse_args(int argc, char **argv, struct opts *o, const char **sock)
 				return 20;
 			}
 			break;
-		case 'H': o->no_header = true; break;
-		case 'j': o->json = true; break;
-		case '1': o->short_out = true; break;
-		case 'n': o->cols[3] = find_field("name"); break;
-		case 'L': list_fields(); exit(0);
-		case 'h': o->host_pattern = optarg; break;
-		case 'N': o->name_pattern = optarg; break;
-		case 'd': o->desc_pattern = optarg; break;
-		case 'k': *sock = optarg; break;
-		case 'u': usage(stdout); exit(0);
-		default: usage(stderr); return 20;
+		case 'H':
+			o->no_header = true;
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case '1':
+			o->short_out = true;
+			break;
+		case 'n':
+			o->cols[3] = find_field("name");
+			break;
+		case 'L':
+			list_fields();
+			exit(0);
+		case 'h':
+			o->host_pattern = optarg;
+			break;
+		case 'N':
+			o->name_pattern = optarg;
+			break;
+		case 'd':
+			o->desc_pattern = optarg;
+			break;
+		case 'k':
+			*sock = optarg;
+			break;
+		case 'u':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return 20;
 		}
 	}
 	if (optind < argc)
@@ -232,8 +269,7 @@ static void print_table(const struct opts *o, const struct vz_msg **cts, size_t 
 	}
 }
 
-static void set_list(struct vz_msg *m, const char *key, const struct vz_msg *ct,
-		     const char *from)
+static void set_list(struct vz_msg *m, const char *key, const struct vz_msg *ct, const char *from)
 {
 	_cleanup_free_ char *v = vz_msg_value_string(ct, from);
 	_cleanup_free_ char **list = xzalloc(sizeof(char *));

@@ -90,8 +90,7 @@ static bool running_at(const struct lister *l, const char *id, struct vz_state *
 	return vz_state_read(l->ctx, id, st, NULL) == 0 && vz_state_alive(st);
 }
 
-static void add_config_fields(const struct lister *l, struct vz_msg *o,
-			      const struct vz_config *cfg)
+static void add_config_fields(const struct lister *l, struct vz_msg *o, const struct vz_config *cfg)
 {
 	static const char *const strs[][2] = {
 		{"name", "NAME"},

@@ -90,8 +90,8 @@ static int op_create(struct vzd_conn *c, const struct vz_msg *args, struct vz_ms
 }
 
 /* Ops of the shape "resolve the CTID, call lib". */
-static int op_ct(struct vzd_conn *c, const char *op, const struct vz_msg *args,
-		 struct vz_msg **res, vz_error_t *err)
+static int op_ct(struct vzd_conn *c, const char *op, const struct vz_msg *args, struct vz_msg **res,
+		 vz_error_t *err)
 {
 	_cleanup_free_ char *ctid = NULL;
 	const char *ref = vz_msg_get_str(args, "ctid");

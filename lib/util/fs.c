@@ -88,8 +88,8 @@ int read_all(int fd, void *buf, size_t len)
 	return 0;
 }
 
-static int replace_file_at_(int dirfd, const char *path, const void *data, size_t len,
-			    mode_t mode, bool durable)
+static int replace_file_at_(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
+			    bool durable)
 {
 	_cleanup_free_ char *tmp = NULL, *dir = NULL;
 	_cleanup_close_ int fd = -EBADF, dfd = -EBADF;

@@ -62,18 +62,18 @@ static inline void closedirp(DIR **d)
 #define _cleanup_closedir_ _cleanup_(closedirp)
 
 /* Hand an owned pointer on: the cleanup of the old name then does nothing. */
-#define steal_ptr(p)                                                                               \
-	({                                                                                         \
-		__typeof__(p) _tmp = (p);                                                          \
-		(p) = NULL;                                                                        \
-		_tmp;                                                                              \
+#define steal_ptr(p)                      \
+	({                                \
+		__typeof__(p) _tmp = (p); \
+		(p) = NULL;               \
+		_tmp;                     \
 	})
 
-#define take_fd(fd)                                                                                \
-	({                                                                                         \
-		int _tmp = (fd);                                                                   \
-		(fd) = -EBADF;                                                                     \
-		_tmp;                                                                              \
+#define take_fd(fd)              \
+	({                       \
+		int _tmp = (fd); \
+		(fd) = -EBADF;   \
+		_tmp;            \
 	})
 
 #define streq(a, b) (strcmp((a), (b)) == 0)
