@@ -205,8 +205,11 @@ static void child_become_ct_root(int sock)
 		child_fail(sock, errno, "setresuid");
 }
 
-/* Fork into the pid namespace ns_pid (pid 1 there), then switch back. */
-static pid_t fork_into_pidns(int ns_pid, vz_error_t *err)
+/*
+ * Fork into the pid namespace ns_pid, then switch back. With cgroup_fd >= 0
+ * the child is born in that cgroup2 group (*ret_placed tells).
+ */
+static pid_t fork_into_pidns(int ns_pid, int cgroup_fd, int *ret_placed, vz_error_t *err)
 {
 	_cleanup_close_ int self = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
 	pid_t pid;
@@ -215,7 +218,7 @@ static pid_t fork_into_pidns(int ns_pid, vz_error_t *err)
 		return vz_error_make(err, VZ_E_CREATE, errno, "open own pid namespace");
 	if (setns(ns_pid, CLONE_NEWPID) < 0)
 		return vz_error_make(err, VZ_E_CREATE, errno, "enter pid namespace");
-	pid = fork();
+	pid = vz_clone_fork_into(0, cgroup_fd, ret_placed);
 	if (pid != 0 && setns(self, CLONE_NEWPID) < 0) {
 		/* Further children would land in the CT: this worker must not go on. */
 		if (pid > 0)
@@ -311,7 +314,9 @@ static int start_mounter(const struct vz_spawn_init_params *p, pid_t init, int i
 		return vz_error_make(err, VZ_E_CREATE, errno, "open '%s'", path);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return vz_error_make(err, VZ_E_CREATE, errno, "socketpair");
-	m->pid = fork_into_pidns(ns_pid, err);
+	int placed;
+
+	m->pid = fork_into_pidns(ns_pid, -1, &placed, err);
 	if (m->pid == 0) {
 		(void)close(sv[0]);
 		mount_child(p, init_pidfd, sv[1]);
@@ -388,7 +393,8 @@ static VZ_NORETURN void init_child(const struct vz_spawn_init_params *p, int soc
  * Moving I into v1 cgroups waits for an RCU grace period (~5 ms here), so
  * M builds the mount tree meanwhile.
  */
-static int setup_init(const struct vz_spawn_init_params *p, pid_t pid, int sock, vz_error_t *err)
+static int setup_init(const struct vz_spawn_init_params *p, pid_t pid, bool placed, int sock,
+		      vz_error_t *err)
 {
 	_cleanup_close_ int pidfd = -EBADF, mnt = -EBADF;
 	struct mounter m = {.sock = -1};
@@ -402,7 +408,7 @@ static int setup_init(const struct vz_spawn_init_params *p, pid_t pid, int sock,
 		return vz_error_make(err, VZ_E_CREATE, errno, "open init");
 	if (start_mounter(p, pid, pidfd, &m, err) < 0)
 		return -1;
-	if (vz_cgroup_attach(p->cg, pid, err) < 0 || send_go(sock) < 0 ||
+	if ((!placed && vz_cgroup_attach(p->cg, pid, err) < 0) || send_go(sock) < 0 ||
 	    wait_ready(sock, "start init", err) < 0)
 		goto out;
 	mnt = finish_mounter(&m, err);
@@ -436,7 +442,7 @@ static int filter_fd(int precompiled, int *ret_fd, vz_error_t *err)
 int vz_spawn_init(const struct vz_spawn_init_params *p, pid_t *ret_pid, vz_error_t *err)
 {
 	_cleanup_close_ int bpf = -EBADF;
-	int sv[2] = {-1, -1};
+	int sv[2] = {-1, -1}, placed;
 	pid_t pid;
 
 	/* seccomp: compiled here, once, never in a child (STYLE rule 22). */
@@ -444,8 +450,10 @@ int vz_spawn_init(const struct vz_spawn_init_params *p, pid_t *ret_pid, vz_error
 		return -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return vz_error_make(err, VZ_E_CREATE, errno, "socketpair");
-	pid = vz_clone_fork(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
-			    CLONE_NEWNET);
+	/* On cgroup2 hosts init is born in its group: no migration to wait for. */
+	pid = vz_clone_fork_into(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
+					 CLONE_NEWNET,
+				 vz_cgroup_dirfd_v2(p->cg), &placed);
 	if (pid < 0) {
 		vz_error_make(err, VZ_E_CREATE, errno, "clone init");
 		goto fail;
@@ -455,7 +463,7 @@ int vz_spawn_init(const struct vz_spawn_init_params *p, pid_t *ret_pid, vz_error
 		init_child(p, sv[1], bpf);
 	}
 	closep(&sv[1]);
-	if (setup_init(p, pid, sv[0], err) < 0) {
+	if (setup_init(p, pid, placed, sv[0], err) < 0) {
 		(void)kill(pid, SIGKILL);
 		(void)waitpid(pid, NULL, 0);
 		goto fail;
@@ -563,7 +571,7 @@ static VZ_NORETURN void exec_child(const struct vz_spawn_exec_params *p, int pid
 int vz_spawn_exec(const struct vz_spawn_exec_params *p, pid_t *ret_pid, vz_error_t *err)
 {
 	_cleanup_close_ int pidfd = -EBADF, ns_pid = -EBADF, bpf = -EBADF;
-	int procs[64], nprocs, sv[2] = {-1, -1}, r = -1;
+	int procs[64], nprocs, sv[2] = {-1, -1}, r = -1, placed;
 	char path[64];
 	pid_t pid;
 
@@ -587,12 +595,13 @@ int vz_spawn_exec(const struct vz_spawn_exec_params *p, pid_t *ret_pid, vz_error
 		r = vz_error_make(err, VZ_E_SYSTEM, errno, "socketpair");
 		goto out;
 	}
-	pid = fork_into_pidns(ns_pid, err);
+	pid = fork_into_pidns(ns_pid, vz_cgroup_dirfd_v2(p->cg), &placed, err);
 	if (pid < 0)
 		goto out;
 	if (pid == 0) {
 		(void)close(sv[0]);
-		exec_child(p, pidfd, procs, nprocs, sv[1], bpf);
+		/* Born in the CT's group: nothing to join. */
+		exec_child(p, pidfd, procs, placed ? 0 : nprocs, sv[1], bpf);
 	}
 	closep(&sv[1]);
 	if (p->ret_pty_master)

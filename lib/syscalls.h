@@ -43,18 +43,47 @@ struct vz_clone_args {
  * classic clone syscall with no new stack (which behaves like fork).
  * Returns 0 in the child, the pid in the parent, -1 with errno on failure.
  */
-static inline pid_t vz_clone_fork(uint64_t flags)
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+/*
+ * The same, born in the cgroup2 group cgroup_fd (when >= 0) so that no
+ * migration is needed later; *ret_placed says whether that happened (not
+ * when clone3 or CLONE_INTO_CGROUP is missing: the caller then attaches).
+ */
+static inline pid_t vz_clone_fork_into(uint64_t flags, int cgroup_fd, int *ret_placed)
 {
 	struct vz_clone_args a = {.flags = flags, .exit_signal = SIGCHLD};
 	long r = -1;
 
-	if (!getenv("VZ_TEST_NO_CLONE3"))
-		r = syscall(SYS_clone3, &a, sizeof(a));
-	else
+	*ret_placed = 0;
+	if (getenv("VZ_TEST_NO_CLONE3")) {
 		errno = ENOSYS;
+	} else {
+		if (cgroup_fd >= 0) {
+			a.flags |= CLONE_INTO_CGROUP;
+			a.cgroup = (uint64_t)cgroup_fd;
+			r = syscall(SYS_clone3, &a, sizeof(a));
+			if (r >= 0) {
+				*ret_placed = 1;
+				return (pid_t)r;
+			}
+			a.flags = flags;
+			a.cgroup = 0;
+		}
+		r = syscall(SYS_clone3, &a, sizeof(a));
+	}
 	if (r < 0 && errno == ENOSYS)
 		r = syscall(SYS_clone, (unsigned long)(flags | SIGCHLD), 0UL, NULL, NULL, 0UL);
 	return (pid_t)r;
+}
+
+static inline pid_t vz_clone_fork(uint64_t flags)
+{
+	int placed;
+
+	return vz_clone_fork_into(flags, -1, &placed);
 }
 
 static inline int vz_pivot_root(const char *new_root, const char *put_old)
