@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -167,6 +168,38 @@ static bool pump(int from, int to)
 	return write_all(to, buf, (size_t)n) == 0;
 }
 
+/* Bytes we wrote that the CT side has not read yet; -1 when that cannot be told. */
+static int unread_input(int master)
+{
+	_cleanup_close_ int slave = ioctl(master, TIOCGPTPEER, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	int n = 0;
+
+	if (slave < 0 || ioctl(slave, FIONREAD, &n) < 0)
+		return -1;
+	return n;
+}
+
+/*
+ * Our stdin ended (a pipe or a file): say so the way a terminal does, with
+ * the EOF character, or `echo cmd | vzctl enter CT` leaves the shell waiting
+ * forever. Only once the shell has read all we sent and gone quiet: a ^D
+ * typed ahead of the shell's start is lost when it switches the tty to raw
+ * mode, so it is sent again whenever the last one was read.
+ */
+static bool send_eof(int master)
+{
+	struct termios t;
+	int unread = unread_input(master);
+	char c = 4;
+
+	if (unread > 0)
+		return true;
+	if (tcgetattr(master, &t) == 0 && t.c_cc[VEOF] != _POSIX_VDISABLE)
+		c = (char)t.c_cc[VEOF];
+	(void)write_all(master, &c, 1);
+	return unread == 0;
+}
+
 /* Relay between our terminal and the pty until the shell side closes. */
 static void relay(struct client *c, struct pty_state *s)
 {
@@ -178,18 +211,27 @@ static void relay(struct client *c, struct pty_state *s)
 		{.fd = sfd, .events = POLLIN},
 		{.fd = c->sock, .events = POLLIN},
 	};
+	bool eof = false;
 
 	copy_winsize(s->master);
 	for (;;) {
-		if (poll(p, 4, -1) < 0) {
+		int n = poll(p, 4, eof ? 100 : -1);
+
+		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return;
 		}
+		if (n == 0) {
+			eof = send_eof(s->master);
+			continue;
+		}
 		if (p[0].revents && !pump(s->master, STDOUT_FILENO))
 			return;
-		if (p[1].revents && !pump(STDIN_FILENO, s->master))
-			p[1].fd = -1; /* our stdin ended: keep showing output */
+		if (p[1].revents && !pump(STDIN_FILENO, s->master)) {
+			p[1].fd = -1; /* keep showing output */
+			eof = true;
+		}
 		if (p[2].revents) {
 			struct signalfd_siginfo si;
 			while (read(sfd, &si, sizeof(si)) == sizeof(si))

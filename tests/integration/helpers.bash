@@ -3,6 +3,8 @@
 # each other's CTs and never touch anything of the host's.
 # shellcheck shell=bash
 
+bats_require_minimum_version 1.5.0
+
 VZ_BUILD=${VZ_BUILD:-$BATS_TEST_DIRNAME/../../build}
 VZ_BUILD=$(cd "$VZ_BUILD" && pwd)
 # Sample configs come from the source tree, not an installed prefix.
@@ -29,6 +31,10 @@ vz_template_cache() {
 		)
 		mv "$cache.tmp/root/template/cache" "$cache"
 		rm -rf "$cache.tmp"
+		# Templates built earlier (e.g. debian-12) can be handed in to save time.
+		if [ -n "${VZ_TEST_SEED_CACHE:-}" ] && [ -d "$VZ_TEST_SEED_CACHE" ]; then
+			cp -n "$VZ_TEST_SEED_CACHE"/*.tar.* "$cache/" 2>/dev/null || true
+		fi
 	fi
 	echo "$cache"
 }
@@ -52,9 +58,19 @@ vz_start_daemon() {
 	vz_run_daemon
 }
 
+# With VZ_TEST_CGROUP2=1 the daemon sees a cgroup v2 only host: it runs in a
+# private mount namespace with the (controller-less here) cgroup2 hierarchy
+# mounted on /sys/fs/cgroup. Nothing of the host's mounts changes.
+# unshare and sh exec: $! is vzd's own pid either way.
 vz_run_daemon() {
-	"$VZ_BUILD/vzd" --root "$VZ_ROOT" --rundir "$VZ_RUNDIR" --socket "$VZ_SOCKET" \
-		--config "$VZ_TEST_DIR/vz.conf" "$@" >>"$VZ_TEST_DIR/vzd.log" 2>&1 &
+	local wrap=()
+	if [ "${VZ_TEST_CGROUP2:-0}" = 1 ]; then
+		wrap=(unshare -m --propagation private sh -c
+			'mount -t cgroup2 none /sys/fs/cgroup && exec "$@"' sh)
+	fi
+	"${wrap[@]}" "$VZ_BUILD/vzd" --root "$VZ_ROOT" --rundir "$VZ_RUNDIR" \
+		--socket "$VZ_SOCKET" --config "$VZ_TEST_DIR/vz.conf" "$@" \
+		>>"$VZ_TEST_DIR/vzd.log" 2>&1 &
 	VZD_PID=$!
 	for _ in $(seq 200); do
 		[ -S "$VZ_SOCKET" ] && vzctl status 1 >/dev/null 2>&1 && return 0
@@ -164,16 +180,17 @@ vz_ct_cgroups() {
 }
 
 # SIGKILL whatever still runs in this test's CT cgroups (CTs that outlived a
-# daemon the test killed); only our unique prefix is touched.
+# daemon the test killed, or a teardown whose vzlist failed); only our unique
+# prefix is touched. Fails when there was something to kill.
 vz_kill_leftovers() {
-	local prefix=${1:-${VZ_CGROUP_PREFIX:-}} f pid
+	local prefix=${1:-${VZ_CGROUP_PREFIX:-}} pids
 	[ -n "$prefix" ] || return 0
-	for f in /sys/fs/cgroup/*/"$prefix"/*/cgroup.procs /sys/fs/cgroup/*/"$prefix"/*/*/cgroup.procs; do
-		[ -r "$f" ] || continue
-		while read -r pid; do
-			kill -KILL "$pid" 2>/dev/null || true
-		done <"$f"
-	done
+	pids=$(find /sys/fs/cgroup/*/"$prefix" /sys/fs/cgroup/"$prefix" -mindepth 2 \
+		-name cgroup.procs -exec cat {} + 2>/dev/null | sort -u)
+	[ -n "$pids" ] || return 0
+	# shellcheck disable=SC2086
+	kill -KILL $pids 2>/dev/null || true
+	return 1
 }
 
 # Stop the test's vzd the way an admin or a crash would, without the
@@ -220,8 +237,10 @@ vz_stop_daemon2() {
 	local VZ_TEST_DIR=$VZ2_TEST_DIR VZD_PID=$VZD2_PID VZ_CGROUP_PREFIX=$VZ2_CGROUP_PREFIX
 	local -x VZ_SOCKET=$VZ2_SOCKET
 	vz_stop_daemon
-	vz_kill_leftovers "$VZ2_CGROUP_PREFIX"
-	vz_remove_cgroups "$VZ2_CGROUP_PREFIX"
+	if ! vz_kill_leftovers "$VZ2_CGROUP_PREFIX"; then
+		sleep 0.2
+		vz_remove_cgroups "$VZ2_CGROUP_PREFIX"
+	fi
 	VZ2_TEST_DIR=
 }
 
@@ -234,7 +253,31 @@ vz_teardown_hard() {
 	fi
 	local prefix=${VZ_CGROUP_PREFIX:-}
 	vz_stop_daemon
-	vz_kill_leftovers "$prefix"
-	sleep 0.1
-	vz_remove_cgroups "$prefix"
+	if ! vz_kill_leftovers "$prefix"; then
+		echo "teardown: killed CT processes left in cgroup prefix $prefix" >&2
+		for _ in $(seq 100); do
+			vz_kill_leftovers "$prefix" && break
+			sleep 0.02
+		done
+		vz_remove_cgroups "$prefix"
+	fi
+}
+
+# The system python: a version manager's shim first on PATH costs ~0.2 s a
+# call, and the tests call python for every tarball and protocol message.
+if [ -x /usr/bin/python3 ]; then
+	python3() { /usr/bin/python3 "$@"; }
+fi
+
+# Wait (up to ~5 s) until a CT runs exactly N processes: right after a start
+# busybox init still runs its rcS, so NPROC is not yet the resting count.
+vz_wait_nproc() {
+	local ct=$1 want=$2 have
+	for _ in $(seq 250); do
+		have=$(vzlist -H -o numproc "$ct" 2>/dev/null | tr -d ' ')
+		[ "$have" = "$want" ] && return 0
+		sleep 0.02
+	done
+	echo "CT $ct runs $have processes, not $want" >&2
+	return 1
 }
