@@ -376,7 +376,7 @@ int vz_ct_destroy(struct vz_ctx *ctx, const char *ctid, vz_error_t *err)
 	_cleanup_close_ int lock = -EBADF;
 	struct vz_ct_status s;
 
-	lock = vz_lock_ct(ctx, ctid, 0, err);
+	lock = ct_lock_existing(ctx, ctid, err);
 	if (lock < 0)
 		return -1;
 	cfg = vz_ct_load_config(ctx, ctid, err);

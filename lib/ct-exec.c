@@ -234,7 +234,7 @@ int vz_ct_set(struct vz_ctx *ctx, const char *ctid, const struct vz_ct_change *c
 	_cleanup_close_ int lock = -EBADF;
 	struct vz_state st;
 
-	lock = vz_lock_ct(ctx, ctid, 0, err);
+	lock = ct_lock_existing(ctx, ctid, err);
 	if (lock < 0)
 		return -1;
 	cfg = vz_ct_load_config(ctx, ctid, err);

@@ -86,6 +86,16 @@ bool ct_is_mounted(struct vz_ctx *ctx, const char *ctid)
 	       (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
 }
 
+int ct_lock_existing(struct vz_ctx *ctx, const char *ctid, vz_error_t *err)
+{
+	_cleanup_free_ char *conf = vz_path_conf(ctx, ctid);
+
+	/* No lock file for a CT that does not exist: they would pile up. */
+	if (!path_exists_at(AT_FDCWD, conf))
+		return vz_error_make(err, VZ_E_NOCONFIG, 0, "CT %s does not exist", ctid);
+	return vz_lock_ct(ctx, ctid, 0, err);
+}
+
 int vz_ct_status(struct vz_ctx *ctx, const char *ctid, struct vz_ct_status *ret, vz_error_t *err)
 {
 	_cleanup_free_ char *conf = vz_path_conf(ctx, ctid);
@@ -269,7 +279,7 @@ int vz_ct_start(struct vz_ctx *ctx, const char *ctid, vz_error_t *err)
 	_cleanup_close_ int lock = -EBADF;
 	struct vz_ct_status s;
 
-	lock = vz_lock_ct(ctx, ctid, 0, err);
+	lock = ct_lock_existing(ctx, ctid, err);
 	if (lock < 0)
 		return -1;
 	cfg = vz_ct_load_config(ctx, ctid, err);
@@ -413,7 +423,7 @@ int vz_ct_stop(struct vz_ctx *ctx, const char *ctid, bool fast, vz_error_t *err)
 	_cleanup_close_ int lock = -EBADF;
 	_cleanup_config_ struct vz_config *cfg = NULL;
 
-	lock = vz_lock_ct(ctx, ctid, 0, err);
+	lock = ct_lock_existing(ctx, ctid, err);
 	if (lock < 0)
 		return -1;
 	cfg = vz_ct_load_config(ctx, ctid, err);
@@ -427,7 +437,7 @@ int vz_ct_restart(struct vz_ctx *ctx, const char *ctid, vz_error_t *err)
 	_cleanup_config_ struct vz_config *cfg = NULL;
 	_cleanup_close_ int lock = -EBADF;
 
-	lock = vz_lock_ct(ctx, ctid, 0, err);
+	lock = ct_lock_existing(ctx, ctid, err);
 	if (lock < 0)
 		return -1;
 	cfg = vz_ct_load_config(ctx, ctid, err);

@@ -840,7 +840,22 @@ static int import_into(int dfd, int src, int fd, const char *tmp, const char *fi
  */
 int vz_template_import(const char *cachedir, const char *file, const char *name, vz_error_t *err)
 {
-	_cleanup_close_ int dfd = -EBADF, src = -EBADF, fd = -EBADF;
+	_cleanup_close_ int src = -EBADF;
+
+	if (vz_template_name_check(name, err) < 0)
+		return -1;
+	/* O_NONBLOCK: a FIFO must not hang us before the regular-file check. */
+	src = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (src < 0)
+		return vz_error_make(err, VZ_E_SYSTEM, errno, "template '%s': open '%s'", name,
+				     file);
+	return vz_template_import_fd(cachedir, src, file, name, err);
+}
+
+int vz_template_import_fd(const char *cachedir, int src, const char *file, const char *name,
+			  vz_error_t *err)
+{
+	_cleanup_close_ int dfd = -EBADF, fd = -EBADF;
 	_cleanup_free_ char *tmp = NULL, *existing = NULL;
 	struct stat st;
 	int r;
@@ -853,11 +868,6 @@ int vz_template_import(const char *cachedir, const char *file, const char *name,
 	existing = find_stem(dfd, name);
 	if (existing)
 		return vz_error_make(err, VZ_E_VALUE, 0, "template '%s' already exists", name);
-	/* O_NONBLOCK: a FIFO must not hang us before the check below. */
-	src = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (src < 0)
-		return vz_error_make(err, VZ_E_SYSTEM, errno, "template '%s': open '%s'", name,
-				     file);
 	if (fstat(src, &st) < 0 || !S_ISREG(st.st_mode))
 		return vz_error_make(err, VZ_E_BAD_TEMPLATE, 0,
 				     "template '%s': '%s' is not a regular file", name, file);

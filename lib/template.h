@@ -42,6 +42,13 @@ int vz_template_extract(const char *tarball, int dirfd, uid_t base, uint32_t siz
 int vz_template_import(const char *cachedir, const char *file, const char *name, vz_error_t *err);
 
 /*
+ * The same from an open file (the one a client passed over the socket);
+ * file is only the name shown in messages.
+ */
+int vz_template_import_fd(const char *cachedir, int fd, const char *file, const char *name,
+			  vz_error_t *err);
+
+/*
  * Build a template from a recipe into the cache. "busybox" is built in C
  * from the host's static busybox (Debian busybox-static, /bin/busybox).
  */

@@ -72,6 +72,7 @@ static int template_import(struct client *c, int argc, char **argv)
 	}
 	args = vz_msg_new();
 	vz_msg_set_str(args, "name", name);
+	vz_msg_set_str(args, "file", argv[2]);
 	if (client_connect(c, &err) < 0 ||
 	    client_send(c, "template-import", args, &fd, 1, &err) < 0)
 		return client_fail(err);

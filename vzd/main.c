@@ -42,6 +42,8 @@
 #include "vzd.h"
 
 #define MAX_WORKERS 128
+/* Members of the vzd group share what root leaves them. */
+#define MAX_WORKERS_PER_USER 16
 #define MAX_WATCHED 65536
 
 struct watched {
@@ -55,6 +57,7 @@ struct daemon {
 	gid_t group; /* (gid_t)-1: root only */
 	int listen_fd, sig_fd, ep_fd;
 	pid_t workers[MAX_WORKERS];
+	uid_t worker_uid[MAX_WORKERS]; /* the client each worker serves; 0 for internal ones */
 	int n_workers;
 	ino_t socket_ino; /* to remove only our own socket file at exit */
 	struct watched *watched;
@@ -200,19 +203,31 @@ static void child_reset(struct daemon *d)
 	(void)prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
 }
 
-static pid_t fork_worker(struct daemon *d)
+static int workers_of(const struct daemon *d, uid_t uid)
+{
+	int n = 0;
+
+	for (int i = 0; i < d->n_workers; i++)
+		n += d->worker_uid[i] == uid;
+	return n;
+}
+
+static pid_t fork_worker(struct daemon *d, uid_t uid)
 {
 	pid_t pid;
 
-	if (d->n_workers >= MAX_WORKERS)
+	if (d->n_workers >= MAX_WORKERS ||
+	    (uid != 0 && workers_of(d, uid) >= MAX_WORKERS_PER_USER))
 		return -EAGAIN;
 	pid = fork();
 	if (pid < 0)
 		return -errno;
-	if (pid > 0)
+	if (pid > 0) {
+		d->worker_uid[d->n_workers] = uid;
 		d->workers[d->n_workers++] = pid;
-	else
+	} else {
 		child_reset(d);
+	}
 	return pid;
 }
 
@@ -228,7 +243,7 @@ static void accept_one(struct daemon *d)
 		reject(fd, VZ_E_ACCES, EACCES, "permission denied: vzd serves root and its group");
 		return;
 	}
-	pid = fork_worker(d);
+	pid = fork_worker(d, cred.uid);
 	if (pid == -EAGAIN) {
 		reject(fd, VZ_E_RESOURCE, EAGAIN, "vzd is busy: too many operations at once");
 		return;
@@ -250,7 +265,7 @@ static void accept_one(struct daemon *d)
 /* A worker that only cleans up after a CT whose init is gone. */
 static void spawn_cleanup(struct daemon *d, const char *ctid)
 {
-	pid_t pid = fork_worker(d);
+	pid_t pid = fork_worker(d, 0);
 
 	if (pid != 0)
 		return;
@@ -322,7 +337,9 @@ static void reap(struct daemon *d)
 			return;
 		for (int i = 0; i < d->n_workers; i++) {
 			if (d->workers[i] == pid) {
-				d->workers[i] = d->workers[--d->n_workers];
+				d->n_workers--;
+				d->workers[i] = d->workers[d->n_workers];
+				d->worker_uid[i] = d->worker_uid[d->n_workers];
 				worker = true;
 				break;
 			}
@@ -383,7 +400,7 @@ static void start_onboot(struct daemon *d)
 		struct vz_ct_status s;
 
 		if (cfg && vz_config_get_bool(cfg, "ONBOOT", false) &&
-		    vz_ct_status(d->ctx, *p, &s, NULL) == 0 && !s.running && fork_worker(d) == 0) {
+		    vz_ct_status(d->ctx, *p, &s, NULL) == 0 && !s.running && fork_worker(d, 0) == 0) {
 			_cleanup_error_ vz_error_t err = NULL;
 			if (vz_ct_start(d->ctx, *p, &err) < 0)
 				logmsg("onboot start of CT %s: %s", *p, err->msg);
@@ -511,6 +528,8 @@ int main(int argc, char **argv)
 	bool onboot = true;
 
 	d.socket_path = VZ_DEFAULT_SOCKET;
+	/* Whatever our parent left open (a test runner's pipe) is not ours to hold. */
+	close_fds_from(3, NULL, 0);
 	reexec_sealed(argv);
 	if (parse_args(argc, argv, &d, &root, &rundir, &config, &group, &onboot) < 0)
 		return 20;

@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -185,8 +186,8 @@ static int op_template(struct vzd_conn *c, const char *op, const struct vz_msg *
 	if (nfds != 1)
 		return vz_error_make(err, VZ_E_SYNTAX, 0, "template-import: no file passed");
 	{
-		_cleanup_free_ char *path = xasprintf("/proc/self/fd/%d", fds[0]);
-		return vz_template_import(cache, path, name, err);
+		const char *file = vz_msg_get_str(args, "file");
+		return vz_template_import_fd(cache, fds[0], file ? file : "(file)", name, err);
 	}
 }
 
@@ -219,6 +220,19 @@ static int dispatch(struct vzd_conn *c, const char *op, const struct vz_msg *arg
 	return vz_error_make(err, VZ_E_SYNTAX, ENOSYS, "unknown operation '%s'", op);
 }
 
+#define FIRST_REQUEST_TIMEOUT_MS 5000
+
+static bool request_arrives(int sock)
+{
+	struct pollfd p = {.fd = sock, .events = POLLIN};
+	int r;
+
+	do
+		r = poll(&p, 1, FIRST_REQUEST_TIMEOUT_MS);
+	while (r < 0 && errno == EINTR);
+	return r > 0;
+}
+
 void vzd_worker_serve(struct vzd_conn *c)
 {
 	_cleanup_error_ vz_error_t err = NULL;
@@ -228,6 +242,9 @@ void vzd_worker_serve(struct vzd_conn *c)
 	const struct vz_msg *args;
 	const char *op;
 
+	/* A client that connects and says nothing must not hold a worker slot. */
+	if (!request_arrives(c->sock))
+		_exit(EXIT_FAILURE);
 	req = vz_proto_recv(c->sock, VZ_PROTO_MAX_REQUEST, fds, &nfds, &err);
 	if (!req) {
 		if (vz_error_errno(err) != EPIPE)

@@ -253,3 +253,11 @@ one_line_with() {
 	run vzctl exec 101 cat /etc/hostname
 	[ "$output" = "good.example" ]
 }
+
+@test "operations on a CT that does not exist leave no lock file behind" {
+	for verb in start stop restart destroy; do
+		run -14 vzctl "$verb" 999
+	done
+	run -14 vzctl set 999 --hostname x --save
+	[ ! -e "$VZ_ROOT/lock/999.lck" ]
+}

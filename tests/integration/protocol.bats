@@ -239,3 +239,23 @@ still_serving() {
 	done
 	still_serving
 }
+
+@test "idle clients lose their worker after 5 s even if they keep the connection" {
+	python3 - "$VZ_SOCKET" "$VZ_BUILD/vzctl" <<-'PY'
+		import socket, subprocess, sys, time
+		path, vzctl = sys.argv[1:]
+		socks = []
+		for _ in range(140):
+		    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+		    s.connect(path)
+		    socks.append(s)
+		time.sleep(6)
+		r = subprocess.run([vzctl, "status", "101"], capture_output=True, text=True)
+		print("after timeout:", r.returncode, r.stdout, r.stderr)
+		assert r.returncode == 0, r.returncode
+		assert r.stdout == "CTID 101 exist mounted running\n"
+		for s in socks:
+		    s.close()
+	PY
+	still_serving
+}
