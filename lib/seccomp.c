@@ -52,6 +52,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
+#include <sys/ioctl.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/personality.h>
@@ -203,6 +204,26 @@ static int add_personality_rules(scmp_filter_ctx ctx)
 	return 0;
 }
 
+/*
+ * A command entered with vzctl exec holds the operator's terminal as its
+ * stdio. TIOCSTI would push keystrokes into the operator's shell and
+ * TIOCLINUX can do the same on a virtual console: neither has any use in
+ * a CT, so both are refused whatever the kernel's legacy_tiocsti says.
+ */
+static int add_tty_rules(scmp_filter_ctx ctx)
+{
+	static const unsigned long cmds[] = {TIOCSTI, TIOCLINUX};
+	int r;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++) {
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
+				     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, cmds[i]));
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int build_filter(scmp_filter_ctx ctx)
 {
 	int r;
@@ -224,6 +245,9 @@ static int build_filter(scmp_filter_ctx ctx)
 		if (r < 0)
 			return r;
 	}
+	r = add_tty_rules(ctx);
+	if (r < 0)
+		return r;
 	return add_personality_rules(ctx);
 }
 

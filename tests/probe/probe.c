@@ -36,6 +36,7 @@
 #include <linux/perf_event.h>
 #include <linux/userfaultfd.h>
 #include <sys/klog.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/ptrace.h>
@@ -459,6 +460,35 @@ static int watch_exe(const char *arg)
 	return 1;
 }
 
+static int report_denied(void)
+{
+	printf("denied: %s\n", strerror(errno));
+	return 1;
+}
+
+/*
+ * Push a character into a terminal's input with TIOCSTI, on a pty that is
+ * our own controlling terminal (so only a seccomp rule can refuse it).
+ */
+static int try_tiocsti(void)
+{
+	int master, slave, unlock = 0;
+	char c = 'x';
+
+	if (setsid() < 0 && getpgrp() != getpid())
+		return report_denied();
+	master = open("/dev/ptmx", O_RDWR | O_NOCTTY);
+	if (master < 0 || ioctl(master, TIOCSPTLCK, &unlock) < 0)
+		return report_denied();
+	slave = ioctl(master, TIOCGPTPEER, O_RDWR);
+	if (slave < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
+		return report_denied();
+	if (ioctl(slave, TIOCSTI, &c) < 0)
+		return report_denied();
+	printf("injected\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	char host[256];
@@ -516,6 +546,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "try-syscall") && argc > 2)
 		return try_syscall(argv[2]);
+	if (!strcmp(argv[1], "try-tiocsti"))
+		return try_tiocsti();
 	if (!strcmp(argv[1], "try-ptrace") && argc > 2)
 		return try_ptrace(argv[2]);
 	if ((!strcmp(argv[1], "try-int80") || !strcmp(argv[1], "try-x32")) && argc > 2)

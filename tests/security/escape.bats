@@ -413,3 +413,12 @@ expect_denied() {
 		[ "$(grep -cE 'clone3\(|openat2\(' "$BATS_TEST_TMPDIR/strace")" = 0 ]
 	fi
 }
+
+@test "TIOCSTI is refused even on the CT's own controlling terminal" {
+	# Without the filter this succeeds (the pty is the probe's own ctty), so
+	# the test tells the seccomp rule is there: an exec'd command holding the
+	# operator's terminal cannot type into the operator's shell.
+	run vzctl exec 101 vzprobe try-tiocsti
+	[ "$status" -eq 1 ]
+	[ "$output" = "denied: Operation not permitted" ]
+}
