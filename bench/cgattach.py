@@ -8,7 +8,9 @@ On v1 the first write to cgroup.procs takes cgroup_threadgroup_rwsem for
 writing, which waits for an RCU grace period unless one just passed; that
 wait, not the write, is what this measures. Appends one metric, in
 measure.py's format, to OUT. The cgroups are NAME under each hierarchy's
-root; the caller removes them.
+root; the caller removes them. --hierarchy (repeatable) picks the hierarchy
+roots instead, e.g. only the cgroup2 one: what a cgroup2-only host pays when a
+process is moved into its group instead of cloned into it.
 """
 
 import argparse
@@ -19,13 +21,14 @@ import time
 
 
 def hierarchies():
-    out = []
+    """Mounted cgroup hierarchies: {mount point: fstype}, in mount order."""
+    out = {}
     with open("/proc/self/mountinfo", encoding="utf-8") as f:
         for line in f:
             left, _, right = line.partition(" - ")
             fstype = right.split()[0]
             if fstype in ("cgroup", "cgroup2"):
-                out.append(left.split()[4])
+                out[left.split()[4]] = fstype
     return out
 
 
@@ -38,10 +41,20 @@ def main():
     ap.add_argument("--gap", type=float, default=0.0,
                     help="seconds to sit idle before each timed move")
     ap.add_argument("--id", default="floor.cgattach")
+    ap.add_argument("--hierarchy", action="append", default=[],
+                    help="a hierarchy root to use (default: every mounted one)")
     a = ap.parse_args()
 
+    mounted = hierarchies()
+    roots = a.hierarchy or list(mounted)
+    if not a.hierarchy:
+        what = "all %d cgroup hierarchies" % len(roots)
+    elif [mounted.get(h) for h in roots] == ["cgroup2"]:
+        what = "the cgroup2 hierarchy only"
+    else:
+        what = "the cgroup hierarchies " + ", ".join(roots)
     dirs = []
-    for h in hierarchies():
+    for h in roots:
         d = os.path.join(h, a.name)
         os.makedirs(d, exist_ok=True)
         # A v1 cpuset takes no task until it has cpus and mems.
@@ -80,8 +93,8 @@ def main():
 
     rec = {
         "id": a.id,
-        "desc": "move a fresh process into all %d cgroup hierarchies%s (floor)"
-                % (len(dirs), ", after %d ms idle" % (a.gap * 1000) if a.gap else ""),
+        "desc": "move a fresh process into %s%s (floor)"
+                % (what, ", after %d ms idle" % (a.gap * 1000) if a.gap else ""),
         "cmd": "write PID to cgroup.procs in " + ", ".join(dirs),
         "pre": "", "post": "", "samples_ns": samples, "error": error,
     }

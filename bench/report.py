@@ -3,6 +3,11 @@
 """Turn bench/measure.py's JSON lines into the table on the terminal and the
 generated part of bench/RESULTS.md.
 
+vz runs in two legs, side by side in every row: metrics "vz.*" (this hybrid
+host as it is) and "vz2.*" (the same kernel seen as a cgroup2-only host);
+each row of ROWS is  operation, vz metric, vz2 metric, peer metric  with "-"
+for a leg the row does not apply to.
+
 RESULTS.md keeps whatever follows the END marker (hand-written analysis);
 everything before it is rewritten on each run.
 """
@@ -17,16 +22,20 @@ import sys
 
 END = "<!-- bench:end — text below this line is kept across runs -->"
 
-# Issue targets: (metric, limit in ms, text); plus "exec no slower than lxc-attach".
+# The two vz legs: metric prefix and name.
+LEGS = [("vz", "hybrid host"), ("vz2", "cgroup2 host")]
+
+# Issue targets: (metric without leg prefix, limit in ms, text); plus "exec no
+# slower than lxc-attach".
 TARGETS = [
-    ("vz.start", 15.0, "busybox `vzctl start` until init runs < 15 ms"),
-    ("vz.exec", 5.0, "`vzctl exec CT /bin/true` < 5 ms (back to back)"),
-    ("vz.exec_cold", 5.0, "`vzctl exec CT /bin/true` < 5 ms (after idle)"),
-    ("vz.list", 50.0, "`vzlist -a` over 1000 CTs < 50 ms"),
+    ("start", 15.0, "busybox `vzctl start` until init runs < 15 ms"),
+    ("exec", 5.0, "`vzctl exec CT /bin/true` < 5 ms (back to back)"),
+    ("exec_cold", 5.0, "`vzctl exec CT /bin/true` < 5 ms (after idle)"),
+    ("list", 50.0, "`vzlist -a` over 1000 CTs < 50 ms"),
 ]
 SLOWER_THAN = [
-    ("vz.exec", "lxc.attach", "`vzctl exec` no slower than `lxc-attach` (back to back)"),
-    ("vz.exec_cold", "lxc.attach_cold", "`vzctl exec` no slower than `lxc-attach` (after idle)"),
+    ("exec", "lxc.attach", "`vzctl exec` no slower than `lxc-attach` (back to back)"),
+    ("exec_cold", "lxc.attach_cold", "`vzctl exec` no slower than `lxc-attach` (after idle)"),
 ]
 
 
@@ -93,8 +102,8 @@ def main():
     rows = []
     with open(a.rows, encoding="utf-8") as f:
         for line in f:
-            op, vz, peer = line.rstrip("\n").split("\t")
-            rows.append((op, vz, peer))
+            op, vz, vz2, peer = line.rstrip("\n").split("\t")
+            rows.append((op, vz, vz2, peer))
     errors = []
     with open(a.errors, encoding="utf-8") as f:
         for line in f:
@@ -110,21 +119,32 @@ def main():
         r = recs.get(mid)
         return r["desc"] if r else mid
 
+    def st_of(mid):
+        return recs.get(mid, {}).get("st") if mid != "-" else None
+
+    def cell(mid):
+        """Median of a metric, or why there is none."""
+        if mid == "-":
+            return ""
+        if mid not in recs:
+            return "not run"
+        if recs[mid]["error"]:
+            return "failed"
+        return fmt(recs[mid]["st"])
+
+    def ratio(v, p):
+        return "%.2f" % (v["median"] / p["median"]) if v and p else "—"
+
     # ---- table
-    head = ["operation", "vz median ms", "vz min / p90", "peer", "peer median ms",
-            "peer min / p90", "vz/peer"]
+    head = ["operation", "vz hybrid ms", "min / p90", "vz cgroup2 ms", "min / p90",
+            "peer", "peer ms", "min / p90", "hybrid/peer", "cgroup2/peer"]
     table = []
-    for op, vz, peer in rows:
-        v = recs.get(vz, {}).get("st")
-        p = recs.get(peer, {}).get("st")
-        if peer not in recs:
-            pcell = "not run"
-        elif recs[peer]["error"]:
-            pcell = "failed"
-        else:
-            pcell = fmt(p)
-        ratio = "%.2f" % (v["median"] / p["median"]) if v and p else "—"
-        table.append([op, fmt(v), fmt_spread(v), peer_name(peer), pcell, fmt_spread(p), ratio])
+    for op, vz, vz2, peer in rows:
+        v, v2, p = st_of(vz), st_of(vz2), st_of(peer)
+        table.append([op, cell(vz), fmt_spread(v) if vz != "-" else "",
+                      cell(vz2), fmt_spread(v2) if vz2 != "-" else "",
+                      peer_name(peer), cell(peer), fmt_spread(p),
+                      ratio(v, p) if vz != "-" else "", ratio(v2, p) if vz2 != "-" else ""])
 
     widths = [max(len(str(r[i])) for r in [head] + table) for i in range(len(head))]
     print()
@@ -134,31 +154,45 @@ def main():
     if floor:
         print("\nharness floor (spawn + wait of /bin/true): %.2f ms median" % floor["median"])
 
-    # ---- targets
+    # ---- targets: one column pair per leg
+    def verdict(ok):
+        return "met" if ok else "**missed**"
+
     tlines = []
     for mid, limit, text in TARGETS:
-        st = recs.get(mid, {}).get("st")
-        if mid == "vz.list" and st:
-            text = "`vzlist -a` < 50 ms: " + recs[mid]["desc"]
-        if st:
-            ok = "met" if st["median"] < limit else "**missed**"
-            tlines.append("| %s | %.2f ms | %s |" % (text, st["median"], ok))
-        else:
-            tlines.append("| %s | — | not measured |" % text)
+        if mid == "list":
+            d = recs.get("vz.list", {}).get("desc")
+            if d:
+                text = "`vzlist -a` < 50 ms: " + d
+        cells = []
+        for leg, _ in LEGS:
+            st = st_of("%s.%s" % (leg, mid))
+            cells += (["%.2f ms" % st["median"], verdict(st["median"] < limit)] if st
+                      else ["—", "not measured"])
+        tlines.append("| %s | %s |" % (text, " | ".join(cells)))
     for vid, pid, text in SLOWER_THAN:
-        ve, la = recs.get(vid, {}).get("st"), recs.get(pid, {}).get("st")
-        if ve and la:
-            ok = "met" if ve["median"] <= la["median"] else "**missed**"
-            tlines.append("| %s | %.2f vs %.2f ms | %s |" % (text, ve["median"], la["median"], ok))
-    vs = recs.get("vz.start", {}).get("st")
+        la = st_of(pid)
+        if not la:
+            continue
+        cells = []
+        for leg, _ in LEGS:
+            ve = st_of("%s.%s" % (leg, vid))
+            cells += (["%.2f vs %.2f ms" % (ve["median"], la["median"]),
+                       verdict(ve["median"] <= la["median"])] if ve else ["—", "not measured"])
+        tlines.append("| %s | %s |" % (text, " | ".join(cells)))
     for mid, name in (("crun.start", "crun run -d"), ("lxc.start", "lxc-start -d + lxc-wait")):
-        st = recs.get(mid, {}).get("st")
-        if vs and st:
-            tlines.append("| for reference: %s (issue: crun ~10 ms, lxc-start ~20-30 ms) "
-                          "| %.2f ms | vz/peer %.2f |" % (name, st["median"],
-                                                         vs["median"] / st["median"]))
+        st = st_of(mid)
+        if not st:
+            continue
+        cells = []
+        for leg, _ in LEGS:
+            vs = st_of(leg + ".start")
+            cells += ["%.2f ms" % vs["median"] if vs else "—", "vz/peer " + ratio(vs, st)]
+        tlines.append("| for reference: vz start vs %s, %.2f ms (issue: crun ~10 ms, "
+                      "lxc-start ~20-30 ms) | %s |" % (name, st["median"], " | ".join(cells)))
+    thead = "| target | " + " | ".join("vz, %s | verdict" % name for _, name in LEGS) + " |"
     print()
-    for t in tlines:
+    for t in [thead] + tlines:
         print(t.replace("**", ""))
 
     # ---- RESULTS.md
@@ -172,7 +206,8 @@ def main():
                                                    cpu_model()))
     for m in a.meta:
         md.append("- %s" % m)
-    md.append("- %d timed runs per case, in %d rounds that each time vz and then every peer "
+    md.append("- %d timed runs per case, in %d rounds that each time both vz legs and then "
+              "every peer "
               "(%d untimed warm-up run(s) per case and round); the full run took %d s"
               % (a.runs, a.rounds, a.warmup, a.elapsed))
     md.append("- Times are wall clock in ms from just before `posix_spawn` of the command to "
@@ -183,19 +218,25 @@ def main():
                   "included in every number below" % floor["median"])
     md.append("")
     md.append("## Targets (from the issue)\n")
-    md.append("| target | vz median | verdict |")
-    md.append("|---|---|---|")
+    md.append("Medians; each target is judged for both vz legs (see 'How vz and the peers "
+              "were run').\n")
+    md.append(thead)
+    md.append("|---|" + "---|---|" * len(LEGS))
     md.extend(tlines)
     md.append("")
     md.append("## Results\n")
-    md.append("Ratios are vz median / peer median from the same run (< 1: vz is faster).\n")
+    md.append("Medians in ms. **vz hybrid**: vzd sees this host as it is (cgroup v1 + "
+              "cgroup2); **vz cgroup2**: a second vzd sees the same kernel as a cgroup2-only "
+              "host (private mount namespace, CT processes cloned into their group). Ratios "
+              "are each leg's median / the peer's median from the same run (< 1: vz is "
+              "faster); an empty cell means the row does not apply to that leg.\n")
     md.append("| " + " | ".join(head) + " |")
     md.append("|" + "---|" * len(head))
     for r in table:
         md.append("| " + " | ".join(str(c) for c in r) + " |")
     md.append("")
     if a.note:
-        md.append("## How the peers were run\n")
+        md.append("## How vz and the peers were run\n")
         for n in a.note:
             md.append("- " + n)
         md.append("")
@@ -225,7 +266,7 @@ def main():
         md.append("%s:\n" % title)
         md.append("```%s\n%s\n```\n" % (lang, body))
     if errors:
-        md.append("## Peers that could not run\n")
+        md.append("## Legs and peers that could not run\n")
         for peer, msg in errors:
             md.append("- %s: `%s`" % (peer, tidy(msg)))
         md.append("")

@@ -216,8 +216,7 @@ static pid_t fork_worker(struct daemon *d, uid_t uid)
 {
 	pid_t pid;
 
-	if (d->n_workers >= MAX_WORKERS ||
-	    (uid != 0 && workers_of(d, uid) >= MAX_WORKERS_PER_USER))
+	if (d->n_workers >= MAX_WORKERS || (uid != 0 && workers_of(d, uid) >= MAX_WORKERS_PER_USER))
 		return -EAGAIN;
 	pid = fork();
 	if (pid < 0)
@@ -400,7 +399,8 @@ static void start_onboot(struct daemon *d)
 		struct vz_ct_status s;
 
 		if (cfg && vz_config_get_bool(cfg, "ONBOOT", false) &&
-		    vz_ct_status(d->ctx, *p, &s, NULL) == 0 && !s.running && fork_worker(d, 0) == 0) {
+		    vz_ct_status(d->ctx, *p, &s, NULL) == 0 && !s.running &&
+		    fork_worker(d, 0) == 0) {
 			_cleanup_error_ vz_error_t err = NULL;
 			if (vz_ct_start(d->ctx, *p, &err) < 0)
 				logmsg("onboot start of CT %s: %s", *p, err->msg);
