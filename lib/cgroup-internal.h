@@ -81,6 +81,16 @@ int cg_write_pid(int fd, pid_t pid);
 int cg_open_procs(int fd);
 /* Processes in the group at fd and its nested groups. */
 int cg_count(int fd);
+/* Processes in the CT's group of h and below it; 0 when the group is missing. */
+int cg_count_in(struct vz_cgroup *cg, struct cg_hier *h, vz_error_t *err);
+
+#define CG_FREEZE_TIMEOUT_US (500 * 1000)
+/*
+ * Write value to knob; with frozen != NULL, wait until the status knob
+ * contains frozen (-ETIMEDOUT after CG_FREEZE_TIMEOUT_US).
+ */
+int cg_freeze_knob(int fd, const char *knob, const char *value, const char *status,
+		   const char *frozen);
 /* Poll until the group at fd is empty; -ETIMEDOUT at deadline. */
 int cg_wait_empty(int fd, uint64_t deadline);
 /* Freeze, SIGKILL every listed pid, thaw; repeat until empty. */

@@ -28,8 +28,6 @@
 #include "util/fs.h"
 #include "util/xalloc.h"
 
-#define FREEZE_TIMEOUT_US (500 * 1000)
-
 /*
  * A new cpuset group starts with empty cpuset.cpus and cpuset.mems, and no
  * task can join it until both are set: copy the parent's values down, but
@@ -191,42 +189,14 @@ static struct cg_hier *task_hier(struct vz_cgroup *cg, unsigned want)
 
 static int v1_count(struct vz_cgroup *cg, vz_error_t *err)
 {
-	struct cg_hier *h = task_hier(cg, CG_PIDS);
-	int fd, r;
-
-	fd = cg_group_fd(cg, h);
-	if (fd == -ENOENT)
-		return 0;
-	r = fd < 0 ? fd : cg_count(fd);
-	if (r < 0)
-		return vz_error_make(err, VZ_E_SYSTEM, -r, "cgroup '%s': count processes in '%s'",
-				     cg->path, h->name);
-	return r;
+	return cg_count_in(cg, task_hier(cg, CG_PIDS), err);
 }
 
 /* The v1 freezer is hierarchical: freezing the CT's group freezes its nested groups. */
 static int v1_freeze(int fd, bool on)
 {
-	uint64_t deadline = cg_now_us() + FREEZE_TIMEOUT_US;
-	unsigned delay = 0;
-	int r;
-
-	r = write_string_at(fd, "freezer.state", on ? "FROZEN" : "THAWED");
-	if (r < 0 || !on)
-		return r;
-	for (;;) {
-		_cleanup_free_ char *state = NULL;
-
-		r = cg_read_knob(fd, "freezer.state", &state);
-		if (r < 0)
-			return r;
-		if (streq(state, "FROZEN"))
-			return 0;
-		/* Tasks in uninterruptible sleep can hold FREEZING: kill them regardless. */
-		if (cg_now_us() >= deadline)
-			return -ETIMEDOUT;
-		cg_backoff(&delay);
-	}
+	return cg_freeze_knob(fd, "freezer.state", on ? "FROZEN" : "THAWED", "freezer.state",
+			      on ? "FROZEN" : NULL);
 }
 
 /*

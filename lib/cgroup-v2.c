@@ -18,8 +18,6 @@
 #include "util/fs.h"
 #include "util/xalloc.h"
 
-#define FREEZE_TIMEOUT_US (500 * 1000)
-
 static const char *const wanted[] = {"cpu", "io", "memory", "pids", "cpuset"};
 
 /*
@@ -123,43 +121,14 @@ static int v2_dirfd(struct vz_cgroup *cg)
 
 static int v2_count(struct vz_cgroup *cg, vz_error_t *err)
 {
-	struct cg_hier *h = hier(cg);
-	int fd, r;
-
-	fd = cg_group_fd(cg, h);
-	if (fd == -ENOENT)
-		return 0;
-	r = fd < 0 ? fd : cg_count(fd);
-	if (r < 0)
-		return vz_error_make(err, VZ_E_SYSTEM, -r, "cgroup '%s': count processes in '%s'",
-				     cg->path, h->name);
-	return r;
+	return cg_count_in(cg, hier(cg), err);
 }
 
 /* cgroup.freeze (5.2+), for kernels that have no cgroup.kill (< 5.14). */
 static int v2_freeze(int fd, bool on)
 {
-	uint64_t deadline = cg_now_us() + FREEZE_TIMEOUT_US;
-	unsigned delay = 0;
-	int r;
-
-	r = write_string_at(fd, "cgroup.freeze", on ? "1" : "0");
-	if (r < 0 || !on)
-		return r;
-	for (;;) {
-		_cleanup_free_ char *events = NULL;
-
-		r = cg_read_knob(fd, "cgroup.events", &events);
-		if (r == -ENOENT)
-			return 0;
-		if (r < 0)
-			return r;
-		if (strstr(events, "frozen 1"))
-			return 0;
-		if (cg_now_us() >= deadline)
-			return -ETIMEDOUT;
-		cg_backoff(&delay);
-	}
+	return cg_freeze_knob(fd, "cgroup.freeze", on ? "1" : "0", "cgroup.events",
+			      on ? "frozen 1" : NULL);
 }
 
 /*

@@ -620,6 +620,47 @@ int cg_count(int fd)
 	return r < 0 ? r : n;
 }
 
+int cg_count_in(struct vz_cgroup *cg, struct cg_hier *h, vz_error_t *err)
+{
+	int fd = cg_group_fd(cg, h), r;
+
+	if (fd == -ENOENT)
+		return 0;
+	r = fd < 0 ? fd : cg_count(fd);
+	if (r < 0)
+		return vz_error_make(err, VZ_E_SYSTEM, -r, "cgroup '%s': count processes in '%s'",
+				     cg->path, h->name);
+	return r;
+}
+
+int cg_freeze_knob(int fd, const char *knob, const char *value, const char *status,
+		   const char *frozen)
+{
+	uint64_t deadline = cg_now_us() + CG_FREEZE_TIMEOUT_US;
+	unsigned delay = 0;
+	int r;
+
+	r = write_string_at(fd, knob, value);
+	if (r < 0 || !frozen)
+		return r;
+	for (;;) {
+		_cleanup_free_ char *text = NULL;
+
+		r = cg_read_knob(fd, status, &text);
+		if (r == -ENOENT)
+			return 0;
+		if (r < 0)
+			return r;
+		if (strstr(text, frozen))
+			return 0;
+		/* Tasks in uninterruptible sleep can keep a group freezing: the caller kills
+		 * anyway. */
+		if (cg_now_us() >= deadline)
+			return -ETIMEDOUT;
+		cg_backoff(&delay);
+	}
+}
+
 int cg_wait_empty(int fd, uint64_t deadline)
 {
 	unsigned delay = 0;

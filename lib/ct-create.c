@@ -376,11 +376,8 @@ int vz_ct_destroy(struct vz_ctx *ctx, const char *ctid, vz_error_t *err)
 	_cleanup_close_ int lock = -EBADF;
 	struct vz_ct_status s;
 
-	lock = ct_lock_existing(ctx, ctid, err);
+	lock = ct_lock_and_load(ctx, ctid, &cfg, err);
 	if (lock < 0)
-		return -1;
-	cfg = vz_ct_load_config(ctx, ctid, err);
-	if (!cfg)
 		return -1;
 	if (vz_ct_status(ctx, ctid, &s, err) < 0)
 		return -1;

@@ -234,11 +234,8 @@ int vz_ct_set(struct vz_ctx *ctx, const char *ctid, const struct vz_ct_change *c
 	_cleanup_close_ int lock = -EBADF;
 	struct vz_state st;
 
-	lock = ct_lock_existing(ctx, ctid, err);
+	lock = ct_lock_and_load(ctx, ctid, &cfg, err);
 	if (lock < 0)
-		return -1;
-	cfg = vz_ct_load_config(ctx, ctid, err);
-	if (!cfg)
 		return -1;
 	/* Everything is checked against a copy before anything changes. */
 	if (validate_changes(ctx, ctid, cfg, changes, n, err) < 0)

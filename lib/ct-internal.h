@@ -16,8 +16,12 @@ struct vz_cgroup *ct_cgroup(struct vz_ctx *ctx, const char *ctid, const char *pr
 			    vz_error_t *err);
 bool ct_is_mounted(struct vz_ctx *ctx, const char *ctid);
 int ct_umount(struct vz_ctx *ctx, const char *ctid, vz_error_t *err);
-/* The CT's lock, refused without creating a lock file when the CT does not exist. */
-int ct_lock_existing(struct vz_ctx *ctx, const char *ctid, vz_error_t *err);
+/*
+ * Take the CT's lock and read its config under it; returns the lock fd.
+ * A CT that does not exist is refused (VZ_E_NOCONFIG) without a lock file.
+ */
+int ct_lock_and_load(struct vz_ctx *ctx, const char *ctid, struct vz_config **ret_cfg,
+		     vz_error_t *err);
 int ct_cleanup_locked(struct vz_ctx *ctx, const char *ctid, vz_error_t *err);
 int ct_check_name_free(struct vz_ctx *ctx, const char *name, const char *self, vz_error_t *err);
 void ct_strv_free(char **v);

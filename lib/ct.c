@@ -86,14 +86,23 @@ bool ct_is_mounted(struct vz_ctx *ctx, const char *ctid)
 	       (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
 }
 
-int ct_lock_existing(struct vz_ctx *ctx, const char *ctid, vz_error_t *err)
+int ct_lock_and_load(struct vz_ctx *ctx, const char *ctid, struct vz_config **ret_cfg,
+		     vz_error_t *err)
 {
 	_cleanup_free_ char *conf = vz_path_conf(ctx, ctid);
+	_cleanup_close_ int lock = -EBADF;
 
 	/* No lock file for a CT that does not exist: they would pile up. */
 	if (!path_exists_at(AT_FDCWD, conf))
 		return vz_error_make(err, VZ_E_NOCONFIG, 0, "CT %s does not exist", ctid);
-	return vz_lock_ct(ctx, ctid, 0, err);
+	lock = vz_lock_ct(ctx, ctid, 0, err);
+	if (lock < 0)
+		return -1;
+	/* Read under the lock: a set or destroy may have changed it meanwhile. */
+	*ret_cfg = vz_ct_load_config(ctx, ctid, err);
+	if (!*ret_cfg)
+		return -1;
+	return take_fd(lock);
 }
 
 int vz_ct_status(struct vz_ctx *ctx, const char *ctid, struct vz_ct_status *ret, vz_error_t *err)
@@ -279,11 +288,8 @@ int vz_ct_start(struct vz_ctx *ctx, const char *ctid, vz_error_t *err)
 	_cleanup_close_ int lock = -EBADF;
 	struct vz_ct_status s;
 
-	lock = ct_lock_existing(ctx, ctid, err);
+	lock = ct_lock_and_load(ctx, ctid, &cfg, err);
 	if (lock < 0)
-		return -1;
-	cfg = vz_ct_load_config(ctx, ctid, err);
-	if (!cfg)
 		return -1;
 	if (vz_ct_status(ctx, ctid, &s, err) < 0)
 		return -1;
@@ -423,11 +429,8 @@ int vz_ct_stop(struct vz_ctx *ctx, const char *ctid, bool fast, vz_error_t *err)
 	_cleanup_close_ int lock = -EBADF;
 	_cleanup_config_ struct vz_config *cfg = NULL;
 
-	lock = ct_lock_existing(ctx, ctid, err);
+	lock = ct_lock_and_load(ctx, ctid, &cfg, err);
 	if (lock < 0)
-		return -1;
-	cfg = vz_ct_load_config(ctx, ctid, err);
-	if (!cfg)
 		return -1;
 	return do_stop(ctx, ctid, fast, err);
 }
@@ -437,11 +440,8 @@ int vz_ct_restart(struct vz_ctx *ctx, const char *ctid, vz_error_t *err)
 	_cleanup_config_ struct vz_config *cfg = NULL;
 	_cleanup_close_ int lock = -EBADF;
 
-	lock = ct_lock_existing(ctx, ctid, err);
+	lock = ct_lock_and_load(ctx, ctid, &cfg, err);
 	if (lock < 0)
-		return -1;
-	cfg = vz_ct_load_config(ctx, ctid, err);
-	if (!cfg)
 		return -1;
 	vz_info(ctx, "Restarting container");
 	if (do_stop(ctx, ctid, false, err) < 0) {

@@ -481,15 +481,7 @@ fail:
 static void exec_child_pty(int sock)
 {
 	_cleanup_close_ int master = -EBADF;
-	int slave, unlock = 0;
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	char c = 'p';
-	struct iovec iov = {.iov_base = &c, .iov_len = 1};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-	struct cmsghdr *cm;
+	int slave, unlock = 0, r;
 
 	master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (master < 0)
@@ -499,15 +491,9 @@ static void exec_child_pty(int sock)
 	slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
 	if (slave < 0)
 		child_fail(sock, errno, "open pty peer");
-	mh.msg_control = u.buf;
-	mh.msg_controllen = sizeof(u.buf);
-	cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &master, sizeof(int));
-	if (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0)
-		child_fail(sock, errno, "send pty");
+	r = send_fd(sock, master);
+	if (r < 0)
+		child_fail(sock, -r, "send pty");
 	if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
 		child_fail(sock, errno, "make pty the controlling terminal");
 	for (int i = 0; i < 3; i++)
