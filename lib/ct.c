@@ -86,6 +86,13 @@ bool ct_is_mounted(struct vz_ctx *ctx, const char *ctid)
 	       (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
 }
 
+/*
+ * How long an operation waits for another one on the same CT before it
+ * fails with VZ_E_LOCKED: long enough to ride over vzd's own brief cleanups,
+ * short enough that a stuck operation is reported, not waited out.
+ */
+#define LOCK_WAIT_MS 2000
+
 int ct_lock_and_load(struct vz_ctx *ctx, const char *ctid, struct vz_config **ret_cfg,
 		     vz_error_t *err)
 {
@@ -95,7 +102,7 @@ int ct_lock_and_load(struct vz_ctx *ctx, const char *ctid, struct vz_config **re
 	/* No lock file for a CT that does not exist: they would pile up. */
 	if (!path_exists_at(AT_FDCWD, conf))
 		return vz_error_make(err, VZ_E_NOCONFIG, 0, "CT %s does not exist", ctid);
-	lock = vz_lock_ct(ctx, ctid, 0, err);
+	lock = vz_lock_ct(ctx, ctid, LOCK_WAIT_MS, err);
 	if (lock < 0)
 		return -1;
 	/* Read under the lock: a set or destroy may have changed it meanwhile. */
@@ -391,13 +398,36 @@ int ct_cleanup_locked(struct vz_ctx *ctx, const char *ctid, vz_error_t *err)
 	return vz_state_remove(ctx, ctid, err);
 }
 
+/* Something to clean: a state file whose init is gone. */
+static bool needs_cleanup(struct vz_ctx *ctx, const char *ctid)
+{
+	struct vz_state st;
+
+	if (vz_state_read(ctx, ctid, &st, NULL) < 0)
+		return true;
+	return st.pid != 0 && !vz_state_alive(&st);
+}
+
 int vz_ct_cleanup(struct vz_ctx *ctx, const char *ctid, vz_error_t *err)
 {
-	_cleanup_close_ int lock = vz_lock_ct(ctx, ctid, 30000, err);
+	/*
+	 * Most inits die under a stop that is still cleaning up and holds the
+	 * lock. Poll rather than queue for it: once that stop is done there is
+	 * nothing left to do, and taking the lock then would only make a start
+	 * right after the stop fail as "locked".
+	 */
+	for (int waited = 0; waited < 30000; waited += 10) {
+		_cleanup_close_ int lock = -EBADF;
+		struct timespec ts = {.tv_nsec = 10 * 1000 * 1000};
 
-	if (lock < 0)
-		return -1;
-	return ct_cleanup_locked(ctx, ctid, err);
+		if (!needs_cleanup(ctx, ctid))
+			return 0;
+		lock = vz_lock_ct(ctx, ctid, 0, NULL);
+		if (lock >= 0)
+			return ct_cleanup_locked(ctx, ctid, err);
+		(void)nanosleep(&ts, NULL);
+	}
+	return vz_error_make(err, VZ_E_LOCKED, 0, "CT %s: cleanup: locked for 30 s", ctid);
 }
 
 static int do_stop(struct vz_ctx *ctx, const char *ctid, bool fast, vz_error_t *err)
