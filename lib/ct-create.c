@@ -351,6 +351,7 @@ static int do_destroy(struct vz_ctx *ctx, const char *ctid, vz_error_t *err)
 	_cleanup_free_ char *priv = vz_path_private(ctx, ctid);
 	_cleanup_free_ char *root = vz_path_root(ctx, ctid);
 	_cleanup_free_ char *trash = NULL, *destroyed = NULL;
+	_cleanup_free_ char *lockpath = vz_path_lock(ctx, ctid);
 	int r;
 
 	if (ct_cleanup_locked(ctx, ctid, err) < 0)
@@ -367,6 +368,11 @@ static int do_destroy(struct vz_ctx *ctx, const char *ctid, vz_error_t *err)
 	if (r < 0)
 		return vz_error_make(err, VZ_E_DELETE, -r, "remove '%s'", trash);
 	vz_info(ctx, "Container private area was destroyed");
+	/*
+	 * The CT is gone: so is its lock file (we still hold it; an operation
+	 * queued on the old file finds no config and fails as it should).
+	 */
+	(void)unlink(lockpath);
 	return 0;
 }
 

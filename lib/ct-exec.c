@@ -198,32 +198,22 @@ static int validate_changes(struct vz_ctx *ctx, const char *ctid, struct vz_conf
 	return 0;
 }
 
-/* Keep /etc/hostname in step with the live hostname. */
-static int hostname_file(struct vz_ctx *ctx, const char *ctid, const struct vz_config *cfg,
-			 const char *name, vz_error_t *err)
-{
-	_cleanup_free_ char *root = vz_path_root(ctx, ctid), *line = xasprintf("%s\n", name);
-	_cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	uint32_t base, size;
-
-	if (rootfd < 0 || ct_parse_uid_range(cfg, &base, &size) < 0)
-		return vz_error_make(err, VZ_E_NOT_MOUNTED, errno, "open '%s'", root);
-	return vz_ctfile_write(rootfd, "etc/hostname", line, base, err);
-}
-
 static int apply_live(struct vz_ctx *ctx, const char *ctid, const struct vz_config *cfg,
 		      const struct vz_state *st, const struct vz_ct_change *c, size_t n,
 		      vz_error_t *err)
 {
+	bool files = false;
+
 	for (size_t i = 0; i < n; i++) {
 		if (streq(c[i].key, "HOSTNAME") && c[i].value) {
-			if (live_hostname(st, c[i].value, err) < 0 ||
-			    hostname_file(ctx, ctid, cfg, c[i].value, err) < 0)
+			if (live_hostname(st, c[i].value, err) < 0)
 				return -1;
 			vz_info(ctx, "Set hostname: %s", c[i].value);
 		}
+		files |= streq(c[i].key, "HOSTNAME") || streq(c[i].key, "NAMESERVER") ||
+			 streq(c[i].key, "SEARCHDOMAIN");
 	}
-	return 0;
+	return files ? ct_write_files(ctx, ctid, cfg, err) : 0;
 }
 
 int vz_ct_set(struct vz_ctx *ctx, const char *ctid, const struct vz_ct_change *changes, size_t n,

@@ -22,6 +22,12 @@ int ct_umount(struct vz_ctx *ctx, const char *ctid, vz_error_t *err);
  */
 int ct_lock_and_load(struct vz_ctx *ctx, const char *ctid, struct vz_config **ret_cfg,
 		     vz_error_t *err);
+/*
+ * Bring the files vz keeps inside the CT (/etc/hostname, /etc/resolv.conf)
+ * in line with cfg; the CT's root must be mounted.
+ */
+int ct_write_files(struct vz_ctx *ctx, const char *ctid, const struct vz_config *cfg,
+		   vz_error_t *err);
 int ct_cleanup_locked(struct vz_ctx *ctx, const char *ctid, vz_error_t *err);
 int ct_check_name_free(struct vz_ctx *ctx, const char *name, const char *self, vz_error_t *err);
 void ct_strv_free(char **v);

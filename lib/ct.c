@@ -181,21 +181,52 @@ static void strv_free(char **v)
 }
 
 /* What vz keeps in sync inside the CT's files at every start. */
-static int write_ct_files(struct vz_ctx *ctx, const char *ctid, const struct vz_config *cfg,
-			  vz_error_t *err)
+/* resolv.conf from NAMESERVER and SEARCHDOMAIN, or NULL when neither is set. */
+static char *resolv_conf(const struct vz_config *cfg)
 {
-	_cleanup_free_ char *root = vz_path_root(ctx, ctid), *line = NULL;
+	const char *ns = vz_config_get(cfg, "NAMESERVER"),
+		   *search = vz_config_get(cfg, "SEARCHDOMAIN");
+	_cleanup_free_ char *copy = xstrdup(ns ? ns : "");
+	char *text, *save = NULL;
+
+	if (!(ns && *ns) && !(search && *search))
+		return NULL;
+	text = xasprintf("# written by vz from NAMESERVER and SEARCHDOMAIN\n");
+	if (search && *search) {
+		char *t = xasprintf("%ssearch %s\n", text, search);
+		free(text);
+		text = t;
+	}
+	for (char *a = strtok_r(copy, " ", &save); a; a = strtok_r(NULL, " ", &save)) {
+		char *t = xasprintf("%snameserver %s\n", text, a);
+		free(text);
+		text = t;
+	}
+	return text;
+}
+
+int ct_write_files(struct vz_ctx *ctx, const char *ctid, const struct vz_config *cfg,
+		   vz_error_t *err)
+{
+	_cleanup_free_ char *root = vz_path_root(ctx, ctid), *line = NULL, *resolv = NULL;
 	_cleanup_close_ int rootfd = -EBADF;
 	const char *hostname = vz_config_get(cfg, "HOSTNAME");
 	uint32_t base, size;
 
-	if (!hostname || ct_parse_uid_range(cfg, &base, &size) < 0)
+	resolv = resolv_conf(cfg);
+	if ((!hostname && !resolv) || ct_parse_uid_range(cfg, &base, &size) < 0)
 		return 0;
 	rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return vz_error_make(err, VZ_E_NOT_MOUNTED, errno, "open '%s'", root);
-	line = xasprintf("%s\n", hostname);
-	return vz_ctfile_write(rootfd, "etc/hostname", line, base, err);
+	if (hostname) {
+		line = xasprintf("%s\n", hostname);
+		if (vz_ctfile_write(rootfd, "etc/hostname", line, base, err) < 0)
+			return -1;
+	}
+	if (resolv && vz_ctfile_write(rootfd, "etc/resolv.conf", resolv, base, err) < 0)
+		return -1;
+	return 0;
 }
 
 /* The CT must have an init to exec; say so before any namespace is made. */
@@ -266,7 +297,7 @@ static int do_start(struct vz_ctx *ctx, const char *ctid, const struct vz_config
 	vz_info(ctx, "Starting container...");
 	if (ct_mount(ctx, ctid, err) < 0)
 		return -1;
-	if (check_init(ctx, ctid, err) < 0 || write_ct_files(ctx, ctid, cfg, err) < 0)
+	if (check_init(ctx, ctid, err) < 0 || ct_write_files(ctx, ctid, cfg, err) < 0)
 		goto err_umount;
 	cg = ct_cgroup(ctx, ctid, NULL, err);
 	if (!cg || vz_cgroup_create(cg, err) < 0)
@@ -473,6 +504,10 @@ int vz_ct_restart(struct vz_ctx *ctx, const char *ctid, vz_error_t *err)
 	lock = ct_lock_and_load(ctx, ctid, &cfg, err);
 	if (lock < 0)
 		return -1;
+	if (vz_config_get_bool(cfg, "DISABLED", false))
+		return vz_error_make(err, VZ_E_START_DISABLED, 0,
+				     "CT %s: start disabled (DISABLED=yes), not restarting it",
+				     ctid);
 	vz_info(ctx, "Restarting container");
 	if (do_stop(ctx, ctid, false, err) < 0) {
 		if ((*err)->code != VZ_E_NOT_RUNNING)

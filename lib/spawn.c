@@ -197,6 +197,7 @@ static void child_stdio(int sock, int fd)
 
 static void child_become_ct_root(int sock)
 {
+	reset_signals();
 	if (setgroups(0, NULL) < 0)
 		child_fail(sock, errno, "setgroups");
 	if (setresgid(0, 0, 0) < 0)

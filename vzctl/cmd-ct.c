@@ -19,6 +19,32 @@ int cmd_simple(struct client *c, const char *op, struct vz_msg *args)
 	return reply ? 0 : client_fail(err);
 }
 
+/* OpenVZ options that later vz releases implement: say so instead of "invalid". */
+static const char *const openvz_later[] = {
+	"ipadd",      "ipdel",	     "netif_add",  "netif_del",	     "ifname",
+	"mac",	      "host_ifname", "host_mac",   "bridge",	     "ram",
+	"swap",	      "physpages",   "swappages",  "privvmpages",    "kmemsize",
+	"numproc",    "numfile",     "numtcpsock", "cpuunits",	     "cpulimit",
+	"cpus",	      "cpumask",     "ioprio",	   "iolimit",	     "iopslimit",
+	"diskspace",  "diskinodes",  "userpasswd", "applyconfig",    "features",
+	"capability", "devnodes",    "devices",	   "quotaugidlimit",
+};
+
+/* One line for an option getopt refused: missing value, later feature, or unknown. */
+int cmd_bad_option(const char *verb, int code, const char *arg)
+{
+	_cleanup_free_ char *name = xstrndup(arg, strcspn(arg, "="));
+	const char *bare = name + strspn(name, "-");
+
+	if (code == ':')
+		return cmd_usage_error(verb, "option '%s' needs a value", name);
+	for (size_t i = 0; i < ARRAY_SIZE(openvz_later); i++)
+		if (streq(bare, openvz_later[i]) && !strncmp(name, "--", 2))
+			return cmd_usage_error(verb, "option '%s' is not supported by vz yet",
+					       name);
+	return cmd_usage_error(verb, "invalid option '%s'", name);
+}
+
 /* Parse "VERB CTID [options]"; options are (name, has_arg, key) rows. */
 struct opt_row {
 	const char *name;
@@ -37,12 +63,12 @@ static int parse_ct_opts(const char *verb, int argc, char **argv, const struct o
 					(int)(i + 256)};
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", lo, &idx)) != -1) {
+	while ((c = getopt_long(argc, argv, ":", lo, &idx)) != -1) {
 		const struct opt_row *r;
 
 		if (c < 256) {
 			free(lo);
-			return cmd_usage_error(verb, "invalid option '%s'", argv[optind - 1]);
+			return cmd_bad_option(verb, c, argv[optind - 1]);
 		}
 		r = &rows[c - 256];
 		if (r->has_arg)
@@ -149,6 +175,24 @@ static void push(char ***v, size_t *n, const char *s)
 	(*v)[*n] = NULL;
 }
 
+/*
+ * OpenVZ takes --nameserver and --searchdomain several times, meaning all of
+ * them: join the values of a repeated one (the CLI exits soon: not freed).
+ */
+static bool append_repeated(char **keys, char **values, size_t n, const char *key,
+			    const char *value)
+{
+	if (!streq(key, "NAMESERVER") && !streq(key, "SEARCHDOMAIN"))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (streq(keys[i], key)) {
+			values[i] = xasprintf("%s %s", values[i], value);
+			return true;
+		}
+	}
+	return false;
+}
+
 int cmd_set(struct client *c, int argc, char **argv)
 {
 	struct option lo[ARRAY_SIZE(set_rows) + 1] = {{0}};
@@ -164,16 +208,18 @@ int cmd_set(struct client *c, int argc, char **argv)
 					(int)(i + 256)};
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", lo, &idx)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":", lo, &idx)) != -1) {
 		const struct opt_row *r;
 
 		if (opt < 256)
-			return cmd_usage_error("set", "invalid option '%s'", argv[optind - 1]);
+			return cmd_bad_option("set", opt, argv[optind - 1]);
 		r = &set_rows[opt - 256];
 		if (!r->key) {
 			save = true;
 			continue;
 		}
+		if (append_repeated(keys, values, nk, r->key, optarg))
+			continue;
 		push(&keys, &nk, r->key);
 		push(&values, &nv, optarg);
 	}

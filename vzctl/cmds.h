@@ -22,6 +22,9 @@ int cmd_template(struct client *c, int argc, char **argv);
 /* Print a usage error ("vzctl VERB: msg") and return exit status 20. */
 int cmd_usage_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* The one-line error for an option getopt refused (code ':' = value missing). */
+int cmd_bad_option(const char *verb, int code, const char *arg);
+
 /* Run a simple request and return its exit status. */
 int cmd_simple(struct client *c, const char *op, struct vz_msg *args);
 

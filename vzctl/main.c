@@ -25,7 +25,8 @@ static const struct {
 	{"status", cmd_status, "status CTID"},
 	{"set", cmd_set,
 	 "set CTID [--hostname H] [--onboot yes|no] [--name NAME] "
-	 "[--description TEXT] [--disabled yes|no] [--save]"},
+	 "[--description TEXT] [--disabled yes|no] [--nameserver IP] "
+	 "[--searchdomain DOMAIN] [--stop-timeout SECONDS] [--save]"},
 	{"exec", cmd_exec, "exec CTID COMMAND [ARG...] | exec CTID -"},
 	{"exec2", cmd_exec, "exec2 CTID COMMAND [ARG...]"},
 	{"enter", cmd_enter, "enter CTID [--exec COMMAND [ARG...]]"},
@@ -75,8 +76,8 @@ int main(int argc, char **argv)
 			printf("vzctl version %s\n", VZ_VERSION);
 			return 0;
 		} else {
-			fprintf(stderr, "vzctl: invalid option '%s'\n", argv[i]);
-			usage(stderr);
+			fprintf(stderr, "vzctl: invalid option '%s' (vzctl --help lists them)\n",
+				argv[i]);
 			return 20;
 		}
 	}
@@ -92,7 +93,6 @@ int main(int argc, char **argv)
 	for (size_t v = 0; v < ARRAY_SIZE(verbs); v++)
 		if (streq(argv[i], verbs[v].verb))
 			return verbs[v].fn(&c, argc - i, argv + i);
-	fprintf(stderr, "vzctl: unknown command '%s'\n", argv[i]);
-	usage(stderr);
+	fprintf(stderr, "vzctl: unknown command '%s' (vzctl --help lists them)\n", argv[i]);
 	return 20;
 }

@@ -405,15 +405,16 @@ int main(int argc, char **argv)
 	}
 	sort_opts = &o;
 	qsort(cts, k, sizeof(*cts), cmp_ct);
+	/* OpenVZ: asking for CTs that do not exist fails, without a table. */
+	if (o.ctids && k == 0) {
+		free(cts);
+		fprintf(stderr, "Container(s) not found\n");
+		return 1;
+	}
 	if (o.json)
 		print_json(&o, cts, k, !explicit_cols);
 	else
 		print_table(&o, cts, k);
 	free(cts);
-	/* OpenVZ: asking for CTs that do not exist fails. */
-	if (o.ctids && k == 0) {
-		fprintf(stderr, "Container(s) not found\n");
-		return 1;
-	}
 	return 0;
 }

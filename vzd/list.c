@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "ct.h"
+#include "ctid.h"
 #include "state.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
@@ -195,8 +196,17 @@ struct vz_msg *vzd_list(struct vz_ctx *ctx, const struct vz_msg *args, vz_error_
 	r = vz_msg_new();
 	/* "cts" stays an array even when there is no CT. */
 	vz_msg_set_strv(r, "cts", (char *[]){NULL});
-	if (only)
+	if (only) {
 		l.all = true;
+		/* vzlist takes names too, as vzctl does. */
+		for (char **q = only; *q; q++) {
+			char *id = vz_ctid_is_numeric(*q) ? NULL : vz_ctid_resolve(ctx, *q, NULL);
+			if (id) {
+				free(*q);
+				*q = id;
+			}
+		}
+	}
 	for (char **p = ids; *p; p++) {
 		bool wanted = !only;
 		for (char **q = only; q && *q && !wanted; q++)

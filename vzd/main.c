@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/sendfile.h>
@@ -60,6 +61,7 @@ struct daemon {
 	uid_t worker_uid[MAX_WORKERS]; /* the client each worker serves; 0 for internal ones */
 	int n_workers;
 	ino_t socket_ino; /* to remove only our own socket file at exit */
+	int dir_locks[2]; /* flocks on the root and run dirs: one daemon each */
 	struct watched *watched;
 	size_t n_watched;
 	bool quit;
@@ -196,6 +198,8 @@ static void child_reset(struct daemon *d)
 	closep(&d->listen_fd);
 	closep(&d->sig_fd);
 	closep(&d->ep_fd);
+	closep(&d->dir_locks[0]);
+	closep(&d->dir_locks[1]);
 	for (size_t i = 0; i < d->n_watched; i++)
 		closep(&d->watched[i].pidfd);
 	sigemptyset(&all);
@@ -411,6 +415,25 @@ static void start_onboot(struct daemon *d)
 	free(ids);
 }
 
+/*
+ * Two daemons on one root or one run dir would hand out the same uid ranges
+ * and stop each other's CTs: the second one refuses to start. The lock is
+ * ours alone (workers close their copy), so it dies with us.
+ */
+static int lock_dir(const char *dir, const char *what, int *ret_fd, vz_error_t *err)
+{
+	_cleanup_free_ char *path = xasprintf("%s/vzd.lock", dir);
+	_cleanup_close_ int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+	if (fd < 0)
+		return vz_error_make(err, VZ_E_SYSTEM, errno, "open '%s'", path);
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+		return vz_error_make(err, VZ_E_LOCKED, 0, "another vzd already uses the %s '%s'",
+				     what, dir);
+	*ret_fd = take_fd(fd);
+	return 0;
+}
+
 static int setup(struct daemon *d, vz_error_t *err)
 {
 	struct epoll_event ev = {.events = EPOLLIN};
@@ -432,7 +455,9 @@ static int setup(struct daemon *d, vz_error_t *err)
 	/* CT inits outlive the worker that started them: they become our children. */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
 		return vz_error_make(err, VZ_E_SYSTEM, errno, "become subreaper");
-	if (vz_ctx_prepare(d->ctx, err) < 0)
+	if (vz_ctx_prepare(d->ctx, err) < 0 ||
+	    lock_dir(d->ctx->root, "root", &d->dir_locks[0], err) < 0 ||
+	    lock_dir(d->ctx->rundir, "run dir", &d->dir_locks[1], err) < 0)
 		return -1;
 	d->listen_fd = open_listener(d->socket_path, d->group, err);
 	if (d->listen_fd < 0)
@@ -523,13 +548,18 @@ static int parse_args(int argc, char **argv, struct daemon *d, char **root, char
 int main(int argc, char **argv)
 {
 	_cleanup_error_ vz_error_t err = NULL;
-	struct daemon d = {.listen_fd = -1, .sig_fd = -1, .ep_fd = -1, .group = (gid_t)-1};
+	struct daemon d = {.listen_fd = -1,
+			   .sig_fd = -1,
+			   .ep_fd = -1,
+			   .group = (gid_t)-1,
+			   .dir_locks = {-1, -1}};
 	char *root = NULL, *rundir = NULL, *config = VZ_DEFAULT_CONFIG, *group = NULL;
 	bool onboot = true;
 
 	d.socket_path = VZ_DEFAULT_SOCKET;
-	/* Whatever our parent left open (a test runner's pipe) is not ours to hold. */
+	/* Whatever our parent left open or ignored is not ours to pass on to CTs. */
 	close_fds_from(3, NULL, 0);
+	reset_signals();
 	reexec_sealed(argv);
 	if (parse_args(argc, argv, &d, &root, &rundir, &config, &group, &onboot) < 0)
 		return 20;

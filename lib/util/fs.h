@@ -36,6 +36,13 @@ void close_fds_from(int from, const int *keep, size_t n_keep);
 
 bool path_exists_at(int dirfd, const char *path);
 
+/*
+ * Every signal back to its default action and unblocked. A daemon started
+ * from a script inherits ignored SIGINT/SIGQUIT/SIGHUP, and execve keeps
+ * ignored signals ignored: without this a CT's processes would shrug off ^C.
+ */
+void reset_signals(void);
+
 /* Full write/read loops that retry EINTR; return 0 or -errno (-EPIPE on EOF for read). */
 int write_all(int fd, const void *buf, size_t len);
 int read_all(int fd, void *buf, size_t len);

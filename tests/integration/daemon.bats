@@ -98,8 +98,8 @@ ct_clean() {
 @test "vzd stopped with SIGTERM leaves CTs running; a second vzd on the socket is refused" {
 	vz_running_ct 101
 	pid=$(vz_init_pid 101)
-	run "$VZ_BUILD/vzd" --root "$VZ_ROOT" --rundir "$VZ_RUNDIR" --socket "$VZ_SOCKET" \
-		--config "$VZ_TEST_DIR/vz.conf" --no-onboot
+	run "$VZ_BUILD/vzd" --root "$VZ_TEST_DIR/root2" --rundir "$VZ_TEST_DIR/run2" \
+		--socket "$VZ_SOCKET" --config "$VZ_TEST_DIR/vz.conf" --no-onboot
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"another vzd is listening on '$VZ_SOCKET'"* ]]
 	run -0 vzctl status 101
@@ -288,4 +288,28 @@ ct_clean() {
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"no-such-group-x"* ]]
 	[ ! -e "$VZ_TEST_DIR/other.sock" ]
+}
+
+@test "a vzd started with SIGINT ignored still gives CT processes default signals" {
+	vz_kill_daemon TERM
+	# As from a script or nohup: the daemon inherits ignored signals.
+	trap '' INT QUIT HUP
+	vz_run_daemon
+	trap - INT QUIT HUP
+	vz_running_ct 101
+	run -0 vzctl exec 101 vzprobe status SigIgn
+	[ "$output" = "0000000000000000" ]
+	run -0 vzctl exec 101 cat /proc/1/status
+	[[ "$output" == *$'SigBlk:\t0000000000000000'* ]]
+}
+
+@test "a second vzd on the same root or run dir refuses to start" {
+	run -9 "$VZ_BUILD/vzd" --root "$VZ_ROOT" --rundir "$VZ_TEST_DIR/run2" \
+		--socket "$VZ_TEST_DIR/other.sock" --config "$VZ_TEST_DIR/vz.conf"
+	[[ "$output" == *"another vzd already uses the root '$VZ_ROOT'"* ]]
+	run -9 "$VZ_BUILD/vzd" --root "$VZ_TEST_DIR/root2" --rundir "$VZ_RUNDIR" \
+		--socket "$VZ_TEST_DIR/other.sock" --config "$VZ_TEST_DIR/vz.conf"
+	[[ "$output" == *"another vzd already uses the run dir '$VZ_RUNDIR'"* ]]
+	[ ! -e "$VZ_TEST_DIR/other.sock" ]
+	run -0 vzctl status 101
 }

@@ -165,7 +165,7 @@ teardown() { vz_teardown_hard; }
 	cp "$VZ_ROOT/conf/101.conf" "$BATS_TEST_TMPDIR/before.conf"
 	run -20 vzctl set 101 --hostname x.example --ram 512M --save
 	[ "${#lines[@]}" -eq 1 ]
-	[[ "$output" == *"invalid option '--ram'"* ]]
+	[[ "$output" == *"option '--ram' is not supported by vz yet"* ]]
 	run -20 vzctl set 101 --save
 	cmp "$BATS_TEST_TMPDIR/before.conf" "$VZ_ROOT/conf/101.conf"
 }
@@ -177,4 +177,39 @@ teardown() { vz_teardown_hard; }
 	grep -qx '# managed by the panel' "$VZ_ROOT/conf/101.conf"
 	grep -qx 'PANEL_ID="7781"' "$VZ_ROOT/conf/101.conf"
 	grep -qx 'HOSTNAME="kept.example"' "$VZ_ROOT/conf/101.conf"
+}
+
+@test "restart of a DISABLED CT is refused with 105 and leaves it running" {
+	vz_running_ct 101
+	vzctl --quiet set 101 --disabled yes --save
+	run -105 vzctl restart 101
+	[[ "$output" == *"start disabled"* ]]
+	run vzctl status 101
+	[ "$output" = "CTID 101 exist mounted running" ]
+}
+
+@test "--nameserver (repeatable) and --searchdomain write /etc/resolv.conf, live and at start" {
+	vz_running_ct 101
+	run -0 vzctl set 101 --nameserver 192.0.2.53 --nameserver 2001:db8::53 \
+		--searchdomain example.com --save
+	grep -qx 'NAMESERVER="192.0.2.53 2001:db8::53"' "$VZ_ROOT/conf/101.conf"
+	run -0 vzctl exec 101 cat /etc/resolv.conf
+	[[ "$output" == *$'search example.com\nnameserver 192.0.2.53\nnameserver 2001:db8::53'* ]]
+	# Whatever the CT wrote meanwhile, a start puts the configured servers back.
+	vzctl exec 101 'echo nameserver 203.0.113.1 > /etc/resolv.conf'
+	vzctl --quiet restart 101
+	run -0 vzctl exec 101 grep -c '^nameserver' /etc/resolv.conf
+	[ "$output" = 2 ]
+}
+
+@test "a missing option value and OpenVZ options of later milestones get their own message" {
+	vzctl --quiet create 101 --ostemplate busybox
+	run -20 vzctl set 101 --hostname
+	[ "$output" = "vzctl set: option '--hostname' needs a value" ]
+	run -20 vzctl set 101 --ram 512M --save
+	[ "$output" = "vzctl set: option '--ram' is not supported by vz yet" ]
+	run -20 vzctl set 101 --no-such-thing 1
+	[ "$output" = "vzctl set: invalid option '--no-such-thing'" ]
+	run -20 vzctl strat 101
+	[ "${#lines[@]}" -eq 1 ]
 }

@@ -198,3 +198,11 @@ $(row 103 1 running - mm.example)" ]
 	run -0 vzlist -H
 	[ -z "$output" ]
 }
+
+@test "vzlist takes CT names as arguments; unknown ones print no table" {
+	vzctl --quiet create 101 --ostemplate busybox --name web1
+	run -0 vzlist -a -H -o ctid,name web1
+	[ "$output" = "       101 web1" ]
+	run -1 vzlist nosuch
+	[ "$output" = "Container(s) not found" ]
+}
