@@ -298,6 +298,7 @@ ct_clean() {
 	trap - INT QUIT HUP
 	vz_running_ct 101
 	run -0 vzctl exec 101 vzprobe status SigIgn
+	echo "SigIgn: $output"
 	[ "$output" = "0000000000000000" ]
 	run -0 vzctl exec 101 cat /proc/1/status
 	[[ "$output" == *$'SigBlk:\t0000000000000000'* ]]
