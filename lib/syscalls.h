@@ -86,6 +86,23 @@ static inline pid_t vz_clone_fork(uint64_t flags)
 	return vz_clone_fork_into(flags, -1, &placed);
 }
 
+/*
+ * Reset sig to its default action with the raw system call: glibc's
+ * sigaction() refuses the two real-time signals it keeps for itself (32, 33),
+ * yet a parent can leave even those ignored, and execve keeps them so.
+ */
+static inline int vz_signal_default(int sig)
+{
+	struct {
+		void (*handler)(int);
+		unsigned long flags;
+		void (*restorer)(void);
+		uint64_t mask;
+	} ka = {.handler = SIG_DFL};
+
+	return (int)syscall(SYS_rt_sigaction, sig, &ka, NULL, sizeof(ka.mask));
+}
+
 static inline int vz_pivot_root(const char *new_root, const char *put_old)
 {
 	return (int)syscall(SYS_pivot_root, new_root, put_old);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "fs.h"
+#include "syscalls.h"
 #include "xalloc.h"
 
 int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len)
@@ -269,12 +270,11 @@ void close_fds_from(int from, const int *keep, size_t n_keep)
 
 void reset_signals(void)
 {
-	struct sigaction sa = {.sa_handler = SIG_DFL};
 	sigset_t none;
 
 	for (int sig = 1; sig < _NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
-			(void)sigaction(sig, &sa, NULL);
+			(void)vz_signal_default(sig);
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 }
