@@ -91,6 +91,10 @@ int cg_count_in(struct vz_cgroup *cg, struct cg_hier *h, vz_error_t *err);
  */
 int cg_freeze_knob(int fd, const char *knob, const char *value, const char *status,
 		   const char *frozen);
+/* The backends' freeze and frozen ops, around their own knob helpers. */
+int cg_freeze_op(struct vz_cgroup *cg, struct cg_hier *h, int (*fn)(int fd, bool on), bool on,
+		 vz_error_t *err);
+int cg_frozen_knob(struct vz_cgroup *cg, struct cg_hier *h, const char *status, const char *frozen);
 /* Poll until the group at fd is empty; -ETIMEDOUT at deadline. */
 int cg_wait_empty(int fd, uint64_t deadline);
 /* Freeze, SIGKILL every listed pid, thaw; repeat until empty. */

@@ -349,6 +349,23 @@ int cg_v1_discover(struct vz_cgroup *cg, int root_fd, bool hybrid, vz_error_t *e
 	return 0;
 }
 
+static struct cg_hier *freezer_hier(struct vz_cgroup *cg)
+{
+	struct cg_hier *h = task_hier(cg, CG_FREEZER);
+
+	return h && (h->flags & CG_FREEZER) ? h : NULL;
+}
+
+static int v1_freeze_ct(struct vz_cgroup *cg, bool on, vz_error_t *err)
+{
+	return cg_freeze_op(cg, freezer_hier(cg), v1_freeze, on, err);
+}
+
+static int v1_frozen(struct vz_cgroup *cg)
+{
+	return cg_frozen_knob(cg, freezer_hier(cg), "freezer.state", "FROZEN");
+}
+
 const struct vz_cgroup_ops cg_v1_ops = {
 	.name = "v1",
 	.create = v1_create,
@@ -357,5 +374,7 @@ const struct vz_cgroup_ops cg_v1_ops = {
 	.dirfd_v2 = v1_dirfd,
 	.count_procs = v1_count,
 	.kill_all = v1_kill,
+	.freeze = v1_freeze_ct,
+	.frozen = v1_frozen,
 	.destroy = v1_destroy,
 };

@@ -179,6 +179,16 @@ int cg_v2_discover(struct vz_cgroup *cg, int root_fd, vz_error_t *err)
 	return 0;
 }
 
+static int v2_freeze_ct(struct vz_cgroup *cg, bool on, vz_error_t *err)
+{
+	return cg_freeze_op(cg, hier(cg), v2_freeze, on, err);
+}
+
+static int v2_frozen(struct vz_cgroup *cg)
+{
+	return cg_frozen_knob(cg, hier(cg), "cgroup.events", "frozen 1");
+}
+
 const struct vz_cgroup_ops cg_v2_ops = {
 	.name = "v2",
 	.create = v2_create,
@@ -187,5 +197,7 @@ const struct vz_cgroup_ops cg_v2_ops = {
 	.dirfd_v2 = v2_dirfd,
 	.count_procs = v2_count,
 	.kill_all = v2_kill,
+	.freeze = v2_freeze_ct,
+	.frozen = v2_frozen,
 	.destroy = v2_destroy,
 };

@@ -324,6 +324,43 @@ int vz_cgroup_destroy(struct vz_cgroup *cg, vz_error_t *err)
 	return cg->ops->destroy(cg, err);
 }
 
+int vz_cgroup_freeze(struct vz_cgroup *cg, bool on, vz_error_t *err)
+{
+	return cg->ops->freeze(cg, on, err);
+}
+
+int vz_cgroup_frozen(struct vz_cgroup *cg)
+{
+	return cg->ops->frozen(cg);
+}
+
+/* The freeze op of either backend, given its knob writer and the group's fd. */
+int cg_freeze_op(struct vz_cgroup *cg, struct cg_hier *h, int (*fn)(int fd, bool on), bool on,
+		 vz_error_t *err)
+{
+	int fd = h ? cg_group_fd(cg, h) : -ENOENT, r;
+
+	r = fd < 0 ? fd : fn(fd, on);
+	if (r < 0)
+		return vz_error_make(err, VZ_E_SYSTEM, -r, "cgroup '%s': %s", cg->path,
+				     on ? "freeze" : "thaw");
+	return 0;
+}
+
+/* Whether the status knob of the group in h reads as frozen. */
+int cg_frozen_knob(struct vz_cgroup *cg, struct cg_hier *h, const char *status, const char *frozen)
+{
+	_cleanup_free_ char *text = NULL;
+	int fd = h ? cg_group_fd(cg, h) : -ENOENT, r;
+
+	if (fd == -ENOENT)
+		return 0;
+	r = fd < 0 ? fd : cg_read_knob(fd, status, &text);
+	if (r == -ENOENT)
+		return 0;
+	return r < 0 ? r : strstr(text, frozen) != NULL;
+}
+
 /* ---- making and removing the group path ---- */
 
 /* rmdir path, then its parents, up to and including level first (1-based); stop at one in use. */

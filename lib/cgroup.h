@@ -42,6 +42,13 @@ struct vz_cgroup_ops {
 	int (*count_procs)(struct vz_cgroup *cg, vz_error_t *err);
 	/* SIGKILL every process in the CT (cgroup.kill on v2 where present). */
 	int (*kill_all)(struct vz_cgroup *cg, vz_error_t *err);
+	/*
+	 * Freeze (on) or thaw every process of the CT: the freezer hierarchy on
+	 * v1, cgroup.freeze on v2. Freezing waits until the kernel says FROZEN.
+	 */
+	int (*freeze)(struct vz_cgroup *cg, bool on, vz_error_t *err);
+	/* 1 when the CT's group is frozen, 0 when not (or missing), < 0 on error. */
+	int (*frozen)(struct vz_cgroup *cg);
 	/* Remove the CT's group(s); retries while the kernel still frees them. */
 	int (*destroy)(struct vz_cgroup *cg, vz_error_t *err);
 };
@@ -71,6 +78,8 @@ int vz_cgroup_dirfd_v2(struct vz_cgroup *cg);
 int vz_cgroup_count_procs(struct vz_cgroup *cg, vz_error_t *err);
 int vz_cgroup_kill_all(struct vz_cgroup *cg, vz_error_t *err);
 int vz_cgroup_destroy(struct vz_cgroup *cg, vz_error_t *err);
+int vz_cgroup_freeze(struct vz_cgroup *cg, bool on, vz_error_t *err);
+int vz_cgroup_frozen(struct vz_cgroup *cg);
 
 /*
  * fd of the CT's group in the cgroup2 hierarchy (the unified one, or the

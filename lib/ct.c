@@ -123,9 +123,13 @@ int vz_ct_status(struct vz_ctx *ctx, const char *ctid, struct vz_ct_status *ret,
 	if (vz_state_read(ctx, ctid, &st, err) < 0)
 		return -1;
 	if (vz_state_alive(&st)) {
+		_cleanup_cgroup_ struct vz_cgroup *cg =
+			ct_cgroup(ctx, ctid, st.cgroup_prefix, NULL);
+
 		ret->running = true;
 		ret->pid = st.pid;
 		ret->started = st.started;
+		ret->suspended = cg && vz_cgroup_frozen(cg) > 0;
 	}
 	return 0;
 }
@@ -388,8 +392,11 @@ static unsigned stop_timeout(struct vz_ctx *ctx, const char *ctid)
 static int kill_ct(struct vz_ctx *ctx, const char *ctid, const struct vz_state *st, int pidfd,
 		   bool fast, vz_error_t *err)
 {
-	_cleanup_cgroup_ struct vz_cgroup *cg = NULL;
+	_cleanup_cgroup_ struct vz_cgroup *cg = ct_cgroup(ctx, ctid, st->cgroup_prefix, NULL);
 
+	/* A suspended CT hears neither the halt signal nor SIGKILL until thawed. */
+	if (cg && vz_cgroup_frozen(cg) > 0 && vz_cgroup_freeze(cg, false, err) < 0)
+		return -1;
 	if (!fast) {
 		(void)vz_pidfd_send_signal(pidfd, halt_signal(st->pid), NULL, 0);
 		if (wait_exit(pidfd, (int)stop_timeout(ctx, ctid) * 1000))
@@ -402,7 +409,6 @@ static int kill_ct(struct vz_ctx *ctx, const char *ctid, const struct vz_state *
 		return vz_error_make(err, VZ_E_STOP, errno, "kill init of CT %s", ctid);
 	if (!wait_exit(pidfd, 10000))
 		return vz_error_make(err, VZ_E_STOP, ETIMEDOUT, "CT %s: init does not die", ctid);
-	cg = ct_cgroup(ctx, ctid, st->cgroup_prefix, NULL);
 	if (cg)
 		(void)vz_cgroup_kill_all(cg, NULL);
 	return 0;
@@ -518,6 +524,39 @@ int vz_ct_restart(struct vz_ctx *ctx, const char *ctid, vz_error_t *err)
 		return -1;
 	if (do_start(ctx, ctid, cfg, err) < 0)
 		return vz_error_wrap(err, "start CT %s", ctid);
+	return 0;
+}
+
+int vz_ct_suspend(struct vz_ctx *ctx, const char *ctid, bool resume, vz_error_t *err)
+{
+	_cleanup_config_ struct vz_config *cfg = NULL;
+	_cleanup_cgroup_ struct vz_cgroup *cg = NULL;
+	_cleanup_close_ int lock = -EBADF;
+	struct vz_state st;
+	int frozen;
+
+	lock = ct_lock_and_load(ctx, ctid, &cfg, err);
+	if (lock < 0 || vz_state_read(ctx, ctid, &st, err) < 0)
+		return -1;
+	if (!vz_state_alive(&st))
+		return vz_error_make(err, VZ_E_NOT_RUNNING, 0, "CT %s is not running", ctid);
+	cg = ct_cgroup(ctx, ctid, st.cgroup_prefix, err);
+	if (!cg)
+		return -1;
+	frozen = vz_cgroup_frozen(cg);
+	if (!resume && frozen > 0)
+		return vz_error_make(err, VZ_E_CHKPNT, 0, "CT %s is already suspended", ctid);
+	if (resume && frozen == 0)
+		return vz_error_make(err, VZ_E_RESTORE, 0, "CT %s is not suspended", ctid);
+	vz_info(ctx, resume ? "Resuming container ..." : "Suspending container ...");
+	if (vz_cgroup_freeze(cg, !resume, err) < 0) {
+		/* A freeze that did not complete is undone: the CT runs on as before. */
+		if (!resume)
+			(void)vz_cgroup_freeze(cg, false, NULL);
+		vz_error_recode(err, resume ? VZ_E_RESTORE : VZ_E_CHKPNT);
+		return vz_error_wrap(err, "%s CT %s", resume ? "resume" : "suspend", ctid);
+	}
+	vz_info(ctx, resume ? "Container is resumed" : "Container is suspended");
 	return 0;
 }
 

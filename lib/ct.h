@@ -37,10 +37,16 @@ int vz_ct_destroy(struct vz_ctx *ctx, const char *ctid, vz_error_t *err);
 int vz_ct_cleanup(struct vz_ctx *ctx, const char *ctid, vz_error_t *err);
 
 struct vz_ct_status {
-	bool exist, mounted, running;
+	bool exist, mounted, running, suspended;
 	pid_t pid;
 	time_t started;
 };
+
+/*
+ * Freeze every process of a running CT (OpenVZ's chkpnt --suspend) or thaw
+ * it again (--resume), through the freezer cgroup (v1) or cgroup.freeze.
+ */
+int vz_ct_suspend(struct vz_ctx *ctx, const char *ctid, bool resume, vz_error_t *err);
 
 int vz_ct_status(struct vz_ctx *ctx, const char *ctid, struct vz_ct_status *ret, vz_error_t *err);
 

@@ -132,6 +132,40 @@ int cmd_destroy(struct client *c, int argc, char **argv)
 	return ct_verb(c, argc, argv, "destroy", NULL, 0);
 }
 
+/* OpenVZ's chkpnt --suspend / --resume stages; full checkpoints come later. */
+int cmd_chkpnt(struct client *c, int argc, char **argv)
+{
+	static const struct opt_row rows[] = {{"suspend", "suspend", false},
+					      {"resume", "resume", false}};
+	struct vz_msg *args = vz_msg_new();
+	const char *ctid;
+	bool s, r;
+	int rc = parse_ct_opts(argv[0], argc, argv, rows, ARRAY_SIZE(rows), args, &ctid);
+
+	if (rc) {
+		vz_msg_free(args);
+		return rc;
+	}
+	s = vz_msg_get_bool(args, "suspend", false);
+	r = vz_msg_get_bool(args, "resume", false);
+	if (s == r) {
+		vz_msg_free(args);
+		return cmd_usage_error(argv[0], "give --suspend or --resume (full checkpoints are "
+						"not supported by vz yet)");
+	}
+	return cmd_simple(c, s ? "suspend" : "resume", args);
+}
+
+int cmd_suspend(struct client *c, int argc, char **argv)
+{
+	return ct_verb(c, argc, argv, "suspend", NULL, 0);
+}
+
+int cmd_resume(struct client *c, int argc, char **argv)
+{
+	return ct_verb(c, argc, argv, "resume", NULL, 0);
+}
+
 int cmd_status(struct client *c, int argc, char **argv)
 {
 	_cleanup_error_ vz_error_t err = NULL;
@@ -148,10 +182,11 @@ int cmd_status(struct client *c, int argc, char **argv)
 	reply = client_call(c, "status", args, &res, &err);
 	if (!reply)
 		return client_fail(err);
-	printf("CTID %s %s %s %s\n", vz_msg_get_str(res, "ctid") ?: ctid,
+	printf("CTID %s %s %s %s%s\n", vz_msg_get_str(res, "ctid") ?: ctid,
 	       vz_msg_get_bool(res, "exist", false) ? "exist" : "deleted",
 	       vz_msg_get_bool(res, "mounted", false) ? "mounted" : "unmounted",
-	       vz_msg_get_bool(res, "running", false) ? "running" : "down");
+	       vz_msg_get_bool(res, "running", false) ? "running" : "down",
+	       vz_msg_get_bool(res, "suspended", false) ? " suspended" : "");
 	return 0;
 }
 

@@ -30,6 +30,9 @@ static const struct {
 	{"exec", cmd_exec, "exec CTID COMMAND [ARG...] | exec CTID -"},
 	{"exec2", cmd_exec, "exec2 CTID COMMAND [ARG...]"},
 	{"enter", cmd_enter, "enter CTID [--exec COMMAND [ARG...]]"},
+	{"chkpnt", cmd_chkpnt, "chkpnt CTID --suspend | --resume"},
+	{"suspend", cmd_suspend, "suspend CTID"},
+	{"resume", cmd_resume, "resume CTID"},
 	{"template", cmd_template, "template list | build NAME | import FILE [--name NAME]"},
 };
 

@@ -194,7 +194,8 @@ static bool matches(const char *pattern, const char *value)
 static bool wanted(const struct opts *o, const struct vz_msg *ct)
 {
 	const char *status = vz_msg_get_str(ct, "status");
-	bool running = status && streq(status, "running");
+	/* A suspended CT is running, frozen: vzlist shows it without -a, as OpenVZ does. */
+	bool running = status && (streq(status, "running") || streq(status, "suspended"));
 
 	if (!o->ctids && o->stopped && running)
 		return false;

@@ -149,8 +149,16 @@ static void add_ct(const struct lister *l, struct vz_msg *list, const char *id)
 	o = vz_msg_append_obj(list, "cts");
 	vz_msg_set_int(o, "ctid", strtol(id, NULL, 10));
 	add_config_fields(l, o, cfg);
-	if (want(l, "status"))
-		vz_msg_set_str(o, "status", running ? "running" : mounted ? "mounted" : "stopped");
+	if (want(l, "status")) {
+		struct vz_ct_status s = {0};
+		bool suspended = running && vz_ct_status(l->ctx, id, &s, NULL) == 0 && s.suspended;
+
+		vz_msg_set_str(o, "status",
+			       suspended ? "suspended"
+			       : running ? "running"
+			       : mounted ? "mounted"
+					 : "stopped");
+	}
 	/* The paths vz uses, not the config's "$VEID" templates (OpenVZ shows them expanded). */
 	if (want(l, "private")) {
 		_cleanup_free_ char *p = vz_path_private(l->ctx, id);

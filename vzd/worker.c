@@ -68,6 +68,7 @@ static struct vz_msg *status_result(struct vzd_conn *c, const char *ctid, vz_err
 	vz_msg_set_bool(r, "exist", s.exist);
 	vz_msg_set_bool(r, "mounted", s.mounted);
 	vz_msg_set_bool(r, "running", s.running);
+	vz_msg_set_bool(r, "suspended", s.suspended);
 	if (s.running)
 		vz_msg_set_int(r, "pid", s.pid);
 	return r;
@@ -112,6 +113,8 @@ static int op_ct(struct vzd_conn *c, const char *op, const struct vz_msg *args, 
 		return vz_ct_restart(c->ctx, ctid, err);
 	if (streq(op, "destroy"))
 		return vz_ct_destroy(c->ctx, ctid, err);
+	if (streq(op, "suspend") || streq(op, "resume"))
+		return vz_ct_suspend(c->ctx, ctid, streq(op, "resume"), err);
 	if (streq(op, "status")) {
 		*res = status_result(c, ctid, err);
 		return *res ? 0 : -1;
@@ -194,7 +197,8 @@ static int op_template(struct vzd_conn *c, const char *op, const struct vz_msg *
 static int dispatch(struct vzd_conn *c, const char *op, const struct vz_msg *args, int *fds,
 		    size_t nfds, struct vz_msg **res, vz_error_t *err)
 {
-	static const char *const ct_ops[] = {"start", "stop", "restart", "destroy", "status"};
+	static const char *const ct_ops[] = {"start",  "stop",	  "restart", "destroy",
+					     "status", "suspend", "resume"};
 
 	for (size_t i = 0; i < ARRAY_SIZE(ct_ops); i++)
 		if (streq(op, ct_ops[i]))
