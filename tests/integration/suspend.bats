@@ -7,10 +7,12 @@ load helpers
 setup() { vz_start_daemon; }
 teardown() { vz_stop_daemon; }
 
-# A counter inside the CT that only moves while the CT runs.
+# A counter inside the CT that only moves while the CT runs; renamed into
+# place so that a read never sees a half-written file.
 start_counter() {
-	vzctl exec 101 'setsid sh -c "i=0; while :; do i=\$((i+1)); echo \$i > /tmp/count; sleep 0.05; done" </dev/null >/dev/null 2>&1 &'
-	sleep 0.3
+	# shellcheck disable=SC2016
+	vzctl exec 101 'setsid sh -c "i=0; while :; do i=\$((i+1)); echo \$i > /tmp/c.new; mv /tmp/c.new /tmp/count; sleep 0.05; done" </dev/null >/dev/null 2>&1 &'
+	for _ in $(seq 50); do [ -s "$VZ_ROOT/private/101/tmp/count" ] && break; sleep 0.05; done
 }
 count() { cat "$VZ_ROOT/private/101/tmp/count"; }
 
