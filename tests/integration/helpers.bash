@@ -85,7 +85,8 @@ vz_stop_daemon() {
 	local ct
 	[ -n "${VZ_TEST_DIR:-}" ] || return 0
 	if [ -n "${VZD_PID:-}" ] && kill -0 "$VZD_PID" 2>/dev/null; then
-		for ct in $(vzlist -H -o ctid 2>/dev/null); do
+		# -a: a suspended or half-started CT must be stopped too.
+		for ct in $(vzlist -a -H -o ctid 2>/dev/null); do
 			vzctl --quiet stop "$ct" --fast >/dev/null 2>&1 || true
 		done
 		kill "$VZD_PID" 2>/dev/null || true
