@@ -38,19 +38,17 @@ struct vz_clone_args {
 		set_tid_size, cgroup;
 };
 
-/*
- * fork() with namespace flags: clone3 where the kernel has it, else the
- * classic clone syscall with no new stack (which behaves like fork).
- * Returns 0 in the child, the pid in the parent, -1 with errno on failure.
- */
 #ifndef CLONE_INTO_CGROUP
 #define CLONE_INTO_CGROUP 0x200000000ULL
 #endif
 
 /*
- * The same, born in the cgroup2 group cgroup_fd (when >= 0) so that no
+ * fork() with namespace flags: clone3 where the kernel has it, else the
+ * classic clone syscall with no new stack (which behaves like fork).
+ * With cgroup_fd >= 0 the child is born in that cgroup2 group, so that no
  * migration is needed later; *ret_placed says whether that happened (not
  * when clone3 or CLONE_INTO_CGROUP is missing: the caller then attaches).
+ * Returns 0 in the child, the pid in the parent, -1 with errno on failure.
  */
 static inline pid_t vz_clone_fork_into(uint64_t flags, int cgroup_fd, int *ret_placed)
 {
@@ -77,13 +75,6 @@ static inline pid_t vz_clone_fork_into(uint64_t flags, int cgroup_fd, int *ret_p
 	if (r < 0 && errno == ENOSYS)
 		r = syscall(SYS_clone, (unsigned long)(flags | SIGCHLD), 0UL, NULL, NULL, 0UL);
 	return (pid_t)r;
-}
-
-static inline pid_t vz_clone_fork(uint64_t flags)
-{
-	int placed;
-
-	return vz_clone_fork_into(flags, -1, &placed);
 }
 
 /*
