@@ -29,6 +29,9 @@ enum cg_flags {
 	CG_FREEZER = 1 << 3,
 	CG_V2 = 1 << 4,	      /* a cgroup2 hierarchy */
 	CG_OPTIONAL = 1 << 5, /* hybrid's cgroup2: used only where we may write */
+	CG_CPU = 1 << 6,
+	CG_CPUACCT = 1 << 7,
+	CG_BLKIO = 1 << 8,
 };
 
 struct cg_hier {
@@ -107,5 +110,89 @@ int cg_read_knob(int fd, const char *name, char **ret);
 bool cg_has_word(const char *list, const char *word);
 uint64_t cg_now_us(void);
 void cg_backoff(unsigned *delay_us);
+
+/* ---- limits and counters (cgroup-limits.c); knob names come from the backends ---- */
+
+/* Every enum vz_cg_res bit. */
+#define CG_RES_ALL ((unsigned)VZ_CG_IO_MAX * 2 - 1)
+
+/* One value: a whole knob (key NULL), or the "key value" line of a keyed knob. */
+struct cg_knob {
+	const char *file;
+	const char *key;
+};
+
+/*
+ * Where a counter's fields come from. Without held the counter is not had;
+ * without maxheld it is held, without limit VZ_CG_UNLIMITED, without
+ * failcnt 0 (file NULL: the kernel keeps no such value).
+ */
+struct cg_counter_src {
+	struct cg_knob held, maxheld, limit, failcnt;
+};
+
+/* The pids controller's counter, the same in both versions. */
+extern const struct cg_counter_src cg_pids_src;
+
+/* The knobs through which a backend enforces one enum vz_cg_res bit. */
+struct cg_res_knobs {
+	unsigned bit;
+	unsigned hier;		   /* v1: enum cg_flags of the hierarchy */
+	const char *controller;	   /* v2: the controller in the root's cgroup.controllers */
+	const char *knobs[2];	   /* in the CT's group: any one of them */
+	const char *root_knobs[2]; /* without a group: any one in the root (none: no check) */
+};
+
+/* Writes the fields of bits to the group at fd, whose knobs are known to be there. */
+struct cg_setter {
+	unsigned bits;
+	unsigned hier; /* v1: enum cg_flags of the hierarchy */
+	int (*fn)(struct vz_cgroup *cg, int fd, const struct vz_cgroup_limits *lim,
+		  vz_error_t *err);
+};
+
+/* What cg_set_limits needs of a backend. */
+struct cg_limits_ops {
+	const char *name; /* "cgroup v1", for messages */
+	const struct cg_res_knobs *rows;
+	size_t n_rows;
+	const struct cg_setter *setters;
+	size_t n_setters;
+	/* The hierarchy that holds flag (v1), or the only one (v2); NULL if none. */
+	struct cg_hier *(*hier_of)(struct vz_cgroup *cg, unsigned flag);
+};
+
+/* A counter value: decimal digits or "max" (VZ_CG_UNLIMITED); -EBADMSG otherwise. */
+int cg_parse_u64(const char *s, uint64_t *ret);
+/* The value of the line "key value" in text; -ENOENT without such a line. */
+int cg_keyed_u64(const char *text, const char *key, uint64_t *ret);
+/* k's value in the group at fd; -ENOENT when the file or the key is missing. */
+int cg_read_value(int fd, const struct cg_knob *k, uint64_t *ret);
+/* The same for an optional value: *have tells whether the kernel has it. */
+int cg_read_opt(int fd, const struct cg_knob *k, uint64_t *ret, bool *have);
+/* Fill *ret from the knobs of src; on failure *ret_knob names the one that failed. */
+int cg_read_counter(int fd, const struct cg_counter_src *src, struct vz_cg_counter *ret,
+		    const char **ret_knob);
+/* Write value to knob (truncating, so that a fake tree holds exactly the last value). */
+int cg_write_knob(int fd, const char *knob, const char *value);
+
+/* The op-boundary forms: errors name the group, the knob and the value. */
+int cg_set_knob(struct vz_cgroup *cg, int fd, const char *knob, const char *value, vz_error_t *err);
+/* v, or unlimited (the backend's word for none) when v is VZ_CG_UNLIMITED. */
+int cg_set_u64(struct vz_cgroup *cg, int fd, const char *knob, uint64_t v, const char *unlimited,
+	       vz_error_t *err);
+int cg_read_error(struct vz_cgroup *cg, const char *knob, int r, vz_error_t *err);
+
+/* Check lim, then write its fields through b; nothing is written if a check fails. */
+int cg_set_limits(struct vz_cgroup *cg, const struct cg_limits_ops *b,
+		  const struct vz_cgroup_limits *lim, vz_error_t *err);
+/* Whether any of knobs (NULL-padded, at most 2) exists in the directory at fd. */
+bool cg_any_knob(int fd, const char *const knobs[2]);
+
+uint64_t cg_clamp(uint64_t v, uint64_t lo, uint64_t hi);
+/* a + b, VZ_CG_UNLIMITED when either is or the sum overflows. */
+uint64_t cg_add_limit(uint64_t a, uint64_t b);
+/* The weight of OpenVZ ioprio 0..7 within a knob's range lo..hi. */
+uint64_t cg_io_weight(unsigned prio, uint64_t lo, uint64_t hi);
 
 #endif

@@ -334,6 +334,21 @@ int vz_cgroup_frozen(struct vz_cgroup *cg)
 	return cg->ops->frozen(cg);
 }
 
+int vz_cgroup_set_limits(struct vz_cgroup *cg, const struct vz_cgroup_limits *lim, vz_error_t *err)
+{
+	return cg->ops->set_limits(cg, lim, err);
+}
+
+int vz_cgroup_stats(struct vz_cgroup *cg, struct vz_cgroup_stats *st, vz_error_t *err)
+{
+	return cg->ops->stats(cg, st, err);
+}
+
+unsigned vz_cgroup_supported(struct vz_cgroup *cg)
+{
+	return cg->ops->supported(cg);
+}
+
 /* The freeze op of either backend, given its knob writer and the group's fd. */
 int cg_freeze_op(struct vz_cgroup *cg, struct cg_hier *h, int (*fn)(int fd, bool on), bool on,
 		 vz_error_t *err)
@@ -803,4 +818,40 @@ int cg_kill_loop(int fd, cg_freeze_fn freeze, uint64_t deadline)
 		if (cg_now_us() >= deadline)
 			return -ETIMEDOUT;
 	}
+}
+
+/* Where every task of the CT is listed: the pids hierarchy on v1, the only one on v2. */
+static struct cg_hier *listing_hier(struct vz_cgroup *cg)
+{
+	struct cg_hier *first = NULL;
+
+	for (size_t i = 0; i < cg->n_hiers; i++) {
+		struct cg_hier *h = &cg->hiers[i];
+
+		if ((h->flags & CG_V2) && cg->n_hiers > 1)
+			continue;
+		if (h->flags & CG_PIDS)
+			return h;
+		if (!first)
+			first = h;
+	}
+	return first;
+}
+
+int vz_cgroup_pids(struct vz_cgroup *cg, pid_t **ret, vz_error_t *err)
+{
+	struct cg_hier *h = listing_hier(cg);
+	struct pidv p = {0};
+	int fd = h ? cg_group_fd(cg, h) : -ENOENT, r;
+
+	*ret = NULL;
+	if (fd == -ENOENT)
+		return 0;
+	r = fd < 0 ? fd : walk(fd, 0, pids_fn, &p);
+	if (r < 0) {
+		pidv_done(&p);
+		return vz_error_make(err, VZ_E_SYSTEM, -r, "cgroup '%s': list processes", cg->path);
+	}
+	*ret = p.v;
+	return (int)p.n;
 }

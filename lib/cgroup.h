@@ -24,6 +24,68 @@ enum vz_cgroup_mode {
 
 struct vz_cgroup;
 
+/*
+ * Resource settings of a CT, in version-neutral units; each backend turns
+ * them into its own knobs (lib/ubc.c maps OpenVZ parameters to these).
+ * Only the fields whose bit is in .set are written.
+ */
+enum vz_cg_res {
+	VZ_CG_MEM = 1 << 0,	   /* mem_max */
+	VZ_CG_SWAP = 1 << 1,	   /* swap_max */
+	VZ_CG_PIDS = 1 << 2,	   /* pids_max */
+	VZ_CG_CPU_WEIGHT = 1 << 3, /* cpu_units */
+	VZ_CG_CPU_QUOTA = 1 << 4,  /* cpu_quota_pct */
+	VZ_CG_CPUSET = 1 << 5,	   /* cpuset */
+	VZ_CG_IO_WEIGHT = 1 << 6,  /* io_prio */
+	VZ_CG_IO_MAX = 1 << 7,	   /* io_dev, io_bps, io_iops */
+};
+
+#define VZ_CG_UNLIMITED UINT64_MAX
+
+struct vz_cgroup_limits {
+	unsigned set;	   /* enum vz_cg_res bits */
+	uint64_t mem_max;  /* bytes of RAM; VZ_CG_UNLIMITED for none */
+	uint64_t swap_max; /* bytes of swap on top of RAM; VZ_CG_UNLIMITED for none */
+	uint64_t pids_max; /* tasks; VZ_CG_UNLIMITED for none */
+	/*
+	 * OpenVZ cpuunits (8..500000, 1000 = the kernel's default weight):
+	 * cpu.shares = units * 1024 / 1000 (2..262144) on v1,
+	 * cpu.weight = units / 10 (1..10000) on v2. Both keep the ratios
+	 * between CTs and never decrease as units grow.
+	 */
+	uint64_t cpu_units;
+	uint64_t cpu_quota_pct; /* percent of one CPU (150 = 1.5 CPUs); 0 for none */
+	const char *cpuset;	/* CPU list ("0-1,3"); NULL or "" for all of the parent's */
+	unsigned io_prio;	/* OpenVZ ioprio 0..7 (4 = default weight) */
+	dev_t io_dev;		/* the block device io_bps and io_iops apply to */
+	uint64_t io_bps;	/* bytes/s read and write; 0 for none */
+	uint64_t io_iops;	/* operations/s read and write; 0 for none */
+};
+
+/* One accounting counter; have is false when this kernel or backend has none. */
+struct vz_cg_counter {
+	bool have;
+	uint64_t held;	  /* current use */
+	uint64_t maxheld; /* peak use, or held when the kernel keeps no peak */
+	uint64_t limit;	  /* VZ_CG_UNLIMITED for none */
+	uint64_t failcnt; /* times the limit was hit */
+};
+
+/* What the kernel accounts for a CT: read from the counters, never estimated. */
+struct vz_cgroup_stats {
+	struct vz_cg_counter mem;  /* bytes of RAM (page cache included) */
+	struct vz_cg_counter swap; /* bytes of swap */
+	struct vz_cg_counter pids; /* tasks */
+	struct vz_cg_counter kmem; /* bytes of kernel memory (no own limit) */
+	struct vz_cg_counter sock; /* bytes of socket buffers (no own limit) */
+	bool have_oom_kills;
+	uint64_t oom_kills; /* processes the OOM killer took inside the CT */
+	bool have_cpu;
+	uint64_t cpu_usage_ns; /* CPU time used by the CT */
+	/* What the backend can enforce here: enum vz_cg_res bits. */
+	unsigned supported;
+};
+
 struct vz_cgroup_ops {
 	const char *name; /* "v2" or "v1" */
 	/* Create the CT's group(s) and enable what the CT needs; fine if they exist. */
@@ -51,6 +113,20 @@ struct vz_cgroup_ops {
 	int (*frozen)(struct vz_cgroup *cg);
 	/* Remove the CT's group(s); retries while the kernel still frees them. */
 	int (*destroy)(struct vz_cgroup *cg, vz_error_t *err);
+	/*
+	 * Write the fields of lim named in lim->set to the CT's existing
+	 * group(s). A field the backend cannot enforce on this host fails with
+	 * VZ_E_RESOURCE and EOPNOTSUPP, naming it; check supported first.
+	 */
+	int (*set_limits)(struct vz_cgroup *cg, const struct vz_cgroup_limits *lim,
+			  vz_error_t *err);
+	/*
+	 * Read the CT's counters; st->supported tells which limits could be
+	 * enforced. Works on a missing group too: then no counter is had.
+	 */
+	int (*stats)(struct vz_cgroup *cg, struct vz_cgroup_stats *st, vz_error_t *err);
+	/* enum vz_cg_res bits this backend can enforce on this host (no group needed). */
+	unsigned (*supported)(struct vz_cgroup *cg);
 };
 
 /* Detect the host's layout under root (normally "/sys/fs/cgroup"). */
@@ -80,6 +156,11 @@ int vz_cgroup_kill_all(struct vz_cgroup *cg, vz_error_t *err);
 int vz_cgroup_destroy(struct vz_cgroup *cg, vz_error_t *err);
 int vz_cgroup_freeze(struct vz_cgroup *cg, bool on, vz_error_t *err);
 int vz_cgroup_frozen(struct vz_cgroup *cg);
+int vz_cgroup_set_limits(struct vz_cgroup *cg, const struct vz_cgroup_limits *lim, vz_error_t *err);
+int vz_cgroup_stats(struct vz_cgroup *cg, struct vz_cgroup_stats *st, vz_error_t *err);
+unsigned vz_cgroup_supported(struct vz_cgroup *cg);
+/* Pids of every process in the CT (nested groups too), in *ret (free it); count or -1. */
+int vz_cgroup_pids(struct vz_cgroup *cg, pid_t **ret, vz_error_t *err);
 
 /*
  * fd of the CT's group in the cgroup2 hierarchy (the unified one, or the

@@ -24,6 +24,8 @@
 #include <sys/socket.h>
 
 #include "config.h"
+#include "res.h"
+#include "ubc.h"
 #include "util/fs.h"
 #include "util/macros.h"
 #include "util/xalloc.h"
@@ -500,6 +502,37 @@ static const struct vz_config_key keys[] = {
 	 "host uid/gid range mapped into the CT (BASE:COUNT)"},
 	{"STOP_TIMEOUT", NULL, validate_timeout, "seconds a clean stop may take before a kill"},
 	{"DISABLED", NULL, validate_bool, "refuse to start the CT (yes or no)"},
+	/* ctid.conf: resources (lib/ubc.c, lib/res.c) */
+	{"KMEMSIZE", NULL, vz_ubc_validate, "kernel memory, bytes (barrier:limit)"},
+	{"LOCKEDPAGES", NULL, vz_ubc_validate, "locked memory, pages (barrier:limit)"},
+	{"PRIVVMPAGES", NULL, vz_ubc_validate, "private virtual memory, pages (barrier:limit)"},
+	{"SHMPAGES", NULL, vz_ubc_validate, "shared memory, pages (barrier:limit)"},
+	{"NUMPROC", NULL, vz_ubc_validate, "processes and threads (barrier:limit)"},
+	{"PHYSPAGES", NULL, vz_ubc_validate, "RAM, pages or a size such as 512M (barrier:limit)"},
+	{"VMGUARPAGES", NULL, vz_ubc_validate,
+	 "memory allocation guarantee, pages (barrier:limit)"},
+	{"OOMGUARPAGES", NULL, vz_ubc_validate, "out-of-memory guarantee, pages (barrier:limit)"},
+	{"NUMTCPSOCK", NULL, vz_ubc_validate, "TCP sockets (barrier:limit)"},
+	{"NUMFLOCK", NULL, vz_ubc_validate, "file locks (barrier:limit)"},
+	{"NUMPTY", NULL, vz_ubc_validate, "pseudo-terminals (barrier:limit)"},
+	{"NUMSIGINFO", NULL, vz_ubc_validate, "pending signals (barrier:limit)"},
+	{"TCPSNDBUF", NULL, vz_ubc_validate, "TCP send buffers, bytes (barrier:limit)"},
+	{"TCPRCVBUF", NULL, vz_ubc_validate, "TCP receive buffers, bytes (barrier:limit)"},
+	{"OTHERSOCKBUF", NULL, vz_ubc_validate, "other socket buffers, bytes (barrier:limit)"},
+	{"DGRAMRCVBUF", NULL, vz_ubc_validate, "datagram receive buffers, bytes (barrier:limit)"},
+	{"NUMOTHERSOCK", NULL, vz_ubc_validate, "non-TCP sockets (barrier:limit)"},
+	{"DCACHESIZE", NULL, vz_ubc_validate, "dentry and inode cache, bytes (barrier:limit)"},
+	{"NUMFILE", NULL, vz_ubc_validate, "open files (barrier:limit)"},
+	{"NUMIPTENT", NULL, vz_ubc_validate, "netfilter rules (barrier:limit)"},
+	{"SWAPPAGES", NULL, vz_ubc_validate, "swap, pages or a size such as 1G (barrier:limit)"},
+	{"CPUUNITS", NULL, vz_res_validate,
+	 "CPU weight against other CTs, 8..500000 (default 1000)"},
+	{"CPULIMIT", NULL, vz_res_validate, "CPU time cap in percent of one CPU, 0 for none"},
+	{"CPUS", NULL, vz_res_validate, "number of CPUs the CT may use at once, 0 for all"},
+	{"CPUMASK", NULL, vz_res_validate, "CPUs the CT may run on, a list such as 0-1,3, or all"},
+	{"IOPRIO", NULL, vz_res_validate, "disk I/O priority 0..7 (default 4)"},
+	{"IOLIMIT", NULL, vz_res_validate, "disk bandwidth cap in bytes/s, 0 for none"},
+	{"IOPSLIMIT", NULL, vz_res_validate, "disk operations cap per second, 0 for none"},
 	/* vz.conf */
 	{"TEMPLATE", NULL, validate_abs_path, "directory holding OS template caches"},
 	{"DEF_OSTEMPLATE", NULL, validate_template, "OS template when create names none"},

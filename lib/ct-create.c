@@ -160,7 +160,7 @@ int ct_check_name_free(struct vz_ctx *ctx, const char *name, const char *self, v
 }
 
 /* Sample config ve-NAME.conf-sample from the conf dir, then the data dir. */
-static struct vz_config *load_sample(struct vz_ctx *ctx, const char *name, vz_error_t *err)
+struct vz_config *ct_load_sample(struct vz_ctx *ctx, const char *name, vz_error_t *err)
 {
 	_cleanup_free_ char *p1 = NULL, *p2 = NULL;
 	struct vz_config *cfg;
@@ -299,7 +299,7 @@ static int do_create(struct vz_ctx *ctx, const char *ctid, const struct vz_ct_cr
 	if (path_exists_at(AT_FDCWD, priv))
 		return vz_error_make(err, VZ_E_PRIVATE_EXISTS, 0,
 				     "private area '%s' already exists", priv);
-	cfg = load_sample(ctx, sample, err);
+	cfg = ct_load_sample(ctx, sample, err);
 	if (!cfg)
 		return -1;
 	tmpl = o->ostemplate ? o->ostemplate : vz_config_get(cfg, "OSTEMPLATE");

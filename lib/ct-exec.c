@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "ct-internal.h"
+#include "res.h"
 #include "ctfile.h"
 #include "ct.h"
 #include "lock.h"
@@ -131,6 +132,9 @@ int vz_ct_exec(struct vz_ctx *ctx, const char *ctid, const struct vz_ct_exec_opt
 	env = exec_env(o->env, err);
 	if (!cg || !env)
 		goto out;
+	/* The command inherits the CT's per-process limits from this worker. */
+	if (ct_res_rlimits(NULL, cfg, 0, true, err) < 0)
+		goto out;
 	argv = exec_argv(o->argv);
 	p.init_pid = st.pid;
 	p.cg = cg;
@@ -182,9 +186,18 @@ static int live_hostname(const struct vz_state *st, const char *name, vz_error_t
 	return 0;
 }
 
+static unsigned host_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? (unsigned)n : 1;
+}
+
 static int validate_changes(struct vz_ctx *ctx, const char *ctid, struct vz_config *cfg,
 			    const struct vz_ct_change *c, size_t n, vz_error_t *err)
 {
+	bool cpu = false;
+
 	for (size_t i = 0; i < n; i++) {
 		if (!vz_config_key_lookup(c[i].key))
 			return vz_error_make(err, VZ_E_SYNTAX, 0, "unknown parameter '%s'",
@@ -194,7 +207,11 @@ static int validate_changes(struct vz_ctx *ctx, const char *ctid, struct vz_conf
 			return -1;
 		if (vz_config_set(cfg, c[i].key, c[i].value, err) < 0)
 			return -1;
+		cpu |= streq(c[i].key, "CPULIMIT") || streq(c[i].key, "CPUS") ||
+		       streq(c[i].key, "CPUMASK");
 	}
+	if (cpu && vz_res_check_host(cfg, host_cpus(), err) < 0)
+		return -1;
 	return 0;
 }
 
@@ -213,27 +230,78 @@ static int apply_live(struct vz_ctx *ctx, const char *ctid, const struct vz_conf
 		files |= streq(c[i].key, "HOSTNAME") || streq(c[i].key, "NAMESERVER") ||
 			 streq(c[i].key, "SEARCHDOMAIN");
 	}
-	return files ? ct_write_files(ctx, ctid, cfg, err) : 0;
+	if (files && ct_write_files(ctx, ctid, cfg, err) < 0)
+		return -1;
+	return ct_res_set_live(ctx, ctid, st, cfg, c, n, err);
 }
 
-int vz_ct_set(struct vz_ctx *ctx, const char *ctid, const struct vz_ct_change *changes, size_t n,
-	      bool save, vz_error_t *err)
+/* A live change failed half way: put the resource settings of the saved config back. */
+static void undo_live(struct vz_ctx *ctx, const char *ctid, const struct vz_state *st,
+		      const struct vz_ct_change *c, size_t n)
+{
+	_cleanup_config_ struct vz_config *old = vz_ct_load_config(ctx, ctid, NULL);
+
+	if (old)
+		(void)ct_res_set_live(ctx, ctid, st, old, c, n, NULL);
+}
+
+struct change_list {
+	struct vz_ct_change *v;
+	size_t n;
+};
+
+static int add_resource_key(const char *key, const char *value, void *data)
+{
+	struct change_list *l = data;
+
+	if (!vz_res_is_key(key))
+		return 0;
+	l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
+	l->v[l->n++] = (struct vz_ct_change){key, value};
+	return 0;
+}
+
+/* The sample's resource keys, then the explicit changes (which win). */
+static int with_sample(struct vz_ctx *ctx, const struct vz_ct_set_opts *o,
+		       struct vz_config **ret_sample, struct change_list *l, vz_error_t *err)
+{
+	*l = (struct change_list){0};
+	if (!o->applyconfig)
+		return 0;
+	*ret_sample = ct_load_sample(ctx, o->applyconfig, err);
+	if (!*ret_sample)
+		return -1;
+	(void)vz_config_foreach(*ret_sample, add_resource_key, l);
+	for (size_t i = 0; i < o->n; i++)
+		(void)add_resource_key(o->changes[i].key, o->changes[i].value, l);
+	/* Non-resource explicit changes too: add them unfiltered. */
+	for (size_t i = 0; i < o->n; i++) {
+		if (vz_res_is_key(o->changes[i].key))
+			continue;
+		l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
+		l->v[l->n++] = o->changes[i];
+	}
+	return 0;
+}
+
+static int set_locked(struct vz_ctx *ctx, const char *ctid, struct vz_config *cfg,
+		      const struct vz_ct_change *changes, size_t n, bool save, vz_error_t *err)
 {
 	_cleanup_free_ char *path = vz_path_conf(ctx, ctid);
-	_cleanup_config_ struct vz_config *cfg = NULL;
-	_cleanup_close_ int lock = -EBADF;
 	struct vz_state st;
 
-	lock = ct_lock_and_load(ctx, ctid, &cfg, err);
-	if (lock < 0)
-		return -1;
+	if (n == 0)
+		return vz_error_make(err, VZ_E_SYNTAX, 0, "set CT %s: nothing to set", ctid);
 	/* Everything is checked against a copy before anything changes. */
 	if (validate_changes(ctx, ctid, cfg, changes, n, err) < 0)
 		return vz_error_wrap(err, "set CT %s", ctid);
 	if (vz_state_read(ctx, ctid, &st, err) < 0)
 		return -1;
-	if (vz_state_alive(&st) && apply_live(ctx, ctid, cfg, &st, changes, n, err) < 0)
+	ct_res_warn(ctx, changes, n);
+	if (vz_state_alive(&st) && apply_live(ctx, ctid, cfg, &st, changes, n, err) < 0) {
+		undo_live(ctx, ctid, &st, changes, n);
 		return vz_error_wrap(err, "set CT %s", ctid);
+	}
 	if (!save) {
 		vz_warn(ctx, "Settings were not saved: they are lost at the next start "
 			     "(use --save)");
@@ -243,4 +311,24 @@ int vz_ct_set(struct vz_ctx *ctx, const char *ctid, const struct vz_ct_change *c
 		return vz_error_wrap(err, "set CT %s", ctid);
 	vz_info(ctx, "Saved parameters for CT %s", ctid);
 	return 0;
+}
+
+int vz_ct_set(struct vz_ctx *ctx, const char *ctid, const struct vz_ct_set_opts *o, vz_error_t *err)
+{
+	_cleanup_config_ struct vz_config *cfg = NULL, *sample = NULL;
+	_cleanup_close_ int lock = -EBADF;
+	struct change_list l;
+	int r;
+
+	lock = ct_lock_and_load(ctx, ctid, &cfg, err);
+	if (lock < 0)
+		return -1;
+	if (with_sample(ctx, o, &sample, &l, err) < 0)
+		return vz_error_wrap(err, "set CT %s", ctid);
+	if (o->applyconfig)
+		r = set_locked(ctx, ctid, cfg, l.v, l.n, o->save, err);
+	else
+		r = set_locked(ctx, ctid, cfg, o->changes, o->n, o->save, err);
+	free(l.v);
+	return r;
 }

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "cgroup.h"
 #include "config.h"
@@ -16,6 +17,8 @@ struct vz_cgroup *ct_cgroup(struct vz_ctx *ctx, const char *ctid, const char *pr
 			    vz_error_t *err);
 bool ct_is_mounted(struct vz_ctx *ctx, const char *ctid);
 int ct_umount(struct vz_ctx *ctx, const char *ctid, vz_error_t *err);
+/* Take the CT's lock (VZ_E_NOCONFIG for a CT that does not exist); returns its fd. */
+int ct_lock(struct vz_ctx *ctx, const char *ctid, vz_error_t *err);
 /*
  * Take the CT's lock and read its config under it; returns the lock fd.
  * A CT that does not exist is refused (VZ_E_NOCONFIG) without a lock file.
@@ -31,5 +34,31 @@ int ct_write_files(struct vz_ctx *ctx, const char *ctid, const struct vz_config 
 int ct_cleanup_locked(struct vz_ctx *ctx, const char *ctid, vz_error_t *err);
 int ct_check_name_free(struct vz_ctx *ctx, const char *name, const char *self, vz_error_t *err);
 void ct_strv_free(char **v);
+/* Sample config ve-NAME.conf-sample (conf dir, then data dir); NULL name: empty. */
+struct vz_config *ct_load_sample(struct vz_ctx *ctx, const char *name, vz_error_t *err);
+
+/* Resources (ct-res.c). */
+struct vz_state;
+struct vz_ct_change;
+/*
+ * Write the cgroup limits of cfg named by mask (enum vz_cg_res bits) to the
+ * CT's existing group; what this host cannot enforce is dropped with a warning.
+ */
+int ct_res_apply(struct vz_ctx *ctx, const char *ctid, struct vz_cgroup *cg,
+		 const struct vz_config *cfg, unsigned mask, vz_error_t *err);
+/*
+ * Set the rlimits of the beancounters that map to one (numfile,
+ * lockedpages, numsiginfo) on pid (0: the caller, whose children inherit
+ * them); only_set skips the keys cfg leaves unset.
+ */
+int ct_res_rlimits(struct vz_ctx *ctx, const struct vz_config *cfg, pid_t pid, bool only_set,
+		   vz_error_t *err);
+bool ct_res_changes_rlimits(const char *key);
+/* Warn about the beancounters among changes that this kernel cannot enforce. */
+void ct_res_warn(struct vz_ctx *ctx, const struct vz_ct_change *c, size_t n);
+/* Apply the resource keys among changes to a running CT (cfg already has them). */
+int ct_res_set_live(struct vz_ctx *ctx, const char *ctid, const struct vz_state *st,
+		    const struct vz_config *cfg, const struct vz_ct_change *c, size_t n,
+		    vz_error_t *err);
 
 #endif

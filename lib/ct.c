@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "res.h"
 #include "ct-internal.h"
 #include "ctfile.h"
 #include "ct.h"
@@ -93,16 +94,22 @@ bool ct_is_mounted(struct vz_ctx *ctx, const char *ctid)
  */
 #define LOCK_WAIT_MS 2000
 
-int ct_lock_and_load(struct vz_ctx *ctx, const char *ctid, struct vz_config **ret_cfg,
-		     vz_error_t *err)
+int ct_lock(struct vz_ctx *ctx, const char *ctid, vz_error_t *err)
 {
 	_cleanup_free_ char *conf = vz_path_conf(ctx, ctid);
-	_cleanup_close_ int lock = -EBADF;
 
 	/* No lock file for a CT that does not exist: they would pile up. */
 	if (!path_exists_at(AT_FDCWD, conf))
 		return vz_error_make(err, VZ_E_NOCONFIG, 0, "CT %s does not exist", ctid);
-	lock = vz_lock_ct(ctx, ctid, LOCK_WAIT_MS, err);
+	return vz_lock_ct(ctx, ctid, LOCK_WAIT_MS, err);
+}
+
+int ct_lock_and_load(struct vz_ctx *ctx, const char *ctid, struct vz_config **ret_cfg,
+		     vz_error_t *err)
+{
+	_cleanup_close_ int lock = -EBADF;
+
+	lock = ct_lock(ctx, ctid, err);
 	if (lock < 0)
 		return -1;
 	/* Read under the lock: a set or destroy may have changed it meanwhile. */
@@ -306,6 +313,10 @@ static int do_start(struct vz_ctx *ctx, const char *ctid, const struct vz_config
 	cg = ct_cgroup(ctx, ctid, NULL, err);
 	if (!cg || vz_cgroup_create(cg, err) < 0)
 		goto err_umount;
+	/* Limits before the first process; rlimits are inherited from this worker. */
+	if (ct_res_apply(ctx, ctid, cg, cfg, vz_res_bits_of_config(cfg), err) < 0 ||
+	    ct_res_rlimits(ctx, cfg, 0, true, err) < 0)
+		goto err_cgroup;
 	if (spawn_ct_init(ctx, ctid, cfg, cg, &pid, err) < 0)
 		goto err_cgroup;
 	if (record_state(ctx, ctid, pid, err) < 0)
@@ -494,9 +505,9 @@ static int do_stop(struct vz_ctx *ctx, const char *ctid, bool fast, vz_error_t *
 int vz_ct_stop(struct vz_ctx *ctx, const char *ctid, bool fast, vz_error_t *err)
 {
 	_cleanup_close_ int lock = -EBADF;
-	_cleanup_config_ struct vz_config *cfg = NULL;
 
-	lock = ct_lock_and_load(ctx, ctid, &cfg, err);
+	/* No config needed: a CT whose config went bad must still stop. */
+	lock = ct_lock(ctx, ctid, err);
 	if (lock < 0)
 		return -1;
 	return do_stop(ctx, ctid, fast, err);

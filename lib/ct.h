@@ -13,6 +13,7 @@
 #include "config.h"
 #include "ctx.h"
 #include "error.h"
+#include "ubc.h"
 
 struct vz_ct_create_opts {
 	const char *ostemplate; /* NULL: DEF_OSTEMPLATE */
@@ -56,13 +57,21 @@ struct vz_ct_change {
 	const char *value;
 };
 
+struct vz_ct_set_opts {
+	const struct vz_ct_change *changes;
+	size_t n;
+	bool save;
+	/* OpenVZ's --applyconfig: the resource keys of this sample first, then changes. */
+	const char *applyconfig;
+};
+
 /*
  * Apply changes: validated as a whole first (nothing changes on any error),
  * applied live to a running CT where that means something, and written to
  * the config when save is true.
  */
-int vz_ct_set(struct vz_ctx *ctx, const char *ctid, const struct vz_ct_change *changes, size_t n,
-	      bool save, vz_error_t *err);
+int vz_ct_set(struct vz_ctx *ctx, const char *ctid, const struct vz_ct_set_opts *o,
+	      vz_error_t *err);
 
 struct vz_ct_exec_opts {
 	char *const *argv; /* OpenVZ semantics: words joined and run by /bin/sh when needed */
@@ -88,6 +97,13 @@ char **vz_ct_list_ids(struct vz_ctx *ctx, vz_error_t *err);
 
 /* The CT's config (VZ_E_NOCONFIG with "CT N does not exist" when missing). */
 struct vz_config *vz_ct_load_config(struct vz_ctx *ctx, const char *ctid, vz_error_t *err);
+
+/*
+ * The beancounters of a running CT (vzctl ubc): rows has vz_ubc_count()
+ * entries; ret_st gets the raw counters too (OOM kills, CPU time).
+ */
+int vz_ct_ubc(struct vz_ctx *ctx, const char *ctid, struct vz_ubc_row *rows,
+	      struct vz_cgroup_stats *ret_st, vz_error_t *err);
 
 /* Number of processes in a running CT (0 when stopped). */
 int vz_ct_count_procs(struct vz_ctx *ctx, const char *ctid, vz_error_t *err);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmds.h"
+#include "config.h"
 #include "util/xalloc.h"
 
 int cmd_simple(struct client *c, const char *op, struct vz_msg *args)
@@ -21,13 +22,9 @@ int cmd_simple(struct client *c, const char *op, struct vz_msg *args)
 
 /* OpenVZ options that later vz releases implement: say so instead of "invalid". */
 static const char *const openvz_later[] = {
-	"ipadd",      "ipdel",	     "netif_add",  "netif_del",	     "ifname",
-	"mac",	      "host_ifname", "host_mac",   "bridge",	     "ram",
-	"swap",	      "physpages",   "swappages",  "privvmpages",    "kmemsize",
-	"numproc",    "numfile",     "numtcpsock", "cpuunits",	     "cpulimit",
-	"cpus",	      "cpumask",     "ioprio",	   "iolimit",	     "iopslimit",
-	"diskspace",  "diskinodes",  "userpasswd", "applyconfig",    "features",
-	"capability", "devnodes",    "devices",	   "quotaugidlimit",
+	"ipadd",       "ipdel",	     "netif_add", "netif_del", "ifname",	 "mac",
+	"host_ifname", "host_mac",   "bridge",	  "diskspace", "diskinodes",	 "userpasswd",
+	"features",    "capability", "devnodes",  "devices",   "quotaugidlimit",
 };
 
 /* One line for an option getopt refused: missing value, later feature, or unknown. */
@@ -190,18 +187,87 @@ int cmd_status(struct client *c, int argc, char **argv)
 	return 0;
 }
 
-/* vzctl set options and the config keys they change. */
-static const struct opt_row set_rows[] = {
-	{"hostname", "HOSTNAME", true},
-	{"onboot", "ONBOOT", true},
-	{"name", "NAME", true},
-	{"description", "DESCRIPTION", true},
-	{"disabled", "DISABLED", true},
-	{"nameserver", "NAMESERVER", true},
-	{"searchdomain", "SEARCHDOMAIN", true},
-	{"stop-timeout", "STOP_TIMEOUT", true},
-	{"save", NULL, false},
+/* How a vzctl set option's value becomes the config value. */
+enum set_conv {
+	CONV_NONE,
+	CONV_RAM,     /* --ram/--swap SIZE: "0:SIZE" (vswap: no barrier) */
+	CONV_IOLIMIT, /* a bare number is MB/s, as in OpenVZ */
 };
+
+/* vzctl set options and the config keys they change. */
+static const struct set_row {
+	const char *name;
+	const char *key; /* NULL: --save; "" : --applyconfig */
+	bool has_arg;
+	enum set_conv conv;
+} set_rows[] = {
+	{"hostname", "HOSTNAME", true, CONV_NONE},
+	{"onboot", "ONBOOT", true, CONV_NONE},
+	{"name", "NAME", true, CONV_NONE},
+	{"description", "DESCRIPTION", true, CONV_NONE},
+	{"disabled", "DISABLED", true, CONV_NONE},
+	{"nameserver", "NAMESERVER", true, CONV_NONE},
+	{"searchdomain", "SEARCHDOMAIN", true, CONV_NONE},
+	{"stop-timeout", "STOP_TIMEOUT", true, CONV_NONE},
+	{"ram", "PHYSPAGES", true, CONV_RAM},
+	{"swap", "SWAPPAGES", true, CONV_RAM},
+	{"physpages", "PHYSPAGES", true, CONV_NONE},
+	{"swappages", "SWAPPAGES", true, CONV_NONE},
+	{"kmemsize", "KMEMSIZE", true, CONV_NONE},
+	{"lockedpages", "LOCKEDPAGES", true, CONV_NONE},
+	{"privvmpages", "PRIVVMPAGES", true, CONV_NONE},
+	{"shmpages", "SHMPAGES", true, CONV_NONE},
+	{"numproc", "NUMPROC", true, CONV_NONE},
+	{"vmguarpages", "VMGUARPAGES", true, CONV_NONE},
+	{"oomguarpages", "OOMGUARPAGES", true, CONV_NONE},
+	{"numtcpsock", "NUMTCPSOCK", true, CONV_NONE},
+	{"numflock", "NUMFLOCK", true, CONV_NONE},
+	{"numpty", "NUMPTY", true, CONV_NONE},
+	{"numsiginfo", "NUMSIGINFO", true, CONV_NONE},
+	{"tcpsndbuf", "TCPSNDBUF", true, CONV_NONE},
+	{"tcprcvbuf", "TCPRCVBUF", true, CONV_NONE},
+	{"othersockbuf", "OTHERSOCKBUF", true, CONV_NONE},
+	{"dgramrcvbuf", "DGRAMRCVBUF", true, CONV_NONE},
+	{"numothersock", "NUMOTHERSOCK", true, CONV_NONE},
+	{"dcachesize", "DCACHESIZE", true, CONV_NONE},
+	{"numfile", "NUMFILE", true, CONV_NONE},
+	{"numiptent", "NUMIPTENT", true, CONV_NONE},
+	{"cpuunits", "CPUUNITS", true, CONV_NONE},
+	{"cpulimit", "CPULIMIT", true, CONV_NONE},
+	{"cpus", "CPUS", true, CONV_NONE},
+	{"cpumask", "CPUMASK", true, CONV_NONE},
+	{"ioprio", "IOPRIO", true, CONV_NONE},
+	{"iolimit", "IOLIMIT", true, CONV_IOLIMIT},
+	{"iopslimit", "IOPSLIMIT", true, CONV_NONE},
+	{"applyconfig", "", true, CONV_NONE},
+	{"save", NULL, false, CONV_NONE},
+};
+
+/* The config value of an option's argument; NULL after printing a usage error. */
+static char *convert(const struct set_row *r, const char *arg)
+{
+	uint64_t bytes;
+
+	switch (r->conv) {
+	case CONV_RAM:
+		/* Checked here so that the error names the option the user typed. */
+		if (vz_parse_size(r->name, arg, &bytes, NULL) < 0) {
+			fprintf(stderr,
+				"vzctl set: --%s: invalid size '%s' (expected e.g. 512M, 2G or "
+				"unlimited)\n",
+				r->name, arg);
+			return NULL;
+		}
+		return xasprintf("0:%s", arg);
+	case CONV_IOLIMIT:
+		if (arg[0] && arg[strspn(arg, "0123456789")] == '\0' && strcmp(arg, "0") != 0)
+			return xasprintf("%sM", arg);
+		return xstrdup(arg);
+	case CONV_NONE:
+		break;
+	}
+	return xstrdup(arg);
+}
 
 static void push(char ***v, size_t *n, const char *s)
 {
@@ -232,6 +298,7 @@ int cmd_set(struct client *c, int argc, char **argv)
 {
 	struct option lo[ARRAY_SIZE(set_rows) + 1] = {{0}};
 	_cleanup_free_ char **keys = NULL, **values = NULL;
+	const char *applyconfig = NULL;
 	size_t nk = 0, nv = 0;
 	bool save = false;
 	struct vz_msg *args;
@@ -244,7 +311,8 @@ int cmd_set(struct client *c, int argc, char **argv)
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":", lo, &idx)) != -1) {
-		const struct opt_row *r;
+		const struct set_row *r;
+		char *value;
 
 		if (opt < 256)
 			return cmd_bad_option("set", opt, argv[optind - 1]);
@@ -253,21 +321,30 @@ int cmd_set(struct client *c, int argc, char **argv)
 			save = true;
 			continue;
 		}
+		if (!r->key[0]) {
+			applyconfig = optarg;
+			continue;
+		}
 		if (append_repeated(keys, values, nk, r->key, optarg))
 			continue;
+		value = convert(r, optarg);
+		if (!value)
+			return 21; /* OpenVZ: invalid parameter value */
 		push(&keys, &nk, r->key);
-		push(&values, &nv, optarg);
+		push(&values, &nv, value);
 	}
 	if (optind >= argc)
 		return cmd_usage_error("set", "CT ID missing");
 	if (optind + 1 < argc)
 		return cmd_usage_error("set", "unexpected argument '%s'", argv[optind + 1]);
-	if (nk == 0)
+	if (nk == 0 && !applyconfig)
 		return cmd_usage_error("set", "nothing to set");
 	args = vz_msg_new();
 	vz_msg_set_str(args, "ctid", argv[optind]);
-	vz_msg_set_strv(args, "keys", keys);
-	vz_msg_set_strv(args, "values", values);
+	vz_msg_set_strv(args, "keys", keys ? keys : (char *[]){NULL});
+	vz_msg_set_strv(args, "values", values ? values : (char *[]){NULL});
 	vz_msg_set_bool(args, "save", save);
+	if (applyconfig)
+		vz_msg_set_str(args, "applyconfig", applyconfig);
 	return cmd_simple(c, "set", args);
 }

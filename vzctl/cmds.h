@@ -21,6 +21,7 @@ int cmd_template(struct client *c, int argc, char **argv);
 int cmd_chkpnt(struct client *c, int argc, char **argv);
 int cmd_suspend(struct client *c, int argc, char **argv);
 int cmd_resume(struct client *c, int argc, char **argv);
+int cmd_ubc(struct client *c, int argc, char **argv);
 
 /* Print a usage error ("vzctl VERB: msg") and return exit status 20. */
 int cmd_usage_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

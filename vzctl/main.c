@@ -26,13 +26,19 @@ static const struct {
 	{"set", cmd_set,
 	 "set CTID [--hostname H] [--onboot yes|no] [--name NAME] "
 	 "[--description TEXT] [--disabled yes|no] [--nameserver IP] "
-	 "[--searchdomain DOMAIN] [--stop-timeout SECONDS] [--save]"},
+	 "[--searchdomain DOMAIN] [--stop-timeout SECONDS]\n"
+	 "            [--ram SIZE] [--swap SIZE] [--PARAM barrier[:limit]] "
+	 "[--cpuunits N] [--cpulimit N[%]]\n"
+	 "            [--cpus N] [--cpumask CPUS] [--ioprio 0-7] [--iolimit BPS] "
+	 "[--iopslimit N]\n"
+	 "            [--applyconfig NAME] [--save]"},
 	{"exec", cmd_exec, "exec CTID COMMAND [ARG...] | exec CTID -"},
 	{"exec2", cmd_exec, "exec2 CTID COMMAND [ARG...]"},
 	{"enter", cmd_enter, "enter CTID [--exec COMMAND [ARG...]]"},
 	{"chkpnt", cmd_chkpnt, "chkpnt CTID --suspend | --resume"},
 	{"suspend", cmd_suspend, "suspend CTID"},
 	{"resume", cmd_resume, "resume CTID"},
+	{"ubc", cmd_ubc, "ubc CTID [-j]"},
 	{"template", cmd_template, "template list | build NAME | import FILE [--name NAME]"},
 };
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "client.h"
+#include "ubc.h"
 #include "util/xalloc.h"
 
 enum kind {
@@ -29,7 +30,6 @@ static const struct field {
 } fields[] = {
 	{"ctid", "ctid", "CTID", 10, K_INT},
 	{"veid", "ctid", "CTID", 10, K_INT},
-	{"numproc", "numproc", "NPROC", 10, K_INT},
 	{"status", "status", "STATUS", -9, K_STR},
 	{"ip", "ip", "IP_ADDR", -15, K_LIST},
 	{"hostname", "hostname", "HOSTNAME", -32, K_STR},
@@ -41,7 +41,51 @@ static const struct field {
 	{"private", "private", "PRIVATE", -32, K_STR},
 	{"root", "root", "ROOT", -32, K_STR},
 	{"uptime", "uptime", "UPTIME", 10, K_INT},
+	{"laverage", "laverage", "LAVERAGE", 14, K_STR},
+	{"cpuunits", "cpuunits", "CPUUNITS", 8, K_STR},
+	{"cpulimit", "cpulimit", "CPULIMIT", 8, K_STR},
+	{"cpus", "cpus", "CPUS", 4, K_STR},
+	{"cpumask", "cpumask", "CPUMASK", -8, K_STR},
+	{"ioprio", "ioprio", "IOPRIO", 6, K_STR},
+	{"iolimit", "iolimit", "IOLIMIT", 10, K_STR},
+	{"iopslimit", "iopslimit", "IOPSLIMIT", 9, K_STR},
 };
+
+/* Beancounter fields, made from lib/ubc.c's table: NAME, NAME.m/.b/.l/.f. */
+static struct field *ubc_fields;
+static size_t n_ubc_fields;
+
+static char *upper(const char *s)
+{
+	char *u = xstrdup(s);
+
+	for (char *p = u; *p; p++)
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char)(*p - 'a' + 'A');
+	return u;
+}
+
+static void make_ubc_fields(void)
+{
+	static const char *const suffix[] = {"", ".m", ".b", ".l", ".f"};
+	size_t k = 0;
+
+	n_ubc_fields = vz_ubc_count() * ARRAY_SIZE(suffix);
+	ubc_fields = xzalloc(n_ubc_fields * sizeof(*ubc_fields));
+	for (const struct vz_ubc_param *p = vz_ubc_params(); p->name; p++) {
+		for (size_t i = 0; i < ARRAY_SIZE(suffix); i++) {
+			char *name = xasprintf("%s%s", p->name, suffix[i]);
+			/* OpenVZ's default table heads numproc "NPROC". */
+			_cleanup_free_ char *head = streq(p->name, "numproc")
+							    ? xasprintf("nproc%s", suffix[i])
+							    : xstrdup(name);
+			_cleanup_free_ char *up = upper(head);
+
+			/* The program exits soon: these few strings are not freed. */
+			ubc_fields[k++] = (struct field){name, name, xstrdup(up), 10, K_INT};
+		}
+	}
+}
 
 struct opts {
 	bool all, stopped, no_header, json, short_out;
@@ -58,6 +102,9 @@ static const struct field *find_field(const char *name)
 	for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
 		if (streq(fields[i].name, name))
 			return &fields[i];
+	for (size_t i = 0; i < n_ubc_fields; i++)
+		if (streq(ubc_fields[i].name, name))
+			return &ubc_fields[i];
 	return NULL;
 }
 
@@ -86,7 +133,9 @@ static int parse_fields(struct opts *o, const char *spec)
 static void list_fields(void)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
-		printf("%-12s %s\n", fields[i].name, fields[i].header);
+		printf("%-16s %s\n", fields[i].name, fields[i].header);
+	for (size_t i = 0; i < n_ubc_fields; i++)
+		printf("%-16s %s\n", ubc_fields[i].name, ubc_fields[i].header);
 }
 
 static void usage(FILE *f)
@@ -379,6 +428,7 @@ int main(int argc, char **argv)
 	bool explicit_cols;
 	int r;
 
+	make_ubc_fields();
 	r = parse_args(argc, argv, &o, &sock);
 	if (r) {
 		vz_msg_free(args);

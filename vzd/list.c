@@ -13,6 +13,7 @@
 
 #include "ct.h"
 #include "ctid.h"
+#include "ubc.h"
 #include "state.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
@@ -75,9 +76,13 @@ static struct vz_config *load_at(int conf_fd, const char *id)
 	_cleanup_free_ char *name = xasprintf("%s.conf", id), *text = NULL;
 	size_t len;
 
+	struct vz_config *cfg;
+
 	if (read_file_at(conf_fd, name, 1024 * 1024, &text, &len) < 0)
 		return NULL;
-	return vz_config_parse(text, len, name, NULL);
+	cfg = vz_config_parse(text, len, name, NULL);
+	/* A CT whose config has a bad line is still listed, without its settings. */
+	return cfg ? cfg : vz_config_new();
 }
 
 /* Running state, read only when a state file exists (rare among a thousand CTs). */
@@ -111,24 +116,107 @@ static void add_config_fields(const struct lister *l, struct vz_msg *o, const st
 		split_words(o, "ip", vz_config_get(cfg, "IP_ADDRESS"));
 }
 
+static const char *const ubc_suffix[] = {"", ".m", ".b", ".l", ".f"};
+
+/* Was any field of a beancounter asked for (or everything)? */
+static bool want_ubc(const struct lister *l)
+{
+	if (!l->fields)
+		return true;
+	for (char **f = l->fields; *f; f++) {
+		_cleanup_free_ char *base = xstrndup(*f, strcspn(*f, "."));
+
+		if (vz_ubc_param_by_name(base))
+			return true;
+	}
+	return false;
+}
+
+static void set_ubc_value(struct vz_msg *o, const char *key, bool have, uint64_t v)
+{
+	if (have)
+		vz_msg_set_int(o, key, (int64_t)v);
+	else
+		vz_msg_set_null(o, key);
+}
+
+/* physpages, physpages.m, .b, .l, .f: held, maxheld, barrier, limit, failcnt. */
+static void add_ubc_row(const struct lister *l, struct vz_msg *o, const struct vz_ubc_row *row)
+{
+	const uint64_t v[] = {row->held, row->maxheld, row->barrier, row->limit, row->failcnt};
+	const bool have[] = {row->have, row->have, true, true, row->have_failcnt};
+
+	for (size_t i = 0; i < ARRAY_SIZE(ubc_suffix); i++) {
+		_cleanup_free_ char *key = xasprintf("%s%s", row->param->name, ubc_suffix[i]);
+
+		if (want(l, key))
+			set_ubc_value(o, key, have[i], v[i]);
+	}
+}
+
+/* Beancounters: counters of a running CT, only barrier and limit of a stopped one. */
+static void add_ubc_fields(const struct lister *l, struct vz_msg *o, const char *id,
+			   const struct vz_config *cfg, bool running)
+{
+	size_t n = vz_ubc_count();
+	_cleanup_free_ struct vz_ubc_row *rows = xzalloc(n * sizeof(*rows));
+	struct vz_cgroup_stats st;
+
+	if (!want_ubc(l))
+		return;
+	if (!running || vz_ct_ubc(l->ctx, id, rows, &st, NULL) < 0)
+		vz_ubc_rows(cfg, NULL, rows);
+	for (size_t i = 0; i < n; i++) {
+		/* No pids controller: NPROC still counts what the CT's groups list. */
+		if (running && !rows[i].have && streq(rows[i].param->name, "numproc")) {
+			int np = vz_ct_count_procs(l->ctx, id, NULL);
+
+			rows[i].have = np >= 0;
+			rows[i].held = rows[i].maxheld = np < 0 ? 0 : (uint64_t)np;
+		}
+		add_ubc_row(l, o, &rows[i]);
+	}
+}
+
+/* CPU and I/O settings, with the defaults an unset key means. */
+static void add_res_fields(const struct lister *l, struct vz_msg *o, const struct vz_config *cfg)
+{
+	static const char *const keys[][3] = {
+		{"cpuunits", "CPUUNITS", "1000"},
+		{"cpulimit", "CPULIMIT", "0"},
+		{"cpus", "CPUS", "0"},
+		{"cpumask", "CPUMASK", "all"},
+		{"ioprio", "IOPRIO", "4"},
+		{"iolimit", "IOLIMIT", "0"},
+		{"iopslimit", "IOPSLIMIT", "0"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		const char *v = vz_config_get(cfg, keys[i][1]);
+
+		if (want(l, keys[i][0]))
+			vz_msg_set_str(o, keys[i][0], v ? v : keys[i][2]);
+	}
+}
+
 static void add_run_fields(const struct lister *l, struct vz_msg *o, const char *id,
 			   const struct vz_state *st, bool running)
 {
 	if (!running) {
-		if (want(l, "numproc"))
-			vz_msg_set_null(o, "numproc");
 		if (want(l, "uptime"))
 			vz_msg_set_null(o, "uptime");
+		if (want(l, "laverage"))
+			vz_msg_set_null(o, "laverage");
 		return;
-	}
-	if (want(l, "numproc")) {
-		int n = vz_ct_count_procs(l->ctx, id, NULL);
-		vz_msg_set_int(o, "numproc", n < 0 ? 0 : n);
 	}
 	if (want(l, "uptime"))
 		vz_msg_set_int(o, "uptime", (int64_t)(time(NULL) - st->started));
 	if (want(l, "pid"))
 		vz_msg_set_int(o, "pid", st->pid);
+	if (want(l, "laverage")) {
+		_cleanup_free_ char *la = vzd_load_string(id);
+		vz_msg_set_str(o, "laverage", la);
+	}
 }
 
 static void add_ct(const struct lister *l, struct vz_msg *list, const char *id)
@@ -169,6 +257,8 @@ static void add_ct(const struct lister *l, struct vz_msg *list, const char *id)
 		vz_msg_set_str(o, "root", p);
 	}
 	add_run_fields(l, o, id, &st, running);
+	add_res_fields(l, o, cfg);
+	add_ubc_fields(l, o, id, cfg, running);
 }
 
 static int open_dir(const char *base, const char *sub)

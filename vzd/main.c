@@ -26,6 +26,7 @@
 #include <sys/prctl.h>
 #include <sys/sendfile.h>
 #include <sys/signalfd.h>
+#include <sys/timerfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -56,7 +57,7 @@ struct daemon {
 	struct vz_ctx *ctx;
 	const char *socket_path;
 	gid_t group; /* (gid_t)-1: root only */
-	int listen_fd, sig_fd, ep_fd;
+	int listen_fd, sig_fd, ep_fd, load_fd;
 	pid_t workers[MAX_WORKERS];
 	uid_t worker_uid[MAX_WORKERS]; /* the client each worker serves; 0 for internal ones */
 	int n_workers;
@@ -198,6 +199,7 @@ static void child_reset(struct daemon *d)
 	closep(&d->listen_fd);
 	closep(&d->sig_fd);
 	closep(&d->ep_fd);
+	closep(&d->load_fd);
 	closep(&d->dir_locks[0]);
 	closep(&d->dir_locks[1]);
 	for (size_t i = 0; i < d->n_watched; i++)
@@ -434,6 +436,32 @@ static int lock_dir(const char *dir, const char *what, int *ret_fd, vz_error_t *
 	return 0;
 }
 
+#define EV_LOAD_TIMER UINT64_MAX
+
+/* The tick of the CTs' load averages (laverage.c). */
+static int setup_load_timer(struct daemon *d, vz_error_t *err)
+{
+	struct itimerspec its = {
+		.it_value = {.tv_sec = VZD_LOAD_INTERVAL_S},
+		.it_interval = {.tv_sec = VZD_LOAD_INTERVAL_S},
+	};
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV_LOAD_TIMER};
+
+	d->load_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (d->load_fd < 0 || timerfd_settime(d->load_fd, 0, &its, NULL) < 0)
+		return vz_error_make(err, VZ_E_SYSTEM, errno, "set up the load average timer");
+	(void)epoll_ctl(d->ep_fd, EPOLL_CTL_ADD, d->load_fd, &ev);
+	return 0;
+}
+
+static void load_tick(struct daemon *d)
+{
+	uint64_t expirations;
+
+	if (read(d->load_fd, &expirations, sizeof(expirations)) == sizeof(expirations))
+		vzd_load_tick(d->ctx);
+}
+
 static int setup(struct daemon *d, vz_error_t *err)
 {
 	struct epoll_event ev = {.events = EPOLLIN};
@@ -471,7 +499,7 @@ static int setup(struct daemon *d, vz_error_t *err)
 	(void)epoll_ctl(d->ep_fd, EPOLL_CTL_ADD, d->listen_fd, &ev);
 	ev.data.u64 = 1;
 	(void)epoll_ctl(d->ep_fd, EPOLL_CTL_ADD, d->sig_fd, &ev);
-	return 0;
+	return setup_load_timer(d, err);
 }
 
 static void run(struct daemon *d)
@@ -485,6 +513,8 @@ static void run(struct daemon *d)
 				accept_one(d);
 			else if (evs[i].data.u64 == 1)
 				handle_signal(d);
+			else if (evs[i].data.u64 == EV_LOAD_TIMER)
+				load_tick(d);
 			else
 				watched_exit(d, evs[i].data.u64 - 2);
 		}
@@ -551,6 +581,7 @@ int main(int argc, char **argv)
 	struct daemon d = {.listen_fd = -1,
 			   .sig_fd = -1,
 			   .ep_fd = -1,
+			   .load_fd = -1,
 			   .group = (gid_t)-1,
 			   .dir_locks = {-1, -1}};
 	char *root = NULL, *rundir = NULL, *config = VZ_DEFAULT_CONFIG, *group = NULL;

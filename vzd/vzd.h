@@ -31,4 +31,18 @@ void vzd_reply_ok(struct vzd_conn *c, struct vz_msg *result);
 void vzd_op_exec(struct vzd_conn *c, const struct vz_msg *args, int *fds, size_t nfds);
 struct vz_msg *vzd_list(struct vz_ctx *ctx, const struct vz_msg *args, vz_error_t *err);
 
+/* The beancounters of a running CT (the "ubc" request). */
+struct vz_msg *vzd_ubc(struct vz_ctx *ctx, const char *ctid, vz_error_t *err);
+struct vz_ubc_row;
+/* One beancounter as the protocol carries it: resource, held... failcnt, enforced. */
+void vzd_ubc_row(struct vz_msg *o, const struct vz_ubc_row *row);
+
+/*
+ * Load averages of running CTs: vzd calls vzd_load_tick every 5 s; workers
+ * read their inherited copy with vzd_load_string ("0.42/0.10/0.03").
+ */
+#define VZD_LOAD_INTERVAL_S 5
+void vzd_load_tick(struct vz_ctx *ctx);
+char *vzd_load_string(const char *ctid);
+
 #endif

@@ -119,6 +119,10 @@ static int op_ct(struct vzd_conn *c, const char *op, const struct vz_msg *args, 
 		*res = status_result(c, ctid, err);
 		return *res ? 0 : -1;
 	}
+	if (streq(op, "ubc")) {
+		*res = vzd_ubc(c->ctx, ctid, err);
+		return *res ? 0 : -1;
+	}
 	return vz_error_make(err, VZ_E_SYNTAX, ENOSYS, "unknown operation '%s'", op);
 }
 
@@ -128,6 +132,7 @@ static int op_set(struct vzd_conn *c, const struct vz_msg *args, struct vz_msg *
 	_cleanup_free_ char *ctid = arg_ctid(c, args, err);
 	char **keys = NULL, **values = NULL;
 	struct vz_ct_change *ch = NULL;
+	struct vz_ct_set_opts o = {0};
 	size_t n = 0;
 	int r = -1;
 
@@ -141,17 +146,21 @@ static int op_set(struct vzd_conn *c, const struct vz_msg *args, struct vz_msg *
 	}
 	while (keys[n] && values[n])
 		n++;
-	if (keys[n] || values[n] || n == 0) {
-		vz_error_make(err, VZ_E_SYNTAX, 0, "set: nothing to set");
+	if (keys[n] || values[n]) {
+		vz_error_make(err, VZ_E_SYNTAX, 0, "set: keys and values do not pair up");
 		goto out;
 	}
-	ch = xzalloc(n * sizeof(*ch));
+	ch = xzalloc((n + 1) * sizeof(*ch));
 	for (size_t i = 0; i < n; i++) {
 		ch[i].key = keys[i];
 		/* An empty value removes the key, as OpenVZ's --description "" does. */
 		ch[i].value = values[i][0] ? values[i] : NULL;
 	}
-	r = vz_ct_set(c->ctx, ctid, ch, n, vz_msg_get_bool(args, "save", false), err);
+	o.changes = ch;
+	o.n = n;
+	o.save = vz_msg_get_bool(args, "save", false);
+	o.applyconfig = vz_msg_get_str(args, "applyconfig");
+	r = vz_ct_set(c->ctx, ctid, &o, err);
 out:
 	free(ch);
 	for (size_t i = 0; keys && keys[i]; i++)
@@ -198,7 +207,7 @@ static int dispatch(struct vzd_conn *c, const char *op, const struct vz_msg *arg
 		    size_t nfds, struct vz_msg **res, vz_error_t *err)
 {
 	static const char *const ct_ops[] = {"start",  "stop",	  "restart", "destroy",
-					     "status", "suspend", "resume"};
+					     "status", "suspend", "resume",  "ubc"};
 
 	for (size_t i = 0; i < ARRAY_SIZE(ct_ops); i++)
 		if (streq(op, ct_ops[i]))

@@ -16,6 +16,14 @@
  *   vzprobe watch-exe SECONDS   (CVE-2019-5736: report every /proc/PID/exe that
  *                                is not a file of the CT; exit 0 if one of them
  *                                could be opened for writing)
+ *   vzprobe hog MB              (allocate and touch MB MiB, 1 MiB at a time,
+ *                                printing "allocated N" every 16 MiB; exit 0
+ *                                if all of it was had)
+ *   vzprobe forks N             (fork up to N children that sleep, then report
+ *                                "forked K" and the first fork error; the
+ *                                children are killed before it exits)
+ *   vzprobe spin SECONDS        (burn CPU in one thread; print the CPU
+ *                                seconds this process got)
  * A refused operation prints "denied: <strerror>" and exits 1.
  */
 #define _GNU_SOURCE
@@ -510,6 +518,66 @@ static int try_tiocsti(void)
 	return 0;
 }
 
+static int hog(long mb)
+{
+	for (long i = 1; i <= mb; i++) {
+		char *p = malloc(1 << 20);
+
+		if (!p)
+			return report_denied();
+		memset(p, (int)i, 1 << 20);
+		if (i % 16 == 0) {
+			printf("allocated %ld\n", i);
+			fflush(stdout);
+		}
+	}
+	printf("had %ld MiB\n", mb);
+	return 0;
+}
+
+static int forks(long n)
+{
+	pid_t *kids = calloc((size_t)n, sizeof(pid_t));
+	long k = 0;
+	int err = 0;
+
+	if (!kids)
+		return report_denied();
+	for (; k < n; k++) {
+		kids[k] = fork();
+		if (kids[k] == 0) {
+			pause();
+			_exit(0);
+		}
+		if (kids[k] < 0) {
+			err = errno;
+			break;
+		}
+	}
+	printf("forked %ld%s%s\n", k, err ? ", then " : "", err ? strerror(err) : "");
+	for (long i = 0; i < k; i++)
+		kill(kids[i], SIGKILL);
+	for (long i = 0; i < k; i++)
+		waitpid(kids[i], NULL, 0);
+	return err ? 1 : 0;
+}
+
+static int spin(double seconds)
+{
+	struct timespec t0, t;
+	volatile unsigned long x = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		for (int i = 0; i < 1000000; i++)
+			x += (unsigned long)i;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while ((double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) / 1e9 < seconds);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+	printf("%.3f\n", (double)t.tv_sec + (double)t.tv_nsec / 1e9);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	char host[256];
@@ -586,6 +654,12 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "watch-exe") && argc > 2)
 		return watch_exe(argv[2]);
+	if (!strcmp(argv[1], "hog") && argc > 2)
+		return hog(strtol(argv[2], NULL, 10));
+	if (!strcmp(argv[1], "forks") && argc > 2)
+		return forks(strtol(argv[2], NULL, 10));
+	if (!strcmp(argv[1], "spin") && argc > 2)
+		return spin(strtod(argv[2], NULL));
 	fprintf(stderr, "vzprobe: unknown probe '%s'\n", argv[1]);
 	return 2;
 }

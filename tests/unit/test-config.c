@@ -427,6 +427,19 @@ struct sample {
 		"", "0", "3601", "-1", "10s", " 5", "99999999999999999999999" \
 	}
 
+#define PAGES_SAMPLES                                                                         \
+	{"0:262144", "262144",	    "unlimited",	  "0:512M",                           \
+	 "1G:2G",    "0:unlimited", "9223372036854775807"},                                   \
+	{                                                                                     \
+		"", "-5", "1:", ":1", "2:1", "512Q", "1:2:3", "9223372036854775808", "12 34", \
+			"0x10", "1.5G", "18446744073709551616"                                \
+	}
+#define ITEMS_SAMPLES                                                             \
+	{"64", "0:64", "100:200", "unlimited", "9223372036854775807"},            \
+	{                                                                         \
+		"", "-1", "64K", "200:100", "1:2:3", "abc", "9223372036854775808" \
+	}
+
 static const struct sample samples[] = {
 	{"OSTEMPLATE", TEMPLATE_SAMPLES},
 	{"HOSTNAME",
@@ -463,6 +476,40 @@ static const struct sample samples[] = {
 	  "a:b", "18446744073709551616:65536", ":65536", "100000:", "1: 65536"}},
 	{"STOP_TIMEOUT", TIMEOUT_SAMPLES},
 	{"DISABLED", BOOL_SAMPLES},
+	{"KMEMSIZE", PAGES_SAMPLES},
+	{"LOCKEDPAGES", PAGES_SAMPLES},
+	{"PRIVVMPAGES", PAGES_SAMPLES},
+	{"SHMPAGES", PAGES_SAMPLES},
+	{"PHYSPAGES", PAGES_SAMPLES},
+	{"VMGUARPAGES", PAGES_SAMPLES},
+	{"OOMGUARPAGES", PAGES_SAMPLES},
+	{"TCPSNDBUF", PAGES_SAMPLES},
+	{"TCPRCVBUF", PAGES_SAMPLES},
+	{"OTHERSOCKBUF", PAGES_SAMPLES},
+	{"DGRAMRCVBUF", PAGES_SAMPLES},
+	{"DCACHESIZE", PAGES_SAMPLES},
+	{"SWAPPAGES", PAGES_SAMPLES},
+	{"NUMPROC", ITEMS_SAMPLES},
+	{"NUMTCPSOCK", ITEMS_SAMPLES},
+	{"NUMFLOCK", ITEMS_SAMPLES},
+	{"NUMPTY", ITEMS_SAMPLES},
+	{"NUMSIGINFO", ITEMS_SAMPLES},
+	{"NUMOTHERSOCK", ITEMS_SAMPLES},
+	{"NUMFILE", ITEMS_SAMPLES},
+	{"NUMIPTENT", ITEMS_SAMPLES},
+	{"CPUUNITS", {"8", "1000", "500000"}, {"", "0", "7", "500001", "-5", "1k", "1000 "}},
+	{"CPULIMIT",
+	 {"0", "50", "150%", "409600"},
+	 {"", "-1", "50%%", "%", "1000m", "409601", "5.5"}},
+	{"CPUS", {"0", "1", "4096", "unlimited"}, {"", "-1", "4097", "one", "2.5"}},
+	{"CPUMASK",
+	 {"all", "0", "0-1", "0-1,3", "4095"},
+	 {"", "1-0", "0,", ",0", "0--1", "a", "4096", "0-4096", "-1"}},
+	{"IOPRIO", {"0", "4", "7"}, {"", "8", "-1", "high"}},
+	{"IOLIMIT",
+	 {"0", "10485760", "10M", "1G", "unlimited"},
+	 {"", "-1", "10Q", "1.5M", "18446744073709551615"}},
+	{"IOPSLIMIT", {"0", "100", "4294967295", "unlimited"}, {"", "-1", "1k", "4294967296"}},
 	{"TEMPLATE",
 	 {"/vz/template", "/var/lib/vz/template/"},
 	 {"", "template", "/vz/$VEID/t", "/vz/../t", "/", "/vz/\n"}},
