@@ -165,8 +165,8 @@ int vz_res_check_host(const struct vz_config *cfg, unsigned ncpus, vz_error_t *e
 
 	if (limit && parse_cpulimit(limit, &v) && v > (uint64_t)ncpus * 100)
 		return vz_error_make(err, VZ_E_VALUE, 0,
-				     "CPULIMIT: %s%% is more than this host's %u CPUs (%u%%)",
-				     limit, ncpus, ncpus * 100);
+				     "CPULIMIT: %llu%% is more than this host's %u CPUs (%u%%)",
+				     (unsigned long long)v, ncpus, ncpus * 100);
 	if (cpus && parse_cpus(cpus, &v) && v > ncpus)
 		return vz_error_make(err, VZ_E_VALUE, 0,
 				     "CPUS: %s is more than this host's %u CPUs", cpus, ncpus);

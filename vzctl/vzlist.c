@@ -41,7 +41,7 @@ static const struct field {
 	{"private", "private", "PRIVATE", -32, K_STR},
 	{"root", "root", "ROOT", -32, K_STR},
 	{"uptime", "uptime", "UPTIME", 10, K_INT},
-	{"laverage", "laverage", "LAVERAGE", 14, K_STR},
+	{"laverage", "laverage", "LAVERAGE", -14, K_STR},
 	{"cpuunits", "cpuunits", "CPUUNITS", 8, K_STR},
 	{"cpulimit", "cpulimit", "CPULIMIT", 8, K_STR},
 	{"cpus", "cpus", "CPUS", 4, K_STR},

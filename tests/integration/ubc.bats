@@ -197,6 +197,24 @@ conf_sum() { md5sum <"$VZ_ROOT/conf/$1.conf"; }
 	[ "$(ubc 101 numtcpsock enforced)" = none ]
 	[ "$(ubc 101 kmemsize barrier)" = 10485760 ]
 	[ "$(ubc 101 kmemsize held)" -gt 0 ]
+	# Every other beancounter option: saved, shown, and warned about or enforced.
+	opts=(privvmpages shmpages vmguarpages oomguarpages numflock numpty tcpsndbuf tcprcvbuf
+		othersockbuf dgramrcvbuf numothersock dcachesize numiptent lockedpages numsiginfo
+		numfile swappages physpages numproc)
+	args=()
+	for o in "${opts[@]}"; do args+=("--$o" "100000:200000"); done
+	run -0 vzctl set 101 "${args[@]}" --save
+	for o in "${opts[@]}"; do
+		key=$(tr '[:lower:]' '[:upper:]' <<<"$o")
+		grep -qx "$key=\"100000:200000\"" "$VZ_ROOT/conf/101.conf"
+		[ "$(ubc 101 "$o" barrier)" = 100000 ]
+		[ "$(ubc 101 "$o" limit)" = 200000 ]
+		case $(ubc 101 "$o" enforced) in
+		none) [[ "$output" == *"$o: saved, but not enforced"* ]] ;;
+		cgroup | rlimit) [[ "$output" != *"$o: saved, but not enforced"* ]] ;;
+		*) false ;;
+		esac
+	done
 }
 
 @test "bad values are refused with one clear line and leave the config as it was" {
@@ -232,17 +250,24 @@ conf_sum() { md5sum <"$VZ_ROOT/conf/$1.conf"; }
 	[[ "$output" == *"NUMPROC: invalid value 'lots'"* ]]
 }
 
-@test "a limit below what the CT uses is refused live and nothing is saved" {
+@test "a limit below what the CT uses is refused live, rolled back, and nothing is saved" {
 	vz_running_ct 101
+	vzctl --quiet set 101 --ram 256M --swap 0 --cpuunits 1000 --save
 	before=$(conf_sum 101)
-	vzctl exec 101 'sleep 100 & sleep 100 & sleep 100 &'
-	run vzctl set 101 --numproc 1 --save
-	# pids.max below pids.current is allowed by the kernel (forks fail); memory is not.
-	run vzctl set 101 --ram 4K --swap 0 --save
-	if [ "$status" -ne 0 ]; then
-		[[ "$output" == *"memory"* ]]
-	fi
-	true
+	vzctl exec 101 '/bin/vzprobe hog 48 100 >/tmp/hog.out 2>&1 &'
+	for _ in $(seq 100); do
+		grep -q had "$VZ_ROOT/private/101/tmp/hog.out" 2>/dev/null && break
+		sleep 0.1
+	done
+	# 48 MiB of anonymous memory and no swap: the kernel cannot get down to 8 MiB.
+	run -1 vzctl set 101 --cpuunits 3000 --ram 8M --save
+	[[ "$output" == *"memory.limit_in_bytes=8388608"* ]]
+	[ "${#lines[@]}" = 1 ]
+	[ "$(conf_sum 101)" = "$before" ]
+	[ "$(knob memory 101 memory.limit_in_bytes)" = $((256 << 20)) ]
+	[ "$(knob cpu 101 cpu.shares)" = 1024 ]
+	run -0 vzctl exec 101 cat /tmp/hog.out
+	[[ "$output" == *"had 48 MiB"* ]]
 }
 
 @test "samples: create --config vswap-512m and set --applyconfig vswap-1g" {
@@ -300,4 +325,19 @@ conf_sum() { md5sum <"$VZ_ROOT/conf/$1.conf"; }
 	fi
 	run -0 vzctl ubc 101 -j
 	[ "$(jq -r '.resources[] | select(.resource == "physpages") | .limit' <<<"$output")" = 16384 ]
+}
+
+@test "laverage counts the CT's running tasks, with the kernel's load average formula" {
+	vz_running_ct 101
+	vz_running_ct 102
+	vzctl --quiet create 103 --ostemplate busybox
+	vzctl exec 101 '/bin/vzprobe spin 13 >/dev/null & /bin/vzprobe spin 13 >/dev/null &'
+	# Two ticks of vzd's 5 s sampler with 2 running tasks: 2 * (1 - (1884/2048)^2) = 0.31.
+	sleep 11
+	run -0 vzlist -a -H -o ctid,laverage
+	read -r _ la101 <<<"${lines[0]}"
+	[[ "$la101" =~ ^[0-9]+\.[0-9]{2}/[0-9]+\.[0-9]{2}/[0-9]+\.[0-9]{2}$ ]]
+	awk -v la="${la101%%/*}" 'BEGIN { exit !(la >= 0.15 && la <= 0.70) }'
+	[ "${lines[1]}" = "       102 0.00/0.00/0.00" ]
+	[ "${lines[2]}" = "       103 -" ]
 }

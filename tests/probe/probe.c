@@ -16,9 +16,9 @@
  *   vzprobe watch-exe SECONDS   (CVE-2019-5736: report every /proc/PID/exe that
  *                                is not a file of the CT; exit 0 if one of them
  *                                could be opened for writing)
- *   vzprobe hog MB              (allocate and touch MB MiB, 1 MiB at a time,
- *                                printing "allocated N" every 16 MiB; exit 0
- *                                if all of it was had)
+ *   vzprobe hog MB [SECONDS]    (allocate and touch MB MiB, 1 MiB at a time,
+ *                                printing "allocated N" every 16 MiB; then hold
+ *                                it SECONDS; exit 0 if all of it was had)
  *   vzprobe forks N             (fork up to N children that sleep, then report
  *                                "forked K" and the first fork error; the
  *                                children are killed before it exits)
@@ -518,7 +518,7 @@ static int try_tiocsti(void)
 	return 0;
 }
 
-static int hog(long mb)
+static int hog(long mb, unsigned hold)
 {
 	for (long i = 1; i <= mb; i++) {
 		char *p = malloc(1 << 20);
@@ -532,6 +532,8 @@ static int hog(long mb)
 		}
 	}
 	printf("had %ld MiB\n", mb);
+	fflush(stdout);
+	sleep(hold);
 	return 0;
 }
 
@@ -655,7 +657,8 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "watch-exe") && argc > 2)
 		return watch_exe(argv[2]);
 	if (!strcmp(argv[1], "hog") && argc > 2)
-		return hog(strtol(argv[2], NULL, 10));
+		return hog(strtol(argv[2], NULL, 10),
+			   argc > 3 ? (unsigned)strtoul(argv[3], NULL, 10) : 0);
 	if (!strcmp(argv[1], "forks") && argc > 2)
 		return forks(strtol(argv[2], NULL, 10));
 	if (!strcmp(argv[1], "spin") && argc > 2)
