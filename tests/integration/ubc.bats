@@ -36,7 +36,7 @@ conf_sum() { md5sum <"$VZ_ROOT/conf/$1.conf"; }
 	[ "$(ubc 101 physpages limit)" = 16384 ]
 	[ "$(ubc 101 physpages enforced)" = cgroup ]
 	[ "$(ubc 101 swappages limit)" = 8192 ]
-	! grep -q PHYSPAGES "$VZ_ROOT/conf/101.conf"
+	run ! grep -q PHYSPAGES "$VZ_ROOT/conf/101.conf"
 	run -0 vzctl set 101 --ram 128M --swap 0 --save
 	grep -qx 'PHYSPAGES="0:128M"' "$VZ_ROOT/conf/101.conf"
 	grep -qx 'SWAPPAGES="0:0"' "$VZ_ROOT/conf/101.conf"
