@@ -139,7 +139,7 @@ conf_sum() { md5sum <"$VZ_ROOT/conf/$1.conf"; }
 	vzctl --quiet restart 101
 	[ "$(knob cpu 101 cpu.shares)" = 262144 ]
 	run -0 vzlist -H -o cpuunits,cpulimit,cpus 101
-	[ "$(echo $output)" = "500000 0 0" ]
+	[ "$(xargs <<<"$output")" = "500000 0 0" ]
 }
 
 @test "I/O: --iolimit and --iopslimit throttle the CT's disk; --ioprio says where it cannot" {
@@ -309,7 +309,7 @@ conf_sum() { md5sum <"$VZ_ROOT/conf/$1.conf"; }
 	run -0 vzlist -L
 	[[ "$output" == *"physpages.f"* ]] && [[ "$output" == *"laverage"* ]]
 	run -0 vzlist -s -physpages.l -a -H -o ctid
-	[ "$(echo $output)" = "102 101" ]
+	[ "$(xargs <<<"$output")" = "102 101" ]
 }
 
 @test "cgroup2 host: limits go to the v2 knobs the host offers, and missing ones are named" {
