@@ -194,13 +194,15 @@ enum set_conv {
 	CONV_IOLIMIT, /* a bare number is MB/s, as in OpenVZ */
 };
 
-/* vzctl set options and the config keys they change. */
-static const struct set_row {
+/* A vzctl set option and the config key it changes. */
+struct set_row {
 	const char *name;
 	const char *key; /* NULL: --save; "" : --applyconfig */
 	bool has_arg;
 	enum set_conv conv;
-} set_rows[] = {
+};
+
+static const struct set_row set_rows[] = {
 	{"hostname", "HOSTNAME", true, CONV_NONE},
 	{"onboot", "ONBOOT", true, CONV_NONE},
 	{"name", "NAME", true, CONV_NONE},
