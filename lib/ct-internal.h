@@ -54,6 +54,8 @@ int ct_res_apply(struct vz_ctx *ctx, const char *ctid, struct vz_cgroup *cg,
 int ct_res_rlimits(struct vz_ctx *ctx, const struct vz_config *cfg, pid_t pid, bool only_set,
 		   vz_error_t *err);
 bool ct_res_changes_rlimits(const char *key);
+/* numpty as the CT's devpts max=; -1 for no cap. */
+int ct_res_pty_max(const struct vz_config *cfg);
 /* Warn about the beancounters among changes that this kernel cannot enforce. */
 void ct_res_warn(struct vz_ctx *ctx, const struct vz_ct_change *c, size_t n);
 /* Apply the resource keys among changes to a running CT (cfg already has them). */

@@ -16,6 +16,7 @@
 
 #include "ct-internal.h"
 #include "ct.h"
+#include "mount.h"
 #include "res.h"
 #include "state.h"
 #include "ubc.h"
@@ -203,10 +204,29 @@ void ct_res_warn(struct vz_ctx *ctx, const struct vz_ct_change *c, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		const struct vz_ubc_param *p = vz_ubc_param_by_key(c[i].key);
 
-		if (p && !p->cg_res && p->rlimit < 0 && c[i].value)
+		if (p && !p->cg_res && p->rlimit < 0 && !p->devpts && c[i].value)
 			vz_warn(ctx, "%s: saved, but not enforced on this kernel: %s", p->name,
 				p->note);
 	}
+}
+
+/* devpts refuses a max= above NR_UNIX98_PTY_MAX: above it is no cap of ours. */
+#define DEVPTS_MAX (1 << 20)
+
+int ct_res_pty_max(const struct vz_config *cfg)
+{
+	struct vz_ubc_value v = vz_ubc_get(cfg, vz_ubc_param_by_key("NUMPTY"));
+
+	return v.limit > DEVPTS_MAX ? -1 : (int)v.limit;
+}
+
+static int pty_live(const struct vz_state *st, const struct vz_config *cfg, vz_error_t *err)
+{
+	uint32_t base, size;
+
+	if (ct_parse_uid_range(cfg, &base, &size) < 0)
+		return vz_error_make(err, VZ_E_NOCONFIG, 0, "UID_RANGE missing or invalid");
+	return vz_devpts_set_max(st->pid, base, ct_res_pty_max(cfg), err);
 }
 
 int ct_res_set_live(struct vz_ctx *ctx, const char *ctid, const struct vz_state *st,
@@ -215,12 +235,15 @@ int ct_res_set_live(struct vz_ctx *ctx, const char *ctid, const struct vz_state 
 {
 	_cleanup_cgroup_ struct vz_cgroup *cg = NULL;
 	unsigned mask = 0;
-	bool rl = false;
+	bool rl = false, pty = false;
 
 	for (size_t i = 0; i < n; i++) {
 		mask |= vz_res_bits_of_key(c[i].key);
 		rl |= ct_res_changes_rlimits(c[i].key);
+		pty |= streq(c[i].key, "NUMPTY");
 	}
+	if (pty && pty_live(st, cfg, err) < 0)
+		return -1;
 	if (!mask && !rl)
 		return 0;
 	cg = ct_cgroup(ctx, ctid, st->cgroup_prefix, err);

@@ -272,6 +272,7 @@ static int spawn_ct_init(struct vz_ctx *ctx, const char *ctid, const struct vz_c
 		.stdio_fd = -1,
 		.cgroup2_path = cg2,
 		.seccomp_fd = ctx->seccomp_fd,
+		.pty_max = ct_res_pty_max(cfg),
 	};
 	int r;
 

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -209,11 +210,23 @@ static int fill_dev(int rootfd, uid_t owner, vz_error_t *err)
 	return 0;
 }
 
-static int setup_dev(int rootfd, uid_t owner, vz_error_t *err)
+/*
+ * The options of the CT's devpts, at mount and remount alike: a remount
+ * resets what it does not name. gid 5 is "tty" in the CT; max= is numpty.
+ */
+static char *devpts_options(uid_t owner, int pty_max)
+{
+	char max[32] = "";
+
+	if (pty_max >= 0)
+		snprintf(max, sizeof(max), ",max=%d", pty_max);
+	return xasprintf("newinstance,ptmxmode=0666,mode=0620,gid=%u%s", owner + 5, max);
+}
+
+static int setup_dev(int rootfd, uid_t owner, int pty_max, vz_error_t *err)
 {
 	_cleanup_free_ char *devopt = xasprintf("mode=755,size=65536k,uid=%u,gid=%u", owner, owner);
-	_cleanup_free_ char *ptsopt =
-		xasprintf("newinstance,ptmxmode=0666,mode=0620,gid=%u", owner + 5);
+	_cleanup_free_ char *ptsopt = devpts_options(owner, pty_max);
 	_cleanup_free_ char *shmopt = xasprintf("mode=1777,uid=%u,gid=%u", owner, owner);
 
 	if (mount_fs(rootfd, "dev", "tmpfs", MS_NOSUID | MS_NOEXEC, devopt, owner, err) < 0 ||
@@ -305,7 +318,8 @@ static int mount_cgroup(int rootfd, const char *cgroup2_path, vz_error_t *err)
 	return 0;
 }
 
-int vz_mount_ct_root(const char *rootfs, uid_t owner, const char *cgroup2_path, vz_error_t *err)
+int vz_mount_ct_root(const char *rootfs, uid_t owner, const char *cgroup2_path, int pty_max,
+		     vz_error_t *err)
 {
 	_cleanup_close_ int rootfd = -EBADF;
 
@@ -319,10 +333,44 @@ int vz_mount_ct_root(const char *rootfs, uid_t owner, const char *cgroup2_path, 
 	rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return vz_error_make(err, VZ_E_MOUNT, errno, "open '%s'", rootfs);
-	if (setup_dev(rootfd, owner, err) < 0 || setup_proc(rootfd, owner, err) < 0 ||
+	if (setup_dev(rootfd, owner, pty_max, err) < 0 || setup_proc(rootfd, owner, err) < 0 ||
 	    mount_fs(rootfd, "sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
 		     owner, err) < 0 ||
 	    mount_cgroup(rootfd, cgroup2_path, err) < 0)
 		return -1;
 	return pivot(rootfd, err);
+}
+
+/* In a child: enter the CT's mount namespace and remount its devpts. */
+static int remount_devpts_child(int pidfd, const char *opts)
+{
+	if (setns(pidfd, CLONE_NEWNS) < 0)
+		return errno;
+	if (mount(NULL, "/dev/pts", NULL, MS_REMOUNT | MS_NOSUID | MS_NOEXEC, opts) < 0)
+		return errno;
+	return 0;
+}
+
+int vz_devpts_set_max(pid_t init_pid, uid_t owner, int pty_max, vz_error_t *err)
+{
+	_cleanup_free_ char *opts = devpts_options(owner, pty_max);
+	_cleanup_close_ int pidfd = vz_pidfd_open(init_pid, 0);
+	int status;
+	pid_t pid;
+
+	if (pidfd < 0)
+		return vz_error_make(err, VZ_E_NOT_RUNNING, errno, "open init");
+	pid = fork();
+	if (pid < 0)
+		return vz_error_make(err, VZ_E_RESOURCE, errno, "fork");
+	if (pid == 0)
+		_exit(remount_devpts_child(pidfd, opts));
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return vz_error_make(err, VZ_E_SYSTEM, errno, "wait");
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		return vz_error_make(err, VZ_E_RESOURCE,
+				     WIFEXITED(status) ? WEXITSTATUS(status) : 0,
+				     "NUMPTY: remount the CT's /dev/pts with max=%d", pty_max);
+	return 0;
 }

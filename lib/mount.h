@@ -18,8 +18,13 @@ int vz_open_in_root(int rootfd, const char *path, int flags);
  * /proc (masked) and /sys (read-only) inside rootfs, bind the CT's cgroup2
  * group (host path cgroup2_path, or none when NULL) on /sys/fs/cgroup, pivot into rootfs
  * and detach the old root. owner is the host uid of CT root, which owns the
- * new /dev entries.
+ * new /dev entries. pty_max caps the CT's ptys (devpts max=, OpenVZ's
+ * numpty); -1 for no cap.
  */
-int vz_mount_ct_root(const char *rootfs, uid_t owner, const char *cgroup2_path, vz_error_t *err);
+int vz_mount_ct_root(const char *rootfs, uid_t owner, const char *cgroup2_path, int pty_max,
+		     vz_error_t *err);
+
+/* Change the pty cap of a running CT: remount its devpts with the same options. */
+int vz_devpts_set_max(pid_t init_pid, uid_t owner, int pty_max, vz_error_t *err);
 
 #endif

@@ -19,32 +19,33 @@
 #define NO_COUNTER "the stock kernel keeps no per-CT count of it"
 
 static const struct vz_ubc_param params[] = {
-	{"kmemsize", "KMEMSIZE", VZ_UBC_BYTES, 0, -1, VZ_UBC_C_KMEM, CHARGED_TO_RAM},
-	{"lockedpages", "LOCKEDPAGES", VZ_UBC_PAGES, 0, RLIMIT_MEMLOCK, VZ_UBC_C_NONE, NULL},
-	{"privvmpages", "PRIVVMPAGES", VZ_UBC_PAGES, 0, -1, VZ_UBC_C_NONE,
+	{"kmemsize", "KMEMSIZE", VZ_UBC_BYTES, 0, -1, false, VZ_UBC_C_KMEM, CHARGED_TO_RAM},
+	{"lockedpages", "LOCKEDPAGES", VZ_UBC_PAGES, 0, RLIMIT_MEMLOCK, false, VZ_UBC_C_NONE, NULL},
+	{"privvmpages", "PRIVVMPAGES", VZ_UBC_PAGES, 0, -1, false, VZ_UBC_C_NONE,
 	 "vswap: RAM and swap are limited instead (physpages, swappages)"},
-	{"shmpages", "SHMPAGES", VZ_UBC_PAGES, 0, -1, VZ_UBC_C_NONE, CHARGED_TO_RAM},
-	{"numproc", "NUMPROC", VZ_UBC_ITEMS, VZ_CG_PIDS, -1, VZ_UBC_C_PIDS, NULL},
-	{"physpages", "PHYSPAGES", VZ_UBC_PAGES, VZ_CG_MEM, -1, VZ_UBC_C_MEM, NULL},
-	{"vmguarpages", "VMGUARPAGES", VZ_UBC_PAGES, 0, -1, VZ_UBC_C_NONE,
+	{"shmpages", "SHMPAGES", VZ_UBC_PAGES, 0, -1, false, VZ_UBC_C_NONE, CHARGED_TO_RAM},
+	{"numproc", "NUMPROC", VZ_UBC_ITEMS, VZ_CG_PIDS, -1, false, VZ_UBC_C_PIDS, NULL},
+	{"physpages", "PHYSPAGES", VZ_UBC_PAGES, VZ_CG_MEM, -1, false, VZ_UBC_C_MEM, NULL},
+	{"vmguarpages", "VMGUARPAGES", VZ_UBC_PAGES, 0, -1, false, VZ_UBC_C_NONE,
 	 "a guarantee; vswap gives none"},
-	{"oomguarpages", "OOMGUARPAGES", VZ_UBC_PAGES, 0, -1, VZ_UBC_C_OOM,
+	{"oomguarpages", "OOMGUARPAGES", VZ_UBC_PAGES, 0, -1, false, VZ_UBC_C_OOM,
 	 "the OOM killer of the CT's memory group chooses inside the CT; failcnt counts its kills"},
-	{"numtcpsock", "NUMTCPSOCK", VZ_UBC_ITEMS, 0, -1, VZ_UBC_C_NONE, NO_COUNTER},
-	{"numflock", "NUMFLOCK", VZ_UBC_ITEMS, 0, -1, VZ_UBC_C_NONE,
+	{"numtcpsock", "NUMTCPSOCK", VZ_UBC_ITEMS, 0, -1, false, VZ_UBC_C_NONE, NO_COUNTER},
+	{"numflock", "NUMFLOCK", VZ_UBC_ITEMS, 0, -1, false, VZ_UBC_C_NONE,
 	 "the kernel has not enforced RLIMIT_LOCKS since Linux 2.4"},
-	{"numpty", "NUMPTY", VZ_UBC_ITEMS, 0, -1, VZ_UBC_C_NONE, NO_COUNTER},
-	{"numsiginfo", "NUMSIGINFO", VZ_UBC_ITEMS, 0, RLIMIT_SIGPENDING, VZ_UBC_C_NONE, NULL},
-	{"tcpsndbuf", "TCPSNDBUF", VZ_UBC_BYTES, 0, -1, VZ_UBC_C_NONE, CHARGED_TO_RAM},
-	{"tcprcvbuf", "TCPRCVBUF", VZ_UBC_BYTES, 0, -1, VZ_UBC_C_NONE, CHARGED_TO_RAM},
-	{"othersockbuf", "OTHERSOCKBUF", VZ_UBC_BYTES, 0, -1, VZ_UBC_C_NONE, CHARGED_TO_RAM},
-	{"dgramrcvbuf", "DGRAMRCVBUF", VZ_UBC_BYTES, 0, -1, VZ_UBC_C_NONE, CHARGED_TO_RAM},
-	{"numothersock", "NUMOTHERSOCK", VZ_UBC_ITEMS, 0, -1, VZ_UBC_C_NONE, NO_COUNTER},
-	{"dcachesize", "DCACHESIZE", VZ_UBC_BYTES, 0, -1, VZ_UBC_C_NONE, CHARGED_TO_RAM},
-	{"numfile", "NUMFILE", VZ_UBC_ITEMS, 0, RLIMIT_NOFILE, VZ_UBC_C_NONE, NULL},
-	{"numiptent", "NUMIPTENT", VZ_UBC_ITEMS, 0, -1, VZ_UBC_C_NONE, NO_COUNTER},
-	{"swappages", "SWAPPAGES", VZ_UBC_PAGES, VZ_CG_SWAP, -1, VZ_UBC_C_SWAP, NULL},
-	{NULL, NULL, 0, 0, -1, VZ_UBC_C_NONE, NULL},
+	{"numpty", "NUMPTY", VZ_UBC_ITEMS, 0, -1, true, VZ_UBC_C_NONE, NULL},
+	{"numsiginfo", "NUMSIGINFO", VZ_UBC_ITEMS, 0, RLIMIT_SIGPENDING, false, VZ_UBC_C_NONE,
+	 NULL},
+	{"tcpsndbuf", "TCPSNDBUF", VZ_UBC_BYTES, 0, -1, false, VZ_UBC_C_NONE, CHARGED_TO_RAM},
+	{"tcprcvbuf", "TCPRCVBUF", VZ_UBC_BYTES, 0, -1, false, VZ_UBC_C_NONE, CHARGED_TO_RAM},
+	{"othersockbuf", "OTHERSOCKBUF", VZ_UBC_BYTES, 0, -1, false, VZ_UBC_C_NONE, CHARGED_TO_RAM},
+	{"dgramrcvbuf", "DGRAMRCVBUF", VZ_UBC_BYTES, 0, -1, false, VZ_UBC_C_NONE, CHARGED_TO_RAM},
+	{"numothersock", "NUMOTHERSOCK", VZ_UBC_ITEMS, 0, -1, false, VZ_UBC_C_NONE, NO_COUNTER},
+	{"dcachesize", "DCACHESIZE", VZ_UBC_BYTES, 0, -1, false, VZ_UBC_C_NONE, CHARGED_TO_RAM},
+	{"numfile", "NUMFILE", VZ_UBC_ITEMS, 0, RLIMIT_NOFILE, false, VZ_UBC_C_NONE, NULL},
+	{"numiptent", "NUMIPTENT", VZ_UBC_ITEMS, 0, -1, false, VZ_UBC_C_NONE, NO_COUNTER},
+	{"swappages", "SWAPPAGES", VZ_UBC_PAGES, VZ_CG_SWAP, -1, false, VZ_UBC_C_SWAP, NULL},
+	{NULL, NULL, 0, 0, -1, false, VZ_UBC_C_NONE, NULL},
 };
 
 const struct vz_ubc_param *vz_ubc_params(void)
@@ -165,6 +166,8 @@ const char *vz_ubc_how_name(enum vz_ubc_how how)
 		return "cgroup";
 	case VZ_UBC_BY_RLIMIT:
 		return "rlimit";
+	case VZ_UBC_BY_DEVPTS:
+		return "devpts";
 	case VZ_UBC_NOT_ENFORCED:
 		break;
 	}
@@ -218,6 +221,8 @@ static void fill_row(const struct vz_ubc_param *p, const struct vz_config *cfg,
 		row->how = VZ_UBC_BY_CGROUP;
 	else if (p->rlimit >= 0)
 		row->how = VZ_UBC_BY_RLIMIT;
+	else if (p->devpts)
+		row->how = VZ_UBC_BY_DEVPTS;
 	if (st && p->counter == VZ_UBC_C_OOM) {
 		row->have_failcnt = st->have_oom_kills;
 		row->failcnt = st->oom_kills;

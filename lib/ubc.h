@@ -42,6 +42,7 @@ struct vz_ubc_param {
 	enum vz_ubc_unit unit;
 	unsigned cg_res;	     /* enum vz_cg_res bit that enforces its limit, or 0 */
 	int rlimit;		     /* RLIMIT_* that enforces it per process, or -1 */
+	bool devpts;		     /* enforced by the CT's devpts max= (numpty) */
 	enum vz_ubc_counter counter; /* what "held" is read from */
 	const char *note;	     /* why it is not enforced, for the report */
 };
@@ -77,6 +78,7 @@ enum vz_ubc_how {
 	VZ_UBC_NOT_ENFORCED,
 	VZ_UBC_BY_CGROUP,
 	VZ_UBC_BY_RLIMIT, /* per process, not per CT */
+	VZ_UBC_BY_DEVPTS, /* the CT's own devpts instance, max= */
 };
 
 /* One line of `vzctl ubc`, in the parameter's unit. */

@@ -341,3 +341,26 @@ conf_sum() { md5sum <"$VZ_ROOT/conf/$1.conf"; }
 	[ "${lines[1]}" = "       102 0.00/0.00/0.00" ]
 	[ "${lines[2]}" = "       103 -" ]
 }
+
+@test "numpty caps the ptys of the CT's own devpts, live and at start" {
+	vz_running_ct 101
+	run -0 vzctl set 101 --numpty 3 --save
+	[[ "$output" != *"not enforced"* ]]
+	run -1 vzctl exec 101 /bin/vzprobe ptys 10
+	[ "$output" = "opened 3, then No space left on device" ]
+	[ "$(ubc 101 numpty enforced)" = devpts ]
+	# CT root cannot lift the cap: the devpts belongs to the host.
+	run vzctl exec 101 mount -o remount,ptmxmode=0666,mode=0620,max=100 /dev/pts
+	[ "$status" -ne 0 ]
+	run -1 vzctl exec 101 /bin/vzprobe ptys 10
+	[ "$output" = "opened 3, then No space left on device" ]
+	vzctl --quiet restart 101
+	run -1 vzctl exec 101 /bin/vzprobe ptys 10
+	[ "$output" = "opened 3, then No space left on device" ]
+	# vzctl enter still gets its pty, and the cap goes away again.
+	run -0 vzctl set 101 --numpty unlimited --save
+	run -0 vzctl exec 101 /bin/vzprobe ptys 50
+	[ "$output" = "opened 50" ]
+	run -0 vzctl exec 101 stat -c %a /dev/pts/ptmx
+	[ "$output" = 666 ]
+}

@@ -22,6 +22,8 @@
  *   vzprobe forks N             (fork up to N children that sleep, then report
  *                                "forked K" and the first fork error; the
  *                                children are killed before it exits)
+ *   vzprobe ptys N              (open up to N ptys from /dev/ptmx, report
+ *                                "opened K" and the first error)
  *   vzprobe spin SECONDS        (burn CPU in one thread; print the CPU
  *                                seconds this process got)
  * A refused operation prints "denied: <strerror>" and exits 1.
@@ -564,6 +566,21 @@ static int forks(long n)
 	return err ? 1 : 0;
 }
 
+static int ptys(long n)
+{
+	long k = 0;
+	int err = 0;
+
+	for (; k < n; k++) {
+		if (open("/dev/ptmx", O_RDWR | O_NOCTTY) < 0) {
+			err = errno;
+			break;
+		}
+	}
+	printf("opened %ld%s%s\n", k, err ? ", then " : "", err ? strerror(err) : "");
+	return err ? 1 : 0;
+}
+
 static int spin(double seconds)
 {
 	struct timespec t0, t;
@@ -661,6 +678,8 @@ int main(int argc, char **argv)
 			   argc > 3 ? (unsigned)strtoul(argv[3], NULL, 10) : 0);
 	if (!strcmp(argv[1], "forks") && argc > 2)
 		return forks(strtol(argv[2], NULL, 10));
+	if (!strcmp(argv[1], "ptys") && argc > 2)
+		return ptys(strtol(argv[2], NULL, 10));
 	if (!strcmp(argv[1], "spin") && argc > 2)
 		return spin(strtod(argv[2], NULL));
 	fprintf(stderr, "vzprobe: unknown probe '%s'\n", argv[1]);

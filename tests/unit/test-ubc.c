@@ -92,7 +92,7 @@ static void test_table(VZ_UNUSED void **state)
 		assert_ptr_equal(vz_ubc_param_by_key(p->key), p);
 		assert_ptr_equal(vz_ubc_param_by_name(p->name), p);
 		/* Every row says how it is enforced, or why not. */
-		assert_true(p->cg_res || p->rlimit >= 0 || p->note);
+		assert_true(p->cg_res || p->rlimit >= 0 || p->devpts || p->note);
 	}
 	assert_int_equal(n, vz_ubc_count());
 	assert_string_equal(vz_ubc_params()[n - 1].name, "swappages");
