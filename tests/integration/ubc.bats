@@ -211,7 +211,7 @@ conf_sum() { md5sum <"$VZ_ROOT/conf/$1.conf"; }
 		[ "$(ubc 101 "$o" limit)" = 200000 ]
 		case $(ubc 101 "$o" enforced) in
 		none) [[ "$output" == *"$o: saved, but not enforced"* ]] ;;
-		cgroup | rlimit) [[ "$output" != *"$o: saved, but not enforced"* ]] ;;
+		cgroup | rlimit | devpts) [[ "$output" != *"$o: saved, but not enforced"* ]] ;;
 		*) false ;;
 		esac
 	done
