@@ -160,30 +160,19 @@ out:
 	return r;
 }
 
+static int sethostname_fn(void *data)
+{
+	const char *name = data;
+
+	return sethostname(name, strlen(name)) < 0 ? errno : 0;
+}
+
 /* Set the hostname of a running CT from a child that joins its uts namespace. */
 static int live_hostname(const struct vz_state *st, const char *name, vz_error_t *err)
 {
-	_cleanup_close_ int pidfd = vz_pidfd_open(st->pid, 0);
-	int status;
-	pid_t pid;
+	_cleanup_free_ char *what = xasprintf("set hostname '%s'", name);
 
-	if (pidfd < 0)
-		return vz_error_make(err, VZ_E_NOT_RUNNING, errno, "open init");
-	pid = fork();
-	if (pid < 0)
-		return vz_error_make(err, VZ_E_RESOURCE, errno, "fork");
-	if (pid == 0) {
-		if (setns(pidfd, CLONE_NEWUTS) < 0 || sethostname(name, strlen(name)) < 0)
-			_exit(errno);
-		_exit(0);
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return vz_error_make(err, VZ_E_SYSTEM, errno, "wait");
-	if (!WIFEXITED(status) || WEXITSTATUS(status))
-		return vz_error_make(err, VZ_E_SYSTEM, WIFEXITED(status) ? WEXITSTATUS(status) : 0,
-				     "set hostname '%s'", name);
-	return 0;
+	return vz_run_in_ct_ns(st->pid, CLONE_NEWUTS, sethostname_fn, (void *)name, what, err);
 }
 
 static unsigned host_cpus(void)

@@ -15,12 +15,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/wait.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "mount.h"
+#include "spawn.h"
 #include "syscalls.h"
 #include "util/xalloc.h"
 
@@ -341,11 +341,11 @@ int vz_mount_ct_root(const char *rootfs, uid_t owner, const char *cgroup2_path, 
 	return pivot(rootfd, err);
 }
 
-/* In a child: enter the CT's mount namespace and remount its devpts. */
-static int remount_devpts_child(int pidfd, const char *opts)
+/* In a child that joined the CT's mount namespace: remount its devpts. */
+static int remount_devpts_fn(void *data)
 {
-	if (setns(pidfd, CLONE_NEWNS) < 0)
-		return errno;
+	const char *opts = data;
+
 	if (mount(NULL, "/dev/pts", NULL, MS_REMOUNT | MS_NOSUID | MS_NOEXEC, opts) < 0)
 		return errno;
 	return 0;
@@ -354,23 +354,8 @@ static int remount_devpts_child(int pidfd, const char *opts)
 int vz_devpts_set_max(pid_t init_pid, uid_t owner, int pty_max, vz_error_t *err)
 {
 	_cleanup_free_ char *opts = devpts_options(owner, pty_max);
-	_cleanup_close_ int pidfd = vz_pidfd_open(init_pid, 0);
-	int status;
-	pid_t pid;
+	_cleanup_free_ char *what =
+		xasprintf("NUMPTY: remount the CT's /dev/pts with max=%d", pty_max);
 
-	if (pidfd < 0)
-		return vz_error_make(err, VZ_E_NOT_RUNNING, errno, "open init");
-	pid = fork();
-	if (pid < 0)
-		return vz_error_make(err, VZ_E_RESOURCE, errno, "fork");
-	if (pid == 0)
-		_exit(remount_devpts_child(pidfd, opts));
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return vz_error_make(err, VZ_E_SYSTEM, errno, "wait");
-	if (!WIFEXITED(status) || WEXITSTATUS(status))
-		return vz_error_make(err, VZ_E_RESOURCE,
-				     WIFEXITED(status) ? WEXITSTATUS(status) : 0,
-				     "NUMPTY: remount the CT's /dev/pts with max=%d", pty_max);
-	return 0;
+	return vz_run_in_ct_ns(init_pid, CLONE_NEWNS, remount_devpts_fn, opts, what, err);
 }
