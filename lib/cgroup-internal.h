@@ -195,4 +195,8 @@ uint64_t cg_add_limit(uint64_t a, uint64_t b);
 /* The weight of OpenVZ ioprio 0..7 within a knob's range lo..hi. */
 uint64_t cg_io_weight(unsigned prio, uint64_t lo, uint64_t hi);
 
+/* Set the prefix level's weight knob to the sum of its CT groups' (see cgroup.c). */
+int cg_sync_prefix_weight(struct vz_cgroup *cg, struct cg_hier *h, const char *knob, uint64_t lo,
+			  uint64_t hi, uint64_t def);
+
 #endif

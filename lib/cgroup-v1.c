@@ -708,6 +708,20 @@ static int v1_stats(struct vz_cgroup *cg, struct vz_cgroup_stats *st, vz_error_t
 	return 0;
 }
 
+static int v1_sync_weight(struct vz_cgroup *cg, vz_error_t *err)
+{
+	struct cg_hier *h = task_hier(cg, CG_CPU);
+	int r;
+
+	if (!h || !(h->flags & CG_CPU))
+		return 0;
+	r = cg_sync_prefix_weight(cg, h, "cpu.shares", 2, 262144, 1024);
+	if (r < 0)
+		return vz_error_make(err, VZ_E_FAIRSCHED, -r, "cgroup '%s': set cpu.shares of '%s'",
+				     cg->path, cg->prefix);
+	return 0;
+}
+
 const struct vz_cgroup_ops cg_v1_ops = {
 	.name = "v1",
 	.create = v1_create,
@@ -718,6 +732,7 @@ const struct vz_cgroup_ops cg_v1_ops = {
 	.kill_all = v1_kill,
 	.freeze = v1_freeze_ct,
 	.frozen = v1_frozen,
+	.sync_weight = v1_sync_weight,
 	.destroy = v1_destroy,
 	.set_limits = v1_set_limits,
 	.stats = v1_stats,

@@ -439,6 +439,16 @@ static int v2_stats(struct vz_cgroup *cg, struct vz_cgroup_stats *st, vz_error_t
 	return 0;
 }
 
+static int v2_sync_weight(struct vz_cgroup *cg, vz_error_t *err)
+{
+	int r = cg_sync_prefix_weight(cg, hier(cg), "cpu.weight", 1, 10000, 100);
+
+	if (r < 0)
+		return vz_error_make(err, VZ_E_FAIRSCHED, -r, "cgroup '%s': set cpu.weight of '%s'",
+				     cg->path, cg->prefix);
+	return 0;
+}
+
 const struct vz_cgroup_ops cg_v2_ops = {
 	.name = "v2",
 	.create = v2_create,
@@ -449,6 +459,7 @@ const struct vz_cgroup_ops cg_v2_ops = {
 	.kill_all = v2_kill,
 	.freeze = v2_freeze_ct,
 	.frozen = v2_frozen,
+	.sync_weight = v2_sync_weight,
 	.destroy = v2_destroy,
 	.set_limits = v2_set_limits,
 	.stats = v2_stats,

@@ -349,6 +349,11 @@ unsigned vz_cgroup_supported(struct vz_cgroup *cg)
 	return cg->ops->supported(cg);
 }
 
+int vz_cgroup_sync_weight(struct vz_cgroup *cg, vz_error_t *err)
+{
+	return cg->ops->sync_weight(cg, err);
+}
+
 /* The freeze op of either backend, given its knob writer and the group's fd. */
 int cg_freeze_op(struct vz_cgroup *cg, struct cg_hier *h, int (*fn)(int fd, bool on), bool on,
 		 vz_error_t *err)
@@ -854,4 +859,49 @@ int vz_cgroup_pids(struct vz_cgroup *cg, pid_t **ret, vz_error_t *err)
 	}
 	*ret = p.v;
 	return (int)p.n;
+}
+
+/*
+ * The prefix level that holds the CT groups gets the sum of their weights
+ * (knob clamped to [lo, hi]; def when it holds none): the CTs then weigh
+ * against the host's own tasks as if each were a top-level group, OpenVZ's
+ * model, instead of all of them together weighing as much as one host task.
+ */
+int cg_sync_prefix_weight(struct vz_cgroup *cg, struct cg_hier *h, const char *knob, uint64_t lo,
+			  uint64_t hi, uint64_t def)
+{
+	_cleanup_close_ int pfd =
+		openat(h->root_fd, cg->prefix, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_closedir_ DIR *d = NULL;
+	uint64_t sum = 0;
+	bool any = false;
+	const char *name;
+	char buf[32];
+	int r;
+
+	if (pfd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!path_exists_at(pfd, knob))
+		return 0;
+	d = opendir_at(pfd);
+	if (!d)
+		return -errno;
+	for (;;) {
+		_cleanup_close_ int cfd = -EBADF;
+		_cleanup_free_ char *v = NULL;
+		uint64_t w;
+
+		r = next_subdir(d, &name, &cfd);
+		if (r <= 0)
+			break;
+		if (cg_read_knob(cfd, knob, &v) < 0 || cg_parse_u64(v, &w) < 0)
+			continue;
+		sum += w;
+		any = true;
+	}
+	if (r < 0)
+		return r;
+	(void)snprintf(buf, sizeof(buf), "%llu",
+		       (unsigned long long)(any ? cg_clamp(sum, lo, hi) : def));
+	return cg_write_knob(pfd, knob, buf);
 }

@@ -127,6 +127,12 @@ struct vz_cgroup_ops {
 	int (*stats)(struct vz_cgroup *cg, struct vz_cgroup_stats *st, vz_error_t *err);
 	/* enum vz_cg_res bits this backend can enforce on this host (no group needed). */
 	unsigned (*supported)(struct vz_cgroup *cg);
+	/*
+	 * Give the prefix group the sum of its CTs' CPU weights, so that the
+	 * CTs together weigh against host tasks as OpenVZ's top-level CTs did.
+	 * Run after a CT's weight changed or its group came or went.
+	 */
+	int (*sync_weight)(struct vz_cgroup *cg, vz_error_t *err);
 };
 
 /* Detect the host's layout under root (normally "/sys/fs/cgroup"). */
@@ -159,6 +165,7 @@ int vz_cgroup_frozen(struct vz_cgroup *cg);
 int vz_cgroup_set_limits(struct vz_cgroup *cg, const struct vz_cgroup_limits *lim, vz_error_t *err);
 int vz_cgroup_stats(struct vz_cgroup *cg, struct vz_cgroup_stats *st, vz_error_t *err);
 unsigned vz_cgroup_supported(struct vz_cgroup *cg);
+int vz_cgroup_sync_weight(struct vz_cgroup *cg, vz_error_t *err);
 /* Pids of every process in the CT (nested groups too), in *ret (free it); count or -1. */
 int vz_cgroup_pids(struct vz_cgroup *cg, pid_t **ret, vz_error_t *err);
 

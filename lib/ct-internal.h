@@ -44,6 +44,8 @@ struct vz_ct_change;
  * Write the cgroup limits of cfg named by mask (enum vz_cg_res bits) to the
  * CT's existing group; what this host cannot enforce is dropped with a warning.
  */
+/* The prefix's CPU weight after a CT's came or went (cgroup.h sync_weight); warns on failure. */
+void ct_res_sync_weight(struct vz_ctx *ctx, struct vz_cgroup *cg);
 int ct_res_apply(struct vz_ctx *ctx, const char *ctid, struct vz_cgroup *cg,
 		 const struct vz_config *cfg, unsigned mask, vz_error_t *err);
 /*

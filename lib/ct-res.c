@@ -59,6 +59,14 @@ static unsigned drop_unsupported(struct vz_ctx *ctx, const struct vz_config *cfg
 	return mask;
 }
 
+void ct_res_sync_weight(struct vz_ctx *ctx, struct vz_cgroup *cg)
+{
+	_cleanup_error_ vz_error_t err = NULL;
+
+	if (vz_cgroup_sync_weight(cg, &err) < 0)
+		vz_warn(ctx, "%s", err->msg);
+}
+
 static const struct {
 	unsigned bits;
 	int code;
@@ -251,6 +259,8 @@ int ct_res_set_live(struct vz_ctx *ctx, const char *ctid, const struct vz_state 
 		return -1;
 	if (mask && ct_res_apply(ctx, ctid, cg, cfg, mask, err) < 0)
 		return -1;
+	if (mask & VZ_CG_CPU_WEIGHT)
+		ct_res_sync_weight(ctx, cg);
 	return rl ? rlimits_live(ctx, cg, cfg, err) : 0;
 }
 

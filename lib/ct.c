@@ -318,6 +318,7 @@ static int do_start(struct vz_ctx *ctx, const char *ctid, const struct vz_config
 	if (ct_res_apply(ctx, ctid, cg, cfg, vz_res_bits_of_config(cfg), err) < 0 ||
 	    ct_res_rlimits(ctx, cfg, 0, true, err) < 0)
 		goto err_cgroup;
+	ct_res_sync_weight(ctx, cg);
 	if (spawn_ct_init(ctx, ctid, cfg, cg, &pid, err) < 0)
 		goto err_cgroup;
 	if (record_state(ctx, ctid, pid, err) < 0)
@@ -330,6 +331,7 @@ err_cgroup:
 	if (cg) {
 		(void)vz_cgroup_kill_all(cg, NULL);
 		(void)vz_cgroup_destroy(cg, NULL);
+		ct_res_sync_weight(ctx, cg);
 	}
 err_umount:
 	(void)ct_umount(ctx, ctid, NULL);
@@ -442,6 +444,7 @@ int ct_cleanup_locked(struct vz_ctx *ctx, const char *ctid, vz_error_t *err)
 		return -1;
 	if (vz_cgroup_kill_all(cg, err) < 0 || vz_cgroup_destroy(cg, err) < 0)
 		return -1;
+	ct_res_sync_weight(ctx, cg);
 	if (ct_umount(ctx, ctid, err) < 0)
 		return -1;
 	return vz_state_remove(ctx, ctid, err);

@@ -142,6 +142,22 @@ conf_sum() { md5sum <"$VZ_ROOT/conf/$1.conf"; }
 	[ "$(xargs <<<"$output")" = "500000 0 0" ]
 }
 
+@test "the CTs together weigh against host tasks as the sum of their cpuunits" {
+	prefix=/sys/fs/cgroup/cpu/$VZ_CGROUP_PREFIX
+	vz_running_ct 101
+	[ "$(cat "$prefix/cpu.shares")" = 1024 ]
+	vzctl --quiet set 101 --cpuunits 2000 --save
+	[ "$(cat "$prefix/cpu.shares")" = 2048 ]
+	vz_running_ct 102
+	[ "$(cat "$prefix/cpu.shares")" = 3072 ]
+	vzctl --quiet stop 101
+	[ "$(cat "$prefix/cpu.shares")" = 1024 ]
+	vzctl --quiet set 102 --cpuunits 500000 --save
+	vzctl --quiet start 101
+	# Clamped to what cpu.shares takes.
+	[ "$(cat "$prefix/cpu.shares")" = 262144 ]
+}
+
 @test "I/O: --iolimit and --iopslimit throttle the CT's disk; --ioprio says where it cannot" {
 	vz_running_ct 101
 	dev=$(stat -c '%d' "$VZ_ROOT/private/101")

@@ -984,6 +984,43 @@ static struct vz_cgroup *v1_limits_tree(struct fake *f)
 	return cg;
 }
 
+/* The prefix's weight is the sum of its CT groups', clamped; without CTs the default. */
+static void test_v1_sync_weight(void **state)
+{
+	struct fake *f = *state;
+	struct vz_cgroup *cg = v1_limits_tree(f);
+	_cleanup_error_ vz_error_t err = NULL;
+	_cleanup_free_ char *v = NULL;
+
+	put(f, "cpu/vz/cpu.shares", "1024\n");
+	put(f, "cpu/vz/43/cpu.shares", "2048\n");
+	put(f, "cpu/vz/44/cpu.shares", "garbage\n"); /* a CT being made: skipped */
+	ok(vz_cgroup_sync_weight(cg, &err), &err);
+	v = get(f, "cpu/vz/cpu.shares");
+	assert_string_equal(v, "3072");
+	free(v);
+	put(f, "cpu/vz/43/cpu.shares", "262144\n");
+	ok(vz_cgroup_sync_weight(cg, &err), &err);
+	v = get(f, "cpu/vz/cpu.shares");
+	assert_string_equal(v, "262144");
+}
+
+static void test_v2_sync_weight(void **state)
+{
+	struct fake *f = *state;
+	struct vz_cgroup *cg = v2_limits_tree(f);
+	_cleanup_error_ vz_error_t err = NULL;
+	_cleanup_free_ char *v = NULL;
+
+	/* No cpu controller on the prefix: nothing to do. */
+	ok(vz_cgroup_sync_weight(cg, &err), &err);
+	put(f, "vz/cpu.weight", "100\n");
+	put(f, "vz/43/cpu.weight", "40\n");
+	ok(vz_cgroup_sync_weight(cg, &err), &err);
+	v = get(f, "vz/cpu.weight");
+	assert_string_equal(v, "140");
+}
+
 static void test_v1_set_limits(void **state)
 {
 	struct fake *f = *state;
@@ -1971,6 +2008,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_v2_stats, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_v2_stats_missing, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_v2_supported, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_v2_sync_weight, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_v1_sync_weight, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_v1_set_limits, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_v1_memsw, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_v1_io_limits, fake_setup, fake_teardown),
