@@ -482,6 +482,22 @@ static int validate_group(const char *key, const char *value, vz_error_t *err)
 	return 0;
 }
 
+/* A network interface name: 1..15 bytes, no '/', blank or ':'. */
+static bool ifname_valid(const char *s, size_t n)
+{
+	if (n == 0 || n > 15 || (n == 1 && s[0] == '.') || (n == 2 && !strncmp(s, "..", 2)))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] <= ' ' || s[i] == '/' || s[i] == ':' || s[i] == 0x7f)
+			return false;
+	return true;
+}
+
+static int validate_ifnames(const char *key, const char *value, vz_error_t *err)
+{
+	return validate_list(key, value, "interface name", ifname_valid, err);
+}
+
 /* ---- the key table ---- */
 
 static const struct vz_config_key keys[] = {
@@ -542,6 +558,8 @@ static const struct vz_config_key keys[] = {
 	{"UID_RANGE_START", NULL, validate_uid_start, "first host uid handed out to CTs"},
 	{"UID_RANGE_SIZE", NULL, validate_uid_size, "number of uids in each CT range"},
 	{"VZD_GROUP", NULL, validate_group, "group allowed to talk to vzd"},
+	{"NEIGHBOUR_DEVS", NULL, validate_ifnames,
+	 "host interfaces that answer ARP/NDP for CT addresses"},
 	{NULL, NULL, NULL, NULL},
 };
 

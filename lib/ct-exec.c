@@ -182,12 +182,24 @@ static unsigned host_cpus(void)
 	return n > 0 ? (unsigned)n : 1;
 }
 
+/* vzctl's --ipadd/--ipdel: changes of IP_ADDRESS relative to what the CT has. */
+static bool is_ip_op(const char *key)
+{
+	return streq(key, "IPADD") || streq(key, "IPDEL");
+}
+
 static int validate_changes(struct vz_ctx *ctx, const char *ctid, struct vz_config *cfg,
 			    const struct vz_ct_change *c, size_t n, vz_error_t *err)
 {
-	bool cpu = false;
+	bool cpu = false, ip = false;
 
 	for (size_t i = 0; i < n; i++) {
+		if (is_ip_op(c[i].key)) {
+			if (ct_net_ip_op(cfg, c[i].key, c[i].value ? c[i].value : "", err) < 0)
+				return -1;
+			ip = true;
+			continue;
+		}
 		if (!vz_config_key_lookup(c[i].key))
 			return vz_error_make(err, VZ_E_SYNTAX, 0, "unknown parameter '%s'",
 					     c[i].key);
@@ -198,8 +210,11 @@ static int validate_changes(struct vz_ctx *ctx, const char *ctid, struct vz_conf
 			return -1;
 		cpu |= streq(c[i].key, "CPULIMIT") || streq(c[i].key, "CPUS") ||
 		       streq(c[i].key, "CPUMASK");
+		ip |= streq(c[i].key, "IP_ADDRESS");
 	}
 	if (cpu && vz_res_check_host(cfg, host_cpus(), err) < 0)
+		return -1;
+	if (ip && ct_net_check_addrs(ctx, ctid, cfg, err) < 0)
 		return -1;
 	return 0;
 }
@@ -208,9 +223,10 @@ static int apply_live(struct vz_ctx *ctx, const char *ctid, const struct vz_conf
 		      const struct vz_state *st, const struct vz_ct_change *c, size_t n,
 		      vz_error_t *err)
 {
-	bool files = false;
+	bool files = false, net = false;
 
 	for (size_t i = 0; i < n; i++) {
+		net |= is_ip_op(c[i].key) || streq(c[i].key, "IP_ADDRESS");
 		if (streq(c[i].key, "HOSTNAME") && c[i].value) {
 			if (live_hostname(st, c[i].value, err) < 0)
 				return -1;
@@ -220,6 +236,8 @@ static int apply_live(struct vz_ctx *ctx, const char *ctid, const struct vz_conf
 			 streq(c[i].key, "SEARCHDOMAIN");
 	}
 	if (files && ct_write_files(ctx, ctid, cfg, err) < 0)
+		return -1;
+	if (net && ct_net_set_live(ctx, ctid, st, c, n, err) < 0)
 		return -1;
 	return ct_res_set_live(ctx, ctid, st, cfg, c, n, err);
 }

@@ -37,6 +37,23 @@ void ct_strv_free(char **v);
 /* Sample config ve-NAME.conf-sample (conf dir, then data dir); NULL name: empty. */
 struct vz_config *ct_load_sample(struct vz_ctx *ctx, const char *name, vz_error_t *err);
 
+/* Network (ct-net.c). */
+/* Set up the CT's routed interface for IP_ADDRESS of cfg; init is pid. */
+int ct_net_start(struct vz_ctx *ctx, const char *ctid, const struct vz_config *cfg, pid_t pid,
+		 vz_error_t *err);
+/* Remove what ct_net_start or a live change made (per the CT's net state). */
+int ct_net_stop(struct vz_ctx *ctx, const char *ctid, vz_error_t *err);
+struct vz_state;
+struct vz_ct_change;
+/* Apply the address changes among c (IPADD, IPDEL, IP_ADDRESS) to a running CT. */
+int ct_net_set_live(struct vz_ctx *ctx, const char *ctid, const struct vz_state *st,
+		    const struct vz_ct_change *c, size_t n, vz_error_t *err);
+/* Apply --ipadd ADDR / --ipdel ADDR|all (op "IPADD"/"IPDEL") to IP_ADDRESS of cfg. */
+int ct_net_ip_op(struct vz_config *cfg, const char *op, const char *value, vz_error_t *err);
+/* IP_ADDRESS of cfg: no address twice, none that another CT of this root has. */
+int ct_net_check_addrs(struct vz_ctx *ctx, const char *ctid, const struct vz_config *cfg,
+		       vz_error_t *err);
+
 /* Resources (ct-res.c). */
 struct vz_state;
 struct vz_ct_change;

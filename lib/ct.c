@@ -255,9 +255,23 @@ static int check_init(struct vz_ctx *ctx, const char *ctid, vz_error_t *err)
 	return 0;
 }
 
+struct prepare {
+	struct vz_ctx *ctx;
+	const char *ctid;
+	const struct vz_config *cfg;
+};
+
+static int prepare_init(void *data, pid_t pid, vz_error_t *err)
+{
+	struct prepare *p = data;
+
+	return ct_net_start(p->ctx, p->ctid, p->cfg, pid, err);
+}
+
 static int spawn_ct_init(struct vz_ctx *ctx, const char *ctid, const struct vz_config *cfg,
 			 struct vz_cgroup *cg, pid_t *ret_pid, vz_error_t *err)
 {
+	struct prepare prep = {ctx, ctid, cfg};
 	_cleanup_free_ char *root = vz_path_root(ctx, ctid);
 	char *argv[] = {"/sbin/init", NULL};
 	char **env = init_env();
@@ -273,6 +287,8 @@ static int spawn_ct_init(struct vz_ctx *ctx, const char *ctid, const struct vz_c
 		.cgroup2_path = cg2,
 		.seccomp_fd = ctx->seccomp_fd,
 		.pty_max = ct_res_pty_max(cfg),
+		.prepare = prepare_init,
+		.prepare_data = &prep,
 	};
 	int r;
 
@@ -328,6 +344,7 @@ static int do_start(struct vz_ctx *ctx, const char *ctid, const struct vz_config
 err_kill:
 	(void)kill(pid, SIGKILL);
 err_cgroup:
+	(void)ct_net_stop(ctx, ctid, NULL);
 	if (cg) {
 		(void)vz_cgroup_kill_all(cg, NULL);
 		(void)vz_cgroup_destroy(cg, NULL);
@@ -445,6 +462,9 @@ int ct_cleanup_locked(struct vz_ctx *ctx, const char *ctid, vz_error_t *err)
 	if (vz_cgroup_kill_all(cg, err) < 0 || vz_cgroup_destroy(cg, err) < 0)
 		return -1;
 	ct_res_sync_weight(ctx, cg);
+	/* The CT's network namespace died with its last process; proxies did not. */
+	if (ct_net_stop(ctx, ctid, err) < 0)
+		return -1;
 	if (ct_umount(ctx, ctid, err) < 0)
 		return -1;
 	return vz_state_remove(ctx, ctid, err);

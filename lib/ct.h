@@ -105,6 +105,13 @@ struct vz_config *vz_ct_load_config(struct vz_ctx *ctx, const char *ctid, vz_err
 int vz_ct_ubc(struct vz_ctx *ctx, const char *ctid, struct vz_ubc_row *rows,
 	      struct vz_cgroup_stats *ret_st, vz_error_t *err);
 
+/* Traffic of a running CT's routed interface; -ENODEV when it has none. */
+struct vz_net_stats;
+int vz_ct_net_stats(struct vz_ctx *ctx, const char *ctid, struct vz_net_stats *ret);
+
+/* The addresses a running CT has now (heap string), or NULL when it has no network state. */
+char *vz_ct_net_ips(struct vz_ctx *ctx, const char *ctid);
+
 /* Number of processes in a running CT (0 when stopped). */
 int vz_ct_count_procs(struct vz_ctx *ctx, const char *ctid, vz_error_t *err);
 

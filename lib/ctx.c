@@ -45,6 +45,10 @@ static int apply_global(struct vz_ctx *ctx, const struct vz_config *g, vz_error_
 		free(ctx->vzd_group);
 		ctx->vzd_group = xstrdup(v);
 	}
+	if ((v = vz_config_get(g, "NEIGHBOUR_DEVS"))) {
+		free(ctx->neighbour_devs);
+		ctx->neighbour_devs = xstrdup(v);
+	}
 	if ((v = vz_config_get(g, "UID_RANGE_START"))) {
 		if (parse_u32("UID_RANGE_START", v, &ctx->uid_start, err) < 0)
 			return -1;
@@ -111,6 +115,7 @@ void vz_ctx_free(struct vz_ctx *ctx)
 	free(ctx->datadir);
 	free(ctx->def_ostemplate);
 	free(ctx->def_config);
+	free(ctx->neighbour_devs);
 	free(ctx->vzd_group);
 	if (ctx->seccomp_fd >= 0)
 		(void)close(ctx->seccomp_fd);

@@ -409,6 +409,9 @@ static int setup_init(const struct vz_spawn_init_params *p, pid_t pid, bool plac
 		return vz_error_make(err, VZ_E_CREATE, errno, "open init");
 	if (start_mounter(p, pid, pidfd, &m, err) < 0)
 		return -1;
+	/* While M builds the mounts: init cannot exec before it has them. */
+	if (p->prepare && p->prepare(p->prepare_data, pid, err) < 0)
+		goto out;
 	if ((!placed && vz_cgroup_attach(p->cg, pid, err) < 0) || send_go(sock) < 0 ||
 	    wait_ready(sock, "start init", err) < 0)
 		goto out;

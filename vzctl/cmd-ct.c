@@ -211,6 +211,8 @@ static const struct set_row set_rows[] = {
 	{"nameserver", "NAMESERVER", true, CONV_NONE},
 	{"searchdomain", "SEARCHDOMAIN", true, CONV_NONE},
 	{"stop-timeout", "STOP_TIMEOUT", true, CONV_NONE},
+	{"ipadd", "IPADD", true, CONV_NONE},
+	{"ipdel", "IPDEL", true, CONV_NONE},
 	{"ram", "PHYSPAGES", true, CONV_RAM},
 	{"swap", "SWAPPAGES", true, CONV_RAM},
 	{"physpages", "PHYSPAGES", true, CONV_NONE},

@@ -112,8 +112,16 @@ static void add_config_fields(const struct lister *l, struct vz_msg *o, const st
 		vz_msg_set_bool(o, "onboot", vz_config_get_bool(cfg, "ONBOOT", false));
 	if (want(l, "disabled"))
 		vz_msg_set_bool(o, "disabled", vz_config_get_bool(cfg, "DISABLED", false));
+}
+
+/* A running CT's addresses are what it has now (a set without --save counts). */
+static void add_ip_field(const struct lister *l, struct vz_msg *o, const char *id,
+			 const struct vz_config *cfg, bool running)
+{
+	_cleanup_free_ char *live = running ? vz_ct_net_ips(l->ctx, id) : NULL;
+
 	if (want(l, "ip"))
-		split_words(o, "ip", vz_config_get(cfg, "IP_ADDRESS"));
+		split_words(o, "ip", live ? live : vz_config_get(cfg, "IP_ADDRESS"));
 }
 
 static const char *const ubc_suffix[] = {"", ".m", ".b", ".l", ".f"};
@@ -257,6 +265,7 @@ static void add_ct(const struct lister *l, struct vz_msg *list, const char *id)
 		vz_msg_set_str(o, "root", p);
 	}
 	add_run_fields(l, o, id, &st, running);
+	add_ip_field(l, o, id, cfg, running);
 	add_res_fields(l, o, cfg);
 	add_ubc_fields(l, o, id, cfg, running);
 }

@@ -11,6 +11,8 @@ setup_file() {
 	cache=$(vz_template_cache)
 	if ! ls "$cache"/debian-12-*.tar.* >/dev/null 2>&1; then
 		(
+			# debootstrap downloads: this daemon keeps the machine's network.
+			export VZ_TEST_HOSTNET=1
 			vz_start_daemon
 			vzctl template build debian-12 >"$BATS_FILE_TMPDIR/build.log" 2>&1
 			rc=$?

@@ -62,11 +62,24 @@ vz_start_daemon() {
 # private mount namespace with the (controller-less here) cgroup2 hierarchy
 # mounted on /sys/fs/cgroup. Nothing of the host's mounts changes.
 # unshare and sh exec: $! is vzd's own pid either way.
+#
+# Every daemon also runs in a network namespace of its own, a "test host"
+# with loopback up and forwarding on, so that no link, route or rule a test
+# makes ever reaches the machine's own namespace; vz_host runs a command
+# there. VZ_TEST_HOSTNET=1 keeps the machine's namespace (template builds
+# that download).
 vz_run_daemon() {
-	local wrap=()
+	local wrap=() unshare=(unshare) setup=''
+	if [ "${VZ_TEST_HOSTNET:-0}" != 1 ]; then
+		unshare+=(-n)
+		setup='ip link set lo up && sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 && '
+	fi
 	if [ "${VZ_TEST_CGROUP2:-0}" = 1 ]; then
-		wrap=(unshare -m --propagation private sh -c
-			'mount -t cgroup2 none /sys/fs/cgroup && exec "$@"' sh)
+		unshare+=(-m --propagation private)
+		setup+='mount -t cgroup2 none /sys/fs/cgroup && '
+	fi
+	if [ ${#unshare[@]} -gt 1 ]; then
+		wrap=("${unshare[@]}" sh -c "${setup}"'exec "$@"' sh)
 	fi
 	"${wrap[@]}" "$VZ_BUILD/vzd" --root "$VZ_ROOT" --rundir "$VZ_RUNDIR" \
 		--socket "$VZ_SOCKET" --config "$VZ_TEST_DIR/vz.conf" "$@" \
@@ -100,6 +113,9 @@ vz_stop_daemon() {
 	vz_remove_cgroups "$VZ_CGROUP_PREFIX"
 	VZ_TEST_DIR=
 }
+
+# Run a command on the test host: in the daemon's network namespace.
+vz_host() { nsenter -t "$VZD_PID" -n "$@"; }
 
 # Remove what a test left of its cgroup prefix (only ours: the prefix is unique).
 vz_remove_cgroups() {

@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A CT's network as the CT layer sees it: which host interface is its,
+ * which addresses it has now (they may differ from the config after a set
+ * without --save), and the checks an address must pass.
+ *
+ * The host end is "vz" + a 3-hex tag of the daemon's root + the CTID (at
+ * most 15 bytes), and carries an alias naming the root's hash and the CTID:
+ * two daemons on one host get different names, and each removes only links
+ * that carry its own alias. What the CT has now is kept in <rundir>/CTID.net
+ * (IP_ADDRESS and the NEIGHBOUR_DEVS used), so stop removes exactly that.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ct-internal.h"
+#include "ct.h"
+#include "net.h"
+#include "state.h"
+#include "util/fs.h"
+#include "util/macros.h"
+#include "util/xalloc.h"
+
+static uint64_t fnv1a(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static void host_if_name(const struct vz_ctx *ctx, const char *ctid, char out[IFNAMSIZ])
+{
+	(void)snprintf(out, IFNAMSIZ, "vz%03x%s", (unsigned)(fnv1a(ctx->root) & 0xfff), ctid);
+}
+
+static char *link_alias(const struct vz_ctx *ctx, const char *ctid)
+{
+	return xasprintf("vz %016llx ct %s", (unsigned long long)fnv1a(ctx->root), ctid);
+}
+
+/* Space-separated words as a NULL-terminated vector (one allocation each). */
+static char **words(const char *s)
+{
+	char **v = xzalloc(sizeof(char *));
+	size_t n = 0;
+
+	while (s && *s) {
+		size_t len;
+
+		s += strspn(s, " \t");
+		len = strcspn(s, " \t");
+		if (len == 0)
+			break;
+		v = xreallocarray(v, n + 2, sizeof(char *));
+		v[n++] = xstrndup(s, len);
+		v[n] = NULL;
+		s += len;
+	}
+	return v;
+}
+
+static char *net_state_path(const struct vz_ctx *ctx, const char *ctid)
+{
+	return xasprintf("%s/%s.net", ctx->rundir, ctid);
+}
+
+static int save_net_state(struct vz_ctx *ctx, const char *ctid, const char *ips, const char *devs,
+			  vz_error_t *err)
+{
+	_cleanup_free_ char *path = net_state_path(ctx, ctid);
+	_cleanup_config_ struct vz_config *s = vz_config_new();
+
+	if (vz_config_set(s, "IP_ADDRESS", ips ? ips : "", err) < 0 ||
+	    vz_config_set(s, "NEIGHBOUR_DEVS", devs ? devs : "", err) < 0)
+		return -1;
+	return vz_config_save(s, path, err);
+}
+
+/* The CT's live network, or NULL when it has none. */
+static struct vz_config *load_net_state(struct vz_ctx *ctx, const char *ctid)
+{
+	_cleanup_free_ char *path = net_state_path(ctx, ctid);
+
+	return vz_config_load(path, NULL);
+}
+
+struct routed {
+	struct vz_net_routed r;
+	char *alias;
+	char **addrs, **devs;
+};
+
+static void routed_init(struct routed *o, struct vz_ctx *ctx, const char *ctid, pid_t pid,
+			const char *ips, const char *devs)
+{
+	*o = (struct routed){.r.init_pid = pid};
+	host_if_name(ctx, ctid, o->r.host_if);
+	o->alias = link_alias(ctx, ctid);
+	o->addrs = words(ips);
+	o->devs = words(devs);
+	o->r.alias = o->alias;
+	o->r.addrs = o->addrs;
+	o->r.neigh_devs = o->devs;
+}
+
+static void routed_done(struct routed *o)
+{
+	free(o->alias);
+	ct_strv_free(o->addrs);
+	ct_strv_free(o->devs);
+}
+
+int ct_net_start(struct vz_ctx *ctx, const char *ctid, const struct vz_config *cfg, pid_t pid,
+		 vz_error_t *err)
+{
+	const char *ips = vz_config_get(cfg, "IP_ADDRESS");
+	struct routed o;
+	int r;
+
+	if (!ips || !ips[strspn(ips, " \t")])
+		return 0;
+	routed_init(&o, ctx, ctid, pid, ips, ctx->neighbour_devs);
+	r = vz_net_routed_start(&o.r, err);
+	if (r == 0 && save_net_state(ctx, ctid, ips, ctx->neighbour_devs, err) < 0) {
+		(void)vz_net_routed_stop(&o.r, NULL);
+		r = -1;
+	}
+	routed_done(&o);
+	return r;
+}
+
+int ct_net_stop(struct vz_ctx *ctx, const char *ctid, vz_error_t *err)
+{
+	_cleanup_config_ struct vz_config *s = load_net_state(ctx, ctid);
+	_cleanup_free_ char *path = net_state_path(ctx, ctid);
+	struct routed o;
+	int r;
+
+	if (!s)
+		return 0;
+	routed_init(&o, ctx, ctid, 0, vz_config_get(s, "IP_ADDRESS"),
+		    vz_config_get(s, "NEIGHBOUR_DEVS"));
+	r = vz_net_routed_stop(&o.r, err);
+	routed_done(&o);
+	if (r == 0 && unlink(path) < 0 && errno != ENOENT)
+		return vz_error_make(err, VZ_E_SYSTEM, errno, "remove '%s'", path);
+	return r;
+}
+
+/*
+ * What the CT has after changes c: --ipadd/--ipdel act on what it has now
+ * (an unsaved --ipadd stays until the next start), IP_ADDRESS replaces it.
+ */
+static char *live_target(const char *now, const struct vz_ct_change *c, size_t n)
+{
+	_cleanup_config_ struct vz_config *t = vz_config_new();
+	const char *v;
+
+	(void)vz_config_set(t, "IP_ADDRESS", now ? now : "", NULL);
+	for (size_t i = 0; i < n; i++) {
+		if (streq(c[i].key, "IP_ADDRESS"))
+			(void)vz_config_set(t, "IP_ADDRESS", c[i].value ? c[i].value : "", NULL);
+		else if (streq(c[i].key, "IPADD") || streq(c[i].key, "IPDEL"))
+			/* An --ipdel of an address only the config has: nothing to do live. */
+			(void)ct_net_ip_op(t, c[i].key, c[i].value ? c[i].value : "", NULL);
+	}
+	v = vz_config_get(t, "IP_ADDRESS");
+	return xstrdup(v ? v : "");
+}
+
+int ct_net_set_live(struct vz_ctx *ctx, const char *ctid, const struct vz_state *st,
+		    const struct vz_ct_change *c, size_t n, vz_error_t *err)
+{
+	_cleanup_config_ struct vz_config *s = load_net_state(ctx, ctid);
+	const char *now = s ? vz_config_get(s, "IP_ADDRESS") : NULL;
+	const char *devs = s ? vz_config_get(s, "NEIGHBOUR_DEVS") : ctx->neighbour_devs;
+	_cleanup_free_ char *ips = live_target(now, c, n);
+	char **old = words(now);
+	struct routed o;
+	int r;
+
+	routed_init(&o, ctx, ctid, st->pid, ips, devs);
+	r = vz_net_routed_update(&o.r, old, err);
+	if (r == 0)
+		r = save_net_state(ctx, ctid, ips, devs, err);
+	routed_done(&o);
+	ct_strv_free(old);
+	return r;
+}
+
+/* ---- --ipadd / --ipdel, and the checks of IP_ADDRESS ---- */
+
+static bool has_addr(char *const *list, const char *a)
+{
+	for (char *const *p = list; p && *p; p++)
+		if (vz_net_addr_equal(*p, a))
+			return true;
+	return false;
+}
+
+static char *join(char *const *v)
+{
+	size_t len = 1;
+	char *s;
+
+	for (char *const *p = v; p && *p; p++)
+		len += strlen(*p) + 1;
+	s = xzalloc(len);
+	len = 0;
+	for (char *const *p = v; p && *p; p++) {
+		size_t n = strlen(*p);
+
+		if (len)
+			s[len++] = ' ';
+		memcpy(s + len, *p, n);
+		len += n;
+	}
+	return s;
+}
+
+int ct_net_ip_op(struct vz_config *cfg, const char *op, const char *value, vz_error_t *err)
+{
+	char **cur = words(vz_config_get(cfg, "IP_ADDRESS"));
+	_cleanup_free_ char *list = NULL;
+	size_t n = 0, k = 0;
+	int r = -1;
+
+	while (cur[n])
+		n++;
+	if (streq(op, "IPADD")) {
+		if (!vz_net_addr_valid(value, NULL)) {
+			vz_error_make(err, VZ_E_VALUE, 0, "--ipadd: invalid IP address '%s'",
+				      value);
+			goto out;
+		}
+		if (!has_addr(cur, value)) {
+			cur = xreallocarray(cur, n + 2, sizeof(char *));
+			cur[n++] = xstrdup(value);
+			cur[n] = NULL;
+		}
+	} else if (streq(value, "all")) {
+		ct_strv_free(cur);
+		cur = xzalloc(sizeof(char *));
+	} else {
+		if (!has_addr(cur, value)) {
+			vz_error_make(err, VZ_E_VALUE, 0, "--ipdel: the CT has no address '%s'",
+				      value);
+			goto out;
+		}
+		for (size_t i = 0; i < n; i++) {
+			if (vz_net_addr_equal(cur[i], value))
+				free(cur[i]);
+			else
+				cur[k++] = cur[i];
+		}
+		cur[k] = NULL;
+	}
+	list = join(cur);
+	r = vz_config_set(cfg, "IP_ADDRESS", list, err);
+out:
+	ct_strv_free(cur);
+	return r;
+}
+
+int ct_net_check_addrs(struct vz_ctx *ctx, const char *ctid, const struct vz_config *cfg,
+		       vz_error_t *err)
+{
+	char **mine = words(vz_config_get(cfg, "IP_ADDRESS"));
+	char **ids = vz_ct_list_ids(ctx, NULL);
+	int r = 0;
+
+	/* The same address twice in one list is a typo, not two addresses. */
+	for (size_t i = 0; mine[i] && r == 0; i++)
+		for (size_t j = i + 1; mine[j] && r == 0; j++)
+			if (vz_net_addr_equal(mine[i], mine[j]))
+				r = vz_error_make(err, VZ_E_VALUE, 0,
+						  "IP_ADDRESS: %s is given twice", mine[j]);
+	for (char **id = ids; id && *id && r == 0; id++) {
+		_cleanup_config_ struct vz_config *other = NULL;
+		char **theirs;
+
+		if (streq(*id, ctid) || !(other = vz_ct_load_config(ctx, *id, NULL)))
+			continue;
+		theirs = words(vz_config_get(other, "IP_ADDRESS"));
+		for (char **a = mine; *a && r == 0; a++)
+			if (has_addr(theirs, *a))
+				r = vz_error_make(err, VZ_E_VALUE, 0,
+						  "IP address %s is already used by CT %s", *a,
+						  *id);
+		ct_strv_free(theirs);
+	}
+	ct_strv_free(ids);
+	ct_strv_free(mine);
+	return r;
+}
+
+int vz_ct_net_stats(struct vz_ctx *ctx, const char *ctid, struct vz_net_stats *ret)
+{
+	char name[IFNAMSIZ];
+
+	host_if_name(ctx, ctid, name);
+	return vz_net_link_stats(name, ret);
+}
+
+char *vz_ct_net_ips(struct vz_ctx *ctx, const char *ctid)
+{
+	_cleanup_config_ struct vz_config *s = load_net_state(ctx, ctid);
+	const char *v = s ? vz_config_get(s, "IP_ADDRESS") : NULL;
+
+	return v ? xstrdup(v) : NULL;
+}

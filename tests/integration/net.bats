@@ -1,0 +1,114 @@
+#!/usr/bin/env bats
+# VPS networking: routed mode (OpenVZ's venet), addresses added and removed
+# live, reachability between CTs and the test host, and nothing left behind.
+# Each daemon runs in a network namespace of its own (helpers.bash).
+
+load helpers
+
+setup() { vz_start_daemon; }
+teardown() { vz_stop_daemon; }
+
+# A CT with the probe, addresses given as extra options to set.
+net_ct() {
+	local ct=$1
+	shift
+	vzctl --quiet create "$ct" --ostemplate busybox
+	vz_install_probe "$ct"
+	vzctl --quiet set "$ct" "$@" --save
+	vzctl --quiet start "$ct"
+}
+
+@test "routed: the CT's venet0 carries exactly its addresses and a default route" {
+	net_ct 101 --ipadd 198.51.100.2 --ipadd 2001:db8::2
+	run -0 vzctl exec 101 ip -o addr show dev venet0
+	[[ "$output" == *"inet 198.51.100.2/32"* ]]
+	[[ "$output" == *"inet6 2001:db8::2/128"* ]]
+	[ "$(grep -c 'inet ' <<<"$output")" = 1 ]
+	run -0 vzctl exec 101 ip route
+	[[ "$output" == *"default via 169.254.0.1 dev venet0"* ]]
+	run -0 vzctl exec 101 ip -6 route
+	[[ "$output" == *"default via fe80::1 dev venet0"* ]]
+	run -0 vzlist -H -o ip 101
+	[ "$output" = "198.51.100.2 2001:db8::2" ]
+	# The host routes each address to the CT.
+	run -0 vz_host ip route get 198.51.100.2
+	[[ "$output" == *"dev vz"* ]]
+	run -0 vz_host ip -6 route get 2001:db8::2
+	[[ "$output" == *"dev vz"* ]]
+}
+
+@test "routed: two CTs reach each other and the host (ping and TCP)" {
+	net_ct 101 --ipadd 198.51.100.2 --ipadd 2001:db8::2
+	net_ct 102 --ipadd 198.51.100.3 --ipadd 2001:db8::3
+	vz_host ip addr add 198.51.100.1/32 dev lo
+	run -0 vzctl exec 101 ping -c1 -W2 198.51.100.3
+	run -0 vzctl exec 101 ping6 -c1 -W2 2001:db8::3
+	run -0 vzctl exec 102 ping -c1 -W2 198.51.100.1
+	run -0 vz_host busybox ping -c1 -W2 198.51.100.2
+	# TCP: a listener in 102, a client in 101.
+	# stdin stays open: busybox nc -l stops at its end of input.
+	vzctl exec 102 'sleep 10 | setsid nc -l -p 7000 >/tmp/got 2>&1 &'
+	for _ in $(seq 50); do vzctl exec 102 netstat -ltn | grep -q ':7000 ' && break; sleep 0.1; done
+	run -0 vzctl exec 101 'echo hello | nc -w 1 198.51.100.3 7000'
+	for _ in $(seq 30); do [ -s "$VZ_ROOT/private/102/tmp/got" ] && break; sleep 0.1; done
+	run -0 vzctl exec 102 cat /tmp/got
+	[ "$output" = hello ]
+}
+
+@test "routed: --ipdel makes an address unreachable at once; --ipadd adds one live" {
+	net_ct 101 --ipadd 198.51.100.2
+	run -0 vz_host busybox ping -c1 -W2 198.51.100.2
+	run -0 vzctl set 101 --ipadd 198.51.100.9 --ipadd 2001:db8::9 --save
+	run -0 vz_host busybox ping -c1 -W2 198.51.100.9
+	run -0 vz_host busybox ping -c1 -W2 2001:db8::9
+	run -0 vzctl set 101 --ipdel 198.51.100.2 --save
+	run -1 vz_host busybox ping -c1 -W1 198.51.100.2
+	run -0 vzctl exec 101 ip -o addr show dev venet0
+	[[ "$output" != *"198.51.100.2/"* ]]
+	grep -qx 'IP_ADDRESS="198.51.100.9 2001:db8::9"' "$VZ_ROOT/conf/101.conf"
+	# Unsaved: live at once, gone at the next start; an --ipdel leaves it be.
+	run -0 vzctl set 101 --ipadd 198.51.100.10
+	run -0 vzctl set 101 --ipdel 2001:db8::9 --save
+	run -0 vz_host busybox ping -c1 -W2 198.51.100.10
+	run -0 vzlist -H -o ip 101
+	[ "$output" = "198.51.100.9 198.51.100.10" ]
+	vzctl --quiet restart 101
+	run -1 vz_host busybox ping -c1 -W1 198.51.100.10
+	run -0 vz_host busybox ping -c1 -W2 198.51.100.9
+	run -0 vzctl set 101 --ipdel all --save
+	run -1 vz_host busybox ping -c1 -W1 198.51.100.9
+	grep -qx 'IP_ADDRESS=""' "$VZ_ROOT/conf/101.conf"
+}
+
+@test "routed: stop and destroy leave no interface or route on the host" {
+	net_ct 101 --ipadd 198.51.100.2 --ipadd 2001:db8::2
+	run -0 vz_host ip -o link
+	[[ "$output" == *"vz"* ]]
+	vzctl --quiet stop 101
+	run -0 vz_host ip -o link
+	[[ "$output" != *": vz"* ]]
+	run -0 vz_host ip route
+	[[ "$output" != *"198.51.100.2"* ]]
+	run -0 vz_host ip -6 route
+	[[ "$output" != *"2001:db8::2"* ]]
+	vzctl --quiet start 101
+	run -0 vz_host busybox ping -c1 -W2 198.51.100.2
+	vzctl --quiet stop 101 --fast
+	vzctl --quiet destroy 101
+	run -0 vz_host ip -o link
+	[[ "$output" != *": vz"* ]]
+	[ ! -e "$VZ_RUNDIR/101.net" ]
+}
+
+@test "bad addresses are refused with a clear error and change nothing" {
+	net_ct 101 --ipadd 198.51.100.2
+	vzctl --quiet create 102 --ostemplate busybox
+	before=$(md5sum <"$VZ_ROOT/conf/102.conf")
+	run -21 vzctl set 102 --ipadd 198.51.100.300 --save
+	[[ "$output" == *"invalid IP address '198.51.100.300'"* ]]
+	run -21 vzctl set 102 --ipadd 198.51.100.2 --save
+	[[ "$output" == *"198.51.100.2 is already used by CT 101"* ]]
+	run -21 vzctl set 102 --ipdel 198.51.100.7 --save
+	[[ "$output" == *"has no address '198.51.100.7'"* ]]
+	[ "$(md5sum <"$VZ_ROOT/conf/102.conf")" = "$before" ]
+}
