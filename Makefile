@@ -72,9 +72,12 @@ $(BUILD)/libvz.so.0: $(LIB_OBJS) lib/libvz.sym
 	$(Q)$(CC) -shared -Wl,-soname,libvz.so.0 -Wl,--version-script=lib/libvz.sym \
 		$(LDFLAGS_ALL) -o $@ $(LIB_OBJS) $(PKG_LIBS)
 
+# vzd alone links libnftables (GPL-2): the anti-spoofing filter lives there.
+VZD_LIBS := $(shell $(PKG_CONFIG) --libs libnftables 2>/dev/null)
+
 $(BUILD)/vzd: $(VZD_OBJS) $(BUILD)/libvz.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(VZD_OBJS) $(BUILD)/libvz.a $(PKG_LIBS)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(VZD_OBJS) $(BUILD)/libvz.a $(PKG_LIBS) $(VZD_LIBS)
 
 $(BUILD)/vzctl: $(VZCTL_OBJS) $(CLI_COMMON_OBJS) $(BUILD)/libvz.a
 	@$(if $(Q),echo "  LD      $@")
@@ -118,6 +121,7 @@ check-unit: $(UNIT_BINS) $(FUZZ_BINS)
 
 bench: all
 	$(Q)bench/run $(BUILD)
+	$(Q)bench/cpu-fairness $(BUILD)
 
 # The main job on a fresh Debian machine: dependencies, build, a CT's life.
 demo:

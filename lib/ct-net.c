@@ -26,23 +26,14 @@
 #include "util/macros.h"
 #include "util/xalloc.h"
 
-static uint64_t fnv1a(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
 static void host_if_name(const struct vz_ctx *ctx, const char *ctid, char out[IFNAMSIZ])
 {
-	(void)snprintf(out, IFNAMSIZ, "vz%03x%s", (unsigned)(fnv1a(ctx->root) & 0xfff), ctid);
+	(void)snprintf(out, IFNAMSIZ, "vz%03x%s", (unsigned)(vz_ctx_tag(ctx) & 0xfff), ctid);
 }
 
 static char *link_alias(const struct vz_ctx *ctx, const char *ctid)
 {
-	return xasprintf("vz %016llx ct %s", (unsigned long long)fnv1a(ctx->root), ctid);
+	return xasprintf("vz %016llx ct %s", (unsigned long long)vz_ctx_tag(ctx), ctid);
 }
 
 /* Space-separated words as a NULL-terminated vector (one allocation each). */
@@ -117,6 +108,21 @@ static void routed_done(struct routed *o)
 	ct_strv_free(o->devs);
 }
 
+static int filter_allow(struct vz_ctx *ctx, const char *ctid, const struct routed *o,
+			vz_error_t *err)
+{
+	const struct vz_net_filter *f = ctx->net_filter;
+
+	return f ? f->allow(f->data, ctid, o->r.host_if, o->addrs, err) : 0;
+}
+
+static int filter_remove(struct vz_ctx *ctx, const char *ctid, vz_error_t *err)
+{
+	const struct vz_net_filter *f = ctx->net_filter;
+
+	return f ? f->remove(f->data, ctid, err) : 0;
+}
+
 int ct_net_start(struct vz_ctx *ctx, const char *ctid, const struct vz_config *cfg, pid_t pid,
 		 vz_error_t *err)
 {
@@ -128,7 +134,10 @@ int ct_net_start(struct vz_ctx *ctx, const char *ctid, const struct vz_config *c
 		return 0;
 	routed_init(&o, ctx, ctid, pid, ips, ctx->neighbour_devs);
 	r = vz_net_routed_start(&o.r, err);
-	if (r == 0 && save_net_state(ctx, ctid, ips, ctx->neighbour_devs, err) < 0) {
+	/* Before init runs: nothing leaves the CT unfiltered. */
+	if (r == 0 && (filter_allow(ctx, ctid, &o, err) < 0 ||
+		       save_net_state(ctx, ctid, ips, ctx->neighbour_devs, err) < 0)) {
+		(void)filter_remove(ctx, ctid, NULL);
 		(void)vz_net_routed_stop(&o.r, NULL);
 		r = -1;
 	}
@@ -147,7 +156,9 @@ int ct_net_stop(struct vz_ctx *ctx, const char *ctid, vz_error_t *err)
 		return 0;
 	routed_init(&o, ctx, ctid, 0, vz_config_get(s, "IP_ADDRESS"),
 		    vz_config_get(s, "NEIGHBOUR_DEVS"));
-	r = vz_net_routed_stop(&o.r, err);
+	r = filter_remove(ctx, ctid, err);
+	if (r == 0)
+		r = vz_net_routed_stop(&o.r, err);
 	routed_done(&o);
 	if (r == 0 && unlink(path) < 0 && errno != ENOENT)
 		return vz_error_make(err, VZ_E_SYSTEM, errno, "remove '%s'", path);
@@ -188,6 +199,8 @@ int ct_net_set_live(struct vz_ctx *ctx, const char *ctid, const struct vz_state 
 
 	routed_init(&o, ctx, ctid, st->pid, ips, devs);
 	r = vz_net_routed_update(&o.r, old, err);
+	if (r == 0)
+		r = filter_allow(ctx, ctid, &o, err);
 	if (r == 0)
 		r = save_net_state(ctx, ctid, ips, devs, err);
 	routed_done(&o);

@@ -216,3 +216,12 @@ char *vz_path_confdir(const struct vz_ctx *ctx)
 {
 	return xasprintf("%s/conf", ctx->root);
 }
+
+uint64_t vz_ctx_tag(const struct vz_ctx *ctx)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+
+	for (const char *s = ctx->root; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}

@@ -34,6 +34,23 @@ enum vz_out_level {
 
 typedef void (*vz_output_fn)(void *data, enum vz_out_level level, const char *msg);
 
+/*
+ * Anti-spoofing filter of the CTs' host interfaces, provided by the program
+ * that uses lib (vzd: nftables). Absent: CTs run unfiltered.
+ */
+struct vz_net_filter {
+	/*
+	 * Let through host_if (the host end of a CT's interface) only packets
+	 * and ARP from addrs (IP_ADDRESS words) and the link-local addresses
+	 * neighbour discovery needs; replaces what the CT had.
+	 */
+	int (*allow)(void *data, const char *ctid, const char *host_if, char *const *addrs,
+		     vz_error_t *err);
+	/* Remove the CT's filter; a CT without one is fine. */
+	int (*remove)(void *data, const char *ctid, vz_error_t *err);
+	void *data;
+};
+
 struct vz_ctx {
 	char *root;	     /* <root>/{conf,private,root,template,dump,lock} */
 	char *rundir;	     /* <rundir>/CTID.state */
@@ -50,6 +67,7 @@ struct vz_ctx {
 	int seccomp_fd;	      /* CT seccomp filter compiled once by vzd, or -1 */
 	vz_output_fn out;
 	void *out_data;
+	const struct vz_net_filter *net_filter; /* or NULL */
 };
 
 /* A context with defaults, overridden by vz.conf at path (missing file is fine). */
@@ -58,6 +76,12 @@ struct vz_ctx *vz_ctx_new(const char *root, const char *rundir, const char *glob
 void vz_ctx_free(struct vz_ctx *ctx);
 void vz_ctx_freep(struct vz_ctx **ctx);
 #define _cleanup_ctx_ _cleanup_(vz_ctx_freep)
+
+/*
+ * A 64-bit tag of this daemon's root: names of host-side objects (links,
+ * netfilter tables) carry it, so that two daemons on one host never share one.
+ */
+uint64_t vz_ctx_tag(const struct vz_ctx *ctx);
 
 /* Create the directory layout under root and rundir. */
 int vz_ctx_prepare(struct vz_ctx *ctx, vz_error_t *err);

@@ -603,6 +603,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vzd: %s\n", err->msg);
 		return err->code;
 	}
+	vzd_net_filter_init(d.ctx);
 	if (!group)
 		group = d.ctx->vzd_group;
 	if (group) {

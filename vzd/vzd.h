@@ -45,4 +45,7 @@ void vzd_ubc_row(struct vz_msg *o, const struct vz_ubc_row *row);
 void vzd_load_tick(struct vz_ctx *ctx);
 char *vzd_load_string(const char *ctid);
 
+/* Give lib the nftables anti-spoofing filter (netfilter.c). */
+void vzd_net_filter_init(struct vz_ctx *ctx);
+
 #endif

@@ -112,3 +112,53 @@ net_ct() {
 	[[ "$output" == *"has no address '198.51.100.7'"* ]]
 	[ "$(md5sum <"$VZ_ROOT/conf/102.conf")" = "$before" ]
 }
+
+# The host end of a CT's routed interface.
+host_if() { vz_host ip -o link | sed -n "s/^[0-9]*: \(vz[0-9a-f]\{3\}$1\)@.*/\1/p"; }
+
+# Send one UDP datagram from CT $1 with source $2 to $3 port $4.
+udp_from() { vzctl exec "$1" /bin/vzprobe udp-send "$2" "$3" "$4" || true; }
+
+@test "anti-spoofing: a source address the CT was not given is dropped, IPv4, IPv6 and ARP" {
+	net_ct 101 --ipadd 198.51.100.2 --ipadd 2001:db8::2
+	net_ct 102 --ipadd 198.51.100.3 --ipadd 2001:db8::3
+	vzctl exec 102 'setsid /bin/vzprobe udp-recv 9000 20 >/tmp/udp4 2>&1 &'
+	vzctl exec 102 'setsid /bin/vzprobe udp-recv 9006 20 >/tmp/udp6 2>&1 &'
+	for _ in $(seq 50); do grep -q listening "$VZ_ROOT/private/102/tmp/udp6" 2>/dev/null && break; sleep 0.1; done
+	# From its own addresses, datagrams arrive.
+	udp_from 101 198.51.100.2 198.51.100.3 9000
+	udp_from 101 2001:db8::2 2001:db8::3 9006
+	for _ in $(seq 30); do grep -q got "$VZ_ROOT/private/102/tmp/udp6" && break; sleep 0.1; done
+	[ "$(grep -c "got probe" "$VZ_ROOT/private/102/tmp/udp4")" = 1 ]
+	[ "$(grep -c "got probe" "$VZ_ROOT/private/102/tmp/udp6")" = 1 ]
+	# CT root has CAP_NET_ADMIN in its own namespace: it can add any address...
+	vzctl exec 101 ip addr add 198.51.100.66/32 dev venet0
+	vzctl exec 101 ip addr add 2001:db8::66/128 dev venet0
+	for _ in $(seq 50); do
+		vzctl exec 101 ip -6 addr show dev venet0 | grep -q tentative || break
+		sleep 0.1
+	done
+	# ... but what it sends from them is dropped on the host.
+	run -0 udp_from 101 198.51.100.66 198.51.100.3 9000
+	[ "$output" = sent ]
+	run -0 udp_from 101 2001:db8::66 2001:db8::3 9006
+	[ "$output" = sent ]
+	sleep 0.5
+	[ "$(grep -c "got probe" "$VZ_ROOT/private/102/tmp/udp4")" = 1 ]
+	[ "$(grep -c "got probe" "$VZ_ROOT/private/102/tmp/udp6")" = 1 ]
+	# ARP that claims 102's address gets no answer and teaches the host nothing.
+	run vzctl exec 101 arping -c 1 -w 1 -I venet0 -s 198.51.100.3 169.254.0.1
+	[ "$status" -ne 0 ]
+	run -0 vz_host ip neigh show dev "$(host_if 101)"
+	[[ "$output" != *"198.51.100.3"* ]]
+	run -0 vzctl exec 101 arping -c 1 -w 1 -I venet0 -s 198.51.100.2 169.254.0.1
+	# The rules, one chain per CT, and gone with the CT.
+	run -0 vz_host nft list ruleset
+	[[ "$output" == *"chain ct101"* ]] && [[ "$output" == *"chain ct102"* ]]
+	vzctl --quiet stop 101
+	run -0 vz_host nft list ruleset
+	[[ "$output" != *"chain ct101"* ]] && [[ "$output" == *"chain ct102"* ]]
+	vzctl --quiet stop 102
+	run -0 vz_host nft list ruleset
+	[ -z "$output" ]
+}

@@ -24,6 +24,9 @@
  *                                children are killed before it exits)
  *   vzprobe ptys N              (open up to N ptys from /dev/ptmx, report
  *                                "opened K" and the first error)
+ *   vzprobe udp-send SRC DST PORT (one datagram "probe" from address SRC)
+ *   vzprobe udp-recv PORT SECONDS (print what arrives on PORT, IPv4 and
+ *                                IPv6, for SECONDS; exit 0 if anything did)
  *   vzprobe spin SECONDS        (burn CPU in one thread; print the CPU
  *                                seconds this process got)
  * A refused operation prints "denied: <strerror>" and exits 1.
@@ -48,6 +51,10 @@
 #include <sys/klog.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/time.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <sys/personality.h>
 #include <sys/ptrace.h>
 #include <sys/quota.h>
@@ -581,6 +588,66 @@ static int ptys(long n)
 	return err ? 1 : 0;
 }
 
+static int sockaddr_of(const char *ip, unsigned port, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, ip, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons((uint16_t)port);
+		*len = sizeof(*in4);
+		return AF_INET;
+	}
+	if (inet_pton(AF_INET6, ip, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*in6);
+		return AF_INET6;
+	}
+	return -1;
+}
+
+static int udp_send(const char *src, const char *dst, unsigned port)
+{
+	struct sockaddr_storage s, d;
+	socklen_t sl, dl;
+	int af = sockaddr_of(src, 0, &s, &sl), fd;
+
+	if (af < 0 || sockaddr_of(dst, port, &d, &dl) != af)
+		return 2;
+	fd = socket(af, SOCK_DGRAM, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&s, sl) < 0 ||
+	    sendto(fd, "probe\n", 6, 0, (struct sockaddr *)&d, dl) < 0)
+		return report_denied();
+	printf("sent\n");
+	return 0;
+}
+
+static int udp_recv(unsigned port, int seconds)
+{
+	struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port)};
+	struct timeval tv = {.tv_sec = seconds};
+	char buf[256];
+	int fd = socket(AF_INET6, SOCK_DGRAM, 0), off = 0, got = 0;
+	ssize_t n;
+
+	if (fd < 0 || setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+	    bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+		return report_denied();
+	printf("listening\n");
+	fflush(stdout);
+	while ((n = recv(fd, buf, sizeof(buf) - 1, 0)) > 0) {
+		buf[n] = '\0';
+		printf("got %s", buf);
+		fflush(stdout);
+		got = 1;
+	}
+	return got ? 0 : 1;
+}
+
 static int spin(double seconds)
 {
 	struct timespec t0, t;
@@ -678,6 +745,10 @@ int main(int argc, char **argv)
 			   argc > 3 ? (unsigned)strtoul(argv[3], NULL, 10) : 0);
 	if (!strcmp(argv[1], "forks") && argc > 2)
 		return forks(strtol(argv[2], NULL, 10));
+	if (!strcmp(argv[1], "udp-send") && argc > 4)
+		return udp_send(argv[2], argv[3], (unsigned)strtoul(argv[4], NULL, 10));
+	if (!strcmp(argv[1], "udp-recv") && argc > 3)
+		return udp_recv((unsigned)strtoul(argv[2], NULL, 10), atoi(argv[3]));
 	if (!strcmp(argv[1], "ptys") && argc > 2)
 		return ptys(strtol(argv[2], NULL, 10));
 	if (!strcmp(argv[1], "spin") && argc > 2)

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Anti-spoofing for CTs, with nftables through libnftables (GPL-2, hence
+ * here in vzd and not in lib, which calls it through ctx->net_filter).
+ *
+ * One table per daemon, "netdev vz_<root tag>", and in it one base chain
+ * per CT on the ingress hook of the CT's host interface: whatever the CT
+ * sends passes only with a source address it was given. IPv4, IPv6 and
+ * the sender address of ARP are checked; other protocols are dropped. The
+ * link-local sources neighbour discovery uses (::, fe80::/10) and the ARP
+ * probe's 0.0.0.0 pass. `nft list table netdev vz_<tag>` shows it all.
+ */
+#define _GNU_SOURCE
+#include <nftables/libnftables.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/xalloc.h"
+#include "vzd.h"
+
+static const char *table(struct vz_ctx *ctx)
+{
+	static char name[32];
+
+	(void)snprintf(name, sizeof(name), "vz_%016llx", (unsigned long long)vz_ctx_tag(ctx));
+	return name;
+}
+
+/* Run nft commands; on failure err names what and nft's first error line. */
+static int run(const char *cmds, const char *what, char **ret_out, vz_error_t *err)
+{
+	struct nft_ctx *n = nft_ctx_new(NFT_CTX_DEFAULT);
+	int r;
+
+	if (!n)
+		return vz_error_make(err, VZ_E_SYSTEM, 0, "%s: cannot use nftables", what);
+	(void)nft_ctx_buffer_error(n);
+	(void)nft_ctx_buffer_output(n);
+	r = nft_run_cmd_from_buffer(n, cmds);
+	if (r != 0 && err) {
+		const char *e = nft_ctx_get_error_buffer(n);
+		size_t len = e ? strcspn(e, "\n") : 0;
+
+		vz_error_make(err, VZ_E_SYSTEM, 0, "%s: nftables: %.*s", what, (int)len,
+			      len ? e : "failed");
+	}
+	if (r == 0 && ret_out)
+		*ret_out = xstrdup(nft_ctx_get_output_buffer(n) ?: "");
+	nft_ctx_free(n);
+	return r == 0 ? 0 : -1;
+}
+
+/* The host part of an IP_ADDRESS word ("2001:db8::2/64" -> "2001:db8::2"). */
+static void append_set(char **buf, size_t *len, char *const *addrs, bool v6, const char *first)
+{
+	FILE *f;
+	bool any = first != NULL;
+
+	f = open_memstream(buf, len);
+	fprintf(f, "{ %s", first ? first : "");
+	for (char *const *a = addrs; a && *a; a++) {
+		size_t n = strcspn(*a, "/");
+
+		if ((memchr(*a, ':', n) != NULL) != v6)
+			continue;
+		fprintf(f, "%s%.*s", any ? ", " : "", (int)n, *a);
+		any = true;
+	}
+	fprintf(f, " }");
+	fclose(f);
+}
+
+static bool has_family(char *const *addrs, bool v6)
+{
+	for (char *const *a = addrs; a && *a; a++)
+		if ((memchr(*a, ':', strcspn(*a, "/")) != NULL) == v6)
+			return true;
+	return false;
+}
+
+static int allow(void *data, const char *ctid, const char *host_if, char *const *addrs,
+		 vz_error_t *err)
+{
+	struct vz_ctx *ctx = data;
+	const char *t = table(ctx);
+	_cleanup_free_ char *v4 = NULL, *arp = NULL, *v6 = NULL, *cmds = NULL, *ip = NULL;
+	size_t l4, la, l6;
+
+	append_set(&v4, &l4, addrs, false, NULL);
+	/* Without an IPv4 address the CT sends no IPv4 at all. */
+	ip = has_family(addrs, false) ? xasprintf("ip saddr != %s", v4) : xstrdup("");
+	append_set(&arp, &la, addrs, false, "0.0.0.0");
+	append_set(&v6, &l6, addrs, true, "::, fe80::/10");
+	cmds = xasprintf("add table netdev %1$s\n"
+			 "add chain netdev %1$s ct%2$s { type filter hook ingress device \"%3$s\" "
+			 "priority -500; policy accept; }\n"
+			 "flush chain netdev %1$s ct%2$s\n"
+			 "add rule netdev %1$s ct%2$s meta protocol != { ip, ip6, arp } drop\n"
+			 "add rule netdev %1$s ct%2$s meta protocol ip %4$s drop\n"
+			 "add rule netdev %1$s ct%2$s meta protocol arp arp saddr ip != %5$s drop\n"
+			 "add rule netdev %1$s ct%2$s meta protocol ip6 ip6 saddr != %6$s drop\n",
+			 t, ctid, host_if, ip, arp, v6);
+	return run(cmds, "anti-spoofing filter", NULL, err);
+}
+
+static int remove_filter(void *data, const char *ctid, vz_error_t *err)
+{
+	struct vz_ctx *ctx = data;
+	const char *t = table(ctx);
+	_cleanup_free_ char *list = xasprintf("list chain netdev %s ct%s\n", t, ctid);
+	_cleanup_free_ char *del = xasprintf("delete chain netdev %s ct%s\n", t, ctid);
+	_cleanup_free_ char *tab = xasprintf("list table netdev %s\n", t), *out = NULL;
+
+	/* nft 1.0 has no "destroy": look before deleting. */
+	if (run(list, "anti-spoofing filter", NULL, NULL) < 0)
+		return 0;
+	if (run(del, "remove anti-spoofing filter", NULL, err) < 0)
+		return -1;
+	/* The last CT's chain gone: the table goes too. */
+	if (run(tab, "list", &out, NULL) == 0 && !strstr(out, "chain ")) {
+		_cleanup_free_ char *drop = xasprintf("delete table netdev %s\n", t);
+		(void)run(drop, "remove anti-spoofing table", NULL, NULL);
+	}
+	return 0;
+}
+
+void vzd_net_filter_init(struct vz_ctx *ctx)
+{
+	static struct vz_net_filter f = {.allow = allow, .remove = remove_filter};
+
+	f.data = ctx;
+	ctx->net_filter = &f;
+}
