@@ -235,9 +235,10 @@ static int apply_live(struct vz_ctx *ctx, const char *ctid, const struct vz_conf
 		files |= streq(c[i].key, "HOSTNAME") || streq(c[i].key, "NAMESERVER") ||
 			 streq(c[i].key, "SEARCHDOMAIN");
 	}
-	if (files && ct_write_files(ctx, ctid, cfg, err) < 0)
-		return -1;
 	if (net && ct_net_set_live(ctx, ctid, st, c, n, err) < 0)
+		return -1;
+	/* /etc/hosts names the CT's first address: after the addresses changed. */
+	if ((files || net) && ct_write_files(ctx, ctid, cfg, err) < 0)
 		return -1;
 	return ct_res_set_live(ctx, ctid, st, cfg, c, n, err);
 }

@@ -216,6 +216,36 @@ static char *resolv_conf(const struct vz_config *cfg)
 	return text;
 }
 
+/* The CT's first IPv4 address now (what it has if running, else the config's). */
+static char *first_ipv4(struct vz_ctx *ctx, const char *ctid, const struct vz_config *cfg)
+{
+	_cleanup_free_ char *live = vz_ct_net_ips(ctx, ctid);
+	const char *list = live ? live : vz_config_get(cfg, "IP_ADDRESS");
+
+	for (const char *p = list; p && *p;) {
+		size_t n;
+
+		p += strspn(p, " \t");
+		n = strcspn(p, " \t");
+		if (n && !memchr(p, ':', n))
+			return xstrndup(p, strcspn(p, "/ \t"));
+		p += n;
+	}
+	return NULL;
+}
+
+static int write_hosts(struct vz_ctx *ctx, const char *ctid, int rootfd,
+		       const struct vz_config *cfg, uid_t owner, vz_error_t *err)
+{
+	_cleanup_free_ char *old = NULL, *ip = first_ipv4(ctx, ctid, cfg), *text = NULL;
+	int r = vz_ctfile_read(rootfd, "etc/hosts", 1024 * 1024, &old);
+
+	if (r < 0)
+		return vz_error_make(err, VZ_E_SYSTEM, -r, "read '/etc/hosts' in the CT");
+	text = vz_hosts_update(old, vz_config_get(cfg, "HOSTNAME"), ip);
+	return vz_ctfile_write(rootfd, "etc/hosts", text, owner, err);
+}
+
 int ct_write_files(struct vz_ctx *ctx, const char *ctid, const struct vz_config *cfg,
 		   vz_error_t *err)
 {
@@ -237,7 +267,7 @@ int ct_write_files(struct vz_ctx *ctx, const char *ctid, const struct vz_config 
 	}
 	if (resolv && vz_ctfile_write(rootfd, "etc/resolv.conf", resolv, base, err) < 0)
 		return -1;
-	return 0;
+	return hostname ? write_hosts(ctx, ctid, rootfd, cfg, base, err) : 0;
 }
 
 /* The CT must have an init to exec; say so before any namespace is made. */

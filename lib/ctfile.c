@@ -8,12 +8,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ctfile.h"
 #include "mount.h"
 #include "util/fs.h"
+#include "util/macros.h"
 #include "util/xalloc.h"
 
 int vz_ctfile_write(int rootfd, const char *path, const char *content, uid_t owner, vz_error_t *err)
@@ -51,4 +54,70 @@ int vz_ctfile_write(int rootfd, const char *path, const char *content, uid_t own
 		return vz_error_make(err, VZ_E_SYSTEM, -r, "write '/%s' in the CT", path);
 	}
 	return 0;
+}
+
+int vz_ctfile_read(int rootfd, const char *path, size_t max, char **ret)
+{
+	_cleanup_close_ int fd = vz_open_in_root(rootfd, path, O_RDONLY);
+	struct stat st;
+
+	*ret = NULL;
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return fd;
+	/* A fifo or device planted by the CT is not read: treat it as no file. */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return 0;
+	/* Through /proc/self/fd: the file that was resolved, not the path again. */
+	{
+		char proc[64];
+
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		return read_file_at(AT_FDCWD, proc, max, ret, NULL);
+	}
+}
+
+#define HOSTS_MARK "# added by vz"
+
+/* Does line (up to its end) map 127.0.0.1 to localhost? */
+static bool localhost_line(const char *l, size_t n)
+{
+	_cleanup_free_ char *s = xstrndup(l, n);
+	char *save = NULL, *ip = strtok_r(s, " \t", &save), *w;
+
+	if (!ip || !streq(ip, "127.0.0.1"))
+		return false;
+	while ((w = strtok_r(NULL, " \t", &save)) && *w != '#')
+		if (streq(w, "localhost"))
+			return true;
+	return false;
+}
+
+char *vz_hosts_update(const char *old, const char *hostname, const char *ip)
+{
+	char *out = NULL;
+	size_t len = 0;
+	bool have_localhost = false;
+	FILE *f = open_memstream(&out, &len);
+	const char *dot = strchr(hostname, '.');
+
+	for (const char *l = old ? old : ""; *l;) {
+		size_t n = strcspn(l, "\n");
+		bool ours = n >= strlen(HOSTS_MARK) &&
+			    !strncmp(l + n - strlen(HOSTS_MARK), HOSTS_MARK, strlen(HOSTS_MARK));
+
+		have_localhost |= localhost_line(l, n);
+		if (!ours)
+			fprintf(f, "%.*s\n", (int)n, l);
+		l += n + (l[n] == '\n');
+	}
+	if (!have_localhost)
+		fprintf(f, "127.0.0.1\tlocalhost\n");
+	fprintf(f, "%s\t%s", ip ? ip : "127.0.1.1", hostname);
+	if (dot)
+		fprintf(f, " %.*s", (int)(dot - hostname), hostname);
+	fprintf(f, "\t%s\n", HOSTS_MARK);
+	fclose(f);
+	return out;
 }

@@ -3,6 +3,7 @@
 #ifndef VZ_CTFILE_H
 #define VZ_CTFILE_H
 
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -15,5 +16,19 @@
  */
 int vz_ctfile_write(int rootfd, const char *path, const char *content, uid_t owner,
 		    vz_error_t *err);
+
+/*
+ * Read path (relative to the CT root at rootfd, resolved inside it) into
+ * *ret; a missing file or one that is not a regular file gives *ret NULL
+ * and 0. At most max bytes.
+ */
+int vz_ctfile_read(int rootfd, const char *path, size_t max, char **ret);
+
+/*
+ * /etc/hosts text: old's lines, minus those vz added before (they end in
+ * "# added by vz"), a localhost line when old has none, and one line for
+ * hostname (and its first label) on ip, or 127.0.1.1 without one.
+ */
+char *vz_hosts_update(const char *old, const char *hostname, const char *ip);
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "ct.h"
 #include "ctid.h"
+#include "net.h"
 #include "ubc.h"
 #include "state.h"
 #include "util/fs.h"
@@ -112,6 +113,31 @@ static void add_config_fields(const struct lister *l, struct vz_msg *o, const st
 		vz_msg_set_bool(o, "onboot", vz_config_get_bool(cfg, "ONBOOT", false));
 	if (want(l, "disabled"))
 		vz_msg_set_bool(o, "disabled", vz_config_get_bool(cfg, "DISABLED", false));
+}
+
+/* Traffic through the CT's routed interface since it started; null without one. */
+static void add_traffic_fields(const struct lister *l, struct vz_msg *o, const char *id,
+			       bool running)
+{
+	static const char *const keys[] = {"bytes_in", "bytes_out", "packets_in", "packets_out"};
+	struct vz_net_stats ns;
+	bool have = false;
+
+	if (!want(l, keys[0]) && !want(l, keys[1]) && !want(l, keys[2]) && !want(l, keys[3]))
+		return;
+	have = running && vz_ct_net_stats(l->ctx, id, &ns) == 0;
+	{
+		const uint64_t v[] = {ns.bytes_in, ns.bytes_out, ns.packets_in, ns.packets_out};
+
+		for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+			if (!want(l, keys[i]))
+				continue;
+			if (have)
+				vz_msg_set_int(o, keys[i], (int64_t)v[i]);
+			else
+				vz_msg_set_null(o, keys[i]);
+		}
+	}
 }
 
 /* A running CT's addresses are what it has now (a set without --save counts). */
@@ -266,6 +292,7 @@ static void add_ct(const struct lister *l, struct vz_msg *list, const char *id)
 	}
 	add_run_fields(l, o, id, &st, running);
 	add_ip_field(l, o, id, cfg, running);
+	add_traffic_fields(l, o, id, running);
 	add_res_fields(l, o, cfg);
 	add_ubc_fields(l, o, id, cfg, running);
 }

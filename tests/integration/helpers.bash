@@ -52,6 +52,7 @@ vz_start_daemon() {
 		CGROUP_PREFIX="$VZ_CGROUP_PREFIX"
 		UID_RANGE_START="$VZ_UID_START"
 		VE_STOP_TIMEOUT="10"
+		${VZ_TEST_CONF_EXTRA:-}
 	CONF
 	mkdir -p "$VZ_ROOT/template"
 	cp -a "$(vz_template_cache)" "$VZ_ROOT/template/cache"
@@ -232,6 +233,7 @@ vz_start_daemon2() {
 		CGROUP_PREFIX="$VZ2_CGROUP_PREFIX"
 		UID_RANGE_START="$VZ2_UID_START"
 		VE_STOP_TIMEOUT="10"
+		${VZ_TEST_CONF_EXTRA:-}
 	CONF
 	mkdir -p "$VZ2_ROOT/template"
 	cp -a "$(vz_template_cache)" "$VZ2_ROOT/template/cache"

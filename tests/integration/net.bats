@@ -5,8 +5,14 @@
 
 load helpers
 
-setup() { vz_start_daemon; }
-teardown() { vz_stop_daemon; }
+setup() {
+	CLIENT=
+	vz_start_daemon
+}
+teardown() {
+	stop_client
+	vz_stop_daemon
+}
 
 # A CT with the probe, addresses given as extra options to set.
 net_ct() {
@@ -161,4 +167,80 @@ udp_from() { vzctl exec "$1" /bin/vzprobe udp-send "$2" "$3" "$4" || true; }
 	vzctl --quiet stop 102
 	run -0 vz_host nft list ruleset
 	[ -z "$output" ]
+}
+
+# A client on the "internet": a namespace of its own on a veth link to the
+# test host's uplink up0, in the CT addresses' own subnets.
+start_client() {
+	unshare -n sleep 600 &
+	CLIENT=$!
+	sleep 0.1
+	vz_host ip link add up0 type veth peer name cl0 netns "$CLIENT"
+	vz_host ip addr add 198.51.100.1/24 dev up0
+	vz_host ip addr add 2001:db8::1/64 dev up0 nodad
+	vz_host ip link set up0 up
+	vz_host sysctl -qw net.ipv6.conf.up0.proxy_ndp=1
+	client ip link set lo up
+	client ip addr add 198.51.100.200/24 dev cl0
+	client ip addr add 2001:db8::200/64 dev cl0 nodad
+	client ip link set cl0 up
+}
+client() { nsenter -t "$CLIENT" -n "$@"; }
+stop_client() {
+	[ -z "${CLIENT:-}" ] || kill "$CLIENT" 2>/dev/null || true
+	CLIENT=
+}
+
+@test "NEIGHBOUR_DEVS: a client on the uplink's subnet reaches the CT through proxy ARP and NDP" {
+	vz_stop_daemon
+	export VZ_TEST_CONF_EXTRA='NEIGHBOUR_DEVS="up0"'
+	vz_start_daemon
+	start_client
+	net_ct 101 --ipadd 198.51.100.2 --ipadd 2001:db8::2
+	run -0 vz_host ip neigh show proxy
+	[[ "$output" == *"198.51.100.2 dev up0"* ]] && [[ "$output" == *"2001:db8::2 dev up0"* ]]
+	run -0 client busybox ping -c1 -W2 198.51.100.2
+	run -0 client busybox ping6 -c1 -W2 2001:db8::2
+	# Traffic counters of the CT saw it.
+	run -0 vzlist -H -o packets_in,packets_out 101
+	read -r pin pout <<<"$output"
+	[ "$pin" -ge 2 ] && [ "$pout" -ge 2 ]
+	run -0 vzlist -j -o ctid,bytes_in,bytes_out 101
+	[ "$(jq '.[0].bytes_in > 0' <<<"$output")" = true ]
+	# --ipdel: the proxy goes at once; stop: every proxy goes.
+	vzctl --quiet set 101 --ipdel 198.51.100.2
+	run -0 vz_host ip neigh show proxy
+	[[ "$output" != *"198.51.100.2 "* ]]
+	run -1 client busybox ping -c1 -W1 198.51.100.2
+	vzctl --quiet stop 101
+	run -0 vz_host ip neigh show proxy
+	[ -z "$output" ]
+	run -0 vzlist -a -H -o bytes_in 101
+	[ "$(xargs <<<"$output")" = - ]
+	stop_client
+}
+
+@test "--hostname and addresses keep /etc/hosts right, live and at start, never through a symlink" {
+	net_ct 101 --ipadd 198.51.100.2 --hostname web.example.com --nameserver 192.0.2.53
+	run -0 vzctl exec 101 cat /etc/hosts
+	[[ "$output" == *"127.0.0.1"*localhost* ]]
+	[[ "$output" == *$'198.51.100.2\tweb.example.com web\t# added by vz'* ]]
+	run -0 vzctl exec 101 cat /etc/resolv.conf
+	[[ "$output" == *"nameserver 192.0.2.53"* ]]
+	vzctl --quiet set 101 --hostname db.example.com --save
+	run -0 vzctl exec 101 "grep -c 'added by vz' /etc/hosts"
+	[ "$output" = 1 ]
+	run -0 vzctl exec 101 "grep 'added by vz' /etc/hosts"
+	[ "$output" = $'198.51.100.2\tdb.example.com db\t# added by vz' ]
+	vzctl --quiet set 101 --ipdel all --save
+	run -0 vzctl exec 101 "grep 'added by vz' /etc/hosts"
+	[ "$output" = $'127.0.1.1\tdb.example.com db\t# added by vz' ]
+	# CT root plants a symlink to a host file: vz replaces the link, the host file stays.
+	echo "host secret" >"$BATS_TEST_TMPDIR/host-file"
+	vzctl exec 101 "rm /etc/hosts && ln -s $BATS_TEST_TMPDIR/host-file /etc/hosts"
+	vzctl --quiet set 101 --hostname x.example.com --save
+	[ "$(cat "$BATS_TEST_TMPDIR/host-file")" = "host secret" ]
+	[ ! -L "$VZ_ROOT/private/101/etc/hosts" ]
+	run -0 vzctl exec 101 "grep 'added by vz' /etc/hosts"
+	[ "$output" = $'127.0.1.1\tx.example.com x\t# added by vz' ]
 }
