@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 
 #include "config.h"
+#include "netif.h"
 #include "res.h"
 #include "ubc.h"
 #include "util/fs.h"
@@ -510,6 +511,8 @@ static const struct vz_config_key keys[] = {
 	{"VE_ROOT", NULL, validate_ct_path, "CT root mount point ($VEID is the CTID)"},
 	{"VE_PRIVATE", NULL, validate_ct_path, "CT private area ($VEID is the CTID)"},
 	{"ORIGIN_SAMPLE", NULL, validate_template, "config sample the CT was created from"},
+	{"NETIF", NULL, vz_netif_validate,
+	 "bridged interfaces: ifname=,mac=,host_ifname=,host_mac=,bridge= (';' between)"},
 	{"IP_ADDRESS", NULL, validate_ip_list,
 	 "CT IP addresses, space-separated, optional /prefix"},
 	{"NAMESERVER", NULL, validate_nameservers, "DNS servers for the CT resolv.conf"},

@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <net/if.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -191,9 +192,17 @@ static bool is_ip_op(const char *key)
 static int validate_changes(struct vz_ctx *ctx, const char *ctid, struct vz_config *cfg,
 			    const struct vz_ct_change *c, size_t n, vz_error_t *err)
 {
-	bool cpu = false, ip = false;
+	bool cpu = false, ip = false, netif = false;
+	char selected[IFNAMSIZ] = "";
 
 	for (size_t i = 0; i < n; i++) {
+		if (ct_net_is_netif_op(c[i].key)) {
+			if (ct_net_netif_op(ctx, ctid, cfg, c[i].key, c[i].value ? c[i].value : "",
+					    selected, err) < 0)
+				return -1;
+			netif = true;
+			continue;
+		}
 		if (is_ip_op(c[i].key)) {
 			if (ct_net_ip_op(cfg, c[i].key, c[i].value ? c[i].value : "", err) < 0)
 				return -1;
@@ -211,7 +220,10 @@ static int validate_changes(struct vz_ctx *ctx, const char *ctid, struct vz_conf
 		cpu |= streq(c[i].key, "CPULIMIT") || streq(c[i].key, "CPUS") ||
 		       streq(c[i].key, "CPUMASK");
 		ip |= streq(c[i].key, "IP_ADDRESS");
+		netif |= streq(c[i].key, "NETIF");
 	}
+	if (netif && ct_net_check_netifs(ctx, ctid, cfg, err) < 0)
+		return -1;
 	if (cpu && vz_res_check_host(cfg, host_cpus(), err) < 0)
 		return -1;
 	if (ip && ct_net_check_addrs(ctx, ctid, cfg, err) < 0)
@@ -223,10 +235,9 @@ static int apply_live(struct vz_ctx *ctx, const char *ctid, const struct vz_conf
 		      const struct vz_state *st, const struct vz_ct_change *c, size_t n,
 		      vz_error_t *err)
 {
-	bool files = false, net = false;
+	bool files = false, net = ct_net_changes(c, n);
 
 	for (size_t i = 0; i < n; i++) {
-		net |= is_ip_op(c[i].key) || streq(c[i].key, "IP_ADDRESS");
 		if (streq(c[i].key, "HOSTNAME") && c[i].value) {
 			if (live_hostname(st, c[i].value, err) < 0)
 				return -1;
@@ -235,7 +246,7 @@ static int apply_live(struct vz_ctx *ctx, const char *ctid, const struct vz_conf
 		files |= streq(c[i].key, "HOSTNAME") || streq(c[i].key, "NAMESERVER") ||
 			 streq(c[i].key, "SEARCHDOMAIN");
 	}
-	if (net && ct_net_set_live(ctx, ctid, st, c, n, err) < 0)
+	if (net && ct_net_set_live(ctx, ctid, st, cfg, c, n, err) < 0)
 		return -1;
 	/* /etc/hosts names the CT's first address: after the addresses changed. */
 	if ((files || net) && ct_write_files(ctx, ctid, cfg, err) < 0)

@@ -45,9 +45,24 @@ int ct_net_start(struct vz_ctx *ctx, const char *ctid, const struct vz_config *c
 int ct_net_stop(struct vz_ctx *ctx, const char *ctid, vz_error_t *err);
 struct vz_state;
 struct vz_ct_change;
-/* Apply the address changes among c (IPADD, IPDEL, IP_ADDRESS) to a running CT. */
+/*
+ * Apply the network changes among c to a running CT: IPADD/IPDEL/IP_ADDRESS
+ * act on the addresses it has now, the interface changes bring its veths to
+ * NETIF of cfg.
+ */
 int ct_net_set_live(struct vz_ctx *ctx, const char *ctid, const struct vz_state *st,
-		    const struct vz_ct_change *c, size_t n, vz_error_t *err);
+		    const struct vz_config *cfg, const struct vz_ct_change *c, size_t n,
+		    vz_error_t *err);
+/* Does c touch the network (addresses or interfaces)? */
+bool ct_net_changes(const struct vz_ct_change *c, size_t n);
+/* vzctl's --netif_add, --netif_del, --ifname with --mac/--host_ifname/--host_mac/--bridge. */
+bool ct_net_is_netif_op(const char *key);
+/* Apply one of them to NETIF of cfg; selected carries --ifname to the options after it. */
+int ct_net_netif_op(struct vz_ctx *ctx, const char *ctid, struct vz_config *cfg, const char *key,
+		    const char *value, char *selected, vz_error_t *err);
+/* NETIF of cfg: every bridge it names exists. */
+int ct_net_check_netifs(struct vz_ctx *ctx, const char *ctid, const struct vz_config *cfg,
+			vz_error_t *err);
 /* Apply --ipadd ADDR / --ipdel ADDR|all (op "IPADD"/"IPDEL") to IP_ADDRESS of cfg. */
 int ct_net_ip_op(struct vz_config *cfg, const char *op, const char *value, vz_error_t *err);
 /* IP_ADDRESS of cfg: no address twice, none that another CT of this root has. */

@@ -21,6 +21,7 @@
 #include "ct-internal.h"
 #include "ct.h"
 #include "net.h"
+#include "netif.h"
 #include "state.h"
 #include "util/fs.h"
 #include "util/macros.h"
@@ -62,14 +63,16 @@ static char *net_state_path(const struct vz_ctx *ctx, const char *ctid)
 	return xasprintf("%s/%s.net", ctx->rundir, ctid);
 }
 
+/* What the CT has now: its addresses, the uplinks that proxy them, its veths. */
 static int save_net_state(struct vz_ctx *ctx, const char *ctid, const char *ips, const char *devs,
-			  vz_error_t *err)
+			  const char *netif, vz_error_t *err)
 {
 	_cleanup_free_ char *path = net_state_path(ctx, ctid);
 	_cleanup_config_ struct vz_config *s = vz_config_new();
 
 	if (vz_config_set(s, "IP_ADDRESS", ips ? ips : "", err) < 0 ||
-	    vz_config_set(s, "NEIGHBOUR_DEVS", devs ? devs : "", err) < 0)
+	    vz_config_set(s, "NEIGHBOUR_DEVS", devs ? devs : "", err) < 0 ||
+	    vz_config_set(s, "NETIF", netif ? netif : "", err) < 0)
 		return -1;
 	return vz_config_save(s, path, err);
 }
@@ -123,25 +126,41 @@ static int filter_remove(struct vz_ctx *ctx, const char *ctid, vz_error_t *err)
 	return f ? f->remove(f->data, ctid, err) : 0;
 }
 
+static int veths_update(struct vz_ctx *ctx, const char *ctid, pid_t pid,
+			const struct vz_netifs *old, struct vz_netifs *new, vz_error_t *err);
+static void veths_del(struct vz_ctx *ctx, const char *ctid, const struct vz_netifs *l);
+
+static bool blank(const char *s)
+{
+	return !s || !s[strspn(s, " \t")];
+}
+
 int ct_net_start(struct vz_ctx *ctx, const char *ctid, const struct vz_config *cfg, pid_t pid,
 		 vz_error_t *err)
 {
 	const char *ips = vz_config_get(cfg, "IP_ADDRESS");
+	const char *netif = vz_config_get(cfg, "NETIF");
+	struct vz_netifs none = {.n = 0}, veths;
 	struct routed o;
-	int r;
+	int r = 0;
 
-	if (!ips || !ips[strspn(ips, " \t")])
+	if (blank(ips) && blank(netif))
 		return 0;
+	if (vz_netif_parse(netif, &veths, err) < 0)
+		return -1;
 	routed_init(&o, ctx, ctid, pid, ips, ctx->neighbour_devs);
-	r = vz_net_routed_start(&o.r, err);
+	/* Recorded first, so that a failure half way is cleaned up by ct_net_stop. */
+	r = save_net_state(ctx, ctid, ips, ctx->neighbour_devs, netif, err);
+	if (r == 0 && !blank(ips))
+		r = vz_net_routed_start(&o.r, err);
 	/* Before init runs: nothing leaves the CT unfiltered. */
-	if (r == 0 && (filter_allow(ctx, ctid, &o, err) < 0 ||
-		       save_net_state(ctx, ctid, ips, ctx->neighbour_devs, err) < 0)) {
-		(void)filter_remove(ctx, ctid, NULL);
-		(void)vz_net_routed_stop(&o.r, NULL);
-		r = -1;
-	}
+	if (r == 0 && !blank(ips))
+		r = filter_allow(ctx, ctid, &o, err);
+	if (r == 0)
+		r = veths_update(ctx, ctid, pid, &none, &veths, err);
 	routed_done(&o);
+	if (r < 0)
+		(void)ct_net_stop(ctx, ctid, NULL);
 	return r;
 }
 
@@ -149,6 +168,7 @@ int ct_net_stop(struct vz_ctx *ctx, const char *ctid, vz_error_t *err)
 {
 	_cleanup_config_ struct vz_config *s = load_net_state(ctx, ctid);
 	_cleanup_free_ char *path = net_state_path(ctx, ctid);
+	struct vz_netifs veths;
 	struct routed o;
 	int r;
 
@@ -160,6 +180,8 @@ int ct_net_stop(struct vz_ctx *ctx, const char *ctid, vz_error_t *err)
 	if (r == 0)
 		r = vz_net_routed_stop(&o.r, err);
 	routed_done(&o);
+	if (vz_netif_parse(vz_config_get(s, "NETIF"), &veths, NULL) == 0)
+		veths_del(ctx, ctid, &veths);
 	if (r == 0 && unlink(path) < 0 && errno != ENOENT)
 		return vz_error_make(err, VZ_E_SYSTEM, errno, "remove '%s'", path);
 	return r;
@@ -186,13 +208,32 @@ static char *live_target(const char *now, const struct vz_ct_change *c, size_t n
 	return xstrdup(v ? v : "");
 }
 
-int ct_net_set_live(struct vz_ctx *ctx, const char *ctid, const struct vz_state *st,
-		    const struct vz_ct_change *c, size_t n, vz_error_t *err)
+static bool changes_key(const struct vz_ct_change *c, size_t n, bool (*match)(const char *))
 {
-	_cleanup_config_ struct vz_config *s = load_net_state(ctx, ctid);
-	const char *now = s ? vz_config_get(s, "IP_ADDRESS") : NULL;
-	const char *devs = s ? vz_config_get(s, "NEIGHBOUR_DEVS") : ctx->neighbour_devs;
-	_cleanup_free_ char *ips = live_target(now, c, n);
+	for (size_t i = 0; i < n; i++)
+		if (match(c[i].key))
+			return true;
+	return false;
+}
+
+static bool is_ip_key(const char *k)
+{
+	return streq(k, "IP_ADDRESS") || streq(k, "IPADD") || streq(k, "IPDEL");
+}
+
+static bool is_netif_key(const char *k)
+{
+	return streq(k, "NETIF") || ct_net_is_netif_op(k);
+}
+
+bool ct_net_changes(const struct vz_ct_change *c, size_t n)
+{
+	return changes_key(c, n, is_ip_key) || changes_key(c, n, is_netif_key);
+}
+
+static int routed_live(struct vz_ctx *ctx, const char *ctid, const struct vz_state *st,
+		       const char *now, const char *ips, const char *devs, vz_error_t *err)
+{
 	char **old = words(now);
 	struct routed o;
 	int r;
@@ -201,11 +242,33 @@ int ct_net_set_live(struct vz_ctx *ctx, const char *ctid, const struct vz_state 
 	r = vz_net_routed_update(&o.r, old, err);
 	if (r == 0)
 		r = filter_allow(ctx, ctid, &o, err);
-	if (r == 0)
-		r = save_net_state(ctx, ctid, ips, devs, err);
 	routed_done(&o);
 	ct_strv_free(old);
 	return r;
+}
+
+int ct_net_set_live(struct vz_ctx *ctx, const char *ctid, const struct vz_state *st,
+		    const struct vz_config *cfg, const struct vz_ct_change *c, size_t n,
+		    vz_error_t *err)
+{
+	_cleanup_config_ struct vz_config *s = load_net_state(ctx, ctid);
+	const char *now = s ? vz_config_get(s, "IP_ADDRESS") : NULL;
+	const char *devs = s ? vz_config_get(s, "NEIGHBOUR_DEVS") : ctx->neighbour_devs;
+	const char *netif_now = s ? vz_config_get(s, "NETIF") : NULL;
+	const char *netif = netif_now;
+	_cleanup_free_ char *ips = live_target(now, c, n);
+	struct vz_netifs old, new;
+
+	if (changes_key(c, n, is_ip_key) && routed_live(ctx, ctid, st, now, ips, devs, err) < 0)
+		return -1;
+	if (changes_key(c, n, is_netif_key)) {
+		netif = vz_config_get(cfg, "NETIF");
+		if (vz_netif_parse(netif_now, &old, err) < 0 ||
+		    vz_netif_parse(netif, &new, err) < 0 ||
+		    veths_update(ctx, ctid, st->pid, &old, &new, err) < 0)
+			return -1;
+	}
+	return save_net_state(ctx, ctid, ips, devs, netif, err);
 }
 
 /* ---- --ipadd / --ipdel, and the checks of IP_ADDRESS ---- */
@@ -328,4 +391,206 @@ char *vz_ct_net_ips(struct vz_ctx *ctx, const char *ctid)
 	const char *v = s ? vz_config_get(s, "IP_ADDRESS") : NULL;
 
 	return v ? xstrdup(v) : NULL;
+}
+
+/* ---- bridged interfaces (NETIF) ---- */
+
+static uint64_t netif_seed(const struct vz_ctx *ctx, const char *ctid, const char *ifname,
+			   unsigned salt)
+{
+	uint64_t h = vz_ctx_tag(ctx) ^ salt;
+
+	for (const char *s = ctid; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	for (const char *s = ifname; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* Fill what the operator left out: host name "vz<tag><ctid>.<k>", stable MACs. */
+static int netif_defaults(struct vz_ctx *ctx, const char *ctid, struct vz_netifs *l,
+			  struct vz_netif *v, vz_error_t *err)
+{
+	if (!v->host_ifname[0]) {
+		for (unsigned k = 0; k < VZ_NETIF_MAX * 2; k++) {
+			char name[64];
+			bool used = false;
+
+			(void)snprintf(name, sizeof(name), "vz%03x%s.%u",
+				       (unsigned)(vz_ctx_tag(ctx) & 0xfff), ctid, k);
+			if (strlen(name) >= IFNAMSIZ)
+				return vz_error_make(err, VZ_E_VALUE, 0,
+						     "--netif_add: CT ID %s is too long for a host "
+						     "interface name: give host_ifname",
+						     ctid);
+			for (size_t i = 0; i < l->n; i++)
+				used |= streq(l->v[i].host_ifname, name);
+			if (!used) {
+				snprintf(v->host_ifname, sizeof(v->host_ifname), "%s", name);
+				break;
+			}
+		}
+	}
+	if (!v->mac[0])
+		vz_netif_make_mac(netif_seed(ctx, ctid, v->ifname, 1), v->mac);
+	if (!v->host_mac[0])
+		vz_netif_make_mac(netif_seed(ctx, ctid, v->ifname, 2), v->host_mac);
+	return 0;
+}
+
+static int netif_save(struct vz_config *cfg, const struct vz_netifs *l, vz_error_t *err)
+{
+	_cleanup_free_ char *s = vz_netif_format(l);
+
+	return vz_config_set(cfg, "NETIF", s, err);
+}
+
+int ct_net_netif_op(struct vz_ctx *ctx, const char *ctid, struct vz_config *cfg, const char *key,
+		    const char *value, char *selected, vz_error_t *err)
+{
+	struct vz_netifs l;
+	struct vz_netif v;
+	int i;
+
+	if (vz_netif_parse(vz_config_get(cfg, "NETIF"), &l, err) < 0)
+		return -1;
+	if (streq(key, "NETIF_ADD")) {
+		if (vz_netif_parse_cli(value, &v, err) < 0)
+			return -1;
+		if (vz_netif_find(&l, v.ifname) >= 0)
+			return vz_error_make(err, VZ_E_VALUE, 0,
+					     "--netif_add: the CT has %s already", v.ifname);
+		if (l.n == VZ_NETIF_MAX)
+			return vz_error_make(err, VZ_E_VALUE, 0,
+					     "--netif_add: at most %d interfaces", VZ_NETIF_MAX);
+		if (netif_defaults(ctx, ctid, &l, &v, err) < 0)
+			return -1;
+		l.v[l.n++] = v;
+		return netif_save(cfg, &l, err);
+	}
+	if (streq(key, "NETIF_DEL")) {
+		if (streq(value, "all")) {
+			l.n = 0;
+			return netif_save(cfg, &l, err);
+		}
+		i = vz_netif_find(&l, value);
+		if (i < 0)
+			return vz_error_make(err, VZ_E_VALUE, 0, "--netif_del: the CT has no %s",
+					     value);
+		memmove(&l.v[i], &l.v[i + 1], (l.n - (size_t)i - 1) * sizeof(l.v[0]));
+		l.n--;
+		return netif_save(cfg, &l, err);
+	}
+	if (streq(key, "IFNAME")) {
+		if (vz_netif_find(&l, value) < 0)
+			return vz_error_make(err, VZ_E_VALUE, 0, "--ifname: the CT has no %s",
+					     value);
+		snprintf(selected, IFNAMSIZ, "%s", value);
+		return 0;
+	}
+	/* --mac, --host_ifname, --host_mac, --bridge: of the interface --ifname named. */
+	i = selected[0] ? vz_netif_find(&l, selected) : -1;
+	if (i < 0)
+		return vz_error_make(err, VZ_E_SYNTAX, 0, "--%s needs --ifname before it",
+				     streq(key, "NETIF_MAC")	       ? "mac"
+				     : streq(key, "NETIF_HOST_IFNAME") ? "host_ifname"
+				     : streq(key, "NETIF_HOST_MAC")    ? "host_mac"
+								       : "bridge");
+	{
+		char spec[128];
+		struct vz_netif *t = &l.v[i];
+
+		(void)snprintf(spec, sizeof(spec), "%s,%s,%s,%s,%s", t->ifname,
+			       streq(key, "NETIF_MAC") ? value : t->mac,
+			       streq(key, "NETIF_HOST_IFNAME") ? value : t->host_ifname,
+			       streq(key, "NETIF_HOST_MAC") ? value : t->host_mac,
+			       streq(key, "NETIF_BRIDGE") ? value : t->bridge);
+		if (vz_netif_parse_cli(spec, &v, err) < 0)
+			return -1;
+		*t = v;
+	}
+	return netif_save(cfg, &l, err);
+}
+
+bool ct_net_is_netif_op(const char *key)
+{
+	static const char *const ops[] = {"NETIF_ADD",	 "NETIF_DEL",	      "IFNAME",
+					  "NETIF_MAC",	 "NETIF_HOST_IFNAME", "NETIF_HOST_MAC",
+					  "NETIF_BRIDGE"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(ops); i++)
+		if (streq(ops[i], key))
+			return true;
+	return false;
+}
+
+/* NETIF of cfg: bridges that exist, host names free of the other CTs'. */
+int ct_net_check_netifs(struct vz_ctx *ctx, const char *ctid, const struct vz_config *cfg,
+			vz_error_t *err)
+{
+	struct vz_netifs l;
+
+	if (vz_netif_parse(vz_config_get(cfg, "NETIF"), &l, err) < 0)
+		return -1;
+	for (size_t i = 0; i < l.n; i++)
+		if (l.v[i].bridge[0] && !vz_net_is_bridge(l.v[i].bridge))
+			return vz_error_make(err, VZ_E_VALUE, 0, "bridge %s does not exist",
+					     l.v[i].bridge);
+	(void)ctx;
+	(void)ctid;
+	return 0;
+}
+
+static int veth_add(struct vz_ctx *ctx, const char *ctid, pid_t pid, const struct vz_netif *v,
+		    vz_error_t *err)
+{
+	_cleanup_free_ char *alias = link_alias(ctx, ctid);
+	struct vz_net_veth nv = {
+		.init_pid = pid,
+		.ifname = v->ifname,
+		.mac = v->mac,
+		.host_ifname = v->host_ifname,
+		.host_mac = v->host_mac,
+		.bridge = v->bridge,
+		.alias = alias,
+	};
+
+	return vz_net_veth_add(&nv, err);
+}
+
+static void veths_del(struct vz_ctx *ctx, const char *ctid, const struct vz_netifs *l)
+{
+	_cleanup_free_ char *alias = link_alias(ctx, ctid);
+
+	for (size_t i = 0; i < l->n; i++)
+		(void)vz_net_veth_del(l->v[i].host_ifname, alias, NULL);
+}
+
+static bool netif_same(const struct vz_netif *a, const struct vz_netif *b)
+{
+	return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+/* From the interfaces old to new: remove the gone or changed, add the new or changed. */
+static int veths_update(struct vz_ctx *ctx, const char *ctid, pid_t pid,
+			const struct vz_netifs *old, struct vz_netifs *new, vz_error_t *err)
+{
+	_cleanup_free_ char *alias = link_alias(ctx, ctid);
+
+	for (size_t i = 0; i < old->n; i++) {
+		int j = vz_netif_find(new, old->v[i].ifname);
+
+		if (j < 0 || !netif_same(&old->v[i], &new->v[j]))
+			(void)vz_net_veth_del(old->v[i].host_ifname, alias, NULL);
+	}
+	for (size_t i = 0; i < new->n; i++) {
+		int j = vz_netif_find(old, new->v[i].ifname);
+
+		if (j >= 0 && netif_same(&old->v[j], &new->v[i]))
+			continue;
+		if (netif_defaults(ctx, ctid, new, &new->v[i], err) < 0 ||
+		    veth_add(ctx, ctid, pid, &new->v[i], err) < 0)
+			return -1;
+	}
+	return 0;
 }

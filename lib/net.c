@@ -523,3 +523,139 @@ bool vz_net_link_exists(const char *name)
 
 	return sk && link_index(sk, name) >= 0;
 }
+
+bool vz_net_is_bridge(const char *name)
+{
+	_cleanup_link_ struct rtnl_link *l = NULL;
+	const char *type;
+	int e;
+	_cleanup_nl_ struct nl_sock *sk = route_socket(&e);
+
+	if (!sk || rtnl_link_get_kernel(sk, 0, name, &l) < 0)
+		return false;
+	type = rtnl_link_get_type(l);
+	return type && streq(type, "bridge");
+}
+
+static int set_mac(struct rtnl_link *l, const char *mac)
+{
+	struct nl_addr *a = NULL;
+	int e;
+
+	if (!mac || !*mac)
+		return 0;
+	e = nl_addr_parse(mac, AF_LLC, &a);
+	if (e < 0)
+		return -nl_errno(e);
+	rtnl_link_set_addr(l, a);
+	nl_addr_put(a);
+	return 0;
+}
+
+/* The pair with its names and MACs, the CT end straight in the CT's namespace. */
+static int add_pair(struct nl_sock *sk, const struct vz_net_veth *v)
+{
+	_cleanup_link_ struct rtnl_link *link = rtnl_link_veth_alloc();
+	_cleanup_link_ struct rtnl_link *peer = NULL;
+	int r;
+
+	if (!link)
+		return -ENOMEM;
+	peer = rtnl_link_veth_get_peer(link);
+	rtnl_link_set_name(link, v->host_ifname);
+	rtnl_link_set_name(peer, v->ifname);
+	rtnl_link_set_ns_pid(peer, v->init_pid);
+	r = set_mac(link, v->host_mac);
+	if (r == 0)
+		r = set_mac(peer, v->mac);
+	if (r == 0)
+		r = -nl_errno(rtnl_link_add(sk, link, NLM_F_CREATE | NLM_F_EXCL));
+	return r;
+}
+
+/* Host end: alias, bridge, up. */
+static int host_end(struct nl_sock *sk, const struct vz_net_veth *v, int *ret_idx)
+{
+	_cleanup_link_ struct rtnl_link *orig = rtnl_link_alloc(), *change = rtnl_link_alloc();
+	int idx = link_index(sk, v->host_ifname), br = 0;
+
+	if (idx < 0)
+		return idx;
+	*ret_idx = idx;
+	if (v->bridge && *v->bridge && (br = link_index(sk, v->bridge)) < 0)
+		return br;
+	if (!orig || !change)
+		return -ENOMEM;
+	rtnl_link_set_ifindex(orig, idx);
+	rtnl_link_set_ifalias(change, v->alias);
+	rtnl_link_set_flags(change, IFF_UP);
+	if (br > 0)
+		rtnl_link_set_master(change, br);
+	return -nl_errno(rtnl_link_change(sk, orig, change, 0));
+}
+
+static int ct_end_up_fn(void *data)
+{
+	int r;
+	_cleanup_nl_ struct nl_sock *sk = route_socket(&r);
+	int idx;
+
+	if (!sk)
+		return -r;
+	idx = link_index(sk, data);
+	r = idx < 0 ? idx : link_set(sk, idx, NULL);
+	return r < 0 ? -r : 0;
+}
+
+int vz_net_veth_add(const struct vz_net_veth *v, vz_error_t *err)
+{
+	int e, idx;
+	_cleanup_nl_ struct nl_sock *sk = route_socket(&e);
+
+	if (!sk)
+		return vz_error_make(err, VZ_E_SYSTEM, -e, "netlink socket");
+	if (v->bridge && *v->bridge && !vz_net_is_bridge(v->bridge))
+		return vz_error_make(err, VZ_E_VALUE, 0, "bridge %s does not exist", v->bridge);
+	e = add_pair(sk, v);
+	if (e == -EEXIST && link_is_ours(sk, v->host_ifname, v->alias)) {
+		(void)delete_link(sk, v->host_ifname);
+		e = add_pair(sk, v);
+	}
+	if (e == -EEXIST)
+		return vz_error_make(err, VZ_E_SYSTEM, EEXIST,
+				     "host interface %s exists and is not this CT's",
+				     v->host_ifname);
+	if (e < 0)
+		return vz_error_make(err, VZ_E_SYSTEM, -e, "create veth pair %s/%s", v->host_ifname,
+				     v->ifname);
+	e = host_end(sk, v, &idx);
+	if (e < 0) {
+		(void)delete_link(sk, v->host_ifname);
+		return vz_error_make(err, VZ_E_SYSTEM, -e, "set up host interface %s",
+				     v->host_ifname);
+	}
+	if (vz_run_in_ct_ns(v->init_pid, CLONE_NEWNET, ct_end_up_fn, (void *)v->ifname,
+			    "bring up the CT's interface", err) < 0) {
+		(void)delete_link(sk, v->host_ifname);
+		return -1;
+	}
+	return 0;
+}
+
+int vz_net_veth_del(const char *host_ifname, const char *alias, vz_error_t *err)
+{
+	int e;
+	_cleanup_nl_ struct nl_sock *sk = route_socket(&e);
+
+	if (!sk)
+		return vz_error_make(err, VZ_E_SYSTEM, -e, "netlink socket");
+	if (link_index(sk, host_ifname) < 0)
+		return 0;
+	if (!link_is_ours(sk, host_ifname, alias))
+		return vz_error_make(err, VZ_E_SYSTEM, EPERM,
+				     "host interface %s is not this CT's: left alone", host_ifname);
+	e = delete_link(sk, host_ifname);
+	if (e < 0 && e != -ENODEV)
+		return vz_error_make(err, VZ_E_SYSTEM, -e, "delete host interface %s", host_ifname);
+	return 0;
+}

@@ -73,5 +73,21 @@ int vz_net_link_stats(const char *host_if, struct vz_net_stats *ret);
 
 /* Does a link of that name exist in the caller's namespace? */
 bool vz_net_link_exists(const char *name);
+/* Is name a bridge in the caller's namespace? */
+bool vz_net_is_bridge(const char *name);
+
+/* A bridged interface (OpenVZ's veth): a pair whose host end joins a bridge. */
+struct vz_net_veth {
+	pid_t init_pid;
+	const char *ifname, *mac;	    /* the CT end */
+	const char *host_ifname, *host_mac; /* the host end */
+	const char *bridge;		    /* or NULL / "" */
+	const char *alias;		    /* marks the host end as ours */
+};
+
+/* Create the pair, both ends up, the host end in its bridge; undone on failure. */
+int vz_net_veth_add(const struct vz_net_veth *v, vz_error_t *err);
+/* Remove the host end when it is ours (the CT end goes with it); a missing one is fine. */
+int vz_net_veth_del(const char *host_ifname, const char *alias, vz_error_t *err);
 
 #endif

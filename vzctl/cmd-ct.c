@@ -22,9 +22,8 @@ int cmd_simple(struct client *c, const char *op, struct vz_msg *args)
 
 /* OpenVZ options that later vz releases implement: say so instead of "invalid". */
 static const char *const openvz_later[] = {
-	"ipadd",       "ipdel",	     "netif_add", "netif_del", "ifname",	 "mac",
-	"host_ifname", "host_mac",   "bridge",	  "diskspace", "diskinodes",	 "userpasswd",
-	"features",    "capability", "devnodes",  "devices",   "quotaugidlimit",
+	"diskspace",  "diskinodes", "userpasswd", "features",
+	"capability", "devnodes",   "devices",	  "quotaugidlimit",
 };
 
 /* One line for an option getopt refused: missing value, later feature, or unknown. */
@@ -213,6 +212,13 @@ static const struct set_row set_rows[] = {
 	{"stop-timeout", "STOP_TIMEOUT", true, CONV_NONE},
 	{"ipadd", "IPADD", true, CONV_NONE},
 	{"ipdel", "IPDEL", true, CONV_NONE},
+	{"netif_add", "NETIF_ADD", true, CONV_NONE},
+	{"netif_del", "NETIF_DEL", true, CONV_NONE},
+	{"ifname", "IFNAME", true, CONV_NONE},
+	{"mac", "NETIF_MAC", true, CONV_NONE},
+	{"host_ifname", "NETIF_HOST_IFNAME", true, CONV_NONE},
+	{"host_mac", "NETIF_HOST_MAC", true, CONV_NONE},
+	{"bridge", "NETIF_BRIDGE", true, CONV_NONE},
 	{"ram", "PHYSPAGES", true, CONV_RAM},
 	{"swap", "SWAPPAGES", true, CONV_RAM},
 	{"physpages", "PHYSPAGES", true, CONV_NONE},

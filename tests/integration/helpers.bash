@@ -67,20 +67,34 @@ vz_start_daemon() {
 # Every daemon also runs in a network namespace of its own, a "test host"
 # with loopback up and forwarding on, so that no link, route or rule a test
 # makes ever reaches the machine's own namespace; vz_host runs a command
-# there. VZ_TEST_HOSTNET=1 keeps the machine's namespace (template builds
-# that download).
+# there. A holder process keeps the namespace across daemon restarts.
+# VZ_TEST_HOSTNET=1 keeps the machine's namespace (template builds that
+# download).
+vz_netns_holder() {
+	[ "${VZ_TEST_HOSTNET:-0}" != 1 ] || return 0
+	if [ -n "${VZ_NETNS_PID:-}" ] && kill -0 "$VZ_NETNS_PID" 2>/dev/null; then
+		return 0
+	fi
+	unshare -n sh -c 'ip link set lo up &&
+		sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 &&
+		exec sleep 100000' &
+	VZ_NETNS_PID=$!
+	for _ in $(seq 50); do
+		[ "$(readlink "/proc/$VZ_NETNS_PID/ns/net")" != "$(readlink /proc/self/ns/net)" ] &&
+			break
+		sleep 0.02
+	done
+}
+
 vz_run_daemon() {
-	local wrap=() unshare=(unshare) setup=''
-	if [ "${VZ_TEST_HOSTNET:-0}" != 1 ]; then
-		unshare+=(-n)
-		setup='ip link set lo up && sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 && '
+	local wrap=() setup=''
+	vz_netns_holder
+	if [ -n "${VZ_NETNS_PID:-}" ]; then
+		wrap=(nsenter -t "$VZ_NETNS_PID" -n)
 	fi
 	if [ "${VZ_TEST_CGROUP2:-0}" = 1 ]; then
-		unshare+=(-m --propagation private)
-		setup+='mount -t cgroup2 none /sys/fs/cgroup && '
-	fi
-	if [ ${#unshare[@]} -gt 1 ]; then
-		wrap=("${unshare[@]}" sh -c "${setup}"'exec "$@"' sh)
+		setup='mount -t cgroup2 none /sys/fs/cgroup && '
+		wrap+=(unshare -m --propagation private sh -c "${setup}"'exec "$@"' sh)
 	fi
 	"${wrap[@]}" "$VZ_BUILD/vzd" --root "$VZ_ROOT" --rundir "$VZ_RUNDIR" \
 		--socket "$VZ_SOCKET" --config "$VZ_TEST_DIR/vz.conf" "$@" \
@@ -112,11 +126,16 @@ vz_stop_daemon() {
 	done
 	rm -rf --one-file-system "$VZ_TEST_DIR"
 	vz_remove_cgroups "$VZ_CGROUP_PREFIX"
+	if [ -n "${VZ_NETNS_PID:-}" ]; then
+		kill "$VZ_NETNS_PID" 2>/dev/null || true
+		wait "$VZ_NETNS_PID" 2>/dev/null || true
+		VZ_NETNS_PID=
+	fi
 	VZ_TEST_DIR=
 }
 
 # Run a command on the test host: in the daemon's network namespace.
-vz_host() { nsenter -t "$VZD_PID" -n "$@"; }
+vz_host() { nsenter -t "${VZ_NETNS_PID:-$VZD_PID}" -n "$@"; }
 
 # Remove what a test left of its cgroup prefix (only ours: the prefix is unique).
 vz_remove_cgroups() {

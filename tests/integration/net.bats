@@ -244,3 +244,92 @@ stop_client() {
 	run -0 vzctl exec 101 "grep 'added by vz' /etc/hosts"
 	[ "$output" = $'127.0.1.1\tx.example.com x\t# added by vz' ]
 }
+
+@test "bridged: --netif_add puts a veth in a host bridge; two CTs on it reach each other" {
+	vz_host ip link add br0 type bridge
+	vz_host ip link set br0 up
+	for ct in 101 102; do
+		vzctl --quiet create "$ct" --ostemplate busybox
+		run -0 vzctl set "$ct" --netif_add eth0,,,,br0 --save
+	done
+	# Stable generated MACs and host names, kept in the config.
+	run -0 grep '^NETIF=' "$VZ_ROOT/conf/101.conf"
+	[[ "$output" =~ ^NETIF=\"ifname=eth0,mac=02(:[0-9a-f]{2}){5},host_ifname=vz[0-9a-f]{3}101\.0,host_mac=02(:[0-9a-f]{2}){5},bridge=br0\"$ ]]
+	vzctl --quiet start 101
+	vzctl --quiet start 102
+	run -0 vz_host ip -o link show master br0
+	[ "${#lines[@]}" = 2 ]
+	vzctl exec 101 ip addr add 198.51.100.12/24 dev eth0
+	vzctl exec 102 ip addr add 198.51.100.13/24 dev eth0
+	run -0 vzctl exec 101 ping -c1 -W2 198.51.100.13
+	mac=$(sed -n 's/.*ifname=eth0,mac=\([^,]*\),.*/\1/p' "$VZ_ROOT/conf/101.conf")
+	run -0 vzctl exec 101 cat /sys/class/net/eth0/address
+	[ "$output" = "$mac" ]
+	# Live: a second interface, then it goes again.
+	run -0 vzctl set 101 --netif_add eth1,,,,br0 --save
+	run -0 vzctl exec 101 ip link show eth1
+	run -0 vzctl set 101 --netif_del eth1 --save
+	run ! vzctl exec 101 ip link show eth1
+	vzctl --quiet stop 101
+	vzctl --quiet stop 102
+	run -0 vz_host ip -o link show master br0
+	[ -z "$output" ]
+}
+
+@test "bridged: a missing bridge, a long name or a bad MAC is refused and changes nothing" {
+	vzctl --quiet create 101 --ostemplate busybox
+	before=$(md5sum <"$VZ_ROOT/conf/101.conf")
+	run -21 vzctl set 101 --netif_add eth0,,,,nosuchbr --save
+	[[ "$output" == *"bridge nosuchbr does not exist"* ]]
+	run -21 vzctl set 101 --netif_add eth0123456789abcdef --save
+	[[ "$output" == *"must have 1 to 15 bytes"* ]]
+	run -21 vzctl set 101 --netif_add eth0,zz:zz --save
+	[[ "$output" == *"invalid MAC address 'zz:zz'"* ]]
+	run -20 vzctl set 101 --mac 02:00:00:00:00:01 --save
+	[[ "$output" == *"--mac needs --ifname"* ]]
+	[ "$(md5sum <"$VZ_ROOT/conf/101.conf")" = "$before" ]
+	vz_host ip link add br1 type bridge
+	run -0 vzctl set 101 --netif_add eth0 --save
+	run -0 vzctl set 101 --ifname eth0 --bridge br1 --mac 02:00:00:00:00:42 --save
+	grep -q 'mac=02:00:00:00:00:42' "$VZ_ROOT/conf/101.conf"
+	grep -q 'bridge=br1' "$VZ_ROOT/conf/101.conf"
+}
+
+@test "a failed start, and a daemon restart, leave no interface, route, proxy or rule behind" {
+	vz_stop_daemon
+	export VZ_TEST_CONF_EXTRA='NEIGHBOUR_DEVS="lo"'
+	vz_start_daemon
+	# Someone else on the host already routes the address: the start fails cleanly.
+	vz_host ip route add 198.51.100.77/32 dev lo
+	vzctl --quiet create 101 --ostemplate busybox
+	vzctl --quiet set 101 --ipadd 198.51.100.2 --ipadd 198.51.100.77 --save
+	run vzctl start 101
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"198.51.100.77 is already in use on this host"* ]]
+	run -0 vz_host ip -o link
+	[[ "$output" != *": vz"* ]]
+	run -0 vz_host ip neigh show proxy
+	[ -z "$output" ]
+	run -0 vz_host nft list ruleset
+	[ -z "$output" ]
+	[ ! -e "$VZ_RUNDIR/101.net" ]
+	run -0 vz_host ip route
+	[[ "$output" != *"198.51.100.2"* ]]
+	# A CT that dies while vzd is down is cleaned up when vzd comes back.
+	vzctl --quiet set 101 --ipdel 198.51.100.77 --save
+	vzctl --quiet start 101
+	run -0 vz_host ip neigh show proxy
+	[[ "$output" == *"198.51.100.2 dev lo"* ]]
+	run -0 vz_host nft list ruleset
+	[[ "$output" == *"chain ct101"* ]]
+	kill "$VZD_PID"
+	wait "$VZD_PID" 2>/dev/null || true
+	kill -9 "$(vz_init_pid 101)"
+	vz_run_daemon
+	for _ in $(seq 50); do [ -e "$VZ_RUNDIR/101.net" ] || break; sleep 0.1; done
+	[ ! -e "$VZ_RUNDIR/101.net" ]
+	run -0 vz_host ip neigh show proxy
+	[ -z "$output" ]
+	run -0 vz_host nft list ruleset
+	[ -z "$output" ]
+}
