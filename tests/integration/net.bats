@@ -7,10 +7,12 @@ load helpers
 
 setup() {
 	CLIENT=
+	B_DIR=
 	vz_start_daemon
 }
 teardown() {
 	stop_client
+	stop_host_b
 	vz_stop_daemon
 }
 
@@ -332,4 +334,75 @@ stop_client() {
 	[ -z "$output" ]
 	run -0 vz_host nft list ruleset
 	[ -z "$output" ]
+}
+
+# A second host: a namespace of its own with its own vzd, linked to the
+# test host by a veth pair (upA on host A, upB on host B) as two machines
+# on one network would be.
+start_host_b() {
+	local n=${BATS_SUITE_TEST_NUMBER:-0}
+	B_DIR=$(mktemp -d "${TMPDIR:-/tmp}/vz-test-b.XXXXXX")
+	B_PREFIX="vz-test-$$-$n-b"
+	mkdir -p "$B_DIR/root/template"
+	cp -a "$(vz_template_cache)" "$B_DIR/root/template/cache"
+	cat >"$B_DIR/vz.conf" <<-CONF
+		CGROUP_PREFIX="$B_PREFIX"
+		UID_RANGE_START="$((3000000000 + (n % 1000) * 1048576))"
+		VE_STOP_TIMEOUT="10"
+	CONF
+	unshare -n sh -c 'ip link set lo up && sysctl -qw net.ipv4.ip_forward=1 && exec sleep 100000' &
+	B_NETNS=$!
+	sleep 0.1
+	nsenter -t "$B_NETNS" -n "$VZ_BUILD/vzd" --root "$B_DIR/root" --rundir "$B_DIR/run" \
+		--socket "$B_DIR/vzd.sock" --config "$B_DIR/vz.conf" >>"$B_DIR/vzd.log" 2>&1 &
+	B_VZD=$!
+	for _ in $(seq 200); do
+		[ -S "$B_DIR/vzd.sock" ] && vzctl_b status 1 >/dev/null 2>&1 && break
+		sleep 0.02
+	done
+	vz_host ip link add upA type veth peer name upB netns "$B_NETNS"
+	vz_host ip addr add 192.0.2.1/24 dev upA
+	vz_host ip link set upA up
+	host_b ip addr add 192.0.2.2/24 dev upB
+	host_b ip link set upB up
+	vz_host ip route add 198.51.100.128/25 via 192.0.2.2
+	host_b ip route add 198.51.100.0/25 via 192.0.2.1
+}
+vzctl_b() { vzctl --socket "$B_DIR/vzd.sock" "$@"; }
+host_b() { nsenter -t "$B_NETNS" -n "$@"; }
+stop_host_b() {
+	[ -n "${B_DIR:-}" ] || return 0
+	for ct in $(vzlist --socket "$B_DIR/vzd.sock" -a -H -o ctid 2>/dev/null); do
+		vzctl_b --quiet stop "$ct" --fast >/dev/null 2>&1 || true
+	done
+	kill "$B_VZD" "$B_NETNS" 2>/dev/null || true
+	wait "$B_VZD" "$B_NETNS" 2>/dev/null || true
+	grep -o " $B_DIR/[^ ]*" /proc/self/mounts | sort -r | while read -r m; do
+		umount -l "$m" 2>/dev/null || true
+	done
+	rm -rf --one-file-system "$B_DIR"
+	vz_remove_cgroups "$B_PREFIX"
+	B_DIR=
+}
+
+@test "two hosts: a CT on host B reaches a CT on host A through their link" {
+	start_host_b
+	net_ct 101 --ipadd 198.51.100.2
+	vzctl_b --quiet create 201 --ostemplate busybox
+	vzctl_b --quiet set 201 --ipadd 198.51.100.130 --save
+	vzctl_b --quiet start 201
+	run -0 vzctl_b exec 201 ping -c1 -W2 198.51.100.2
+	run -0 vzctl exec 101 ping -c1 -W2 198.51.100.130
+	vzctl exec 101 'sleep 10 | setsid nc -l -p 7000 >/tmp/got 2>&1 &'
+	for _ in $(seq 50); do vzctl exec 101 netstat -ltn | grep -q ':7000 ' && break; sleep 0.1; done
+	run -0 vzctl_b exec 201 'echo across | nc -w 1 198.51.100.2 7000'
+	for _ in $(seq 30); do [ -s "$VZ_ROOT/private/101/tmp/got" ] && break; sleep 0.1; done
+	[ "$(cat "$VZ_ROOT/private/101/tmp/got")" = across ]
+	# The two daemons' host ends and filters are their own.
+	run -0 vz_host nft list tables
+	[ "${#lines[@]}" = 1 ]
+	run -0 host_b nft list tables
+	[ "${#lines[@]}" = 1 ]
+	[ "$(vz_host nft list tables)" != "$(host_b nft list tables)" ]
+	stop_host_b
 }
