@@ -116,7 +116,7 @@ static int filter_allow(struct vz_ctx *ctx, const char *ctid, const struct route
 {
 	const struct vz_net_filter *f = ctx->net_filter;
 
-	return f ? f->allow(f->data, ctid, o->r.host_if, o->addrs, err) : 0;
+	return f ? f->allow(f->data, ctid, o->r.host_if, o->addrs, NULL, err) : 0;
 }
 
 static int filter_remove(struct vz_ctx *ctx, const char *ctid, vz_error_t *err)
@@ -445,6 +445,42 @@ static int netif_save(struct vz_config *cfg, const struct vz_netifs *l, vz_error
 	return vz_config_set(cfg, "NETIF", s, err);
 }
 
+static const char *option_name(const char *key)
+{
+	static const char *const names[][2] = {
+		{"NETIF_MAC", "mac"},		{"NETIF_HOST_IFNAME", "host_ifname"},
+		{"NETIF_HOST_MAC", "host_mac"}, {"NETIF_BRIDGE", "bridge"},
+		{"NETIF_ALLOW", "ipfilter"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (streq(names[i][0], key))
+			return names[i][1];
+	return key;
+}
+
+/* --ipfilter ADDR[,ADDR...] of the interface --ifname named; "no" or "" clears it. */
+static int set_allow(struct vz_config *cfg, struct vz_netifs *l, struct vz_netif *t,
+		     const char *value, vz_error_t *err)
+{
+	char spec[sizeof(t->allow) + 16];
+	size_t k = 0;
+
+	if (streq(value, "no"))
+		value = "";
+	for (const char *p = value; *p && k + 1 < sizeof(t->allow); p++)
+		t->allow[k++] = (*p == ',' || *p == ' ') ? '|' : *p;
+	t->allow[k] = '\0';
+	(void)snprintf(spec, sizeof(spec), "ifname=x,allow=%s", t->allow);
+	{
+		struct vz_netifs check;
+
+		if (strlen(value) >= sizeof(t->allow) || vz_netif_parse(spec, &check, err) < 0)
+			return vz_error_wrap(err, "--ipfilter");
+	}
+	return netif_save(cfg, l, err);
+}
+
 int ct_net_netif_op(struct vz_ctx *ctx, const char *ctid, struct vz_config *cfg, const char *key,
 		    const char *value, char *selected, vz_error_t *err)
 {
@@ -488,14 +524,14 @@ int ct_net_netif_op(struct vz_ctx *ctx, const char *ctid, struct vz_config *cfg,
 		snprintf(selected, IFNAMSIZ, "%s", value);
 		return 0;
 	}
-	/* --mac, --host_ifname, --host_mac, --bridge: of the interface --ifname named. */
+	/* --mac, --host_ifname, --host_mac, --bridge, --ipfilter: of the interface --ifname named.
+	 */
 	i = selected[0] ? vz_netif_find(&l, selected) : -1;
 	if (i < 0)
 		return vz_error_make(err, VZ_E_SYNTAX, 0, "--%s needs --ifname before it",
-				     streq(key, "NETIF_MAC")	       ? "mac"
-				     : streq(key, "NETIF_HOST_IFNAME") ? "host_ifname"
-				     : streq(key, "NETIF_HOST_MAC")    ? "host_mac"
-								       : "bridge");
+				     option_name(key));
+	if (streq(key, "NETIF_ALLOW"))
+		return set_allow(cfg, &l, &l.v[i], value, err);
 	{
 		char spec[128];
 		struct vz_netif *t = &l.v[i];
@@ -507,6 +543,7 @@ int ct_net_netif_op(struct vz_ctx *ctx, const char *ctid, struct vz_config *cfg,
 			       streq(key, "NETIF_BRIDGE") ? value : t->bridge);
 		if (vz_netif_parse_cli(spec, &v, err) < 0)
 			return -1;
+		memcpy(v.allow, t->allow, sizeof(v.allow));
 		*t = v;
 	}
 	return netif_save(cfg, &l, err);
@@ -514,9 +551,9 @@ int ct_net_netif_op(struct vz_ctx *ctx, const char *ctid, struct vz_config *cfg,
 
 bool ct_net_is_netif_op(const char *key)
 {
-	static const char *const ops[] = {"NETIF_ADD",	 "NETIF_DEL",	      "IFNAME",
-					  "NETIF_MAC",	 "NETIF_HOST_IFNAME", "NETIF_HOST_MAC",
-					  "NETIF_BRIDGE"};
+	static const char *const ops[] = {"NETIF_ADD",	  "NETIF_DEL",	       "IFNAME",
+					  "NETIF_MAC",	  "NETIF_HOST_IFNAME", "NETIF_HOST_MAC",
+					  "NETIF_BRIDGE", "NETIF_ALLOW"};
 
 	for (size_t i = 0; i < ARRAY_SIZE(ops); i++)
 		if (streq(ops[i], key))
@@ -558,12 +595,47 @@ static int veth_add(struct vz_ctx *ctx, const char *ctid, pid_t pid, const struc
 	return vz_net_veth_add(&nv, err);
 }
 
+/* The anti-spoofing filter of a bridged interface with allowed addresses. */
+static int veth_filter(struct vz_ctx *ctx, const char *ctid, const struct vz_netif *v,
+		       vz_error_t *err)
+{
+	const struct vz_net_filter *f = ctx->net_filter;
+	_cleanup_free_ char *key = xasprintf("%s.%s", ctid, v->ifname);
+	_cleanup_free_ char *list = xstrdup(v->allow);
+	char **addrs = NULL;
+	size_t n = 0;
+	int r;
+
+	if (!f || !v->allow[0])
+		return 0;
+	for (char *save = NULL, *a = strtok_r(list, "|", &save); a;
+	     a = strtok_r(NULL, "|", &save)) {
+		addrs = xreallocarray(addrs, n + 2, sizeof(char *));
+		addrs[n++] = a;
+		addrs[n] = NULL;
+	}
+	r = f->allow(f->data, key, v->host_ifname, addrs, v->mac, err);
+	free(addrs);
+	return r;
+}
+
+static void veth_unfilter(struct vz_ctx *ctx, const char *ctid, const struct vz_netif *v)
+{
+	const struct vz_net_filter *f = ctx->net_filter;
+	_cleanup_free_ char *key = xasprintf("%s.%s", ctid, v->ifname);
+
+	if (f)
+		(void)f->remove(f->data, key, NULL);
+}
+
 static void veths_del(struct vz_ctx *ctx, const char *ctid, const struct vz_netifs *l)
 {
 	_cleanup_free_ char *alias = link_alias(ctx, ctid);
 
-	for (size_t i = 0; i < l->n; i++)
+	for (size_t i = 0; i < l->n; i++) {
+		veth_unfilter(ctx, ctid, &l->v[i]);
 		(void)vz_net_veth_del(l->v[i].host_ifname, alias, NULL);
+	}
 }
 
 static bool netif_same(const struct vz_netif *a, const struct vz_netif *b)
@@ -580,8 +652,10 @@ static int veths_update(struct vz_ctx *ctx, const char *ctid, pid_t pid,
 	for (size_t i = 0; i < old->n; i++) {
 		int j = vz_netif_find(new, old->v[i].ifname);
 
-		if (j < 0 || !netif_same(&old->v[i], &new->v[j]))
+		if (j < 0 || !netif_same(&old->v[i], &new->v[j])) {
+			veth_unfilter(ctx, ctid, &old->v[i]);
 			(void)vz_net_veth_del(old->v[i].host_ifname, alias, NULL);
+		}
 	}
 	for (size_t i = 0; i < new->n; i++) {
 		int j = vz_netif_find(old, new->v[i].ifname);
@@ -591,6 +665,10 @@ static int veths_update(struct vz_ctx *ctx, const char *ctid, pid_t pid,
 		if (netif_defaults(ctx, ctid, new, &new->v[i], err) < 0 ||
 		    veth_add(ctx, ctid, pid, &new->v[i], err) < 0)
 			return -1;
+		if (veth_filter(ctx, ctid, &new->v[i], err) < 0) {
+			(void)vz_net_veth_del(new->v[i].host_ifname, alias, NULL);
+			return -1;
+		}
 	}
 	return 0;
 }

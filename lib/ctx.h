@@ -42,12 +42,14 @@ struct vz_net_filter {
 	/*
 	 * Let through host_if (the host end of a CT's interface) only packets
 	 * and ARP from addrs (IP_ADDRESS words) and the link-local addresses
-	 * neighbour discovery needs; replaces what the CT had.
+	 * neighbour discovery needs, and with mac given only frames from that
+	 * MAC; replaces what the filter named key ("CTID" for the routed
+	 * interface, "CTID.IFNAME" for a bridged one) had.
 	 */
-	int (*allow)(void *data, const char *ctid, const char *host_if, char *const *addrs,
-		     vz_error_t *err);
-	/* Remove the CT's filter; a CT without one is fine. */
-	int (*remove)(void *data, const char *ctid, vz_error_t *err);
+	int (*allow)(void *data, const char *key, const char *host_if, char *const *addrs,
+		     const char *mac, vz_error_t *err);
+	/* Remove filter key; a missing one is fine. */
+	int (*remove)(void *data, const char *key, vz_error_t *err);
 	void *data;
 };
 

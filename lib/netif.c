@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "net.h"
 #include "netif.h"
 #include "util/macros.h"
 #include "util/xalloc.h"
@@ -20,9 +21,14 @@ int vz_netif_check_ifname(const char *what, const char *s, vz_error_t *err)
 				     IFNAMSIZ - 1);
 	if (streq(s, ".") || streq(s, ".."))
 		goto bad;
+	/*
+	 * Narrower than the kernel allows: these names go into nftables
+	 * commands and OpenVZ-style config values, where quotes, braces or
+	 * separators would mean something else.
+	 */
 	for (size_t i = 0; i < n; i++)
-		if (s[i] <= ' ' || s[i] == '/' || s[i] == ':' || s[i] == ',' || s[i] == ';' ||
-		    s[i] == '=' || s[i] == 0x7f)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || strchr("._-", s[i])))
 			goto bad;
 	return 0;
 bad:
@@ -51,6 +57,23 @@ void vz_netif_make_mac(uint64_t seed, char out[18])
 		       (unsigned)(seed >> 8) & 0xff, (unsigned)seed & 0xff);
 }
 
+/* "a|b|c": each an IP address (prefix allowed), the whole fitting in size. */
+static int check_allow(const char *val, size_t size, vz_error_t *err)
+{
+	if (strlen(val) >= size)
+		return vz_error_make(err, VZ_E_VALUE, 0, "allow: too many addresses");
+	for (const char *p = val; *p;) {
+		size_t n = strcspn(p, "|");
+		_cleanup_free_ char *a = xstrndup(p, n);
+
+		if (!vz_net_addr_valid(a, NULL))
+			return vz_error_make(err, VZ_E_VALUE, 0, "allow: invalid IP address '%s'",
+					     a);
+		p += n + (p[n] == '|');
+	}
+	return 0;
+}
+
 static int set_field(struct vz_netif *f, const char *key, const char *val, vz_error_t *err)
 {
 	static const struct {
@@ -63,14 +86,20 @@ static int set_field(struct vz_netif *f, const char *key, const char *val, vz_er
 		{"host_ifname", offsetof(struct vz_netif, host_ifname), IFNAMSIZ, false},
 		{"host_mac", offsetof(struct vz_netif, host_mac), 18, true},
 		{"bridge", offsetof(struct vz_netif, bridge), IFNAMSIZ, false},
+		{"allow", offsetof(struct vz_netif, allow), sizeof(((struct vz_netif *)0)->allow),
+		 false},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
 		if (!streq(fields[i].key, key))
 			continue;
-		if (*val && (fields[i].mac ? vz_netif_check_mac(key, val, err)
-					   : vz_netif_check_ifname(key, val, err)) < 0)
+		if (streq(key, "allow")) {
+			if (check_allow(val, fields[i].size, err) < 0)
+				return -1;
+		} else if (*val && (fields[i].mac ? vz_netif_check_mac(key, val, err)
+						  : vz_netif_check_ifname(key, val, err)) < 0) {
 			return -1;
+		}
 		(void)snprintf((char *)f + fields[i].off, fields[i].size, "%s", val);
 		return 0;
 	}
@@ -149,6 +178,8 @@ char *vz_netif_format(const struct vz_netifs *list)
 			fprintf(f, ",host_mac=%s", v->host_mac);
 		if (v->bridge[0])
 			fprintf(f, ",bridge=%s", v->bridge);
+		if (v->allow[0])
+			fprintf(f, ",allow=%s", v->allow);
 	}
 	fclose(f);
 	return out;

@@ -2,7 +2,8 @@
 /*
  * Bridged interfaces (OpenVZ's veth): the NETIF key, one entry per
  * interface, entries separated by ';', fields by ',':
- *   NETIF="ifname=eth0,mac=00:18:51:..,host_ifname=vz..,host_mac=00:18:51:..,bridge=br0"
+ *   NETIF="ifname=eth0,mac=00:18:51:..,host_ifname=vz..,host_mac=00:18:51:..,bridge=br0,
+ *          allow=198.51.100.12|2001:db8::12"
  * and vzctl's --netif_add ifname[,mac,host_ifname,host_mac,bridge].
  */
 #ifndef VZ_NETIF_H
@@ -22,6 +23,12 @@ struct vz_netif {
 	char host_ifname[IFNAMSIZ]; /* the host end */
 	char host_mac[18];
 	char bridge[IFNAMSIZ]; /* "" for none */
+	/*
+	 * Anti-spoofing: the addresses the CT may send from on this
+	 * interface, '|' between them ("" for no filter); with a filter the
+	 * CT may also send only from its own MAC.
+	 */
+	char allow[512];
 };
 
 struct vz_netifs {

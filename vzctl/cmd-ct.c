@@ -219,6 +219,7 @@ static const struct set_row set_rows[] = {
 	{"host_ifname", "NETIF_HOST_IFNAME", true, CONV_NONE},
 	{"host_mac", "NETIF_HOST_MAC", true, CONV_NONE},
 	{"bridge", "NETIF_BRIDGE", true, CONV_NONE},
+	{"ipfilter", "NETIF_ALLOW", true, CONV_NONE},
 	{"ram", "PHYSPAGES", true, CONV_RAM},
 	{"swap", "SWAPPAGES", true, CONV_RAM},
 	{"physpages", "PHYSPAGES", true, CONV_NONE},

@@ -80,11 +80,15 @@ static bool has_family(char *const *addrs, bool v6)
 }
 
 static int allow(void *data, const char *ctid, const char *host_if, char *const *addrs,
-		 vz_error_t *err)
+		 const char *mac, vz_error_t *err)
 {
 	struct vz_ctx *ctx = data;
 	const char *t = table(ctx);
 	_cleanup_free_ char *v4 = NULL, *arp = NULL, *v6 = NULL, *cmds = NULL, *ip = NULL;
+	/* Bridged interfaces: only the CT's own MAC, too. */
+	_cleanup_free_ char *ether =
+		mac ? xasprintf("add rule netdev %s ct%s ether saddr != %s drop\n", t, ctid, mac)
+		    : xstrdup("");
 	size_t l4, la, l6;
 
 	append_set(&v4, &l4, addrs, false, NULL);
@@ -93,14 +97,15 @@ static int allow(void *data, const char *ctid, const char *host_if, char *const 
 	append_set(&arp, &la, addrs, false, "0.0.0.0");
 	append_set(&v6, &l6, addrs, true, "::, fe80::/10");
 	cmds = xasprintf("add table netdev %1$s\n"
-			 "add chain netdev %1$s ct%2$s { type filter hook ingress device \"%3$s\" "
-			 "priority -500; policy accept; }\n"
+			 "add chain netdev %1$s ct%2$s { type filter hook ingress device "
+			 "\"%3$s\" priority -500; policy accept; }\n"
 			 "flush chain netdev %1$s ct%2$s\n"
+			 "%7$s"
 			 "add rule netdev %1$s ct%2$s meta protocol != { ip, ip6, arp } drop\n"
 			 "add rule netdev %1$s ct%2$s meta protocol ip %4$s drop\n"
 			 "add rule netdev %1$s ct%2$s meta protocol arp arp saddr ip != %5$s drop\n"
 			 "add rule netdev %1$s ct%2$s meta protocol ip6 ip6 saddr != %6$s drop\n",
-			 t, ctid, host_if, ip, arp, v6);
+			 t, ctid, host_if, ip, arp, v6, ether);
 	return run(cmds, "anti-spoofing filter", NULL, err);
 }
 

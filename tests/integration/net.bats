@@ -406,3 +406,37 @@ stop_host_b() {
 	[ "$(vz_host nft list tables)" != "$(host_b nft list tables)" ]
 	stop_host_b
 }
+
+@test "bridged: --ipfilter lets a CT send only from its addresses and its MAC" {
+	vz_host ip link add br0 type bridge
+	vz_host ip link set br0 up
+	for ct in 101 102; do
+		vzctl --quiet create "$ct" --ostemplate busybox
+		vz_install_probe "$ct"
+		vzctl --quiet set "$ct" --netif_add eth0,,,,br0 --save
+	done
+	run -0 vzctl set 101 --ifname eth0 --ipfilter 198.51.100.12,2001:db8::12 --save
+	grep -q 'allow=198.51.100.12|2001:db8::12' "$VZ_ROOT/conf/101.conf"
+	vzctl --quiet start 101
+	vzctl --quiet start 102
+	vzctl exec 101 ip addr add 198.51.100.12/24 dev eth0
+	vzctl exec 101 ip addr add 198.51.100.66/24 dev eth0
+	vzctl exec 102 ip addr add 198.51.100.13/24 dev eth0
+	vzctl exec 102 'setsid /bin/vzprobe udp-recv 9000 20 >/tmp/udp4 2>&1 &'
+	for _ in $(seq 50); do grep -q listening "$VZ_ROOT/private/102/tmp/udp4" 2>/dev/null && break; sleep 0.1; done
+	run -0 vzctl exec 101 ping -c1 -W2 198.51.100.13
+	vzctl exec 101 /bin/vzprobe udp-send 198.51.100.12 198.51.100.13 9000
+	for _ in $(seq 20); do grep -q got "$VZ_ROOT/private/102/tmp/udp4" && break; sleep 0.1; done
+	[ "$(grep -c "got probe" "$VZ_ROOT/private/102/tmp/udp4")" = 1 ]
+	vzctl exec 101 /bin/vzprobe udp-send 198.51.100.66 198.51.100.13 9000
+	# A MAC of its own choosing is dropped too, whatever the address.
+	vzctl exec 101 ip link set eth0 address 02:00:00:00:66:66
+	vzctl exec 101 /bin/vzprobe udp-send 198.51.100.12 198.51.100.13 9000
+	sleep 0.5
+	[ "$(grep -c "got probe" "$VZ_ROOT/private/102/tmp/udp4")" = 1 ]
+	run -0 vz_host nft list ruleset
+	[[ "$output" == *'chain ct101.eth0'* ]] && [[ "$output" != *'chain ct102.eth0'* ]]
+	vzctl --quiet stop 101
+	run -0 vz_host nft list ruleset
+	[ -z "$output" ]
+}
