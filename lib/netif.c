@@ -103,7 +103,7 @@ static int set_field(struct vz_netif *f, const char *key, const char *val, vz_er
 		(void)snprintf((char *)f + fields[i].off, fields[i].size, "%s", val);
 		return 0;
 	}
-	return vz_error_make(err, VZ_E_VALUE, 0, "NETIF: unknown field '%s'", key);
+	return vz_error_make(err, VZ_E_VALUE, 0, "unknown field '%s'", key);
 }
 
 /* One "k=v,k=v" entry of n bytes. */
@@ -121,7 +121,7 @@ static int parse_entry(const char *s, size_t n, struct vz_netif *ret, vz_error_t
 					     kv);
 		*eq = '\0';
 		if (set_field(ret, kv, eq + 1, err) < 0)
-			return -1;
+			return vz_error_wrap(err, "NETIF");
 	}
 	if (!ret->ifname[0])
 		return vz_error_make(err, VZ_E_VALUE, 0, "NETIF: an interface without ifname");
