@@ -350,9 +350,17 @@ start_host_b() {
 		UID_RANGE_START="$((3000000000 + (n % 1000) * 1048576))"
 		VE_STOP_TIMEOUT="10"
 	CONF
-	unshare -n sh -c 'ip link set lo up && sysctl -qw net.ipv4.ip_forward=1 && exec sleep 100000' &
-	B_NETNS=$!
-	sleep 0.1
+	if [ "${1:-}" = same ]; then
+		# Side by side on one host: B lives in A's namespace.
+		B_NETNS=$VZ_NETNS_PID
+		B_OWN_NETNS=0
+	else
+		unshare -n sh -c 'ip link set lo up && sysctl -qw net.ipv4.ip_forward=1 &&
+			exec sleep 100000' &
+		B_NETNS=$!
+		B_OWN_NETNS=1
+		sleep 0.1
+	fi
 	nsenter -t "$B_NETNS" -n "$VZ_BUILD/vzd" --root "$B_DIR/root" --rundir "$B_DIR/run" \
 		--socket "$B_DIR/vzd.sock" --config "$B_DIR/vz.conf" >>"$B_DIR/vzd.log" 2>&1 &
 	B_VZD=$!
@@ -360,6 +368,7 @@ start_host_b() {
 		[ -S "$B_DIR/vzd.sock" ] && vzctl_b status 1 >/dev/null 2>&1 && break
 		sleep 0.02
 	done
+	[ "$B_OWN_NETNS" = 1 ] || return 0
 	vz_host ip link add upA type veth peer name upB netns "$B_NETNS"
 	vz_host ip addr add 192.0.2.1/24 dev upA
 	vz_host ip link set upA up
@@ -375,8 +384,12 @@ stop_host_b() {
 	for ct in $(vzlist --socket "$B_DIR/vzd.sock" -a -H -o ctid 2>/dev/null); do
 		vzctl_b --quiet stop "$ct" --fast >/dev/null 2>&1 || true
 	done
-	kill "$B_VZD" "$B_NETNS" 2>/dev/null || true
-	wait "$B_VZD" "$B_NETNS" 2>/dev/null || true
+	kill "$B_VZD" 2>/dev/null || true
+	wait "$B_VZD" 2>/dev/null || true
+	if [ "$B_OWN_NETNS" = 1 ]; then
+		kill "$B_NETNS" 2>/dev/null || true
+		wait "$B_NETNS" 2>/dev/null || true
+	fi
 	grep -o " $B_DIR/[^ ]*" /proc/self/mounts | sort -r | while read -r m; do
 		umount -l "$m" 2>/dev/null || true
 	done
@@ -439,4 +452,35 @@ stop_host_b() {
 	vzctl --quiet stop 101
 	run -0 vz_host nft list ruleset
 	[ -z "$output" ]
+}
+
+@test "two daemons side by side on one host never touch each other's links or rules" {
+	start_host_b same
+	net_ct 101 --ipadd 198.51.100.2
+	vzctl_b --quiet create 101 --ostemplate busybox
+	vzctl_b --quiet set 101 --ipadd 198.51.100.3 --save
+	vzctl_b --quiet start 101
+	run -0 vz_host ip -o link
+	[ "$(grep -c ': vz[0-9a-f]\{3\}101@' <<<"$output")" = 2 ]
+	run -0 vz_host nft list tables
+	[ "${#lines[@]}" = 2 ]
+	run -0 vzctl exec 101 ping -c1 -W2 198.51.100.3
+	# The same address for B's CT: refused at start, A's CT keeps it.
+	vzctl_b --quiet stop 101
+	vzctl_b --quiet set 101 --ipdel all --ipadd 198.51.100.2 --save
+	run vzctl_b start 101
+	[ "$status" -ne 0 ]
+	run -0 vz_host busybox ping -c1 -W2 198.51.100.2
+	vzctl_b --quiet set 101 --ipdel all --ipadd 198.51.100.3 --save
+	vzctl_b --quiet start 101
+	# Stopping A's CT leaves B's link, route and rules alone.
+	vzctl --quiet stop 101
+	run -0 vz_host ip -o link
+	[ "$(grep -c ': vz[0-9a-f]\{3\}101@' <<<"$output")" = 1 ]
+	run -0 vz_host busybox ping -c1 -W2 198.51.100.3
+	run -0 vz_host nft list tables
+	[ "${#lines[@]}" = 1 ]
+	stop_host_b
+	run -0 vz_host ip -o link
+	[[ "$output" != *": vz"* ]]
 }
