@@ -204,7 +204,8 @@ static int validate_changes(struct vz_ctx *ctx, const char *ctid, struct vz_conf
 			continue;
 		}
 		if (is_ip_op(c[i].key)) {
-			if (ct_net_ip_op(cfg, c[i].key, c[i].value ? c[i].value : "", err) < 0)
+			if (ct_net_ip_op(cfg, c[i].key, c[i].value ? c[i].value : "", err) < 0 &&
+			    !ct_net_live_only(ctx, ctid, c[i].key, c[i].value, err))
 				return -1;
 			ip = true;
 			continue;

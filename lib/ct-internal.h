@@ -65,6 +65,12 @@ int ct_net_check_netifs(struct vz_ctx *ctx, const char *ctid, const struct vz_co
 			vz_error_t *err);
 /* Apply --ipadd ADDR / --ipdel ADDR|all (op "IPADD"/"IPDEL") to IP_ADDRESS of cfg. */
 int ct_net_ip_op(struct vz_config *cfg, const char *op, const char *value, vz_error_t *err);
+/*
+ * An --ipdel the config refused (err) of an address the running CT has only
+ * live (an unsaved --ipadd): true, and err released, when that is the case.
+ */
+bool ct_net_live_only(struct vz_ctx *ctx, const char *ctid, const char *op, const char *value,
+		      vz_error_t *err);
 /* IP_ADDRESS of cfg: no address twice, none that another CT of this root has. */
 int ct_net_check_addrs(struct vz_ctx *ctx, const char *ctid, const struct vz_config *cfg,
 		       vz_error_t *err);

@@ -672,3 +672,21 @@ static int veths_update(struct vz_ctx *ctx, const char *ctid, pid_t pid,
 	}
 	return 0;
 }
+
+bool ct_net_live_only(struct vz_ctx *ctx, const char *ctid, const char *op, const char *value,
+		      vz_error_t *err)
+{
+	_cleanup_free_ char *live = NULL;
+	char **now;
+	bool has;
+
+	if (!streq(op, "IPDEL") || !value)
+		return false;
+	live = vz_ct_net_ips(ctx, ctid);
+	now = words(live);
+	has = has_addr(now, value);
+	ct_strv_free(now);
+	if (has)
+		vz_error_release(err);
+	return has;
+}

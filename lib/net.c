@@ -602,8 +602,13 @@ static int ct_end_up_fn(void *data)
 
 	if (!sk)
 		return -r;
-	idx = link_index(sk, data);
+	/* The CT's loopback too: with only bridged interfaces nobody else brings it up. */
+	idx = link_index(sk, "lo");
 	r = idx < 0 ? idx : link_set(sk, idx, NULL);
+	if (r == 0) {
+		idx = link_index(sk, data);
+		r = idx < 0 ? idx : link_set(sk, idx, NULL);
+	}
 	return r < 0 ? -r : 0;
 }
 

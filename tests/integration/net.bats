@@ -80,6 +80,12 @@ net_ct() {
 	run -0 vz_host busybox ping -c1 -W2 198.51.100.10
 	run -0 vzlist -H -o ip 101
 	[ "$output" = "198.51.100.9 198.51.100.10" ]
+	# An --ipdel of an address the CT has only live takes it away live.
+	run -0 vzctl set 101 --ipadd 198.51.100.11
+	run -0 vz_host busybox ping -c1 -W2 198.51.100.11
+	run -0 vzctl set 101 --ipdel 198.51.100.11 --save
+	run -1 vz_host busybox ping -c1 -W1 198.51.100.11
+	grep -qx 'IP_ADDRESS="198.51.100.9"' "$VZ_ROOT/conf/101.conf"
 	vzctl --quiet restart 101
 	run -1 vz_host busybox ping -c1 -W1 198.51.100.10
 	run -0 vz_host busybox ping -c1 -W2 198.51.100.9
