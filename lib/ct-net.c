@@ -135,6 +135,32 @@ static bool blank(const char *s)
 	return !s || !s[strspn(s, " \t")];
 }
 
+/* Routed CTs need the host to forward; vz never changes that sysctl, it says so. */
+static void warn_forwarding(struct vz_ctx *ctx, const char *ips)
+{
+	static const struct {
+		const char *path, *name;
+		bool v6;
+	} knobs[] = {
+		{"/proc/sys/net/ipv4/ip_forward", "net.ipv4.ip_forward", false},
+		{"/proc/sys/net/ipv6/conf/all/forwarding", "net.ipv6.conf.all.forwarding", true},
+	};
+	char **addrs = words(ips);
+
+	for (size_t i = 0; i < ARRAY_SIZE(knobs); i++) {
+		_cleanup_free_ char *v = NULL;
+		bool need = false, v6;
+
+		for (char **a = addrs; *a; a++)
+			need |= vz_net_addr_valid(*a, &v6) && v6 == knobs[i].v6;
+		if (need && read_file_at(AT_FDCWD, knobs[i].path, 16, &v, NULL) == 0 && v[0] == '0')
+			vz_warn(ctx,
+				"%s is 0: the CT's %s addresses are not reachable from outside",
+				knobs[i].name, knobs[i].v6 ? "IPv6" : "IPv4");
+	}
+	ct_strv_free(addrs);
+}
+
 int ct_net_start(struct vz_ctx *ctx, const char *ctid, const struct vz_config *cfg, pid_t pid,
 		 vz_error_t *err)
 {
@@ -151,8 +177,10 @@ int ct_net_start(struct vz_ctx *ctx, const char *ctid, const struct vz_config *c
 	routed_init(&o, ctx, ctid, pid, ips, ctx->neighbour_devs);
 	/* Recorded first, so that a failure half way is cleaned up by ct_net_stop. */
 	r = save_net_state(ctx, ctid, ips, ctx->neighbour_devs, netif, err);
-	if (r == 0 && !blank(ips))
+	if (r == 0 && !blank(ips)) {
+		warn_forwarding(ctx, ips);
 		r = vz_net_routed_start(&o.r, err);
+	}
 	/* Before init runs: nothing leaves the CT unfiltered. */
 	if (r == 0 && !blank(ips))
 		r = filter_allow(ctx, ctid, &o, err);

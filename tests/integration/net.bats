@@ -490,3 +490,12 @@ stop_host_b() {
 	run -0 vz_host ip -o link
 	[[ "$output" != *": vz"* ]]
 }
+
+@test "a host that does not forward gets a warning, not a silent unreachable CT" {
+	vz_host sysctl -qw net.ipv4.ip_forward=0
+	vzctl --quiet create 101 --ostemplate busybox
+	vzctl --quiet set 101 --ipadd 198.51.100.2 --ipadd 2001:db8::2 --save
+	run -0 vzctl start 101
+	[[ "$output" == *"net.ipv4.ip_forward is 0: the CT's IPv4 addresses are not reachable"* ]]
+	[[ "$output" != *"net.ipv6.conf.all.forwarding is 0"* ]]
+}
