@@ -372,6 +372,35 @@ static bool ip_or_prefix_valid(const char *tok, size_t n)
 	return ip_valid(tok, n, true);
 }
 
+/*
+ * An address a CT can be given: not unspecified, loopback, multicast,
+ * broadcast or link-local (vz's gateways live there), nor IPv4's reserved
+ * 0/8 and 240/4.
+ */
+static bool ip_usable(const char *tok, size_t n)
+{
+	unsigned char a[sizeof(struct in6_addr)];
+	char buf[INET6_ADDRSTRLEN];
+	size_t alen = strcspn(tok, "/");
+
+	if (!ip_valid(tok, n, true))
+		return false;
+	if (alen > n)
+		alen = n;
+	memcpy(buf, tok, alen);
+	buf[alen] = '\0';
+	if (inet_pton(AF_INET, buf, a) == 1)
+		return a[0] != 0 && a[0] != 127 && a[0] < 224 && !(a[0] == 169 && a[1] == 254);
+	if (inet_pton(AF_INET6, buf, a) != 1)
+		return false;
+	if (a[0] == 0xff || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80))
+		return false;
+	for (size_t i = 0; i < 15; i++)
+		if (a[i])
+			return true;
+	return a[15] > 1; /* "::" and "::1" */
+}
+
 static bool ip_only_valid(const char *tok, size_t n)
 {
 	return ip_valid(tok, n, false);
@@ -399,7 +428,12 @@ static int validate_list(const char *key, const char *value, const char *what,
 
 static int validate_ip_list(const char *key, const char *value, vz_error_t *err)
 {
-	return validate_list(key, value, "IP address", ip_or_prefix_valid, err);
+	if (validate_list(key, value, "IP address", ip_or_prefix_valid, err) < 0)
+		return -1;
+	return validate_list(
+		key, value,
+		"CT address (loopback, multicast, broadcast, link-local or unspecified)", ip_usable,
+		err);
 }
 
 static int validate_nameservers(const char *key, const char *value, vz_error_t *err)

@@ -133,9 +133,9 @@ int vz_ct_exec(struct vz_ctx *ctx, const char *ctid, const struct vz_ct_exec_opt
 	env = exec_env(o->env, err);
 	if (!cg || !env)
 		goto out;
-	/* The command inherits the CT's per-process limits from this worker. */
-	if (ct_res_rlimits(NULL, cfg, 0, true, err) < 0)
-		goto out;
+	/* The command inherits the CT's per-process limits, as init has them now, from this worker.
+	 */
+	(void)ct_res_copy_rlimits(st.pid);
 	argv = exec_argv(o->argv);
 	p.init_pid = st.pid;
 	p.cg = cg;

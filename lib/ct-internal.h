@@ -94,6 +94,11 @@ int ct_res_apply(struct vz_ctx *ctx, const char *ctid, struct vz_cgroup *cg,
 int ct_res_rlimits(struct vz_ctx *ctx, const struct vz_config *cfg, pid_t pid, bool only_set,
 		   vz_error_t *err);
 bool ct_res_changes_rlimits(const char *key);
+/*
+ * Give the caller the beancounter rlimits process from has (the CT's init:
+ * what the CT has now, live changes included), for a command it will start.
+ */
+int ct_res_copy_rlimits(pid_t from);
 /* numpty as the CT's devpts max=; -1 for no cap. */
 int ct_res_pty_max(const struct vz_config *cfg);
 /* Warn about the beancounters among changes that this kernel cannot enforce. */

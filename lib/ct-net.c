@@ -135,6 +135,20 @@ static bool blank(const char *s)
 	return !s || !s[strspn(s, " \t")];
 }
 
+/* Every uplink NEIGHBOUR_DEVS names must exist: say which one does not. */
+static int check_neighbour_devs(const char *devs, vz_error_t *err)
+{
+	char **v = words(devs);
+	int r = 0;
+
+	for (char **d = v; *d && r == 0; d++)
+		if (!vz_net_link_exists(*d))
+			r = vz_error_make(err, VZ_E_GLOBAL_CONFIG, 0,
+					  "NEIGHBOUR_DEVS: the host has no interface %s", *d);
+	ct_strv_free(v);
+	return r;
+}
+
 /* Routed CTs need the host to forward; vz never changes that sysctl, it says so. */
 static void warn_forwarding(struct vz_ctx *ctx, const char *ips)
 {
@@ -176,7 +190,9 @@ int ct_net_start(struct vz_ctx *ctx, const char *ctid, const struct vz_config *c
 		return -1;
 	routed_init(&o, ctx, ctid, pid, ips, ctx->neighbour_devs);
 	/* Recorded first, so that a failure half way is cleaned up by ct_net_stop. */
-	r = save_net_state(ctx, ctid, ips, ctx->neighbour_devs, netif, err);
+	r = blank(ips) ? 0 : check_neighbour_devs(ctx->neighbour_devs, err);
+	if (r == 0)
+		r = save_net_state(ctx, ctid, ips, ctx->neighbour_devs, netif, err);
 	if (r == 0 && !blank(ips)) {
 		warn_forwarding(ctx, ips);
 		r = vz_net_routed_start(&o.r, err);
@@ -275,6 +291,25 @@ static int routed_live(struct vz_ctx *ctx, const char *ctid, const struct vz_sta
 	return r;
 }
 
+static int netif_target(struct vz_ctx *ctx, const char *ctid, struct vz_config *t, const char *now,
+			const struct vz_ct_change *c, size_t n, vz_error_t *err)
+{
+	char selected[IFNAMSIZ] = "";
+
+	if (vz_config_set(t, "NETIF", now ? now : "", err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const char *v = c[i].value ? c[i].value : "";
+
+		if (streq(c[i].key, "NETIF") && vz_config_set(t, "NETIF", v, err) < 0)
+			return -1;
+		if (ct_net_is_netif_op(c[i].key) &&
+		    ct_net_netif_op(ctx, ctid, t, c[i].key, v, selected, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int ct_net_set_live(struct vz_ctx *ctx, const char *ctid, const struct vz_state *st,
 		    const struct vz_config *cfg, const struct vz_ct_change *c, size_t n,
 		    vz_error_t *err)
@@ -284,17 +319,26 @@ int ct_net_set_live(struct vz_ctx *ctx, const char *ctid, const struct vz_state 
 	const char *devs = s ? vz_config_get(s, "NEIGHBOUR_DEVS") : ctx->neighbour_devs;
 	const char *netif_now = s ? vz_config_get(s, "NETIF") : NULL;
 	const char *netif = netif_now;
-	_cleanup_free_ char *ips = live_target(now, c, n);
+	_cleanup_free_ char *ips = live_target(now, c, n), *formatted = NULL;
+	_cleanup_config_ struct vz_config *live = NULL;
 	struct vz_netifs old, new;
 
 	if (changes_key(c, n, is_ip_key) && routed_live(ctx, ctid, st, now, ips, devs, err) < 0)
 		return -1;
 	if (changes_key(c, n, is_netif_key)) {
-		netif = vz_config_get(cfg, "NETIF");
+		/* Like addresses: the changes act on the interfaces the CT has now. */
+		live = vz_config_new();
+		if (netif_target(ctx, ctid, live, netif_now, c, n, err) < 0)
+			return -1;
+		netif = vz_config_get(live, "NETIF");
+		(void)cfg;
 		if (vz_netif_parse(netif_now, &old, err) < 0 ||
 		    vz_netif_parse(netif, &new, err) < 0 ||
 		    veths_update(ctx, ctid, st->pid, &old, &new, err) < 0)
 			return -1;
+		/* Generated names and MACs of new entries, as the veths got them. */
+		formatted = vz_netif_format(&new);
+		netif = formatted;
 	}
 	return save_net_state(ctx, ctid, ips, devs, netif, err);
 }
@@ -509,6 +553,27 @@ static int set_allow(struct vz_config *cfg, struct vz_netifs *l, struct vz_netif
 	return netif_save(cfg, l, err);
 }
 
+/*
+ * A host end name the operator gave: not one of the names vz makes (its own
+ * routed and generated ends), not a link the host already has.
+ */
+static int check_host_ifname(struct vz_ctx *ctx, const char *name, const char *current,
+			     vz_error_t *err)
+{
+	char tag[8];
+
+	if (!name[0] || (current && streq(name, current)))
+		return 0;
+	(void)snprintf(tag, sizeof(tag), "vz%03x", (unsigned)(vz_ctx_tag(ctx) & 0xfff));
+	if (!strncmp(name, tag, strlen(tag)))
+		return vz_error_make(err, VZ_E_VALUE, 0,
+				     "host_ifname: names starting with %s are vz's own", tag);
+	if (vz_net_link_exists(name))
+		return vz_error_make(err, VZ_E_VALUE, 0,
+				     "host_ifname: the host already has an interface %s", name);
+	return 0;
+}
+
 int ct_net_netif_op(struct vz_ctx *ctx, const char *ctid, struct vz_config *cfg, const char *key,
 		    const char *value, char *selected, vz_error_t *err)
 {
@@ -527,7 +592,8 @@ int ct_net_netif_op(struct vz_ctx *ctx, const char *ctid, struct vz_config *cfg,
 		if (l.n == VZ_NETIF_MAX)
 			return vz_error_make(err, VZ_E_VALUE, 0,
 					     "--netif_add: at most %d interfaces", VZ_NETIF_MAX);
-		if (netif_defaults(ctx, ctid, &l, &v, err) < 0)
+		if (check_host_ifname(ctx, v.host_ifname, NULL, err) < 0 ||
+		    netif_defaults(ctx, ctid, &l, &v, err) < 0)
 			return -1;
 		l.v[l.n++] = v;
 		return netif_save(cfg, &l, err);
@@ -569,7 +635,8 @@ int ct_net_netif_op(struct vz_ctx *ctx, const char *ctid, struct vz_config *cfg,
 			       streq(key, "NETIF_HOST_IFNAME") ? value : t->host_ifname,
 			       streq(key, "NETIF_HOST_MAC") ? value : t->host_mac,
 			       streq(key, "NETIF_BRIDGE") ? value : t->bridge);
-		if (vz_netif_parse_cli(spec, &v, err) < 0)
+		if (vz_netif_parse_cli(spec, &v, err) < 0 ||
+		    check_host_ifname(ctx, v.host_ifname, t->host_ifname, err) < 0)
 			return -1;
 		memcpy(v.allow, t->allow, sizeof(v.allow));
 		*t = v;
@@ -599,7 +666,8 @@ int ct_net_check_netifs(struct vz_ctx *ctx, const char *ctid, const struct vz_co
 		return -1;
 	for (size_t i = 0; i < l.n; i++)
 		if (l.v[i].bridge[0] && !vz_net_is_bridge(l.v[i].bridge))
-			return vz_error_make(err, VZ_E_VALUE, 0, "bridge %s does not exist",
+			return vz_error_make(err, VZ_E_VALUE, 0,
+					     "NETIF %s: bridge %s does not exist", l.v[i].ifname,
 					     l.v[i].bridge);
 	(void)ctx;
 	(void)ctid;
@@ -620,7 +688,9 @@ static int veth_add(struct vz_ctx *ctx, const char *ctid, pid_t pid, const struc
 		.alias = alias,
 	};
 
-	return vz_net_veth_add(&nv, err);
+	if (vz_net_veth_add(&nv, err) < 0)
+		return vz_error_wrap(err, "NETIF %s", v->ifname);
+	return 0;
 }
 
 /* The anti-spoofing filter of a bridged interface with allowed addresses. */

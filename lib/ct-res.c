@@ -53,7 +53,7 @@ static unsigned drop_unsupported(struct vz_ctx *ctx, const struct vz_config *cfg
 			continue;
 		mask &= ~bit;
 		if (configured & bit)
-			vz_warn(ctx, "%s: saved, but not enforced on this host: %s",
+			vz_warn(ctx, "%s: accepted, but not enforced on this host: %s",
 				unsupported_why[i].keys, unsupported_why[i].why);
 	}
 	return mask;
@@ -87,6 +87,11 @@ int ct_res_apply(struct vz_ctx *ctx, const char *ctid, struct vz_cgroup *cg,
 		return 0;
 	if (vz_res_limits(cfg, priv, mask, &lim, err) < 0)
 		return -1;
+	/* v1 limits swap as part of RAM+swap: without a RAM limit there is nothing to add it to. */
+	if ((mask & VZ_CG_SWAP) && lim.mem_max == VZ_CG_UNLIMITED &&
+	    lim.swap_max != VZ_CG_UNLIMITED && vz_cgroup_mode(cg) != VZ_CGROUP_UNIFIED)
+		vz_warn(ctx, "SWAPPAGES: accepted, but not enforced on this host: cgroup v1 limits "
+			     "swap only together with a RAM limit (PHYSPAGES)");
 	/* In groups, so that a failure gets OpenVZ's exit status for its kind. */
 	for (size_t i = 0; i < ARRAY_SIZE(groups); i++) {
 		lim.set = mask & groups[i].bits;
@@ -187,6 +192,19 @@ int ct_res_rlimits(struct vz_ctx *ctx, const struct vz_config *cfg, pid_t pid, b
 	return 0;
 }
 
+int ct_res_copy_rlimits(pid_t from)
+{
+	for (const struct vz_ubc_param *p = vz_ubc_params(); p->name; p++) {
+		__rlimit_resource_t res = (__rlimit_resource_t)p->rlimit;
+		struct rlimit rl;
+
+		/* Raising needs CAP_SYS_RESOURCE; without it the lower of the two stays. */
+		if (p->rlimit >= 0 && prlimit(from, res, NULL, &rl) == 0)
+			(void)setrlimit(res, &rl);
+	}
+	return 0;
+}
+
 /* A running CT: every process gets the rlimits (new ones inherit them). */
 static int rlimits_live(struct vz_ctx *ctx, struct vz_cgroup *cg, const struct vz_config *cfg,
 			vz_error_t *err)
@@ -213,7 +231,7 @@ void ct_res_warn(struct vz_ctx *ctx, const struct vz_ct_change *c, size_t n)
 		const struct vz_ubc_param *p = vz_ubc_param_by_key(c[i].key);
 
 		if (p && !p->cg_res && p->rlimit < 0 && !p->devpts && c[i].value)
-			vz_warn(ctx, "%s: saved, but not enforced on this kernel: %s", p->name,
+			vz_warn(ctx, "%s: accepted, but not enforced on this kernel: %s", p->name,
 				p->note);
 	}
 }

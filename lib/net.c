@@ -7,6 +7,8 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <sched.h>
@@ -289,6 +291,7 @@ struct ct_side {
 static int ct_side_apply(struct nl_sock *sk, const struct ct_side *c)
 {
 	int idx = link_index(sk, VZ_NET_CT_IF), r = 0;
+	size_t n = 0;
 
 	if (idx < 0)
 		return idx;
@@ -297,8 +300,8 @@ static int ct_side_apply(struct nl_sock *sk, const struct ct_side *c)
 		return r;
 	for (char *const *p = c->del; p && *p && r == 0; p++)
 		r = addr_op(sk, idx, *p, true, false);
-	for (char *const *p = c->add; p && *p && r == 0; p++)
-		r = addr_op(sk, idx, *p, true, true);
+	for (n = 0; c->add && c->add[n] && r == 0; n++)
+		r = addr_op(sk, idx, c->add[n], true, true);
 	/* Default routes while the CT has an address of the family (EEXIST: already). */
 	for (int v6 = 0; v6 < 2 && r == 0; v6++) {
 		const char *gw = v6 ? VZ_NET_GW6 : VZ_NET_GW4;
@@ -307,6 +310,10 @@ static int ct_side_apply(struct nl_sock *sk, const struct ct_side *c)
 		if (r == -EEXIST)
 			r = 0;
 	}
+	/* A failure leaves the CT with the addresses it had: the next change starts from them. */
+	if (r < 0)
+		while (n-- > 0)
+			(void)addr_op(sk, idx, c->add[n], true, false);
 	return r;
 }
 
@@ -347,6 +354,31 @@ static int host_fail(vz_error_t *err, int r, const char *what, const char *name)
 	return vz_error_make(err, VZ_E_SYSTEM, -r, "%s %s", what, name);
 }
 
+/* The host interface that has address s itself, or NULL (heap string). */
+static char *host_owner(const char *s)
+{
+	_cleanup_nladdr_ struct nl_addr *a = NULL;
+	struct ifaddrs *ifs = NULL;
+	char *owner = NULL;
+
+	if (parse_addr(s, true, &a) < 0 || getifaddrs(&ifs) < 0)
+		return NULL;
+	for (struct ifaddrs *i = ifs; i && !owner; i = i->ifa_next) {
+		const struct sockaddr *sa = i->ifa_addr;
+		const void *bin;
+
+		if (!sa || sa->sa_family != nl_addr_get_family(a))
+			continue;
+		bin = sa->sa_family == AF_INET
+			      ? (const void *)&((const struct sockaddr_in *)sa)->sin_addr
+			      : (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
+		if (!memcmp(bin, nl_addr_get_binary_addr(a), nl_addr_get_len(a)))
+			owner = xstrdup(i->ifa_name);
+	}
+	freeifaddrs(ifs);
+	return owner;
+}
+
 /* Routes and proxies for each of list; on failure undo those added. */
 static int host_add_all(struct nl_sock *sk, int idx, const struct vz_net_routed *r,
 			char *const *list, vz_error_t *err)
@@ -355,6 +387,14 @@ static int host_add_all(struct nl_sock *sk, int idx, const struct vz_net_routed 
 	int e = 0;
 
 	for (i = 0; list && list[i]; i++) {
+		_cleanup_free_ char *owner = host_owner(list[i]);
+
+		/* A local address wins over any route: the CT would never see its traffic. */
+		if (owner) {
+			vz_error_make(err, VZ_E_VALUE, 0, "address %s belongs to host interface %s",
+				      list[i], owner);
+			goto undo;
+		}
 		e = host_addr_op(sk, idx, r, list[i], true);
 		if (e < 0)
 			break;
@@ -362,6 +402,7 @@ static int host_add_all(struct nl_sock *sk, int idx, const struct vz_net_routed 
 	if (e == 0)
 		return 0;
 	host_fail(err, e, "route", list[i]);
+undo:
 	while (i-- > 0)
 		(void)host_addr_op(sk, idx, r, list[i], false);
 	return -1;

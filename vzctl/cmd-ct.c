@@ -189,8 +189,9 @@ int cmd_status(struct client *c, int argc, char **argv)
 /* How a vzctl set option's value becomes the config value. */
 enum set_conv {
 	CONV_NONE,
-	CONV_RAM,     /* --ram/--swap SIZE: "0:SIZE" (vswap: no barrier) */
+	CONV_RAM,     /* --ram/--swap SIZE in bytes: "0:PAGES" (vswap: no barrier) */
 	CONV_IOLIMIT, /* a bare number is MB/s, as in OpenVZ */
+	CONV_SETMODE, /* OpenVZ's --setmode restart|ignore: vz applies everything live */
 };
 
 /* A vzctl set option and the config key it changes. */
@@ -251,6 +252,7 @@ static const struct set_row set_rows[] = {
 	{"iolimit", "IOLIMIT", true, CONV_IOLIMIT},
 	{"iopslimit", "IOPSLIMIT", true, CONV_NONE},
 	{"applyconfig", "", true, CONV_NONE},
+	{"setmode", "", true, CONV_SETMODE},
 	{"save", NULL, false, CONV_NONE},
 };
 
@@ -269,11 +271,16 @@ static char *convert(const struct set_row *r, const char *arg)
 				r->name, arg);
 			return NULL;
 		}
-		return xasprintf("0:%s", arg);
+		/* Saved as OpenVZ saves it: pages, rounded up. */
+		if (bytes == UINT64_MAX)
+			return xstrdup("0:unlimited");
+		return xasprintf("0:%llu",
+				 (unsigned long long)(bytes / 4096 + (bytes % 4096 != 0)));
 	case CONV_IOLIMIT:
 		if (arg[0] && arg[strspn(arg, "0123456789")] == '\0' && strcmp(arg, "0") != 0)
 			return xasprintf("%sM", arg);
 		return xstrdup(arg);
+	case CONV_SETMODE:
 	case CONV_NONE:
 		break;
 	}
@@ -330,6 +337,14 @@ int cmd_set(struct client *c, int argc, char **argv)
 		r = &set_rows[opt - 256];
 		if (!r->key) {
 			save = true;
+			continue;
+		}
+		if (r->conv == CONV_SETMODE) {
+			if (!streq(optarg, "restart") && !streq(optarg, "ignore"))
+				return cmd_usage_error("set",
+						       "--setmode: expected restart or ignore, "
+						       "not '%s'",
+						       optarg);
 			continue;
 		}
 		if (!r->key[0]) {

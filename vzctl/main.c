@@ -17,7 +17,7 @@ static const struct {
 	{"create", cmd_create,
 	 "create CTID [--ostemplate NAME] [--config NAME] [--hostname H] "
 	 "[--name NAME] [--description TEXT]"},
-	{"start", cmd_start, "start CTID"},
+	{"start", cmd_start, "start CTID [--wait]"},
 	{"stop", cmd_stop, "stop CTID [--fast]"},
 	{"restart", cmd_restart, "restart CTID"},
 	{"destroy", cmd_destroy, "destroy | delete CTID"},
@@ -31,7 +31,11 @@ static const struct {
 	 "[--cpuunits N] [--cpulimit N[%]]\n"
 	 "            [--cpus N] [--cpumask CPUS] [--ioprio 0-7] [--iolimit BPS] "
 	 "[--iopslimit N]\n"
-	 "            [--applyconfig NAME] [--save]"},
+	 "            [--ipadd ADDR] [--ipdel ADDR|all] [--netif_add "
+	 "IF[,MAC,HOST_IF,HOST_MAC,BRIDGE]]\n"
+	 "            [--netif_del IF|all] [--ifname IF [--mac M] [--host_ifname H] [--host_mac "
+	 "M]\n"
+	 "            [--bridge BR] [--ipfilter ADDR,...|no]] [--applyconfig NAME] [--save]"},
 	{"exec", cmd_exec, "exec CTID COMMAND [ARG...] | exec CTID -"},
 	{"exec2", cmd_exec, "exec2 CTID COMMAND [ARG...]"},
 	{"enter", cmd_enter, "enter CTID [--exec COMMAND [ARG...]]"},

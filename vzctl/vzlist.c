@@ -41,6 +41,7 @@ static const struct field {
 	{"private", "private", "PRIVATE", -32, K_STR},
 	{"root", "root", "ROOT", -32, K_STR},
 	{"uptime", "uptime", "UPTIME", 10, K_INT},
+	{"pid", "pid", "PID", 10, K_INT},
 	{"laverage", "laverage", "LAVERAGE", -14, K_STR},
 	{"bytes_in", "bytes_in", "BYTES_IN", 12, K_INT},
 	{"bytes_out", "bytes_out", "BYTES_OUT", 12, K_INT},

@@ -499,3 +499,43 @@ stop_host_b() {
 	[[ "$output" == *"net.ipv4.ip_forward is 0: the CT's IPv4 addresses are not reachable"* ]]
 	[[ "$output" != *"net.ipv6.conf.all.forwarding is 0"* ]]
 }
+
+@test "addresses a CT cannot have, and host names a CT cannot take, are refused" {
+	net_ct 101 --ipadd 198.51.100.2
+	for a in 0.0.0.0 127.0.0.1 224.0.0.1 255.255.255.255 169.254.0.1 ::1 ff02::1 fe80::5; do
+		run -21 vzctl set 101 --ipadd "$a"
+		[[ "$output" == *"invalid CT address"* ]]
+	done
+	# An address the host itself has: the local table would win over our route.
+	vz_host ip addr add 192.0.2.1/32 dev lo
+	run -21 vzctl set 101 --ipadd 192.0.2.1
+	[[ "$output" == *"192.0.2.1 belongs to host interface lo"* ]]
+	# The CT's addresses are intact and further changes work.
+	run -0 vzctl set 101 --ipadd 198.51.100.9
+	run -0 vzctl exec 101 ip -o addr show dev venet0
+	[[ "$output" != *"192.0.2.1"* ]] && [[ "$output" == *"198.51.100.9/32"* ]]
+	# Bridged host ends: never vz's own names, never a link the host has.
+	vz_host ip link add br0 type bridge
+	routed=$(host_if 101)
+	run -21 vzctl set 101 --netif_add "eth2,,$routed,,br0"
+	[[ "$output" == *"are vz's own"* ]]
+	run -21 vzctl set 101 --netif_add eth2,,lo,,br0
+	[[ "$output" == *"the host already has an interface lo"* ]]
+	run -0 vz_host busybox ping -c1 -W2 198.51.100.2
+}
+
+@test "live interface changes act on what the CT has now, saved or not" {
+	vz_host ip link add br0 type bridge
+	net_ct 101 --hostname ct.example.com
+	run -0 vzctl set 101 --netif_add eth0,,,,br0
+	run -0 vzctl set 101 --netif_add eth1,,,,br0
+	run -0 vzctl exec 101 ip link show eth0
+	run -0 vzctl exec 101 ip link show eth1
+	run -21 vzctl set 101 --netif_add eth0,,,,br0
+	[[ "$output" == *"the CT has eth0 already"* ]]
+	run -0 vz_host ip -o link show master br0
+	[ "${#lines[@]}" = 2 ]
+	# Nothing was saved: the next start has none of them.
+	vzctl --quiet restart 101
+	run ! vzctl exec 101 ip link show eth0
+}

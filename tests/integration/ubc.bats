@@ -38,7 +38,7 @@ conf_sum() { md5sum <"$VZ_ROOT/conf/$1.conf"; }
 	[ "$(ubc 101 swappages limit)" = 8192 ]
 	run ! grep -q PHYSPAGES "$VZ_ROOT/conf/101.conf"
 	run -0 vzctl set 101 --ram 128M --swap 0 --save
-	grep -qx 'PHYSPAGES="0:128M"' "$VZ_ROOT/conf/101.conf"
+	grep -qx 'PHYSPAGES="0:32768"' "$VZ_ROOT/conf/101.conf"
 	grep -qx 'SWAPPAGES="0:0"' "$VZ_ROOT/conf/101.conf"
 	vzctl --quiet restart 101
 	[ "$(knob memory 101 memory.limit_in_bytes)" = $((128 << 20)) ]
@@ -174,7 +174,7 @@ conf_sum() { md5sum <"$VZ_ROOT/conf/$1.conf"; }
 		skip "this host has an I/O weight"
 	fi
 	run -0 vzctl set 101 --ioprio 7 --save
-	[[ "$output" == *"IOPRIO: saved, but not enforced on this host"* ]]
+	[[ "$output" == *"IOPRIO: accepted, but not enforced on this host"* ]]
 	grep -qx 'IOPRIO="7"' "$VZ_ROOT/conf/101.conf"
 }
 
@@ -206,8 +206,8 @@ conf_sum() { md5sum <"$VZ_ROOT/conf/$1.conf"; }
 @test "beancounters without a kernel mechanism are saved and reported, never silently dropped" {
 	vz_running_ct 101
 	run -0 vzctl set 101 --numtcpsock 100 --kmemsize 10M:12M --save
-	[[ "$output" == *"numtcpsock: saved, but not enforced on this kernel"* ]]
-	[[ "$output" == *"kmemsize: saved, but not enforced on this kernel"* ]]
+	[[ "$output" == *"numtcpsock: accepted, but not enforced on this kernel"* ]]
+	[[ "$output" == *"kmemsize: accepted, but not enforced on this kernel"* ]]
 	grep -qx 'NUMTCPSOCK="100"' "$VZ_ROOT/conf/101.conf"
 	[ "$(ubc 101 numtcpsock limit)" = 100 ]
 	[ "$(ubc 101 numtcpsock enforced)" = none ]
@@ -226,8 +226,8 @@ conf_sum() { md5sum <"$VZ_ROOT/conf/$1.conf"; }
 		[ "$(ubc 101 "$o" barrier)" = 100000 ]
 		[ "$(ubc 101 "$o" limit)" = 200000 ]
 		case $(ubc 101 "$o" enforced) in
-		none) [[ "$output" == *"$o: saved, but not enforced"* ]] ;;
-		cgroup | rlimit | devpts) [[ "$output" != *"$o: saved, but not enforced"* ]] ;;
+		none) [[ "$output" == *"$o: accepted, but not enforced"* ]] ;;
+		cgroup | rlimit | devpts) [[ "$output" != *"$o: accepted, but not enforced"* ]] ;;
 		*) false ;;
 		esac
 	done
@@ -298,7 +298,7 @@ conf_sum() { md5sum <"$VZ_ROOT/conf/$1.conf"; }
 	[ "$(knob memory 101 memory.limit_in_bytes)" = $((1 << 30)) ]
 	# Explicit options win over the sample's values.
 	run -0 vzctl set 101 --applyconfig vswap-2g --ram 3G --save
-	grep -qx 'PHYSPAGES="0:3G"' "$VZ_ROOT/conf/101.conf"
+	grep -qx 'PHYSPAGES="0:786432"' "$VZ_ROOT/conf/101.conf"
 	grep -qx 'SWAPPAGES="0:4G"' "$VZ_ROOT/conf/101.conf"
 	run -0 vzctl set 101 --applyconfig unlimited --save
 	grep -qx 'NUMPROC="unlimited"' "$VZ_ROOT/conf/101.conf"
@@ -336,8 +336,8 @@ conf_sum() { md5sum <"$VZ_ROOT/conf/$1.conf"; }
 	# This machine's cgroup2 has no controllers (they are bound to v1).
 	run -0 vzctl set 101 --ram 64M --cpuunits 2000 --save
 	if [ -z "$(cat /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null)" ]; then
-		[[ "$output" == *"PHYSPAGES: saved, but not enforced on this host: no memory controller"* ]]
-		[[ "$output" == *"CPUUNITS: saved, but not enforced on this host: no cpu controller"* ]]
+		[[ "$output" == *"PHYSPAGES: accepted, but not enforced on this host: no memory controller"* ]]
+		[[ "$output" == *"CPUUNITS: accepted, but not enforced on this host: no cpu controller"* ]]
 	fi
 	run -0 vzctl ubc 101 -j
 	[ "$(jq -r '.resources[] | select(.resource == "physpages") | .limit' <<<"$output")" = 16384 ]

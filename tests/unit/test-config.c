@@ -401,7 +401,7 @@ static void test_set_with_own_strings(void **state)
 struct sample {
 	const char *name;
 	const char *good[8];
-	const char *bad[12];
+	const char *bad[20];
 };
 
 #define BOOL_SAMPLES                                           \
@@ -462,8 +462,10 @@ static const struct sample samples[] = {
 	{"IP_ADDRESS",
 	 {"", "10.0.0.2", "10.0.0.2 10.0.0.3/24", "fd00::2/64  192.168.1.1", "::ffff:10.0.0.1",
 	  "10.0.0.1/0", "fd00::1/128"},
-	 {"10.0.0.256", "10.0.0.1/33", "fd00::/129", "10.0.0", "host.example", "10.0.0.1/",
-	  "10.0.0.1/-1", "/24", "10.0.0.1/24/2", "1.2.3.4 nope", "fe80::1%eth0"}},
+	 {"10.0.0.256",	  "10.0.0.1/33", "fd00::/129", "10.0.0",	"host.example",
+	  "10.0.0.1/",	  "10.0.0.1/-1", "/24",	       "10.0.0.1/24/2", "1.2.3.4 nope",
+	  "fe80::1%eth0", "127.0.0.1",	 "0.0.0.0",    "224.0.0.1",	"255.255.255.255",
+	  "169.254.0.1",  "::",		 "::1",	       "ff02::1",	"fe80::5"}},
 	{"NETIF",
 	 {"", "ifname=eth0", "ifname=eth0,mac=02:00:00:00:00:01,host_ifname=veth101.0,bridge=br0",
 	  "ifname=eth0;ifname=eth1,bridge=br1"},
