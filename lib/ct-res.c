@@ -96,6 +96,11 @@ int ct_res_apply(struct vz_ctx *ctx, const char *ctid, struct vz_cgroup *cg,
 	for (size_t i = 0; i < ARRAY_SIZE(groups); i++) {
 		lim.set = mask & groups[i].bits;
 		if (lim.set && vz_cgroup_set_limits(cg, &lim, err) < 0) {
+			/* EBUSY from a memory knob: the kernel could not reclaim down to it. */
+			if (err && vz_error_errno(*err) == EBUSY &&
+			    (lim.set & (VZ_CG_MEM | VZ_CG_SWAP)))
+				(void)vz_error_wrap(err,
+						    "RAM or swap limit below what the CT uses now");
 			(void)vz_error_recode(err, groups[i].code);
 			return -1;
 		}

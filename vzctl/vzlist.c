@@ -47,13 +47,13 @@ static const struct field {
 	{"bytes_out", "bytes_out", "BYTES_OUT", 12, K_INT},
 	{"packets_in", "packets_in", "PACKETS_IN", 10, K_INT},
 	{"packets_out", "packets_out", "PACKETS_OUT", 11, K_INT},
-	{"cpuunits", "cpuunits", "CPUUNITS", 8, K_STR},
-	{"cpulimit", "cpulimit", "CPULIMIT", 8, K_STR},
-	{"cpus", "cpus", "CPUS", 4, K_STR},
+	{"cpuunits", "cpuunits", "CPUUNITS", 8, K_INT},
+	{"cpulimit", "cpulimit", "CPULIMIT", 8, K_INT},
+	{"cpus", "cpus", "CPUS", 4, K_INT},
 	{"cpumask", "cpumask", "CPUMASK", -8, K_STR},
-	{"ioprio", "ioprio", "IOPRIO", 6, K_STR},
-	{"iolimit", "iolimit", "IOLIMIT", 10, K_STR},
-	{"iopslimit", "iopslimit", "IOPSLIMIT", 9, K_STR},
+	{"ioprio", "ioprio", "IOPRIO", 6, K_INT},
+	{"iolimit", "iolimit", "IOLIMIT", 10, K_INT},
+	{"iopslimit", "iopslimit", "IOPSLIMIT", 9, K_INT},
 };
 
 /* Beancounter fields, made from lib/ubc.c's table: NAME, NAME.m/.b/.l/.f. */

@@ -212,25 +212,37 @@ static void add_ubc_fields(const struct lister *l, struct vz_msg *o, const char 
 	}
 }
 
-/* CPU and I/O settings, with the defaults an unset key means. */
+/* A CPU or I/O setting as a number (the config has "50%", "10M", "unlimited"...). */
+static int64_t res_number(const char *key, const char *v)
+{
+	uint64_t bytes;
+
+	if (streq(key, "IOLIMIT"))
+		return vz_parse_size(key, v, &bytes, NULL) == 0 && bytes != UINT64_MAX
+			       ? (int64_t)bytes
+			       : 0;
+	/* "unlimited" CPUS is 0, as unset; "150%" is 150. */
+	return (int64_t)strtoull(v, NULL, 10);
+}
+
+/* CPU and I/O settings as saved, with the defaults an unset key means. */
 static void add_res_fields(const struct lister *l, struct vz_msg *o, const struct vz_config *cfg)
 {
 	static const char *const keys[][3] = {
-		{"cpuunits", "CPUUNITS", "1000"},
-		{"cpulimit", "CPULIMIT", "0"},
-		{"cpus", "CPUS", "0"},
-		{"cpumask", "CPUMASK", "all"},
-		{"ioprio", "IOPRIO", "4"},
-		{"iolimit", "IOLIMIT", "0"},
-		{"iopslimit", "IOPSLIMIT", "0"},
+		{"cpuunits", "CPUUNITS", "1000"}, {"cpulimit", "CPULIMIT", "0"},
+		{"cpus", "CPUS", "0"},		  {"ioprio", "IOPRIO", "4"},
+		{"iolimit", "IOLIMIT", "0"},	  {"iopslimit", "IOPSLIMIT", "0"},
 	};
+	const char *mask = vz_config_get(cfg, "CPUMASK");
 
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 		const char *v = vz_config_get(cfg, keys[i][1]);
 
 		if (want(l, keys[i][0]))
-			vz_msg_set_str(o, keys[i][0], v ? v : keys[i][2]);
+			vz_msg_set_int(o, keys[i][0], res_number(keys[i][1], v ? v : keys[i][2]));
 	}
+	if (want(l, "cpumask"))
+		vz_msg_set_str(o, "cpumask", mask ? mask : "all");
 }
 
 static void add_run_fields(const struct lister *l, struct vz_msg *o, const char *id,

@@ -277,7 +277,7 @@ conf_sum() { md5sum <"$VZ_ROOT/conf/$1.conf"; }
 	done
 	# 48 MiB of anonymous memory and no swap: the kernel cannot get down to 8 MiB.
 	run -1 vzctl set 101 --cpuunits 3000 --ram 8M --save
-	[[ "$output" == *"memory.limit_in_bytes=8388608"* ]]
+	[[ "$output" == *"RAM or swap limit below what the CT uses now"*"memory.limit_in_bytes=8388608"* ]]
 	[ "${#lines[@]}" = 1 ]
 	[ "$(conf_sum 101)" = "$before" ]
 	[ "$(knob memory 101 memory.limit_in_bytes)" = $((256 << 20)) ]
