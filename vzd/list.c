@@ -229,9 +229,12 @@ static int64_t res_number(const char *key, const char *v)
 static void add_res_fields(const struct lister *l, struct vz_msg *o, const struct vz_config *cfg)
 {
 	static const char *const keys[][3] = {
-		{"cpuunits", "CPUUNITS", "1000"}, {"cpulimit", "CPULIMIT", "0"},
-		{"cpus", "CPUS", "0"},		  {"ioprio", "IOPRIO", "4"},
-		{"iolimit", "IOLIMIT", "0"},	  {"iopslimit", "IOPSLIMIT", "0"},
+		{"cpuunits", "CPUUNITS", "1000"},
+		{"cpulimit", "CPULIMIT", "0"},
+		{"cpus", "CPUS", "0"},
+		{"ioprio", "IOPRIO", "4"},
+		{"iolimit", "IOLIMIT", "0"},
+		{"iopslimit", "IOPSLIMIT", "0"},
 	};
 	const char *mask = vz_config_get(cfg, "CPUMASK");
 
