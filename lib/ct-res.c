@@ -287,10 +287,21 @@ int ct_res_set_live(struct vz_ctx *ctx, const char *ctid, const struct vz_state 
 	return rl ? rlimits_live(ctx, cg, cfg, err) : 0;
 }
 
+int vz_ct_ubc_of(struct vz_ctx *ctx, const char *ctid, const struct vz_config *cfg,
+		 const struct vz_state *st, struct vz_ubc_row *rows, struct vz_cgroup_stats *ret_st,
+		 vz_error_t *err)
+{
+	_cleanup_cgroup_ struct vz_cgroup *cg = ct_cgroup(ctx, ctid, st->cgroup_prefix, err);
+
+	if (!cg || vz_cgroup_stats(cg, ret_st, err) < 0)
+		return -1;
+	vz_ubc_rows(cfg, ret_st, rows);
+	return 0;
+}
+
 int vz_ct_ubc(struct vz_ctx *ctx, const char *ctid, struct vz_ubc_row *rows,
 	      struct vz_cgroup_stats *ret_st, vz_error_t *err)
 {
-	_cleanup_cgroup_ struct vz_cgroup *cg = NULL;
 	_cleanup_config_ struct vz_config *cfg = NULL;
 	struct vz_state st;
 
@@ -299,9 +310,5 @@ int vz_ct_ubc(struct vz_ctx *ctx, const char *ctid, struct vz_ubc_row *rows,
 		return -1;
 	if (!vz_state_alive(&st))
 		return vz_error_make(err, VZ_E_NOT_RUNNING, 0, "CT %s is not running", ctid);
-	cg = ct_cgroup(ctx, ctid, st.cgroup_prefix, err);
-	if (!cg || vz_cgroup_stats(cg, ret_st, err) < 0)
-		return -1;
-	vz_ubc_rows(cfg, ret_st, rows);
-	return 0;
+	return vz_ct_ubc_of(ctx, ctid, cfg, &st, rows, ret_st, err);
 }

@@ -104,6 +104,11 @@ struct vz_config *vz_ct_load_config(struct vz_ctx *ctx, const char *ctid, vz_err
  */
 int vz_ct_ubc(struct vz_ctx *ctx, const char *ctid, struct vz_ubc_row *rows,
 	      struct vz_cgroup_stats *ret_st, vz_error_t *err);
+/* The same for a CT whose config and live state the caller has read already (vzlist). */
+struct vz_state;
+int vz_ct_ubc_of(struct vz_ctx *ctx, const char *ctid, const struct vz_config *cfg,
+		 const struct vz_state *st, struct vz_ubc_row *rows, struct vz_cgroup_stats *ret_st,
+		 vz_error_t *err);
 
 /* Traffic of a running CT's routed interface; -ENODEV when it has none. */
 struct vz_net_stats;

@@ -50,6 +50,7 @@ struct lister {
 	int conf_fd, root_fd, run_fd;
 	char **fields; /* reply keys the client asked for; NULL: all */
 	bool all;
+	bool ubc; /* some beancounter field is asked for: read the counters */
 };
 
 static bool want(const struct lister *l, const char *key)
@@ -120,23 +121,17 @@ static void add_traffic_fields(const struct lister *l, struct vz_msg *o, const c
 			       bool running)
 {
 	static const char *const keys[] = {"bytes_in", "bytes_out", "packets_in", "packets_out"};
-	struct vz_net_stats ns;
-	bool have = false;
+	struct vz_net_stats ns = {0};
+	bool have;
 
 	if (!want(l, keys[0]) && !want(l, keys[1]) && !want(l, keys[2]) && !want(l, keys[3]))
 		return;
 	have = running && vz_ct_net_stats(l->ctx, id, &ns) == 0;
-	{
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 		const uint64_t v[] = {ns.bytes_in, ns.bytes_out, ns.packets_in, ns.packets_out};
 
-		for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
-			if (!want(l, keys[i]))
-				continue;
-			if (have)
-				vz_msg_set_int(o, keys[i], (int64_t)v[i]);
-			else
-				vz_msg_set_null(o, keys[i]);
-		}
+		if (want(l, keys[i]))
+			vzd_set_count(o, keys[i], have, v[i]);
 	}
 }
 
@@ -166,14 +161,6 @@ static bool want_ubc(const struct lister *l)
 	return false;
 }
 
-static void set_ubc_value(struct vz_msg *o, const char *key, bool have, uint64_t v)
-{
-	if (have)
-		vz_msg_set_int(o, key, (int64_t)v);
-	else
-		vz_msg_set_null(o, key);
-}
-
 /* physpages, physpages.m, .b, .l, .f: held, maxheld, barrier, limit, failcnt. */
 static void add_ubc_row(const struct lister *l, struct vz_msg *o, const struct vz_ubc_row *row)
 {
@@ -184,21 +171,22 @@ static void add_ubc_row(const struct lister *l, struct vz_msg *o, const struct v
 		_cleanup_free_ char *key = xasprintf("%s%s", row->param->name, ubc_suffix[i]);
 
 		if (want(l, key))
-			set_ubc_value(o, key, have[i], v[i]);
+			vzd_set_count(o, key, have[i], v[i]);
 	}
 }
 
 /* Beancounters: counters of a running CT, only barrier and limit of a stopped one. */
 static void add_ubc_fields(const struct lister *l, struct vz_msg *o, const char *id,
-			   const struct vz_config *cfg, bool running)
+			   const struct vz_config *cfg, const struct vz_state *st, bool running)
 {
 	size_t n = vz_ubc_count();
-	_cleanup_free_ struct vz_ubc_row *rows = xzalloc(n * sizeof(*rows));
-	struct vz_cgroup_stats st;
+	_cleanup_free_ struct vz_ubc_row *rows = NULL;
+	struct vz_cgroup_stats cs;
 
-	if (!want_ubc(l))
+	if (!l->ubc)
 		return;
-	if (!running || vz_ct_ubc(l->ctx, id, rows, &st, NULL) < 0)
+	rows = xzalloc(n * sizeof(*rows));
+	if (!running || vz_ct_ubc_of(l->ctx, id, cfg, st, rows, &cs, NULL) < 0)
 		vz_ubc_rows(cfg, NULL, rows);
 	for (size_t i = 0; i < n; i++) {
 		/* No pids controller: NPROC still counts what the CT's groups list. */
@@ -309,7 +297,7 @@ static void add_ct(const struct lister *l, struct vz_msg *list, const char *id)
 	add_ip_field(l, o, id, cfg, running);
 	add_traffic_fields(l, o, id, running);
 	add_res_fields(l, o, cfg);
-	add_ubc_fields(l, o, id, cfg, running);
+	add_ubc_fields(l, o, id, cfg, &st, running);
 }
 
 static int open_dir(const char *base, const char *sub)
@@ -342,6 +330,7 @@ struct vz_msg *vzd_list(struct vz_ctx *ctx, const struct vz_msg *args, vz_error_
 
 	if (!ids)
 		goto out;
+	l.ubc = want_ubc(&l);
 	r = vz_msg_new();
 	/* "cts" stays an array even when there is no CT. */
 	vz_msg_set_strv(r, "cts", (char *[]){NULL});

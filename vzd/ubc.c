@@ -12,7 +12,7 @@
 #include "util/xalloc.h"
 #include "vzd.h"
 
-static void set_count(struct vz_msg *o, const char *key, bool have, uint64_t v)
+void vzd_set_count(struct vz_msg *o, const char *key, bool have, uint64_t v)
 {
 	if (have)
 		vz_msg_set_int(o, key, (int64_t)v);
@@ -23,11 +23,11 @@ static void set_count(struct vz_msg *o, const char *key, bool have, uint64_t v)
 void vzd_ubc_row(struct vz_msg *o, const struct vz_ubc_row *row)
 {
 	vz_msg_set_str(o, "resource", row->param->name);
-	set_count(o, "held", row->have, row->held);
-	set_count(o, "maxheld", row->have, row->maxheld);
+	vzd_set_count(o, "held", row->have, row->held);
+	vzd_set_count(o, "maxheld", row->have, row->maxheld);
 	vz_msg_set_int(o, "barrier", (int64_t)row->barrier);
 	vz_msg_set_int(o, "limit", (int64_t)row->limit);
-	set_count(o, "failcnt", row->have_failcnt, row->failcnt);
+	vzd_set_count(o, "failcnt", row->have_failcnt, row->failcnt);
 	vz_msg_set_str(o, "enforced", vz_ubc_how_name(row->how));
 	if (row->how == VZ_UBC_NOT_ENFORCED && row->param->note)
 		vz_msg_set_str(o, "note", row->param->note);
@@ -46,7 +46,7 @@ struct vz_msg *vzd_ubc(struct vz_ctx *ctx, const char *ctid, vz_error_t *err)
 	vz_msg_set_int(r, "ctid", strtol(ctid, NULL, 10));
 	for (size_t i = 0; i < n; i++)
 		vzd_ubc_row(vz_msg_append_obj(r, "resources"), &rows[i]);
-	set_count(r, "oom_kills", st.have_oom_kills, st.oom_kills);
-	set_count(r, "cpu_usage_ns", st.have_cpu, st.cpu_usage_ns);
+	vzd_set_count(r, "oom_kills", st.have_oom_kills, st.oom_kills);
+	vzd_set_count(r, "cpu_usage_ns", st.have_cpu, st.cpu_usage_ns);
 	return r;
 }

@@ -34,6 +34,8 @@ struct vz_msg *vzd_list(struct vz_ctx *ctx, const struct vz_msg *args, vz_error_
 /* The beancounters of a running CT (the "ubc" request). */
 struct vz_msg *vzd_ubc(struct vz_ctx *ctx, const char *ctid, vz_error_t *err);
 struct vz_ubc_row;
+/* key = v, or null when the kernel keeps no such counter (have false). */
+void vzd_set_count(struct vz_msg *o, const char *key, bool have, uint64_t v);
 /* One beancounter as the protocol carries it: resource, held... failcnt, enforced. */
 void vzd_ubc_row(struct vz_msg *o, const struct vz_ubc_row *row);
 

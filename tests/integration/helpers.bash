@@ -120,12 +120,7 @@ vz_stop_daemon() {
 		kill "$VZD_PID" 2>/dev/null || true
 		wait "$VZD_PID" 2>/dev/null || true
 	fi
-	# Anything still mounted under our root was ours.
-	grep -o " $VZ_TEST_DIR/[^ ]*" /proc/self/mounts | sort -r | while read -r m; do
-		umount -l "$m" 2>/dev/null || true
-	done
-	rm -rf --one-file-system "$VZ_TEST_DIR"
-	vz_remove_cgroups "$VZ_CGROUP_PREFIX"
+	vz_remove_daemon_files "$VZ_TEST_DIR" "$VZ_CGROUP_PREFIX"
 	if [ -n "${VZ_NETNS_PID:-}" ]; then
 		kill "$VZ_NETNS_PID" 2>/dev/null || true
 		wait "$VZ_NETNS_PID" 2>/dev/null || true
@@ -136,6 +131,17 @@ vz_stop_daemon() {
 
 # Run a command on the test host: in the daemon's network namespace.
 vz_host() { nsenter -t "${VZ_NETNS_PID:-$VZD_PID}" -n "$@"; }
+
+# A stopped daemon's test dir and cgroup prefix: whatever is still mounted
+# under the dir was ours, and so is the prefix.
+vz_remove_daemon_files() {
+	local dir=$1 prefix=$2
+	grep -o " $dir/[^ ]*" /proc/self/mounts | sort -r | while read -r m; do
+		umount -l "$m" 2>/dev/null || true
+	done
+	rm -rf --one-file-system "$dir"
+	vz_remove_cgroups "$prefix"
+}
 
 # Remove what a test left of its cgroup prefix (only ours: the prefix is unique).
 vz_remove_cgroups() {

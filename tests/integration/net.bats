@@ -396,11 +396,7 @@ stop_host_b() {
 		kill "$B_NETNS" 2>/dev/null || true
 		wait "$B_NETNS" 2>/dev/null || true
 	fi
-	grep -o " $B_DIR/[^ ]*" /proc/self/mounts | sort -r | while read -r m; do
-		umount -l "$m" 2>/dev/null || true
-	done
-	rm -rf --one-file-system "$B_DIR"
-	vz_remove_cgroups "$B_PREFIX"
+	vz_remove_daemon_files "$B_DIR" "$B_PREFIX"
 	B_DIR=
 }
 
