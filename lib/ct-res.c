@@ -79,12 +79,16 @@ static const struct {
 int ct_res_apply(struct vz_ctx *ctx, const char *ctid, struct vz_cgroup *cg,
 		 const struct vz_config *cfg, unsigned mask, vz_error_t *err)
 {
-	_cleanup_free_ char *priv = vz_path_private(ctx, ctid);
+	_cleanup_free_ char *priv = NULL;
 	struct vz_cgroup_limits lim;
 
+	/* A CT without resource keys (most starts): no knob probed or written. */
+	if (mask == 0)
+		return 0;
 	mask = drop_unsupported(ctx, cfg, mask, vz_cgroup_supported(cg));
 	if (mask == 0)
 		return 0;
+	priv = vz_path_private(ctx, ctid);
 	if (vz_res_limits(cfg, priv, mask, &lim, err) < 0)
 		return -1;
 	/* v1 limits swap as part of RAM+swap: without a RAM limit there is nothing to add it to. */

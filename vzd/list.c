@@ -50,7 +50,8 @@ struct lister {
 	int conf_fd, root_fd, run_fd;
 	char **fields; /* reply keys the client asked for; NULL: all */
 	bool all;
-	bool ubc; /* some beancounter field is asked for: read the counters */
+	unsigned char *ubc_want; /* per beancounter, the fields asked for (want_ubc) */
+	unsigned ubc_any;	 /* their union */
 };
 
 static bool want(const struct lister *l, const char *key)
@@ -147,31 +148,45 @@ static void add_ip_field(const struct lister *l, struct vz_msg *o, const char *i
 
 static const char *const ubc_suffix[] = {"", ".m", ".b", ".l", ".f"};
 
-/* Was any field of a beancounter asked for (or everything)? */
-static bool want_ubc(const struct lister *l)
-{
-	if (!l->fields)
-		return true;
-	for (char **f = l->fields; *f; f++) {
-		_cleanup_free_ char *base = xstrndup(*f, strcspn(*f, "."));
+#define UBC_ALL 0x1f			   /* every suffix of ubc_suffix */
+#define UBC_CONFIG ((1u << 2) | (1u << 3)) /* .b and .l: a stopped CT has them too */
 
-		if (vz_ubc_param_by_name(base))
-			return true;
+/*
+ * Which beancounter fields were asked for: for each parameter (table
+ * order) a bit per suffix. Worked out once per listing, not per CT.
+ */
+static void want_ubc(struct lister *l)
+{
+	size_t n = vz_ubc_count();
+
+	l->ubc_want = xzalloc(n);
+	for (size_t i = 0; i < n; i++) {
+		const char *name = vz_ubc_params()[i].name;
+		size_t len = strlen(name);
+
+		for (char **f = l->fields; f && *f; f++)
+			for (size_t k = 0; k < ARRAY_SIZE(ubc_suffix); k++)
+				if (!strncmp(*f, name, len) && streq(*f + len, ubc_suffix[k]))
+					l->ubc_want[i] |= (unsigned char)(1u << k);
+		if (!l->fields)
+			l->ubc_want[i] = UBC_ALL;
+		l->ubc_any |= l->ubc_want[i];
 	}
-	return false;
 }
 
 /* physpages, physpages.m, .b, .l, .f: held, maxheld, barrier, limit, failcnt. */
-static void add_ubc_row(const struct lister *l, struct vz_msg *o, const struct vz_ubc_row *row)
+static void add_ubc_row(struct vz_msg *o, const struct vz_ubc_row *row, unsigned want)
 {
 	const uint64_t v[] = {row->held, row->maxheld, row->barrier, row->limit, row->failcnt};
 	const bool have[] = {row->have, row->have, true, true, row->have_failcnt};
 
 	for (size_t i = 0; i < ARRAY_SIZE(ubc_suffix); i++) {
-		_cleanup_free_ char *key = xasprintf("%s%s", row->param->name, ubc_suffix[i]);
+		_cleanup_free_ char *key = NULL;
 
-		if (want(l, key))
-			vzd_set_count(o, key, have[i], v[i]);
+		if (!(want & (1u << i)))
+			continue;
+		key = xasprintf("%s%s", row->param->name, ubc_suffix[i]);
+		vzd_set_count(o, key, have[i], v[i]);
 	}
 }
 
@@ -182,12 +197,18 @@ static void add_ubc_fields(const struct lister *l, struct vz_msg *o, const char 
 	size_t n = vz_ubc_count();
 	_cleanup_free_ struct vz_ubc_row *rows = NULL;
 	struct vz_cgroup_stats cs;
+	bool counted;
 
-	if (!l->ubc)
+	if (!l->ubc_any)
 		return;
 	rows = xzalloc(n * sizeof(*rows));
-	if (!running || vz_ct_ubc_of(l->ctx, id, cfg, st, rows, &cs, NULL) < 0)
+	counted = running && vz_ct_ubc_of(l->ctx, id, cfg, st, rows, &cs, NULL) == 0;
+	/* Without counters only .b and .l have values: parse the config just for them. */
+	if (!counted && (l->ubc_any & UBC_CONFIG))
 		vz_ubc_rows(cfg, NULL, rows);
+	else if (!counted)
+		for (size_t i = 0; i < n; i++)
+			rows[i].param = &vz_ubc_params()[i];
 	for (size_t i = 0; i < n; i++) {
 		/* No pids controller: NPROC still counts what the CT's groups list. */
 		if (running && !rows[i].have && streq(rows[i].param->name, "numproc")) {
@@ -196,7 +217,8 @@ static void add_ubc_fields(const struct lister *l, struct vz_msg *o, const char 
 			rows[i].have = np >= 0;
 			rows[i].held = rows[i].maxheld = np < 0 ? 0 : (uint64_t)np;
 		}
-		add_ubc_row(l, o, &rows[i]);
+		if (l->ubc_want[i])
+			add_ubc_row(o, &rows[i], l->ubc_want[i]);
 	}
 }
 
@@ -330,7 +352,7 @@ struct vz_msg *vzd_list(struct vz_ctx *ctx, const struct vz_msg *args, vz_error_
 
 	if (!ids)
 		goto out;
-	l.ubc = want_ubc(&l);
+	want_ubc(&l);
 	r = vz_msg_new();
 	/* "cts" stays an array even when there is no CT. */
 	vz_msg_set_strv(r, "cts", (char *[]){NULL});
@@ -356,6 +378,7 @@ out:
 	free_strv(ids);
 	free_strv(only);
 	free_strv(l.fields);
+	free(l.ubc_want);
 	closep(&l.conf_fd);
 	closep(&l.root_fd);
 	closep(&l.run_fd);
