@@ -25,7 +25,7 @@ WARN += -Wimplicit-fallthrough
 endif
 HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fstack-clash-protection
 CFLAGS ?= -O2 -g
-ALL_CFLAGS := -std=gnu11 $(WARN) $(HARDEN) -fPIC -fvisibility=hidden -iquote lib \
+ALL_CFLAGS := -std=gnu11 $(WARN) $(HARDEN) -iquote lib \
 	-DVZ_PREFIX='"$(PREFIX)"' -DVZ_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL := -Wl,-z,relro,-z,now $(LDFLAGS)
 ifeq ($(SANITIZE),1)
@@ -39,7 +39,7 @@ else
 Q := @
 endif
 
-LIB_SRCS := $(sort $(wildcard lib/*.c lib/util/*.c lib/*/*.c))
+LIB_SRCS := $(sort $(wildcard lib/*/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 VZD_SRCS := $(sort $(wildcard vzd/*.c))
 VZD_OBJS := $(VZD_SRCS:%.c=$(BUILD)/obj/%.o)
@@ -54,7 +54,7 @@ BINS := $(BUILD)/vzd $(BUILD)/vzctl $(BUILD)/vzlist $(BUILD)/vzprobe
 ifneq ($(findstring x86_64,$(shell $(CC) -dumpmachine 2>/dev/null)),)
 BINS += $(BUILD)/vzprobe-interp
 endif
-all: $(BINS) $(BUILD)/libvz.so.0
+all: $(BINS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -64,13 +64,6 @@ $(BUILD)/obj/%.o: %.c
 $(BUILD)/libvz.a: $(LIB_OBJS)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
-
-# The shared library exports only the vz_* API (STYLE rule 5); binaries and
-# unit tests link the all-symbols archive.
-$(BUILD)/libvz.so.0: $(LIB_OBJS) lib/libvz.sym
-	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) -shared -Wl,-soname,libvz.so.0 -Wl,--version-script=lib/libvz.sym \
-		$(LDFLAGS_ALL) -o $@ $(LIB_OBJS) $(PKG_LIBS)
 
 # vzd alone links libnftables (GPL-2): the anti-spoofing filter lives there.
 VZD_LIBS := $(shell $(PKG_CONFIG) --libs libnftables 2>/dev/null)
@@ -136,11 +129,10 @@ lint:
 	$(Q)scripts/lint
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)/etc/vz \
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)/etc/vz \
 		$(DESTDIR)$(PREFIX)/share/man/man8 \
 		$(DESTDIR)$(PREFIX)/share/man/man5
 	install -m 0755 $(BUILD)/vzd $(BUILD)/vzctl $(BUILD)/vzlist $(DESTDIR)$(PREFIX)/sbin/
-	install -m 0644 $(BUILD)/libvz.so.0 $(DESTDIR)$(PREFIX)/lib/
 	test -e $(DESTDIR)/etc/vz/vz.conf || install -m 0644 configs/vz.conf $(DESTDIR)/etc/vz/vz.conf
 	install -d $(DESTDIR)$(PREFIX)/share/vz/configs $(DESTDIR)$(PREFIX)/share/vz/templates/debian
 	install -m 0755 templates/debian/build $(DESTDIR)$(PREFIX)/share/vz/templates/debian/
@@ -150,7 +142,7 @@ install: all
 		scripts/md2man $$m > $(DESTDIR)$(PREFIX)/share/man/man$$sec/$$(basename $${m%.md}); done
 
 format:
-	clang-format -i $(LIB_SRCS) $(wildcard lib/*.h lib/util/*.h) $(VZD_SRCS) $(wildcard vzd/*.h) \
+	clang-format -i $(LIB_SRCS) $(wildcard lib/*/*.h) $(VZD_SRCS) $(wildcard vzd/*.h) \
 		$(wildcard vzctl/*.c vzctl/*.h tests/unit/*.c tests/fuzz/*.c tests/probe/*.c)
 
 clean:

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "client.h"
-#include "ctx.h"
+#include "core/ctx.h"
 #include "util/xalloc.h"
 
 const char *client_socket_path(const char *opt)

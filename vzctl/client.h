@@ -6,8 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "error.h"
-#include "protocol.h"
+#include "core/error.h"
+#include "proto/protocol.h"
 
 struct client {
 	const char *socket_path;

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "cmds.h"
-#include "config.h"
+#include "conf/config.h"
 #include "util/xalloc.h"
 
 int cmd_simple(struct client *c, const char *op, struct vz_msg *args)

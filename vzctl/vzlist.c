@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "client.h"
-#include "ubc.h"
+#include "res/ubc.h"
 #include "util/xalloc.h"
 
 enum kind {

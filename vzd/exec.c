@@ -13,9 +13,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "ct.h"
-#include "ctid.h"
-#include "syscalls.h"
+#include "ct/ct.h"
+#include "ct/ctid.h"
+#include "util/syscalls.h"
 #include "util/xalloc.h"
 #include "vzd.h"
 

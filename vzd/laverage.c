@@ -17,9 +17,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cgroup.h"
-#include "ct.h"
-#include "state.h"
+#include "cgroup/cgroup.h"
+#include "ct/ct.h"
+#include "ct/state.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
 #include "vzd.h"

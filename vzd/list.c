@@ -11,11 +11,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ct.h"
-#include "ctid.h"
-#include "net.h"
-#include "ubc.h"
-#include "state.h"
+#include "ct/ct.h"
+#include "ct/ctid.h"
+#include "net/net.h"
+#include "res/ubc.h"
+#include "ct/state.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
 #include "vzd.h"

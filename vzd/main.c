@@ -34,11 +34,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ct.h"
-#include "seccomp.h"
-#include "ctid.h"
-#include "state.h"
-#include "syscalls.h"
+#include "ct/ct.h"
+#include "sandbox/seccomp.h"
+#include "ct/ctid.h"
+#include "ct/state.h"
+#include "util/syscalls.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
 #include "vzd.h"

@@ -7,8 +7,8 @@
 #define _GNU_SOURCE
 #include <stdlib.h>
 
-#include "ct.h"
-#include "ctid.h"
+#include "ct/ct.h"
+#include "ct/ctid.h"
 #include "util/xalloc.h"
 #include "vzd.h"
 

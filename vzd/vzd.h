@@ -6,8 +6,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "ctx.h"
-#include "protocol.h"
+#include "core/ctx.h"
+#include "proto/protocol.h"
 
 /* One client connection, served by a forked worker. */
 struct vzd_conn {

@@ -14,9 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ct.h"
-#include "ctid.h"
-#include "template.h"
+#include "ct/ct.h"
+#include "ct/ctid.h"
+#include "template/template.h"
 #include "util/xalloc.h"
 #include "vzd.h"
 

@@ -12,9 +12,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "fs.h"
-#include "syscalls.h"
-#include "xalloc.h"
+#include "util/fs.h"
+#include "util/syscalls.h"
+#include "util/xalloc.h"
 
 int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len)
 {

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#define VZ_PUBLIC __attribute__((visibility("default")))
 #define VZ_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
 #define VZ_NORETURN __attribute__((noreturn))
 #define VZ_UNUSED __attribute__((unused))

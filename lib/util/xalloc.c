@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "xalloc.h"
+#include "util/xalloc.h"
 
 void vz_oom(void)
 {

@@ -4,7 +4,7 @@
 #define VZ_UTIL_XALLOC_H
 
 #include <stddef.h>
-#include "macros.h"
+#include "util/macros.h"
 
 void *xmalloc(size_t size);
 void *xzalloc(size_t size);

@@ -34,8 +34,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cgroup.h"
-#include "cgroup-internal.h"
+#include "cgroup/cgroup.h"
+#include "cgroup/internal.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
 

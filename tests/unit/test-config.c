@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Unit tests for lib/config.c: parsing, rewriting, the key table, value parsers. */
+/* Unit tests for lib/conf/config.c: parsing, rewriting, the key table, value parsers. */
 #define _GNU_SOURCE
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "conf/config.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Unit tests for lib/ctfile.c: the /etc/hosts vz keeps in a CT. */
+/* Unit tests for lib/ct/ctfile.c: the /etc/hosts vz keeps in a CT. */
 #define _GNU_SOURCE
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctfile.h"
+#include "ct/ctfile.h"
 #include "util/macros.h"
 
 static void check(const char *old, const char *host, const char *ip, const char *want)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Unit tests for lib/netif.c: NETIF values and --netif_add specs. */
+/* Unit tests for lib/net/netif.c: NETIF values and --netif_add specs. */
 #define _GNU_SOURCE
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "netif.h"
+#include "net/netif.h"
 #include "util/macros.h"
 
 static void test_roundtrip(VZ_UNUSED void **state)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Unit tests for lib/protocol.c: messages, framing, fds, strict decoding. */
+/* Unit tests for lib/proto/protocol.c: messages, framing, fds, strict decoding. */
 #define _GNU_SOURCE
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "protocol.h"
+#include "proto/protocol.h"
 #include "util/xalloc.h"
 
 static int pair[2];

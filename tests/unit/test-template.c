@@ -28,7 +28,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "template.h"
+#include "template/template.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
 

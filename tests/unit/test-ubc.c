@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Unit tests for lib/ubc.c (the beancounter table, barrier:limit parsing,
- * the report rows) and lib/res.c (CPU and I/O keys, config -> cgroup limits).
+ * Unit tests for lib/res/ubc.c (the beancounter table, barrier:limit parsing,
+ * the report rows) and lib/res/cpuio.c (CPU and I/O keys, config -> cgroup limits).
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -14,9 +14,9 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-#include "config.h"
-#include "res.h"
-#include "ubc.h"
+#include "conf/config.h"
+#include "res/cpuio.h"
+#include "res/ubc.h"
 #include "util/xalloc.h"
 
 #define UNL VZ_UBC_UNLIMITED

@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/ctx.h"
+#include "util/fs.h"
+#include "util/xalloc.h"
+
+static int parse_u32(const char *key, const char *s, uint32_t *ret, vz_error_t *err)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || v > UINT32_MAX || s[0] == '-')
+		return vz_error_make(err, VZ_E_GLOBAL_CONFIG, 0, "%s: invalid number '%s'", key, s);
+	*ret = (uint32_t)v;
+	return 0;
+}
+
+static int apply_global(struct vz_ctx *ctx, const struct vz_config *g, vz_error_t *err)
+{
+	const char *v;
+	uint32_t n;
+
+	if ((v = vz_config_get(g, "CGROUP_PREFIX"))) {
+		free(ctx->cgroup_prefix);
+		ctx->cgroup_prefix = xstrdup(v);
+	}
+	if ((v = vz_config_get(g, "DEF_OSTEMPLATE"))) {
+		free(ctx->def_ostemplate);
+		ctx->def_ostemplate = xstrdup(v);
+	}
+	if ((v = vz_config_get(g, "CONFIGFILE"))) {
+		free(ctx->def_config);
+		ctx->def_config = xstrdup(v);
+	}
+	if ((v = vz_config_get(g, "VZD_GROUP"))) {
+		free(ctx->vzd_group);
+		ctx->vzd_group = xstrdup(v);
+	}
+	if ((v = vz_config_get(g, "NEIGHBOUR_DEVS"))) {
+		free(ctx->neighbour_devs);
+		ctx->neighbour_devs = xstrdup(v);
+	}
+	if ((v = vz_config_get(g, "UID_RANGE_START"))) {
+		if (parse_u32("UID_RANGE_START", v, &ctx->uid_start, err) < 0)
+			return -1;
+	}
+	if ((v = vz_config_get(g, "UID_RANGE_SIZE"))) {
+		if (parse_u32("UID_RANGE_SIZE", v, &ctx->uid_size, err) < 0)
+			return -1;
+	}
+	if ((v = vz_config_get(g, "VE_STOP_TIMEOUT"))) {
+		if (parse_u32("VE_STOP_TIMEOUT", v, &n, err) < 0)
+			return -1;
+		ctx->stop_timeout = n;
+	}
+	if (ctx->uid_size < 65536 || (uint64_t)ctx->uid_start + ctx->uid_size > UINT32_MAX)
+		return vz_error_make(
+			err, VZ_E_GLOBAL_CONFIG, 0,
+			"UID_RANGE_START/UID_RANGE_SIZE: range does not fit in 32 bits "
+			"or is smaller than 65536 ids");
+	return 0;
+}
+
+struct vz_ctx *vz_ctx_new(const char *root, const char *rundir, const char *global_config,
+			  vz_error_t *err)
+{
+	_cleanup_ctx_ struct vz_ctx *ctx = xzalloc(sizeof(*ctx));
+	_cleanup_config_ struct vz_config *g = NULL;
+	const char *dd = getenv("VZ_DATADIR");
+
+	ctx->root = xstrdup(root ? root : VZ_DEFAULT_ROOT);
+	ctx->rundir = xstrdup(rundir ? rundir : VZ_DEFAULT_RUNDIR);
+	ctx->cgroup_root = xstrdup(VZ_DEFAULT_CGROUP_ROOT);
+	ctx->cgroup_prefix = xstrdup(VZ_DEFAULT_CGROUP_PREFIX);
+	ctx->datadir = xstrdup(dd && *dd ? dd : VZ_PREFIX "/share/vz");
+	ctx->uid_start = VZ_DEFAULT_UID_START;
+	ctx->uid_size = VZ_DEFAULT_UID_SIZE;
+	ctx->stop_timeout = VZ_DEFAULT_STOP_TIMEOUT;
+	ctx->def_ostemplate = xstrdup(VZ_DEFAULT_OSTEMPLATE);
+	ctx->def_config = NULL;
+	ctx->seccomp_fd = -1;
+
+	if (global_config) {
+		g = vz_config_load(global_config, err);
+		if (!g && (*err)->code == VZ_E_NOCONFIG) {
+			vz_error_release(err);
+		} else if (!g) {
+			vz_error_recode(err, VZ_E_GLOBAL_CONFIG);
+			return NULL;
+		} else if (apply_global(ctx, g, err) < 0) {
+			vz_error_wrap(err, "global config '%s'", global_config);
+			return NULL;
+		}
+	}
+	return steal_ptr(ctx);
+}
+
+void vz_ctx_free(struct vz_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	free(ctx->root);
+	free(ctx->rundir);
+	free(ctx->cgroup_root);
+	free(ctx->cgroup_prefix);
+	free(ctx->datadir);
+	free(ctx->def_ostemplate);
+	free(ctx->def_config);
+	free(ctx->neighbour_devs);
+	free(ctx->vzd_group);
+	if (ctx->seccomp_fd >= 0)
+		(void)close(ctx->seccomp_fd);
+	free(ctx);
+}
+
+void vz_ctx_freep(struct vz_ctx **ctx)
+{
+	vz_ctx_free(*ctx);
+	*ctx = NULL;
+}
+
+int vz_ctx_prepare(struct vz_ctx *ctx, vz_error_t *err)
+{
+	static const char *const sub[] = {"conf",	    "private", "root",
+					  "template/cache", "dump",    "lock"};
+	int r;
+
+	for (size_t i = 0; i < ARRAY_SIZE(sub); i++) {
+		_cleanup_free_ char *p = xasprintf("%s/%s", ctx->root, sub[i]);
+		r = mkdir_p(p, 0700);
+		if (r < 0)
+			return vz_error_make(err, VZ_E_SYSTEM, -r, "create '%s'", p);
+	}
+	/* CT roots are reached through root/CTID by CT users (uid-shifted): allow traversal. */
+	{
+		_cleanup_free_ char *p = xasprintf("%s/root", ctx->root);
+		(void)chmod(ctx->root, 0711);
+		(void)chmod(p, 0711);
+	}
+	r = mkdir_p(ctx->rundir, 0700);
+	if (r < 0)
+		return vz_error_make(err, VZ_E_SYSTEM, -r, "create '%s'", ctx->rundir);
+	return 0;
+}
+
+static VZ_PRINTF(3, 0) void outv(struct vz_ctx *ctx, enum vz_out_level level, const char *fmt,
+				 va_list ap)
+{
+	_cleanup_free_ char *msg = NULL;
+
+	if (!ctx || !ctx->out)
+		return;
+	if (vasprintf(&msg, fmt, ap) < 0)
+		vz_oom();
+	ctx->out(ctx->out_data, level, msg);
+}
+
+void vz_info(struct vz_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	outv(ctx, VZ_OUT_INFO, fmt, ap);
+	va_end(ap);
+}
+
+void vz_warn(struct vz_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	outv(ctx, VZ_OUT_WARNING, fmt, ap);
+	va_end(ap);
+}
+
+char *vz_path_conf(const struct vz_ctx *ctx, const char *ctid)
+{
+	return xasprintf("%s/conf/%s.conf", ctx->root, ctid);
+}
+
+char *vz_path_private(const struct vz_ctx *ctx, const char *ctid)
+{
+	return xasprintf("%s/private/%s", ctx->root, ctid);
+}
+
+char *vz_path_root(const struct vz_ctx *ctx, const char *ctid)
+{
+	return xasprintf("%s/root/%s", ctx->root, ctid);
+}
+
+char *vz_path_state(const struct vz_ctx *ctx, const char *ctid)
+{
+	return xasprintf("%s/%s.state", ctx->rundir, ctid);
+}
+
+char *vz_path_lock(const struct vz_ctx *ctx, const char *ctid)
+{
+	return xasprintf("%s/lock/%s.lck", ctx->root, ctid);
+}
+
+char *vz_path_cache(const struct vz_ctx *ctx)
+{
+	return xasprintf("%s/template/cache", ctx->root);
+}
+
+char *vz_path_confdir(const struct vz_ctx *ctx)
+{
+	return xasprintf("%s/conf", ctx->root);
+}
+
+uint64_t vz_ctx_tag(const struct vz_ctx *ctx)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+
+	for (const char *s = ctx->root; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}

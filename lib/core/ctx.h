@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The context: everything a lib call needs to know about the host it runs
+ * on (root directory, run directory, cgroup prefix, id ranges) plus the
+ * output callback. No global state lives anywhere else (DESIGN.md).
+ */
+#ifndef VZ_CTX_H
+#define VZ_CTX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "conf/config.h"
+#include "core/error.h"
+
+#define VZ_DEFAULT_ROOT "/var/lib/vz"
+#define VZ_DEFAULT_RUNDIR "/run/vz"
+#define VZ_DEFAULT_SOCKET "/run/vz/vzd.sock"
+#define VZ_DEFAULT_CONFIG "/etc/vz/vz.conf"
+#define VZ_DEFAULT_CGROUP_ROOT "/sys/fs/cgroup"
+#define VZ_DEFAULT_CGROUP_PREFIX "vz"
+#define VZ_DEFAULT_UID_START 1073741824u /* 2^30: far above distributions' subuid ranges */
+#define VZ_DEFAULT_UID_SIZE 65536u
+#define VZ_DEFAULT_STOP_TIMEOUT 60
+#define VZ_DEFAULT_OSTEMPLATE "busybox"
+
+enum vz_out_level {
+	VZ_OUT_INFO,	/* OpenVZ's progress lines: "Starting container..." */
+	VZ_OUT_WARNING, /* something the operator should know; not fatal */
+	VZ_OUT_DEBUG,
+	_VZ_OUT_LEVEL_MAX,
+};
+
+typedef void (*vz_output_fn)(void *data, enum vz_out_level level, const char *msg);
+
+/*
+ * Anti-spoofing filter of the CTs' host interfaces, provided by the program
+ * that uses lib (vzd: nftables). Absent: CTs run unfiltered.
+ */
+struct vz_net_filter {
+	/*
+	 * Let through host_if (the host end of a CT's interface) only packets
+	 * and ARP from addrs (IP_ADDRESS words) and the link-local addresses
+	 * neighbour discovery needs, and with mac given only frames from that
+	 * MAC; replaces what the filter named key ("CTID" for the routed
+	 * interface, "CTID.IFNAME" for a bridged one) had.
+	 */
+	int (*allow)(void *data, const char *key, const char *host_if, char *const *addrs,
+		     const char *mac, vz_error_t *err);
+	/* Remove filter key; a missing one is fine. */
+	int (*remove)(void *data, const char *key, vz_error_t *err);
+	void *data;
+};
+
+struct vz_ctx {
+	char *root;	     /* <root>/{conf,private,root,template,dump,lock} */
+	char *rundir;	     /* <rundir>/CTID.state */
+	char *cgroup_root;   /* /sys/fs/cgroup */
+	char *cgroup_prefix; /* "vz": groups are <prefix>/<ctid> */
+	char *datadir;	     /* installed templates and samples, or NULL */
+	uint32_t uid_start;  /* first host uid handed to CTs */
+	uint32_t uid_size;   /* ids per CT */
+	unsigned stop_timeout;
+	char *def_ostemplate;
+	char *def_config;     /* sample name used by create without --config */
+	char *vzd_group;      /* VZD_GROUP: members may talk to vzd, or NULL */
+	char *neighbour_devs; /* NEIGHBOUR_DEVS: uplinks that answer ARP/NDP for CTs */
+	int seccomp_fd;	      /* CT seccomp filter compiled once by vzd, or -1 */
+	vz_output_fn out;
+	void *out_data;
+	const struct vz_net_filter *net_filter; /* or NULL */
+};
+
+/* A context with defaults, overridden by vz.conf at path (missing file is fine). */
+struct vz_ctx *vz_ctx_new(const char *root, const char *rundir, const char *global_config,
+			  vz_error_t *err);
+void vz_ctx_free(struct vz_ctx *ctx);
+void vz_ctx_freep(struct vz_ctx **ctx);
+#define _cleanup_ctx_ _cleanup_(vz_ctx_freep)
+
+/*
+ * A 64-bit tag of this daemon's root: names of host-side objects (links,
+ * netfilter tables) carry it, so that two daemons on one host never share one.
+ */
+uint64_t vz_ctx_tag(const struct vz_ctx *ctx);
+
+/* Create the directory layout under root and rundir. */
+int vz_ctx_prepare(struct vz_ctx *ctx, vz_error_t *err);
+
+void vz_info(struct vz_ctx *ctx, const char *fmt, ...) VZ_PRINTF(2, 3);
+void vz_warn(struct vz_ctx *ctx, const char *fmt, ...) VZ_PRINTF(2, 3);
+
+/* Paths of one CT; heap strings. */
+char *vz_path_conf(const struct vz_ctx *ctx, const char *ctid);
+char *vz_path_private(const struct vz_ctx *ctx, const char *ctid);
+char *vz_path_root(const struct vz_ctx *ctx, const char *ctid);
+char *vz_path_state(const struct vz_ctx *ctx, const char *ctid);
+char *vz_path_lock(const struct vz_ctx *ctx, const char *ctid);
+char *vz_path_cache(const struct vz_ctx *ctx);
+char *vz_path_confdir(const struct vz_ctx *ctx);
+
+#endif

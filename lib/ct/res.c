@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A CT's resources applied: the cgroup limits at start and on `vzctl set`,
+ * the per-process rlimits some beancounters map to, and the `vzctl ubc`
+ * report. A setting this host cannot enforce is saved and reported with a
+ * warning naming why; it is never dropped silently.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "ct/internal.h"
+#include "ct/ct.h"
+#include "sandbox/mount.h"
+#include "res/cpuio.h"
+#include "ct/state.h"
+#include "res/ubc.h"
+#include "util/fs.h"
+#include "util/macros.h"
+#include "util/xalloc.h"
+
+static const struct {
+	unsigned bit;
+	const char *keys;
+	const char *why;
+} unsupported_why[] = {
+	{VZ_CG_MEM, "PHYSPAGES", "no memory controller"},
+	{VZ_CG_SWAP, "SWAPPAGES", "no swap accounting (boot with swapaccount=1 on cgroup v1)"},
+	{VZ_CG_PIDS, "NUMPROC", "no pids controller"},
+	{VZ_CG_CPU_WEIGHT, "CPUUNITS", "no cpu controller"},
+	{VZ_CG_CPU_QUOTA, "CPULIMIT/CPUS", "no CFS bandwidth control"},
+	{VZ_CG_CPUSET, "CPUMASK", "no cpuset controller"},
+	{VZ_CG_IO_WEIGHT, "IOPRIO",
+	 "no I/O weight (needs the BFQ scheduler or blk-iocost on the CT's disk)"},
+	{VZ_CG_IO_MAX, "IOLIMIT/IOPSLIMIT", "no block I/O throttling"},
+};
+
+/* Drop from mask what this host lacks, warning for each one cfg asks for. */
+static unsigned drop_unsupported(struct vz_ctx *ctx, const struct vz_config *cfg, unsigned mask,
+				 unsigned supported)
+{
+	unsigned configured = vz_res_bits_of_config(cfg);
+
+	for (size_t i = 0; i < ARRAY_SIZE(unsupported_why); i++) {
+		unsigned bit = unsupported_why[i].bit;
+
+		if (!(mask & bit) || (supported & bit))
+			continue;
+		mask &= ~bit;
+		if (configured & bit)
+			vz_warn(ctx, "%s: accepted, but not enforced on this host: %s",
+				unsupported_why[i].keys, unsupported_why[i].why);
+	}
+	return mask;
+}
+
+void ct_res_sync_weight(struct vz_ctx *ctx, struct vz_cgroup *cg)
+{
+	_cleanup_error_ vz_error_t err = NULL;
+
+	if (vz_cgroup_sync_weight(cg, &err) < 0)
+		vz_warn(ctx, "%s", err->msg);
+}
+
+static const struct {
+	unsigned bits;
+	int code;
+} groups[] = {
+	{VZ_CG_MEM | VZ_CG_SWAP | VZ_CG_PIDS, VZ_E_UBC},
+	{VZ_CG_CPU_WEIGHT | VZ_CG_CPU_QUOTA | VZ_CG_CPUSET, VZ_E_FAIRSCHED},
+	{VZ_CG_IO_WEIGHT | VZ_CG_IO_MAX, VZ_E_RESOURCE},
+};
+
+int ct_res_apply(struct vz_ctx *ctx, const char *ctid, struct vz_cgroup *cg,
+		 const struct vz_config *cfg, unsigned mask, vz_error_t *err)
+{
+	_cleanup_free_ char *priv = NULL;
+	struct vz_cgroup_limits lim;
+
+	/* A CT without resource keys (most starts): no knob probed or written. */
+	if (mask == 0)
+		return 0;
+	mask = drop_unsupported(ctx, cfg, mask, vz_cgroup_supported(cg));
+	if (mask == 0)
+		return 0;
+	priv = vz_path_private(ctx, ctid);
+	if (vz_res_limits(cfg, priv, mask, &lim, err) < 0)
+		return -1;
+	/* v1 limits swap as part of RAM+swap: without a RAM limit there is nothing to add it to. */
+	if ((mask & VZ_CG_SWAP) && lim.mem_max == VZ_CG_UNLIMITED &&
+	    lim.swap_max != VZ_CG_UNLIMITED && vz_cgroup_mode(cg) != VZ_CGROUP_UNIFIED)
+		vz_warn(ctx, "SWAPPAGES: accepted, but not enforced on this host: cgroup v1 limits "
+			     "swap only together with a RAM limit (PHYSPAGES)");
+	/* In groups, so that a failure gets OpenVZ's exit status for its kind. */
+	for (size_t i = 0; i < ARRAY_SIZE(groups); i++) {
+		lim.set = mask & groups[i].bits;
+		if (lim.set && vz_cgroup_set_limits(cg, &lim, err) < 0) {
+			/* EBUSY from a memory knob: the kernel could not reclaim down to it. */
+			if (err && vz_error_errno(*err) == EBUSY &&
+			    (lim.set & (VZ_CG_MEM | VZ_CG_SWAP)))
+				(void)vz_error_wrap(err,
+						    "RAM or swap limit below what the CT uses now");
+			(void)vz_error_recode(err, groups[i].code);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* RLIMIT_NOFILE cannot go above fs.nr_open, not even for "unlimited". */
+static rlim_t hard_max(int resource)
+{
+	_cleanup_free_ char *text = NULL;
+	unsigned long long v;
+
+	if (resource != RLIMIT_NOFILE)
+		return RLIM_INFINITY;
+	if (read_file_at(AT_FDCWD, "/proc/sys/fs/nr_open", 64, &text, NULL) < 0 ||
+	    sscanf(text, "%llu", &v) != 1)
+		return 1024 * 1024;
+	return (rlim_t)v;
+}
+
+static rlim_t scaled(uint64_t v, uint64_t scale, rlim_t max)
+{
+	if (v == VZ_UBC_UNLIMITED || v > max / scale)
+		return max;
+	return (rlim_t)(v * scale);
+}
+
+/*
+ * The rlimit a beancounter maps to: the hard limit is the limit; the soft
+ * limit is the barrier when it is a real one below the limit, else what the
+ * process had (lowered to the new hard limit), so that a program that
+ * raised its own soft limit keeps it.
+ */
+static struct rlimit ubc_rlimit(const struct vz_ubc_param *p, const struct vz_config *cfg,
+				const struct rlimit *cur)
+{
+	struct vz_ubc_value v = vz_ubc_get(cfg, p);
+	uint64_t scale = p->unit == VZ_UBC_PAGES ? VZ_UBC_PAGE_SIZE : 1;
+	struct rlimit rl;
+
+	rl.rlim_max = scaled(v.limit, scale, hard_max(p->rlimit));
+	if (v.barrier > 0 && v.barrier < v.limit)
+		rl.rlim_cur = scaled(v.barrier, scale, rl.rlim_max);
+	else
+		rl.rlim_cur = cur->rlim_cur < rl.rlim_max ? cur->rlim_cur : rl.rlim_max;
+	return rl;
+}
+
+/*
+ * Raising a hard limit needs CAP_SYS_RESOURCE in the host's namespace, which
+ * a nested host may lack: then the process keeps the hard limit it has. For
+ * "unlimited" that is what vz means anyway (no limit of vz's); a number above
+ * it is reported.
+ */
+static int set_rlimit(struct vz_ctx *ctx, const struct vz_ubc_param *p, pid_t pid, struct rlimit rl,
+		      const struct rlimit *cur)
+{
+	__rlimit_resource_t res = (__rlimit_resource_t)p->rlimit;
+	bool unlimited = rl.rlim_max == hard_max(p->rlimit);
+
+	if (prlimit(pid, res, &rl, NULL) == 0)
+		return 0;
+	if (errno != EPERM || rl.rlim_max <= cur->rlim_max)
+		return -errno;
+	rl.rlim_max = cur->rlim_max;
+	if (rl.rlim_cur > rl.rlim_max)
+		rl.rlim_cur = rl.rlim_max;
+	if (prlimit(pid, res, &rl, NULL) < 0)
+		return -errno;
+	if (!unlimited && ctx)
+		vz_warn(ctx, "%s: hard limit kept at %llu: raising it needs CAP_SYS_RESOURCE",
+			p->name, (unsigned long long)rl.rlim_max);
+	return 0;
+}
+
+int ct_res_rlimits(struct vz_ctx *ctx, const struct vz_config *cfg, pid_t pid, bool only_set,
+		   vz_error_t *err)
+{
+	for (const struct vz_ubc_param *p = vz_ubc_params(); p->name; p++) {
+		struct rlimit cur;
+		int r;
+
+		if (p->rlimit < 0 || (only_set && !vz_config_get(cfg, p->key)))
+			continue;
+		r = prlimit(pid, (__rlimit_resource_t)p->rlimit, NULL, &cur) < 0 ? -errno : 0;
+		if (r == 0)
+			r = set_rlimit(ctx, p, pid, ubc_rlimit(p, cfg, &cur), &cur);
+		/* A process that exited meanwhile is no error. */
+		if (r < 0 && r != -ESRCH)
+			return vz_error_make(err, VZ_E_RESOURCE, -r, "%s: set the rlimit of pid %d",
+					     p->key, (int)pid);
+	}
+	return 0;
+}
+
+int ct_res_copy_rlimits(pid_t from)
+{
+	for (const struct vz_ubc_param *p = vz_ubc_params(); p->name; p++) {
+		__rlimit_resource_t res = (__rlimit_resource_t)p->rlimit;
+		struct rlimit rl;
+
+		/* Raising needs CAP_SYS_RESOURCE; without it the lower of the two stays. */
+		if (p->rlimit >= 0 && prlimit(from, res, NULL, &rl) == 0)
+			(void)setrlimit(res, &rl);
+	}
+	return 0;
+}
+
+/* A running CT: every process gets the rlimits (new ones inherit them). */
+static int rlimits_live(struct vz_ctx *ctx, struct vz_cgroup *cg, const struct vz_config *cfg,
+			vz_error_t *err)
+{
+	_cleanup_free_ pid_t *pids = NULL;
+	int n = vz_cgroup_pids(cg, &pids, err);
+
+	for (int i = 0; i < n; i++)
+		if (ct_res_rlimits(i == 0 ? ctx : NULL, cfg, pids[i], false, err) < 0)
+			return -1;
+	return n < 0 ? -1 : 0;
+}
+
+bool ct_res_changes_rlimits(const char *key)
+{
+	const struct vz_ubc_param *p = vz_ubc_param_by_key(key);
+
+	return p && p->rlimit >= 0;
+}
+
+void ct_res_warn(struct vz_ctx *ctx, const struct vz_ct_change *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct vz_ubc_param *p = vz_ubc_param_by_key(c[i].key);
+
+		if (p && !p->cg_res && p->rlimit < 0 && !p->devpts && c[i].value)
+			vz_warn(ctx, "%s: accepted, but not enforced on this kernel: %s", p->name,
+				p->note);
+	}
+}
+
+/* devpts refuses a max= above NR_UNIX98_PTY_MAX: above it is no cap of ours. */
+#define DEVPTS_MAX (1 << 20)
+
+int ct_res_pty_max(const struct vz_config *cfg)
+{
+	struct vz_ubc_value v = vz_ubc_get(cfg, vz_ubc_param_by_key("NUMPTY"));
+
+	return v.limit > DEVPTS_MAX ? -1 : (int)v.limit;
+}
+
+static int pty_live(const struct vz_state *st, const struct vz_config *cfg, vz_error_t *err)
+{
+	uint32_t base, size;
+
+	if (ct_parse_uid_range(cfg, &base, &size) < 0)
+		return vz_error_make(err, VZ_E_NOCONFIG, 0, "UID_RANGE missing or invalid");
+	return vz_devpts_set_max(st->pid, base, ct_res_pty_max(cfg), err);
+}
+
+int ct_res_set_live(struct vz_ctx *ctx, const char *ctid, const struct vz_state *st,
+		    const struct vz_config *cfg, const struct vz_ct_change *c, size_t n,
+		    vz_error_t *err)
+{
+	_cleanup_cgroup_ struct vz_cgroup *cg = NULL;
+	unsigned mask = 0;
+	bool rl = false, pty = false;
+
+	for (size_t i = 0; i < n; i++) {
+		mask |= vz_res_bits_of_key(c[i].key);
+		rl |= ct_res_changes_rlimits(c[i].key);
+		pty |= streq(c[i].key, "NUMPTY");
+	}
+	if (pty && pty_live(st, cfg, err) < 0)
+		return -1;
+	if (!mask && !rl)
+		return 0;
+	cg = ct_cgroup(ctx, ctid, st->cgroup_prefix, err);
+	if (!cg)
+		return -1;
+	if (mask && ct_res_apply(ctx, ctid, cg, cfg, mask, err) < 0)
+		return -1;
+	if (mask & VZ_CG_CPU_WEIGHT)
+		ct_res_sync_weight(ctx, cg);
+	return rl ? rlimits_live(ctx, cg, cfg, err) : 0;
+}
+
+int vz_ct_ubc_of(struct vz_ctx *ctx, const char *ctid, const struct vz_config *cfg,
+		 const struct vz_state *st, struct vz_ubc_row *rows, struct vz_cgroup_stats *ret_st,
+		 vz_error_t *err)
+{
+	_cleanup_cgroup_ struct vz_cgroup *cg = ct_cgroup(ctx, ctid, st->cgroup_prefix, err);
+
+	if (!cg || vz_cgroup_stats(cg, ret_st, err) < 0)
+		return -1;
+	vz_ubc_rows(cfg, ret_st, rows);
+	return 0;
+}
+
+int vz_ct_ubc(struct vz_ctx *ctx, const char *ctid, struct vz_ubc_row *rows,
+	      struct vz_cgroup_stats *ret_st, vz_error_t *err)
+{
+	_cleanup_config_ struct vz_config *cfg = NULL;
+	struct vz_state st;
+
+	cfg = vz_ct_load_config(ctx, ctid, err);
+	if (!cfg || vz_state_read(ctx, ctid, &st, err) < 0)
+		return -1;
+	if (!vz_state_alive(&st))
+		return vz_error_make(err, VZ_E_NOT_RUNNING, 0, "CT %s is not running", ctid);
+	return vz_ct_ubc_of(ctx, ctid, cfg, &st, rows, ret_st, err);
+}

@@ -1,0 +1,361 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Trust model: runs in the CT's init-to-be (host root, a private mount
+ * namespace) before any CT process exists, but the root filesystem belongs
+ * to CT root and may hold symlinks planted to redirect our mounts (e.g.
+ * /proc -> /). Every target inside it is opened with openat2 RESOLVE_IN_ROOT
+ * (or an O_NOFOLLOW walk where openat2 is missing) and mounted on through
+ * its /proc/self/fd path, never by concatenating strings.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "sandbox/mount.h"
+#include "sandbox/spawn.h"
+#include "util/syscalls.h"
+#include "util/xalloc.h"
+
+/* Walk path below rootfd one component at a time, refusing symlinks. */
+static int walk_nofollow(int rootfd, const char *path, int flags)
+{
+	_cleanup_free_ char *copy = xstrdup(path);
+	_cleanup_close_ int cur = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+	char *save = NULL, *comp, *next;
+
+	if (cur < 0)
+		return -errno;
+	comp = strtok_r(copy, "/", &save);
+	while (comp) {
+		int fd;
+
+		next = strtok_r(NULL, "/", &save);
+		if (streq(comp, ".."))
+			return -EXDEV;
+		fd = openat(cur, comp,
+			    (next ? O_PATH | O_DIRECTORY : flags) | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		closep(&cur);
+		cur = fd;
+		comp = next;
+	}
+	return take_fd(cur);
+}
+
+int vz_open_in_root(int rootfd, const char *path, int flags)
+{
+	int fd = vz_openat2(rootfd, path, (uint64_t)(flags | O_CLOEXEC), 0,
+			    RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+
+	if (fd >= 0)
+		return fd;
+	if (errno != ENOSYS)
+		return -errno;
+	return walk_nofollow(rootfd, path, flags);
+}
+
+/* Open dir (creating it, owned by the CT's root) as an O_PATH fd. */
+static int ensure_dir(int rootfd, const char *path, uid_t owner, vz_error_t *err)
+{
+	_cleanup_free_ char *parent = xstrdup(path);
+	_cleanup_close_ int pfd = -EBADF;
+	char *slash = strrchr(parent, '/');
+	const char *base = slash ? slash + 1 : parent;
+	int fd;
+
+	fd = vz_open_in_root(rootfd, path, O_PATH | O_DIRECTORY);
+	if (fd >= 0)
+		return fd;
+	if (fd != -ENOENT)
+		return vz_error_make(err, VZ_E_MOUNT, -fd, "open '/%s' in the CT", path);
+	if (slash)
+		*slash = '\0';
+	pfd = slash ? vz_open_in_root(rootfd, parent, O_PATH | O_DIRECTORY)
+		    : fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+	if (pfd < 0)
+		return vz_error_make(err, VZ_E_MOUNT, pfd == -1 ? errno : -pfd,
+				     "open '/%s' in the CT", parent);
+	/* mkdirat needs a real directory fd, not O_PATH: go through /proc. */
+	{
+		char p[64];
+		_cleanup_close_ int dfd = -EBADF;
+
+		snprintf(p, sizeof(p), "/proc/self/fd/%d", pfd);
+		dfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0 || (mkdirat(dfd, base, 0755) < 0 && errno != EEXIST))
+			return vz_error_make(err, VZ_E_MOUNT, errno, "create '/%s' in the CT",
+					     path);
+		(void)!fchownat(dfd, base, owner, owner, AT_SYMLINK_NOFOLLOW);
+	}
+	fd = vz_open_in_root(rootfd, path, O_PATH | O_DIRECTORY);
+	if (fd < 0)
+		return vz_error_make(err, VZ_E_MOUNT, -fd, "open '/%s' in the CT", path);
+	return fd;
+}
+
+static int mount_on_fd(const char *src, int fd, const char *fstype, unsigned long flags,
+		       const char *data)
+{
+	char p[64];
+
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+	return mount(src, p, fstype, flags, data) < 0 ? -errno : 0;
+}
+
+static int mount_fs(int rootfd, const char *path, const char *fstype, unsigned long flags,
+		    const char *data, uid_t owner, vz_error_t *err)
+{
+	_cleanup_close_ int fd = ensure_dir(rootfd, path, owner, err);
+	int r;
+
+	if (fd < 0)
+		return -1;
+	r = mount_on_fd(fstype, fd, fstype, flags, data);
+	if (r < 0)
+		return vz_error_make(err, VZ_E_MOUNT, -r, "mount %s on '/%s'", fstype, path);
+	return 0;
+}
+
+/* Bind src (an fd) over path, optionally read-only. Missing targets are skipped. */
+static int bind_fd(int rootfd, int srcfd, const char *path, bool ro, vz_error_t *err)
+{
+	_cleanup_close_ int fd = vz_open_in_root(rootfd, path, O_PATH);
+	char src[64];
+	int r;
+
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return vz_error_make(err, VZ_E_MOUNT, -fd, "open '/%s' in the CT", path);
+	snprintf(src, sizeof(src), "/proc/self/fd/%d", srcfd);
+	r = mount_on_fd(src, fd, NULL, MS_BIND | MS_REC, NULL);
+	if (r == 0 && ro) {
+		closep(&fd);
+		fd = vz_open_in_root(rootfd, path, O_PATH);
+		if (fd < 0)
+			return vz_error_make(err, VZ_E_MOUNT, -fd, "open '/%s' in the CT", path);
+		r = mount_on_fd(NULL, fd, NULL,
+				MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+				NULL);
+	}
+	if (r < 0)
+		return vz_error_make(err, VZ_E_MOUNT, -r, "mask '/%s'", path);
+	return 0;
+}
+
+static int bind_self_ro(int rootfd, const char *path, vz_error_t *err)
+{
+	_cleanup_close_ int fd = vz_open_in_root(rootfd, path, O_PATH);
+
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return vz_error_make(err, VZ_E_MOUNT, -fd, "open '/%s' in the CT", path);
+	return bind_fd(rootfd, fd, path, true, err);
+}
+
+static const struct {
+	const char *name;
+	unsigned maj, min;
+} dev_nodes[] = {
+	{"null", 1, 3},	  {"zero", 1, 5},    {"full", 1, 7},
+	{"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
+};
+
+static const struct {
+	const char *name, *target;
+} dev_links[] = {
+	{"ptmx", "pts/ptmx"},	       {"fd", "/proc/self/fd"},	      {"stdin", "/proc/self/fd/0"},
+	{"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"},
+};
+
+/* Nodes, links and dirs of the fresh /dev tmpfs; nothing there belongs to the CT yet. */
+static int fill_dev(int rootfd, uid_t owner, vz_error_t *err)
+{
+	_cleanup_close_ int opath = vz_open_in_root(rootfd, "dev", O_PATH | O_DIRECTORY);
+	_cleanup_close_ int dev = -EBADF;
+	char p[64];
+
+	if (opath < 0)
+		return vz_error_make(err, VZ_E_MOUNT, -opath, "open '/dev' in the CT");
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", opath);
+	dev = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dev < 0)
+		return vz_error_make(err, VZ_E_MOUNT, errno, "open '/dev' in the CT");
+	for (size_t i = 0; i < ARRAY_SIZE(dev_nodes); i++) {
+		if (mknodat(dev, dev_nodes[i].name, S_IFCHR | 0666,
+			    makedev(dev_nodes[i].maj, dev_nodes[i].min)) < 0)
+			return vz_error_make(err, VZ_E_MOUNT, errno, "mknod '/dev/%s'",
+					     dev_nodes[i].name);
+		(void)!fchmodat(dev, dev_nodes[i].name, 0666, 0);
+		(void)!fchownat(dev, dev_nodes[i].name, owner, owner, 0);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(dev_links); i++)
+		if (symlinkat(dev_links[i].target, dev, dev_links[i].name) < 0)
+			return vz_error_make(err, VZ_E_MOUNT, errno, "symlink '/dev/%s'",
+					     dev_links[i].name);
+	if (mkdirat(dev, "pts", 0755) < 0 || mkdirat(dev, "shm", 01777) < 0 ||
+	    mkdirat(dev, "mqueue", 0755) < 0)
+		return vz_error_make(err, VZ_E_MOUNT, errno, "populate '/dev'");
+	(void)!fchownat(dev, "shm", owner, owner, 0);
+	return 0;
+}
+
+/*
+ * The options of the CT's devpts, at mount and remount alike: a remount
+ * resets what it does not name. gid 5 is "tty" in the CT; max= is numpty.
+ */
+static char *devpts_options(uid_t owner, int pty_max)
+{
+	char max[32] = "";
+
+	if (pty_max >= 0)
+		snprintf(max, sizeof(max), ",max=%d", pty_max);
+	return xasprintf("newinstance,ptmxmode=0666,mode=0620,gid=%u%s", owner + 5, max);
+}
+
+static int setup_dev(int rootfd, uid_t owner, int pty_max, vz_error_t *err)
+{
+	_cleanup_free_ char *devopt = xasprintf("mode=755,size=65536k,uid=%u,gid=%u", owner, owner);
+	_cleanup_free_ char *ptsopt = devpts_options(owner, pty_max);
+	_cleanup_free_ char *shmopt = xasprintf("mode=1777,uid=%u,gid=%u", owner, owner);
+
+	if (mount_fs(rootfd, "dev", "tmpfs", MS_NOSUID | MS_NOEXEC, devopt, owner, err) < 0 ||
+	    fill_dev(rootfd, owner, err) < 0 ||
+	    mount_fs(rootfd, "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, ptsopt, owner, err) < 0 ||
+	    mount_fs(rootfd, "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, shmopt, owner, err) < 0 ||
+	    mount_fs(rootfd, "dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, owner,
+		     err) < 0)
+		return -1;
+	return 0;
+}
+
+/* Kernel interfaces a CT must neither read (host info leaks) nor poke. */
+static const char *const proc_masked[] = {
+	"proc/kcore",	    "proc/keys",	  "proc/key-users",	"proc/timer_list",
+	"proc/sched_debug", "proc/sysrq-trigger", "proc/latency_stats", "proc/kallsyms",
+};
+static const char *const proc_readonly[] = {"proc/sys", "proc/irq",  "proc/bus",
+					    "proc/fs",	"proc/acpi", "proc/scsi"};
+
+static int setup_proc(int rootfd, uid_t owner, vz_error_t *err)
+{
+	_cleanup_close_ int null = -EBADF;
+	_cleanup_close_ int net = -EBADF;
+
+	if (mount_fs(rootfd, "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, owner, err) <
+	    0)
+		return -1;
+	null = vz_open_in_root(rootfd, "dev/null", O_PATH);
+	if (null < 0)
+		return vz_error_make(err, VZ_E_MOUNT, -null, "open '/dev/null' in the CT");
+	for (size_t i = 0; i < ARRAY_SIZE(proc_masked); i++)
+		if (bind_fd(rootfd, null, proc_masked[i], true, err) < 0)
+			return -1;
+	/* The CT owns its network namespace: keep its sysctls writable. */
+	net = vz_open_in_root(rootfd, "proc/sys/net", O_PATH | O_DIRECTORY);
+	for (size_t i = 0; i < ARRAY_SIZE(proc_readonly); i++)
+		if (bind_self_ro(rootfd, proc_readonly[i], err) < 0)
+			return -1;
+	if (net >= 0 && bind_fd(rootfd, net, "proc/sys/net", false, err) < 0)
+		return -1;
+	return 0;
+}
+
+static int pivot(int rootfd, vz_error_t *err)
+{
+	if (fchdir(rootfd) < 0)
+		return vz_error_make(err, VZ_E_MOUNT, errno, "chdir to the CT root");
+	/* pivot_root(".", ".") stacks the old root on top; detach it at once. */
+	if (vz_pivot_root(".", ".") < 0)
+		return vz_error_make(err, VZ_E_MOUNT, errno, "pivot_root");
+	if (umount2(".", MNT_DETACH) < 0)
+		return vz_error_make(err, VZ_E_MOUNT, errno, "detach the old root");
+	if (chdir("/") < 0)
+		return vz_error_make(err, VZ_E_MOUNT, errno, "chdir /");
+	return 0;
+}
+
+/*
+ * The CT's own cgroup2 subtree at /sys/fs/cgroup, writable by CT root after
+ * delegation, so systemd inside can manage its services. A bind of the
+ * group, not a fresh cgroup2 mount: the mounter is not in the CT's cgroup
+ * namespace, and the bind shows exactly the delegated subtree.
+ */
+static int mount_cgroup(int rootfd, const char *cgroup2_path, vz_error_t *err)
+{
+	_cleanup_close_ int fd = -EBADF;
+	int r;
+
+	if (!cgroup2_path)
+		return 0;
+	fd = vz_open_in_root(rootfd, "sys/fs/cgroup", O_PATH | O_DIRECTORY);
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return vz_error_make(err, VZ_E_MOUNT, -fd, "open '/sys/fs/cgroup' in the CT");
+	/* By path: a bind source must be a mount of our (new) namespace. */
+	r = mount_on_fd(cgroup2_path, fd, NULL, MS_BIND, NULL);
+	if (r == 0) {
+		closep(&fd);
+		fd = vz_open_in_root(rootfd, "sys/fs/cgroup", O_PATH | O_DIRECTORY);
+		r = fd < 0 ? fd
+			   : mount_on_fd(NULL, fd, NULL,
+					 MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+					 NULL);
+	}
+	if (r < 0)
+		return vz_error_make(err, VZ_E_MOUNT, -r, "mount cgroup2 on '/sys/fs/cgroup'");
+	return 0;
+}
+
+int vz_mount_ct_root(const char *rootfs, uid_t owner, const char *cgroup2_path, int pty_max,
+		     vz_error_t *err)
+{
+	_cleanup_close_ int rootfd = -EBADF;
+
+	if (unshare(CLONE_NEWNS) < 0)
+		return vz_error_make(err, VZ_E_MOUNT, errno, "unshare mount namespace");
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return vz_error_make(err, VZ_E_MOUNT, errno, "make mounts private");
+	/* A fresh bind gives the root its own mount for pivot_root. */
+	if (mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return vz_error_make(err, VZ_E_MOUNT, errno, "bind '%s'", rootfs);
+	rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return vz_error_make(err, VZ_E_MOUNT, errno, "open '%s'", rootfs);
+	if (setup_dev(rootfd, owner, pty_max, err) < 0 || setup_proc(rootfd, owner, err) < 0 ||
+	    mount_fs(rootfd, "sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
+		     owner, err) < 0 ||
+	    mount_cgroup(rootfd, cgroup2_path, err) < 0)
+		return -1;
+	return pivot(rootfd, err);
+}
+
+/* In a child that joined the CT's mount namespace: remount its devpts. */
+static int remount_devpts_fn(void *data)
+{
+	const char *opts = data;
+
+	if (mount(NULL, "/dev/pts", NULL, MS_REMOUNT | MS_NOSUID | MS_NOEXEC, opts) < 0)
+		return errno;
+	return 0;
+}
+
+int vz_devpts_set_max(pid_t init_pid, uid_t owner, int pty_max, vz_error_t *err)
+{
+	_cleanup_free_ char *opts = devpts_options(owner, pty_max);
+	_cleanup_free_ char *what =
+		xasprintf("NUMPTY: remount the CT's /dev/pts with max=%d", pty_max);
+
+	return vz_run_in_ct_ns(init_pid, CLONE_NEWNS, remount_devpts_fn, opts, what, err);
+}

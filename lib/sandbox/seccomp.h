@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The CT's seccomp filter. It is compiled once per spawn in the parent (a vzd
+ * worker) and loaded by each CT-bound child as its last step before execve
+ * (STYLE rule 22). Only seccomp.c sees libseccomp (STYLE rule 3).
+ */
+#ifndef VZ_SECCOMP_H
+#define VZ_SECCOMP_H
+
+#include "core/error.h"
+
+/*
+ * Build the default CT filter (default allow, a deny list of global or
+ * exploit-prone system calls, for every ABI the host kernel can run) and
+ * export it as classic BPF into a sealed memfd. *ret_fd is CLOEXEC and >= 3,
+ * so a child can keep it across its stdio setup and it vanishes on exec.
+ */
+int vz_seccomp_compile(int *ret_fd, vz_error_t *err);
+
+/*
+ * In a child about to exec CT code: install the filter held by fd (from
+ * vz_seccomp_compile). The caller needs CAP_SYS_ADMIN in its user namespace
+ * (CT root has it): NO_NEW_PRIVS stays unset, so setuid programs in the CT
+ * keep working.
+ */
+int vz_seccomp_load(int fd, vz_error_t *err);
+
+#endif

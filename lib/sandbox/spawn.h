@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Process creation inside a CT: the CT's init (vz_spawn_init) and commands
+ * entering a running CT (vz_spawn_exec).
+ */
+#ifndef VZ_SPAWN_H
+#define VZ_SPAWN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cgroup/cgroup.h"
+#include "core/error.h"
+
+struct vz_spawn_init_params {
+	const char *ctid;
+	const char *rootfs;   /* host path of the CT root mount point */
+	const char *hostname; /* NULL keeps the template's */
+	uint32_t uid_base;    /* CT uid/gid 0 is this host id ... */
+	uint32_t uid_size;    /* ... and the CT has this many ids */
+	struct vz_cgroup *cg;
+	char *const *argv;
+	char *const *envp;
+	int stdio_fd;		  /* init's stdin/stdout/stderr; < 0 means /dev/null */
+	const char *cgroup2_path; /* host path of the CT's cgroup2 group, or NULL */
+	int seccomp_fd;		  /* precompiled filter (vz_seccomp_compile), or -1 */
+	int pty_max;		  /* numpty: devpts max=, -1 for none */
+	/* Called once init exists, before it execs (its network, say); may be NULL. */
+	int (*prepare)(void *data, pid_t init_pid, vz_error_t *err);
+	void *prepare_data;
+};
+
+/*
+ * Start the CT's init. Returns once init has been exec'd (or failed to);
+ * *ret_pid is init's host pid. The caller's children that come later are
+ * unaffected: the pid namespace switch is undone before returning.
+ */
+int vz_spawn_init(const struct vz_spawn_init_params *p, pid_t *ret_pid, vz_error_t *err);
+
+struct vz_spawn_exec_params {
+	pid_t init_pid;
+	struct vz_cgroup *cg;
+	char *const *argv; /* argv[0] is looked up in the CT's PATH */
+	char *const *envp;
+	int stdio[3];	     /* fds for the command's stdin, stdout, stderr */
+	bool pty;	     /* allocate a pty in the CT's devpts instead */
+	int seccomp_fd;	     /* precompiled filter (vz_seccomp_compile), or -1 */
+	int *ret_pty_master; /* with pty: the master, for the caller to relay */
+};
+
+/*
+ * Run a command in the running CT whose init is init_pid. Returns the
+ * command's host pid (a child of the caller, to be reaped by it) as soon as
+ * it has been exec'd; exec failures (e.g. command not found) come back as
+ * errors with errno set, code VZ_E_EXEC.
+ */
+int vz_spawn_exec(const struct vz_spawn_exec_params *p, pid_t *ret_pid, vz_error_t *err);
+
+/*
+ * Run fn(data) in a child that has joined the namespace nstype (CLONE_NEWNS,
+ * CLONE_NEWUTS...) of the CT whose init is init_pid; fn returns 0 or an
+ * errno. Returns 0, or an error whose message is what (errno from the join,
+ * fn or the wait attached).
+ */
+int vz_run_in_ct_ns(pid_t init_pid, int nstype, int (*fn)(void *data), void *data, const char *what,
+		    vz_error_t *err);
+
+#endif

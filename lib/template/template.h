@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * OS templates: rootfs tarballs in <root>/template/cache with OpenVZ's
+ * precreated-template naming (NAME.tar.gz, NAME-x86_64.tar.xz, ...).
+ */
+#ifndef VZ_TEMPLATE_H
+#define VZ_TEMPLATE_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core/error.h"
+
+/*
+ * Template names: [A-Za-z0-9][A-Za-z0-9._+-]{0,127}, no "..". Returns 0 or
+ * sets err (code VZ_E_VALUE) naming the bad name.
+ */
+int vz_template_name_check(const char *name, vz_error_t *err);
+
+/*
+ * Path of the cache tarball for NAME in cachedir, trying NAME.tar.{gz,xz,zst,bz2}
+ * and then NAME-<machine>.tar.* (uname machine, e.g. x86_64).
+ * NULL with VZ_E_TEMPLATE_NOT_FOUND when there is none.
+ */
+char *vz_template_find(const char *cachedir, const char *name, vz_error_t *err);
+
+/* Names of all templates in cachedir (file names minus .tar.*), sorted; NULL-terminated. */
+char **vz_template_list(const char *cachedir, vz_error_t *err);
+
+/*
+ * Extract tarball into the empty directory dirfd. Every owner uid/gid is
+ * shifted by base and must stay below size (else the entry is refused);
+ * absolute paths, "..", links escaping the tree, device nodes and entries
+ * written through symlinks are refused with VZ_E_BAD_TEMPLATE.
+ */
+int vz_template_extract(const char *tarball, int dirfd, uid_t base, uint32_t size, vz_error_t *err);
+
+/*
+ * Copy a tarball into the cache as NAME.tar.<ext> after checking that it is
+ * a readable tar archive (atomically: temp file + rename).
+ */
+int vz_template_import(const char *cachedir, const char *file, const char *name, vz_error_t *err);
+
+/*
+ * The same from an open file (the one a client passed over the socket);
+ * file is only the name shown in messages.
+ */
+int vz_template_import_fd(const char *cachedir, int fd, const char *file, const char *name,
+			  vz_error_t *err);
+
+/*
+ * Build a template from a recipe into the cache. "busybox" is built in C
+ * from the host's static busybox (Debian busybox-static, /bin/busybox).
+ */
+int vz_template_build(const char *cachedir, const char *name, vz_error_t *err);
+
+/* Called with each line a recipe prints. */
+typedef void (*vz_template_progress_fn)(void *data, const char *line);
+
+/*
+ * Build NAME with a recipe script from recipes (<recipes>/NAME/build, or
+ * <recipes>/FAMILY/build for FAMILY-VERSION names) into the cache as
+ * NAME-<machine>.tar.<ext>. The script must be a root-owned executable
+ * nobody else can write; its output is validated like an import.
+ */
+int vz_template_build_recipe(const char *cachedir, const char *recipes, const char *name,
+			     vz_template_progress_fn progress, void *data, vz_error_t *err);
+
+#endif
