@@ -14,17 +14,10 @@
 #include <unistd.h>
 
 #include "ct/ct.h"
-#include "ct/ctid.h"
 #include "util/syscalls.h"
+#include "util/strv.h"
 #include "util/xalloc.h"
 #include "vzd.h"
-
-static void strv_free(char **v)
-{
-	for (char **p = v; p && *p; p++)
-		free(*p);
-	free(v);
-}
 
 /* A signal the client forwards (its ^C); only plain termination signals. */
 static void forward_signal(struct vzd_conn *c, pid_t pid)
@@ -83,7 +76,7 @@ static void reply_status(struct vzd_conn *c, int status)
 }
 
 /* Shells' codes for a command that cannot run, so scripts can tell. */
-static void exec_failed(struct vzd_conn *c, vz_error_t err)
+static void exec_failed(vz_error_t err)
 {
 	int e = vz_error_errno(err);
 
@@ -91,49 +84,36 @@ static void exec_failed(struct vzd_conn *c, vz_error_t err)
 		err->code = 127;
 	else if (err->code == VZ_E_CREATE && (e == EACCES || e == ENOEXEC || e == EPERM))
 		err->code = 126;
-	vzd_reply_error(c, err);
 }
 
-void vzd_op_exec(struct vzd_conn *c, const struct vz_msg *args, int *fds, size_t nfds)
+int vzd_op_exec(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
 {
-	_cleanup_error_ vz_error_t err = NULL;
-	_cleanup_free_ char *ctid = NULL;
-	struct vz_ct_exec_opts o = {.pty = vz_msg_get_bool(args, "pty", false)};
-	char **argv = vz_msg_get_strv(args, "argv"), **env = vz_msg_get_strv(args, "env");
+	struct vzd_conn *c = r->c;
+	struct vz_ct_exec_opts o = {.pty = vz_msg_get_bool(r->args, "pty", false)};
+	_cleanup_strv_ char **argv = vz_msg_get_strv(r->args, "argv");
+	_cleanup_strv_ char **env = vz_msg_get_strv(r->args, "env");
 	int master = -1, status = 0;
 	pid_t pid;
 
-	ctid = vz_ctid_resolve(c->ctx, vz_msg_get_str(args, "ctid"), &err);
-	if (!ctid)
-		goto fail;
-	if (!argv || !argv[0] || (!o.pty && nfds != 3)) {
-		vz_error_make(&err, VZ_E_SYNTAX, 0, "exec: need a command and 3 stdio fds");
-		goto fail;
-	}
+	if (!argv || !argv[0] || (!o.pty && r->nfds != 3))
+		return vz_error_make(err, VZ_E_SYNTAX, 0, "exec: need a command and 3 stdio fds");
 	o.argv = argv;
 	o.env = env;
 	o.ret_pty_master = &master;
 	for (int i = 0; i < 3; i++)
-		o.stdio[i] = o.pty ? -1 : fds[i];
-	if (vz_ct_exec(c->ctx, ctid, &o, &pid, &err) < 0) {
-		exec_failed(c, err);
-		goto out;
+		o.stdio[i] = o.pty ? -1 : r->fds[i];
+	if (vz_ct_exec(r->ct, &o, &pid, err) < 0) {
+		exec_failed(*err);
+		return -1;
 	}
-	for (size_t i = 0; i < nfds; i++)
-		closep(&fds[i]);
+	for (size_t i = 0; i < r->nfds; i++)
+		closep(&r->fds[i]);
 	if (o.pty) {
 		vzd_send(c, vz_proto_event(c->id, "pty", NULL), &master, 1);
 		closep(&master);
 	}
-	if (wait_command(c, pid, &status) < 0) {
-		vz_error_make(&err, VZ_E_EXEC, errno, "CT %s: wait for command", ctid);
-		goto fail;
-	}
+	if (wait_command(c, pid, &status) < 0)
+		return vz_error_make(err, VZ_E_EXEC, errno, "CT %s: wait for command", r->ct->id);
 	reply_status(c, status);
-	goto out;
-fail:
-	vzd_reply_error(c, err);
-out:
-	strv_free(argv);
-	strv_free(env);
+	return 0;
 }

@@ -19,8 +19,9 @@
 
 #include "cgroup/cgroup.h"
 #include "ct/ct.h"
-#include "ct/state.h"
+#include "ct/ctid.h"
 #include "util/fs.h"
+#include "util/strv.h"
 #include "util/xalloc.h"
 #include "vzd.h"
 
@@ -76,11 +77,9 @@ static unsigned count_threads(pid_t pid)
 	return n;
 }
 
-static bool count_active(struct vz_ctx *ctx, const char *ctid, const struct vz_state *st,
-			 unsigned long *ret)
+static bool count_active(struct vz_ct *ct, unsigned long *ret)
 {
-	_cleanup_cgroup_ struct vz_cgroup *cg =
-		vz_cgroup_new(ctx->cgroup_root, -1, st->cgroup_prefix, ctid, NULL);
+	struct vz_cgroup *cg = vz_ct_cgroup(ct, NULL);
 	_cleanup_free_ pid_t *pids = NULL;
 	int n = cg ? vz_cgroup_pids(cg, &pids, NULL) : -1;
 
@@ -106,24 +105,21 @@ static void fold(struct load *l, unsigned long active)
 
 void vzd_load_tick(struct vz_ctx *ctx)
 {
-	char **ids = vz_ct_list_ids(ctx, NULL);
+	_cleanup_strv_ char **ids = vz_ct_list_ids(ctx, NULL);
 
 	for (size_t i = 0; i < n_loads; i++)
 		loads[i].seen = false;
 	for (char **p = ids; p && *p; p++) {
-		struct vz_state st;
+		_cleanup_ct_ struct vz_ct *ct = vz_ct_open(ctx, *p, VZ_CT_NO_CONFIG, NULL);
 		unsigned long active;
 
-		if (vz_state_read(ctx, *p, &st, NULL) == 0 && vz_state_alive(&st) &&
-		    count_active(ctx, *p, &st, &active)) {
+		if (ct && ct->running && count_active(ct, &active)) {
 			struct load *l = find(*p, true);
 
 			fold(l, active);
 			l->seen = true;
 		}
-		free(*p);
 	}
-	free(ids);
 	/* A stopped CT starts from zero next time. */
 	for (size_t i = 0; i < n_loads; i++)
 		if (!loads[i].seen)

@@ -13,10 +13,8 @@
 
 #include "ct/ct.h"
 #include "ct/ctid.h"
-#include "net/net.h"
 #include "res/ubc.h"
-#include "ct/state.h"
-#include "util/fs.h"
+#include "util/strv.h"
 #include "util/xalloc.h"
 #include "vzd.h"
 
@@ -44,10 +42,9 @@ static void set_opt_str(struct vz_msg *o, const char *key, const char *value)
 		vz_msg_set_null(o, key);
 }
 
-/* One listing: dirfds opened once, so each CT costs a few short lookups. */
+/* One listing: what was asked for, worked out once, not per CT. */
 struct lister {
 	struct vz_ctx *ctx;
-	int conf_fd, root_fd, run_fd;
 	char **fields; /* reply keys the client asked for; NULL: all */
 	bool all;
 	unsigned char *ubc_want; /* per beancounter, the fields asked for (want_ubc) */
@@ -62,41 +59,6 @@ static bool want(const struct lister *l, const char *key)
 		if (streq(*f, key))
 			return true;
 	return false;
-}
-
-static bool mounted_at(int root_fd, const char *id)
-{
-	struct statx stx;
-
-	if (statx(root_fd, id, AT_SYMLINK_NOFOLLOW, 0, &stx) < 0)
-		return false;
-	return (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
-	       (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
-}
-
-static struct vz_config *load_at(int conf_fd, const char *id)
-{
-	_cleanup_free_ char *name = xasprintf("%s.conf", id), *text = NULL;
-	size_t len;
-
-	struct vz_config *cfg;
-
-	if (read_file_at(conf_fd, name, 1024 * 1024, &text, &len) < 0)
-		return NULL;
-	cfg = vz_config_parse(text, len, name, NULL);
-	/* A CT whose config has a bad line is still listed, without its settings. */
-	return cfg ? cfg : vz_config_new();
-}
-
-/* Running state, read only when a state file exists (rare among a thousand CTs). */
-static bool running_at(const struct lister *l, const char *id, struct vz_state *st)
-{
-	_cleanup_free_ char *name = xasprintf("%s.state", id);
-
-	memset(st, 0, sizeof(*st));
-	if (faccessat(l->run_fd, name, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
-		return false;
-	return vz_state_read(l->ctx, id, st, NULL) == 0 && vz_state_alive(st);
 }
 
 static void add_config_fields(const struct lister *l, struct vz_msg *o, const struct vz_config *cfg)
@@ -118,32 +80,28 @@ static void add_config_fields(const struct lister *l, struct vz_msg *o, const st
 }
 
 /* Traffic through the CT's routed interface since it started; null without one. */
-static void add_traffic_fields(const struct lister *l, struct vz_msg *o, const char *id,
-			       bool running)
+static void add_traffic_fields(const struct lister *l, struct vz_msg *o, struct vz_ct *ct)
 {
 	static const char *const keys[] = {"bytes_in", "bytes_out", "packets_in", "packets_out"};
-	struct vz_net_stats ns = {0};
-	bool have;
+	struct vz_ct_traffic t = {0};
 
 	if (!want(l, keys[0]) && !want(l, keys[1]) && !want(l, keys[2]) && !want(l, keys[3]))
 		return;
-	have = running && vz_ct_net_stats(l->ctx, id, &ns) == 0;
+	if (vz_ct_traffic(ct, &t, NULL) < 0)
+		t.have = false;
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
-		const uint64_t v[] = {ns.bytes_in, ns.bytes_out, ns.packets_in, ns.packets_out};
+		const uint64_t v[] = {t.bytes_in, t.bytes_out, t.packets_in, t.packets_out};
 
 		if (want(l, keys[i]))
-			vzd_set_count(o, keys[i], have, v[i]);
+			vzd_set_count(o, keys[i], t.have, v[i]);
 	}
 }
 
 /* A running CT's addresses are what it has now (a set without --save counts). */
-static void add_ip_field(const struct lister *l, struct vz_msg *o, const char *id,
-			 const struct vz_config *cfg, bool running)
+static void add_ip_field(const struct lister *l, struct vz_msg *o, const struct vz_ct *ct)
 {
-	_cleanup_free_ char *live = running ? vz_ct_net_ips(l->ctx, id) : NULL;
-
 	if (want(l, "ip"))
-		split_words(o, "ip", live ? live : vz_config_get(cfg, "IP_ADDRESS"));
+		split_words(o, "ip", vz_ct_ips(ct));
 }
 
 static const char *const ubc_suffix[] = {"", ".m", ".b", ".l", ".f"};
@@ -191,9 +149,10 @@ static void add_ubc_row(struct vz_msg *o, const struct vz_ubc_row *row, unsigned
 }
 
 /* Beancounters: counters of a running CT, only barrier and limit of a stopped one. */
-static void add_ubc_fields(const struct lister *l, struct vz_msg *o, const char *id,
-			   const struct vz_config *cfg, const struct vz_state *st, bool running)
+static void add_ubc_fields(const struct lister *l, struct vz_msg *o, struct vz_ct *ct,
+			   const struct vz_config *cfg)
 {
+	bool running = ct->running;
 	size_t n = vz_ubc_count();
 	_cleanup_free_ struct vz_ubc_row *rows = NULL;
 	struct vz_cgroup_stats cs;
@@ -202,7 +161,7 @@ static void add_ubc_fields(const struct lister *l, struct vz_msg *o, const char 
 	if (!l->ubc_any)
 		return;
 	rows = xzalloc(n * sizeof(*rows));
-	counted = running && vz_ct_ubc_of(l->ctx, id, cfg, st, rows, &cs, NULL) == 0;
+	counted = running && vz_ct_ubc(ct, rows, &cs, NULL) == 0;
 	/* Without counters only .b and .l have values: parse the config just for them. */
 	if (!counted && (l->ubc_any & UBC_CONFIG))
 		vz_ubc_rows(cfg, NULL, rows);
@@ -212,7 +171,7 @@ static void add_ubc_fields(const struct lister *l, struct vz_msg *o, const char 
 	for (size_t i = 0; i < n; i++) {
 		/* No pids controller: NPROC still counts what the CT's groups list. */
 		if (running && !rows[i].have && streq(rows[i].param->name, "numproc")) {
-			int np = vz_ct_count_procs(l->ctx, id, NULL);
+			int np = vz_ct_count_procs(ct, NULL);
 
 			rows[i].have = np >= 0;
 			rows[i].held = rows[i].maxheld = np < 0 ? 0 : (uint64_t)np;
@@ -258,10 +217,11 @@ static void add_res_fields(const struct lister *l, struct vz_msg *o, const struc
 		vz_msg_set_str(o, "cpumask", mask ? mask : "all");
 }
 
-static void add_run_fields(const struct lister *l, struct vz_msg *o, const char *id,
-			   const struct vz_state *st, bool running)
+static void add_run_fields(const struct lister *l, struct vz_msg *o, const struct vz_ct *ct)
 {
-	if (!running) {
+	const struct vz_state *st = &ct->state;
+
+	if (!ct->running) {
 		if (want(l, "uptime"))
 			vz_msg_set_null(o, "uptime");
 		if (want(l, "laverage"))
@@ -273,67 +233,48 @@ static void add_run_fields(const struct lister *l, struct vz_msg *o, const char 
 	if (want(l, "pid"))
 		vz_msg_set_int(o, "pid", st->pid);
 	if (want(l, "laverage")) {
-		_cleanup_free_ char *la = vzd_load_string(id);
+		_cleanup_free_ char *la = vzd_load_string(ct->id);
 		vz_msg_set_str(o, "laverage", la);
 	}
 }
 
+static const char *status_word(struct vz_ct *ct)
+{
+	struct vz_ct_status s;
+
+	vz_ct_status(ct, &s);
+	return s.suspended ? "suspended"
+	       : s.running ? "running"
+	       : s.mounted ? "mounted"
+			   : "stopped";
+}
+
 static void add_ct(const struct lister *l, struct vz_msg *list, const char *id)
 {
-	_cleanup_config_ struct vz_config *cfg = NULL;
-	struct vz_state st;
-	bool running, mounted;
+	/* A CT whose config has a bad line is still listed, without its settings. */
+	_cleanup_ct_ struct vz_ct *ct = vz_ct_open(l->ctx, id, VZ_CT_ANY_CONFIG, NULL);
+	_cleanup_config_ struct vz_config *empty = NULL;
+	const struct vz_config *cfg;
 	struct vz_msg *o;
 
-	/* Cheapest test first: most CTs of a big host may be stopped. */
-	running = running_at(l, id, &st);
-	if (!l->all && !running)
+	if (!ct || (!l->all && !ct->running))
 		return;
-	cfg = load_at(l->conf_fd, id);
-	if (!cfg)
-		return;
-	mounted = running || mounted_at(l->root_fd, id);
+	cfg = ct->cfg ? ct->cfg : (empty = vz_config_new());
 	o = vz_msg_append_obj(list, "cts");
 	vz_msg_set_int(o, "ctid", strtol(id, NULL, 10));
 	add_config_fields(l, o, cfg);
-	if (want(l, "status")) {
-		struct vz_ct_status s = {0};
-		bool suspended = running && vz_ct_status(l->ctx, id, &s, NULL) == 0 && s.suspended;
-
-		vz_msg_set_str(o, "status",
-			       suspended ? "suspended"
-			       : running ? "running"
-			       : mounted ? "mounted"
-					 : "stopped");
-	}
+	if (want(l, "status"))
+		vz_msg_set_str(o, "status", status_word(ct));
 	/* The paths vz uses, not the config's "$VEID" templates (OpenVZ shows them expanded). */
-	if (want(l, "private")) {
-		_cleanup_free_ char *p = vz_path_private(l->ctx, id);
-		vz_msg_set_str(o, "private", p);
-	}
-	if (want(l, "root")) {
-		_cleanup_free_ char *p = vz_path_root(l->ctx, id);
-		vz_msg_set_str(o, "root", p);
-	}
-	add_run_fields(l, o, id, &st, running);
-	add_ip_field(l, o, id, cfg, running);
-	add_traffic_fields(l, o, id, running);
+	if (want(l, "private"))
+		vz_msg_set_str(o, "private", ct->path.private);
+	if (want(l, "root"))
+		vz_msg_set_str(o, "root", ct->path.root);
+	add_run_fields(l, o, ct);
+	add_ip_field(l, o, ct);
+	add_traffic_fields(l, o, ct);
 	add_res_fields(l, o, cfg);
-	add_ubc_fields(l, o, id, cfg, &st, running);
-}
-
-static int open_dir(const char *base, const char *sub)
-{
-	_cleanup_free_ char *p = sub ? xasprintf("%s/%s", base, sub) : xstrdup(base);
-
-	return open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-}
-
-static void free_strv(char **v)
-{
-	for (char **p = v; p && *p; p++)
-		free(*p);
-	free(v);
+	add_ubc_fields(l, o, ct, cfg);
 }
 
 struct vz_msg *vzd_list(struct vz_ctx *ctx, const struct vz_msg *args, vz_error_t *err)
@@ -342,9 +283,6 @@ struct vz_msg *vzd_list(struct vz_ctx *ctx, const struct vz_msg *args, vz_error_
 		.ctx = ctx,
 		.all = vz_msg_get_bool(args, "all", true),
 		.fields = vz_msg_get_strv(args, "fields"),
-		.conf_fd = open_dir(ctx->root, "conf"),
-		.root_fd = open_dir(ctx->root, "root"),
-		.run_fd = open_dir(ctx->rundir, NULL),
 	};
 	char **ids = vz_ct_list_ids(ctx, err);
 	char **only = vz_msg_get_strv(args, "ctids");
@@ -375,12 +313,9 @@ struct vz_msg *vzd_list(struct vz_ctx *ctx, const struct vz_msg *args, vz_error_
 			add_ct(&l, r, *p);
 	}
 out:
-	free_strv(ids);
-	free_strv(only);
-	free_strv(l.fields);
+	strv_free(ids);
+	strv_free(only);
+	strv_free(l.fields);
 	free(l.ubc_want);
-	closep(&l.conf_fd);
-	closep(&l.root_fd);
-	closep(&l.run_fd);
 	return r;
 }

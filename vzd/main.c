@@ -37,9 +37,9 @@
 #include "ct/ct.h"
 #include "sandbox/seccomp.h"
 #include "ct/ctid.h"
-#include "ct/state.h"
 #include "util/syscalls.h"
 #include "util/fs.h"
+#include "util/strv.h"
 #include "util/xalloc.h"
 #include "vzd.h"
 
@@ -318,15 +318,16 @@ static void init_exited(struct daemon *d, pid_t pid)
 
 	while (dir && (de = readdir(dir))) {
 		_cleanup_free_ char *ctid = NULL;
+		_cleanup_ct_ struct vz_ct *ct = NULL;
 		size_t len = strlen(de->d_name);
-		struct vz_state st;
 
 		if (len < 7 || !streq(de->d_name + len - 6, ".state"))
 			continue;
 		ctid = xstrndup(de->d_name, len - 6);
-		if (!vz_ctid_is_numeric(ctid) || vz_state_read(d->ctx, ctid, &st, NULL) < 0)
+		if (!vz_ctid_is_numeric(ctid))
 			continue;
-		if (st.pid == pid)
+		ct = vz_ct_open(d->ctx, ctid, VZ_CT_NO_CONFIG, NULL);
+		if (ct && ct->state.pid == pid)
 			spawn_cleanup(d, ctid);
 	}
 }
@@ -369,22 +370,30 @@ static void handle_signal(struct daemon *d)
 /* After a restart: watch inits still running, clean up after the dead. */
 static void adopt(struct daemon *d)
 {
-	char **ids = vz_ct_list_ids(d->ctx, NULL);
+	_cleanup_strv_ char **ids = vz_ct_list_ids(d->ctx, NULL);
 
 	for (char **p = ids; p && *p; p++) {
-		struct vz_state st;
+		_cleanup_ct_ struct vz_ct *ct = vz_ct_open(d->ctx, *p, VZ_CT_NO_CONFIG, NULL);
 
-		if (vz_state_read(d->ctx, *p, &st, NULL) < 0 || st.pid == 0) {
-			free(*p);
+		if (!ct || (!ct->state.exists && !ct->state_bad))
 			continue;
-		}
-		if (vz_state_alive(&st))
-			watch_init(d, *p, st.pid);
+		if (ct->running)
+			watch_init(d, *p, ct->state.pid);
 		else
 			spawn_cleanup(d, *p);
-		free(*p);
 	}
-	free(ids);
+}
+
+/* In a worker: start CT ctid, under its lock. */
+static VZ_NORETURN void onboot_start(struct daemon *d, const char *ctid)
+{
+	_cleanup_error_ vz_error_t err = NULL;
+	struct vz_ct *ct = vz_ct_open(d->ctx, ctid, VZ_CT_LOCK, &err);
+
+	if (!ct || vz_ct_start(ct, &err) < 0)
+		logmsg("onboot start of CT %s: %s", ctid, err->msg);
+	vz_ct_close(ct);
+	_exit(err ? EXIT_FAILURE : EXIT_SUCCESS);
 }
 
 /* ONBOOT=yes CTs start once per host boot, not at every vzd restart. */
@@ -392,7 +401,7 @@ static void start_onboot(struct daemon *d)
 {
 	_cleanup_free_ char *marker = xasprintf("%s/booted", d->ctx->rundir);
 	_cleanup_free_ char *boot_id = NULL, *seen = NULL;
-	char **ids;
+	_cleanup_strv_ char **ids = NULL;
 
 	if (read_file_at(AT_FDCWD, "/proc/sys/kernel/random/boot_id", 64, &boot_id, NULL) < 0)
 		return;
@@ -401,20 +410,12 @@ static void start_onboot(struct daemon *d)
 	(void)write_file_atomic_at(AT_FDCWD, marker, boot_id, strlen(boot_id), 0600);
 	ids = vz_ct_list_ids(d->ctx, NULL);
 	for (char **p = ids; p && *p; p++) {
-		_cleanup_config_ struct vz_config *cfg = vz_ct_load_config(d->ctx, *p, NULL);
-		struct vz_ct_status s;
+		_cleanup_ct_ struct vz_ct *ct = vz_ct_open(d->ctx, *p, 0, NULL);
 
-		if (cfg && vz_config_get_bool(cfg, "ONBOOT", false) &&
-		    vz_ct_status(d->ctx, *p, &s, NULL) == 0 && !s.running &&
-		    fork_worker(d, 0) == 0) {
-			_cleanup_error_ vz_error_t err = NULL;
-			if (vz_ct_start(d->ctx, *p, &err) < 0)
-				logmsg("onboot start of CT %s: %s", *p, err->msg);
-			_exit(err ? EXIT_FAILURE : EXIT_SUCCESS);
-		}
-		free(*p);
+		if (ct && vz_config_get_bool(ct->cfg, "ONBOOT", false) && !ct->running &&
+		    fork_worker(d, 0) == 0)
+			onboot_start(d, *p);
 	}
-	free(ids);
 }
 
 /*

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 
 #include "ct/ct.h"
-#include "ct/ctid.h"
 #include "util/xalloc.h"
 #include "vzd.h"
 
@@ -33,17 +32,17 @@ void vzd_ubc_row(struct vz_msg *o, const struct vz_ubc_row *row)
 		vz_msg_set_str(o, "note", row->param->note);
 }
 
-struct vz_msg *vzd_ubc(struct vz_ctx *ctx, const char *ctid, vz_error_t *err)
+struct vz_msg *vzd_ubc(struct vz_ct *ct, vz_error_t *err)
 {
 	size_t n = vz_ubc_count();
 	_cleanup_free_ struct vz_ubc_row *rows = xzalloc(n * sizeof(*rows));
 	struct vz_cgroup_stats st;
 	struct vz_msg *r;
 
-	if (vz_ct_ubc(ctx, ctid, rows, &st, err) < 0)
+	if (vz_ct_ubc(ct, rows, &st, err) < 0)
 		return NULL;
 	r = vz_msg_new();
-	vz_msg_set_int(r, "ctid", strtol(ctid, NULL, 10));
+	vz_msg_set_int(r, "ctid", strtol(ct->id, NULL, 10));
 	for (size_t i = 0; i < n; i++)
 		vzd_ubc_row(vz_msg_append_obj(r, "resources"), &rows[i]);
 	vzd_set_count(r, "oom_kills", st.have_oom_kills, st.oom_kills);

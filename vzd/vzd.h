@@ -19,20 +19,39 @@ struct vzd_conn {
 	pid_t pid;
 };
 
+/* One request being served. */
+struct vzd_req {
+	struct vzd_conn *c;
+	const struct vz_msg *args;
+	int *fds; /* fds that came with the request (the client's stdio, a file) */
+	size_t nfds;
+	struct vz_ct *ct; /* the CT it names, opened as its op asks; NULL for others */
+};
+
+/*
+ * A request's handler: 0 and an optional result for the reply, or < 0 with
+ * err set. The worker sends the reply.
+ */
+typedef int (*vzd_op_fn)(struct vzd_req *r, struct vz_msg **res, vz_error_t *err);
+
 /* Serve the one request of a connection; runs in the worker, never returns. */
 void vzd_worker_serve(struct vzd_conn *c) __attribute__((noreturn));
 
-/* Send a reply or an event on the connection; failures are ignored (client gone). */
+/* Send a reply or an event on the connection; failures are ignored (client gone). conn.c */
 void vzd_send(struct vzd_conn *c, struct vz_msg *m, const int *fds, size_t nfds);
 void vzd_reply_error(struct vzd_conn *c, vz_error_t e);
 void vzd_reply_ok(struct vzd_conn *c, struct vz_msg *result);
 
-/* Ops that need more than a lib call (they read the client's fds). */
-void vzd_op_exec(struct vzd_conn *c, const struct vz_msg *args, int *fds, size_t nfds);
+/*
+ * exec and enter: run the command with the client's stdio (or a pty) and
+ * reply with its exit status itself, once it ends.
+ */
+int vzd_op_exec(struct vzd_req *r, struct vz_msg **res, vz_error_t *err);
 struct vz_msg *vzd_list(struct vz_ctx *ctx, const struct vz_msg *args, vz_error_t *err);
 
 /* The beancounters of a running CT (the "ubc" request). */
-struct vz_msg *vzd_ubc(struct vz_ctx *ctx, const char *ctid, vz_error_t *err);
+struct vz_ct;
+struct vz_msg *vzd_ubc(struct vz_ct *ct, vz_error_t *err);
 struct vz_ubc_row;
 /* key = v, or null when the kernel keeps no such counter (have false). */
 void vzd_set_count(struct vz_msg *o, const char *key, bool have, uint64_t v);

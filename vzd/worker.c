@@ -3,9 +3,14 @@
  * Trust model: a worker serves one connection whose peer passed the
  * SO_PEERCRED check (root, or a member of the configured group). The
  * request itself is untrusted: it is decoded strictly, every CTID goes
- * through vz_ctid_resolve() and every value through the config table before
- * lib acts on it. A worker is a forked copy of vzd: whatever it crashes on,
- * the daemon lives on.
+ * through vz_ctid_check()/vz_ctid_resolve() and every value through the
+ * config table before lib acts on it. A worker is a forked copy of vzd:
+ * whatever it crashes on, the daemon lives on.
+ *
+ * Requests are dispatched through one table: an op's name (defined once in
+ * lib/proto/protocol.h), what it needs (a CT, its lock) and its handler.
+ * The table opens the CT for the handler, so a handler that changes a CT
+ * always holds its lock.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -17,24 +22,10 @@
 #include "ct/ct.h"
 #include "ct/ctid.h"
 #include "template/template.h"
+#include "util/macros.h"
+#include "util/strv.h"
 #include "util/xalloc.h"
 #include "vzd.h"
-
-void vzd_send(struct vzd_conn *c, struct vz_msg *m, const int *fds, size_t nfds)
-{
-	(void)vz_proto_send(c->sock, m, fds, nfds, NULL);
-	vz_msg_free(m);
-}
-
-void vzd_reply_error(struct vzd_conn *c, vz_error_t e)
-{
-	vzd_send(c, vz_proto_reply_error(c->id, e), NULL, 0);
-}
-
-void vzd_reply_ok(struct vzd_conn *c, struct vz_msg *result)
-{
-	vzd_send(c, vz_proto_reply_ok(c->id, result), NULL, 0);
-}
 
 static void output(void *data, enum vz_out_level level, const char *msg)
 {
@@ -44,193 +35,264 @@ static void output(void *data, enum vz_out_level level, const char *msg)
 		 NULL, 0);
 }
 
-/* The CT a request names: args.ctid, a number or a name. */
-static char *arg_ctid(struct vzd_conn *c, const struct vz_msg *args, vz_error_t *err)
+static int op_version(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
+{
+	*res = vz_msg_new();
+	vz_msg_set_str(*res, "version", VZ_VERSION);
+	vz_msg_set_int(*res, "protocol", VZ_PROTO_VERSION);
+	return 0;
+}
+
+static int op_list(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
+{
+	*res = vzd_list(r->c->ctx, r->args, err);
+	return *res ? 0 : -1;
+}
+
+static int op_status(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
+{
+	struct vz_ct_status s;
+
+	vz_ct_status(r->ct, &s);
+	*res = vz_msg_new();
+	vz_msg_set_str(*res, "ctid", r->ct->id);
+	vz_msg_set_bool(*res, "exist", s.exist);
+	vz_msg_set_bool(*res, "mounted", s.mounted);
+	vz_msg_set_bool(*res, "running", s.running);
+	vz_msg_set_bool(*res, "suspended", s.suspended);
+	if (s.running)
+		vz_msg_set_int(*res, "pid", s.pid);
+	return 0;
+}
+
+static int op_create(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
+{
+	struct vz_ct_create_opts o = {
+		.ostemplate = vz_msg_get_str(r->args, "ostemplate"),
+		.config = vz_msg_get_str(r->args, "config"),
+		.hostname = vz_msg_get_str(r->args, "hostname"),
+		.name = vz_msg_get_str(r->args, "name"),
+		.description = vz_msg_get_str(r->args, "description"),
+	};
+
+	return vz_ct_create(r->ct, &o, err);
+}
+
+static int op_destroy(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
+{
+	return vz_ct_destroy(r->ct, err);
+}
+
+static int op_start(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
+{
+	return vz_ct_start(r->ct, err);
+}
+
+static int op_stop(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
+{
+	return vz_ct_stop(r->ct, vz_msg_get_bool(r->args, "fast", false), err);
+}
+
+static int op_restart(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
+{
+	return vz_ct_restart(r->ct, err);
+}
+
+static int op_suspend(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
+{
+	return vz_ct_suspend(r->ct, false, err);
+}
+
+static int op_resume(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
+{
+	return vz_ct_suspend(r->ct, true, err);
+}
+
+static int op_ubc(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
+{
+	*res = vzd_ubc(r->ct, err);
+	return *res ? 0 : -1;
+}
+
+/* keys[] and values[] of the request as changes (an empty value removes the key). */
+static struct vz_ct_change *set_changes(char **keys, char **values, size_t *ret_n, vz_error_t *err)
+{
+	size_t n = strv_length(keys);
+	struct vz_ct_change *ch;
+
+	if (!keys || !values) {
+		vz_error_make(err, VZ_E_SYNTAX, 0, "set: keys and values missing");
+		return NULL;
+	}
+	if (strv_length(values) != n) {
+		vz_error_make(err, VZ_E_SYNTAX, 0, "set: keys and values do not pair up");
+		return NULL;
+	}
+	ch = xzalloc((n + 1) * sizeof(*ch));
+	for (size_t i = 0; i < n; i++)
+		/* An empty value removes the key, as OpenVZ's --description "" does. */
+		ch[i] = (struct vz_ct_change){keys[i], values[i][0] ? values[i] : NULL};
+	*ret_n = n;
+	return ch;
+}
+
+static int op_set(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
+{
+	_cleanup_strv_ char **keys = vz_msg_get_strv(r->args, "keys");
+	_cleanup_strv_ char **values = vz_msg_get_strv(r->args, "values");
+	_cleanup_free_ struct vz_ct_change *ch = NULL;
+	struct vz_ct_set_opts o = {
+		.save = vz_msg_get_bool(r->args, "save", false),
+		.applyconfig = vz_msg_get_str(r->args, "applyconfig"),
+	};
+
+	ch = set_changes(keys, values, &o.n, err);
+	if (!ch)
+		return -1;
+	o.changes = ch;
+	return vz_ct_set(r->ct, &o, err);
+}
+
+static int op_template_list(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
+{
+	_cleanup_free_ char *cache = vz_path_cache(r->c->ctx);
+	_cleanup_strv_ char **list = vz_template_list(cache, err);
+
+	if (!list)
+		return -1;
+	*res = vz_msg_new();
+	vz_msg_set_strv(*res, "templates", list);
+	return 0;
+}
+
+static const char *template_name(struct vzd_req *r, const char *op, vz_error_t *err)
+{
+	const char *name = vz_msg_get_str(r->args, "name");
+
+	if (!name)
+		vz_error_make(err, VZ_E_SYNTAX, 0, "%s: no template name given", op);
+	return name;
+}
+
+static int op_template_build(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
+{
+	const char *name = template_name(r, VZ_OP_TEMPLATE_BUILD, err);
+
+	return name ? vz_ct_template_build(r->c->ctx, name, err) : -1;
+}
+
+/* The client opened the file, so it can only import what it can read. */
+static int op_template_import(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
+{
+	_cleanup_free_ char *cache = vz_path_cache(r->c->ctx);
+	const char *name = template_name(r, VZ_OP_TEMPLATE_IMPORT, err);
+	const char *file = vz_msg_get_str(r->args, "file");
+
+	if (!name)
+		return -1;
+	if (r->nfds != 1)
+		return vz_error_make(err, VZ_E_SYNTAX, 0, "template-import: no file passed");
+	return vz_template_import_fd(cache, r->fds[0], file ? file : "(file)", name, err);
+}
+
+enum op_flags {
+	OP_CT = 1 << 0,		/* args.ctid names a CT (number or name), opened for the handler */
+	OP_LOCK = 1 << 1,	/* ... with its lock held until the reply */
+	OP_ANY_CONFIG = 1 << 2, /* ... even when its config is missing or does not load */
+	OP_NEW = 1 << 3,	/* ... which need not exist yet: a numeric CTID, no name lookup */
+	OP_OWN_REPLY = 1 << 4,	/* the handler sends the reply itself (exec) */
+};
+
+struct op {
+	const char *name;
+	unsigned flags;
+	vzd_op_fn fn;
+};
+
+static const struct op ops[] = {
+	{VZ_OP_VERSION, 0, op_version},
+	{VZ_OP_LIST, 0, op_list},
+	{VZ_OP_STATUS, OP_CT | OP_ANY_CONFIG, op_status},
+	{VZ_OP_CREATE, OP_CT | OP_LOCK | OP_NEW, op_create},
+	{VZ_OP_DESTROY, OP_CT | OP_LOCK, op_destroy},
+	{VZ_OP_START, OP_CT | OP_LOCK, op_start},
+	/* A CT whose config went bad must still stop. */
+	{VZ_OP_STOP, OP_CT | OP_LOCK | OP_ANY_CONFIG, op_stop},
+	{VZ_OP_RESTART, OP_CT | OP_LOCK, op_restart},
+	{VZ_OP_SUSPEND, OP_CT | OP_LOCK, op_suspend},
+	{VZ_OP_RESUME, OP_CT | OP_LOCK, op_resume},
+	{VZ_OP_SET, OP_CT | OP_LOCK, op_set},
+	{VZ_OP_UBC, OP_CT, op_ubc},
+	/* Commands run beside other operations, as in OpenVZ: no lock. */
+	{VZ_OP_EXEC, OP_CT | OP_OWN_REPLY, vzd_op_exec},
+	{VZ_OP_TEMPLATE_LIST, 0, op_template_list},
+	{VZ_OP_TEMPLATE_BUILD, 0, op_template_build},
+	{VZ_OP_TEMPLATE_IMPORT, 0, op_template_import},
+};
+
+/* The CTID a request names: as given for create, else a number or a CT's name. */
+static char *request_ctid(struct vz_ctx *ctx, const struct op *op, const struct vz_msg *args,
+			  vz_error_t *err)
 {
 	const char *ref = vz_msg_get_str(args, "ctid");
 
 	if (!ref) {
-		vz_error_make(err, VZ_E_SYNTAX, 0, "request without a CT ID");
+		vz_error_make(err, VZ_E_SYNTAX, 0,
+			      (op->flags & OP_NEW) ? "create: no CT ID given"
+						   : "request without a CT ID");
 		return NULL;
 	}
-	return vz_ctid_resolve(c->ctx, ref, err);
-}
-
-static struct vz_msg *status_result(struct vzd_conn *c, const char *ctid, vz_error_t *err)
-{
-	struct vz_ct_status s;
-	struct vz_msg *r;
-
-	if (vz_ct_status(c->ctx, ctid, &s, err) < 0)
+	if (!(op->flags & OP_NEW))
+		return vz_ctid_resolve(ctx, ref, err);
+	if (vz_ctid_check(ref, err) < 0)
 		return NULL;
-	r = vz_msg_new();
-	vz_msg_set_str(r, "ctid", ctid);
-	vz_msg_set_bool(r, "exist", s.exist);
-	vz_msg_set_bool(r, "mounted", s.mounted);
-	vz_msg_set_bool(r, "running", s.running);
-	vz_msg_set_bool(r, "suspended", s.suspended);
-	if (s.running)
-		vz_msg_set_int(r, "pid", s.pid);
-	return r;
-}
-
-static int op_create(struct vzd_conn *c, const struct vz_msg *args, struct vz_msg **res,
-		     vz_error_t *err)
-{
-	const char *ctid = vz_msg_get_str(args, "ctid");
-	struct vz_ct_create_opts o = {
-		.ostemplate = vz_msg_get_str(args, "ostemplate"),
-		.config = vz_msg_get_str(args, "config"),
-		.hostname = vz_msg_get_str(args, "hostname"),
-		.name = vz_msg_get_str(args, "name"),
-		.description = vz_msg_get_str(args, "description"),
-	};
-
-	if (!ctid || vz_ctid_check(ctid, err) < 0)
-		return ctid ? -1 : vz_error_make(err, VZ_E_SYNTAX, 0, "create: no CT ID given");
-	return vz_ct_create(c->ctx, ctid, &o, err);
-}
-
-/* Ops of the shape "resolve the CTID, call lib". */
-static int op_ct(struct vzd_conn *c, const char *op, const struct vz_msg *args, struct vz_msg **res,
-		 vz_error_t *err)
-{
-	_cleanup_free_ char *ctid = NULL;
-	const char *ref = vz_msg_get_str(args, "ctid");
-
-	/* status of an unknown CT is an answer ("deleted"), not an error. */
-	if (streq(op, "status") && ref && vz_ctid_is_numeric(ref))
-		ctid = xstrdup(ref);
-	else
-		ctid = arg_ctid(c, args, err);
-	if (!ctid)
-		return -1;
-	if (streq(op, "start"))
-		return vz_ct_start(c->ctx, ctid, err);
-	if (streq(op, "stop"))
-		return vz_ct_stop(c->ctx, ctid, vz_msg_get_bool(args, "fast", false), err);
-	if (streq(op, "restart"))
-		return vz_ct_restart(c->ctx, ctid, err);
-	if (streq(op, "destroy"))
-		return vz_ct_destroy(c->ctx, ctid, err);
-	if (streq(op, "suspend") || streq(op, "resume"))
-		return vz_ct_suspend(c->ctx, ctid, streq(op, "resume"), err);
-	if (streq(op, "status")) {
-		*res = status_result(c, ctid, err);
-		return *res ? 0 : -1;
+	if (!vz_ctid_is_numeric(ref)) {
+		vz_error_make(err, VZ_E_VALUE, 0,
+			      "create: CT ID '%s' must be a number from 1 to 2147483647 (give a "
+			      "name with --name)",
+			      ref);
+		return NULL;
 	}
-	if (streq(op, "ubc")) {
-		*res = vzd_ubc(c->ctx, ctid, err);
-		return *res ? 0 : -1;
-	}
-	return vz_error_make(err, VZ_E_SYNTAX, ENOSYS, "unknown operation '%s'", op);
+	return xstrdup(ref);
 }
 
-static int op_set(struct vzd_conn *c, const struct vz_msg *args, struct vz_msg **res,
-		  vz_error_t *err)
+static struct vz_ct *open_ct(struct vz_ctx *ctx, const struct op *op, const struct vz_msg *args,
+			     vz_error_t *err)
 {
-	_cleanup_free_ char *ctid = arg_ctid(c, args, err);
-	char **keys = NULL, **values = NULL;
-	struct vz_ct_change *ch = NULL;
-	struct vz_ct_set_opts o = {0};
-	size_t n = 0;
-	int r = -1;
+	_cleanup_free_ char *ctid = request_ctid(ctx, op, args, err);
+	unsigned flags = 0;
 
 	if (!ctid)
-		return -1;
-	keys = vz_msg_get_strv(args, "keys");
-	values = vz_msg_get_strv(args, "values");
-	if (!keys || !values) {
-		vz_error_make(err, VZ_E_SYNTAX, 0, "set: keys and values missing");
-		goto out;
-	}
-	while (keys[n] && values[n])
-		n++;
-	if (keys[n] || values[n]) {
-		vz_error_make(err, VZ_E_SYNTAX, 0, "set: keys and values do not pair up");
-		goto out;
-	}
-	ch = xzalloc((n + 1) * sizeof(*ch));
-	for (size_t i = 0; i < n; i++) {
-		ch[i].key = keys[i];
-		/* An empty value removes the key, as OpenVZ's --description "" does. */
-		ch[i].value = values[i][0] ? values[i] : NULL;
-	}
-	o.changes = ch;
-	o.n = n;
-	o.save = vz_msg_get_bool(args, "save", false);
-	o.applyconfig = vz_msg_get_str(args, "applyconfig");
-	r = vz_ct_set(c->ctx, ctid, &o, err);
-out:
-	free(ch);
-	for (size_t i = 0; keys && keys[i]; i++)
-		free(keys[i]);
-	for (size_t i = 0; values && values[i]; i++)
-		free(values[i]);
-	free(keys);
-	free(values);
-	return r;
+		return NULL;
+	if (op->flags & OP_LOCK)
+		flags |= VZ_CT_LOCK;
+	if (op->flags & OP_ANY_CONFIG)
+		flags |= VZ_CT_ANY_CONFIG;
+	if (op->flags & OP_NEW)
+		flags |= VZ_CT_NEW;
+	return vz_ct_open(ctx, ctid, flags, err);
 }
 
-static int op_template(struct vzd_conn *c, const char *op, const struct vz_msg *args,
-		       const int *fds, size_t nfds, struct vz_msg **res, vz_error_t *err)
+static const struct op *find_op(const char *name)
 {
-	_cleanup_free_ char *cache = vz_path_cache(c->ctx);
-	const char *name = vz_msg_get_str(args, "name");
-	char **list;
+	for (size_t i = 0; i < ARRAY_SIZE(ops); i++)
+		if (streq(ops[i].name, name))
+			return &ops[i];
+	return NULL;
+}
 
-	if (streq(op, "template-list")) {
-		list = vz_template_list(cache, err);
-		if (!list)
+/* Open the request's CT if it names one, run the handler, close the CT (unlocking it). */
+static int dispatch(struct vzd_req *r, const struct op *op, struct vz_msg **res, vz_error_t *err)
+{
+	_cleanup_ct_ struct vz_ct *ct = NULL;
+
+	if (op->flags & OP_CT) {
+		ct = open_ct(r->c->ctx, op, r->args, err);
+		if (!ct)
 			return -1;
-		*res = vz_msg_new();
-		vz_msg_set_strv(*res, "templates", list);
-		for (char **p = list; *p; p++)
-			free(*p);
-		free(list);
-		return 0;
 	}
-	if (!name)
-		return vz_error_make(err, VZ_E_SYNTAX, 0, "%s: no template name given", op);
-	if (streq(op, "template-build"))
-		return vz_ct_template_build(c->ctx, name, err);
-	/* import: the client opened the file, so it can only import what it can read. */
-	if (nfds != 1)
-		return vz_error_make(err, VZ_E_SYNTAX, 0, "template-import: no file passed");
-	{
-		const char *file = vz_msg_get_str(args, "file");
-		return vz_template_import_fd(cache, fds[0], file ? file : "(file)", name, err);
-	}
-}
-
-static int dispatch(struct vzd_conn *c, const char *op, const struct vz_msg *args, int *fds,
-		    size_t nfds, struct vz_msg **res, vz_error_t *err)
-{
-	static const char *const ct_ops[] = {"start",  "stop",	  "restart", "destroy",
-					     "status", "suspend", "resume",  "ubc"};
-
-	for (size_t i = 0; i < ARRAY_SIZE(ct_ops); i++)
-		if (streq(op, ct_ops[i]))
-			return op_ct(c, op, args, res, err);
-	if (streq(op, "create"))
-		return op_create(c, args, res, err);
-	if (streq(op, "set"))
-		return op_set(c, args, res, err);
-	if (streq(op, "list")) {
-		*res = vzd_list(c->ctx, args, err);
-		return *res ? 0 : -1;
-	}
-	if (streq(op, "version")) {
-		*res = vz_msg_new();
-		vz_msg_set_str(*res, "version", VZ_VERSION);
-		vz_msg_set_int(*res, "protocol", VZ_PROTO_VERSION);
-		return 0;
-	}
-	if (!strncmp(op, "template-", 9) &&
-	    (streq(op, "template-list") || streq(op, "template-build") ||
-	     streq(op, "template-import")))
-		return op_template(c, op, args, fds, nfds, res, err);
-	return vz_error_make(err, VZ_E_SYNTAX, ENOSYS, "unknown operation '%s'", op);
+	r->ct = ct;
+	return op->fn(r, res, err);
 }
 
 #define FIRST_REQUEST_TIMEOUT_MS 5000
@@ -250,34 +312,37 @@ void vzd_worker_serve(struct vzd_conn *c)
 {
 	_cleanup_error_ vz_error_t err = NULL;
 	int fds[VZ_PROTO_MAX_FDS];
-	size_t nfds = VZ_PROTO_MAX_FDS;
+	struct vzd_req r = {.c = c, .fds = fds, .nfds = VZ_PROTO_MAX_FDS};
 	struct vz_msg *req, *res = NULL;
-	const struct vz_msg *args;
-	const char *op;
+	const struct op *op;
+	const char *name;
 
 	/* A client that connects and says nothing must not hold a worker slot. */
 	if (!request_arrives(c->sock))
 		_exit(EXIT_FAILURE);
-	req = vz_proto_recv(c->sock, VZ_PROTO_MAX_REQUEST, fds, &nfds, &err);
+	req = vz_proto_recv(c->sock, VZ_PROTO_MAX_REQUEST, fds, &r.nfds, &err);
 	if (!req) {
 		if (vz_error_errno(err) != EPIPE)
 			vzd_reply_error(c, err);
 		_exit(EXIT_FAILURE);
 	}
-	if (vz_proto_parse_request(req, &op, &c->id, &args, &err) < 0) {
+	if (vz_proto_parse_request(req, &name, &c->id, &r.args, &err) < 0) {
 		vzd_reply_error(c, err);
 		_exit(EXIT_FAILURE);
 	}
 	c->ctx->out = output;
 	c->ctx->out_data = c;
-	if (streq(op, "exec")) {
-		vzd_op_exec(c, args, fds, nfds);
-		_exit(EXIT_SUCCESS);
-	}
-	if (dispatch(c, op, args, fds, nfds, &res, &err) < 0) {
+	op = find_op(name);
+	if (!op) {
+		vz_error_make(&err, VZ_E_SYNTAX, ENOSYS, "unknown operation '%s'", name);
 		vzd_reply_error(c, err);
 		_exit(EXIT_FAILURE);
 	}
-	vzd_reply_ok(c, res);
+	if (dispatch(&r, op, &res, &err) < 0) {
+		vzd_reply_error(c, err);
+		_exit(EXIT_FAILURE);
+	}
+	if (!(op->flags & OP_OWN_REPLY))
+		vzd_reply_ok(c, res);
 	_exit(EXIT_SUCCESS);
 }

@@ -90,11 +90,14 @@ struct vz_ctx *vz_ctx_new(const char *root, const char *rundir, const char *glob
 	ctx->seccomp_fd = -1;
 
 	if (global_config) {
-		g = vz_config_load(global_config, err);
-		if (!g && (*err)->code == VZ_E_NOCONFIG) {
-			vz_error_release(err);
+		vz_error_t e = NULL;
+
+		g = vz_config_load(global_config, &e);
+		if (!g && e->code == VZ_E_NOCONFIG) {
+			vz_error_release(&e);
 		} else if (!g) {
-			vz_error_recode(err, VZ_E_GLOBAL_CONFIG);
+			vz_error_recode(&e, VZ_E_GLOBAL_CONFIG);
+			vz_error_move(err, &e);
 			return NULL;
 		} else if (apply_global(ctx, g, err) < 0) {
 			vz_error_wrap(err, "global config '%s'", global_config);
@@ -182,39 +185,9 @@ void vz_warn(struct vz_ctx *ctx, const char *fmt, ...)
 	va_end(ap);
 }
 
-char *vz_path_conf(const struct vz_ctx *ctx, const char *ctid)
-{
-	return xasprintf("%s/conf/%s.conf", ctx->root, ctid);
-}
-
-char *vz_path_private(const struct vz_ctx *ctx, const char *ctid)
-{
-	return xasprintf("%s/private/%s", ctx->root, ctid);
-}
-
-char *vz_path_root(const struct vz_ctx *ctx, const char *ctid)
-{
-	return xasprintf("%s/root/%s", ctx->root, ctid);
-}
-
-char *vz_path_state(const struct vz_ctx *ctx, const char *ctid)
-{
-	return xasprintf("%s/%s.state", ctx->rundir, ctid);
-}
-
-char *vz_path_lock(const struct vz_ctx *ctx, const char *ctid)
-{
-	return xasprintf("%s/lock/%s.lck", ctx->root, ctid);
-}
-
 char *vz_path_cache(const struct vz_ctx *ctx)
 {
 	return xasprintf("%s/template/cache", ctx->root);
-}
-
-char *vz_path_confdir(const struct vz_ctx *ctx)
-{
-	return xasprintf("%s/conf", ctx->root);
 }
 
 uint64_t vz_ctx_tag(const struct vz_ctx *ctx)

@@ -91,13 +91,7 @@ int vz_ctx_prepare(struct vz_ctx *ctx, vz_error_t *err);
 void vz_info(struct vz_ctx *ctx, const char *fmt, ...) VZ_PRINTF(2, 3);
 void vz_warn(struct vz_ctx *ctx, const char *fmt, ...) VZ_PRINTF(2, 3);
 
-/* Paths of one CT; heap strings. */
-char *vz_path_conf(const struct vz_ctx *ctx, const char *ctid);
-char *vz_path_private(const struct vz_ctx *ctx, const char *ctid);
-char *vz_path_root(const struct vz_ctx *ctx, const char *ctid);
-char *vz_path_state(const struct vz_ctx *ctx, const char *ctid);
-char *vz_path_lock(const struct vz_ctx *ctx, const char *ctid);
+/* The template cache, <root>/template/cache (heap string); a CT's paths are in struct vz_ct. */
 char *vz_path_cache(const struct vz_ctx *ctx);
-char *vz_path_confdir(const struct vz_ctx *ctx);
 
 #endif

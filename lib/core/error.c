@@ -82,6 +82,24 @@ int vz_error_recode(vz_error_t *err, int code)
 	return (*err)->errnum ? -(*err)->errnum : -1;
 }
 
+int vz_error_move(vz_error_t *err, vz_error_t *src)
+{
+	int r;
+
+	if (!*src)
+		return 0;
+	r = (*src)->errnum ? -(*src)->errnum : -1;
+
+	if (err && err != src) {
+		vz_error_release(err);
+		*err = *src;
+		*src = NULL;
+	} else if (!err) {
+		vz_error_release(src);
+	}
+	return r;
+}
+
 void vz_error_release(vz_error_t *err)
 {
 	if (!err || !*err)

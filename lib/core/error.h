@@ -78,6 +78,13 @@ int vz_error_recode(vz_error_t *err, int code);
 /* Free the error and set *err to NULL; accepts NULL and already-freed. */
 void vz_error_release(vz_error_t *err);
 
+/*
+ * Hand the error in *src to the caller's err (or release it when err is
+ * NULL); *src is NULL afterwards. Returns what vz_error_make would (0, and
+ * nothing changes, when *src holds no error).
+ */
+int vz_error_move(vz_error_t *err, vz_error_t *src);
+
 /* errno carried by err, or 0. */
 int vz_error_errno(vz_error_t err);
 

@@ -1,8 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Container lifecycle: the operations behind vzctl's verbs. Each call runs in
- * a vzd worker process, takes the CT's lock where it changes the CT, and
- * reports progress through ctx->out in OpenVZ's words.
+ * A container: one object per operation, loaded once under the CT's lock,
+ * and the operations behind vzctl's verbs, which take it. Each runs in a
+ * vzd worker process and reports progress through ctx->out in OpenVZ's
+ * words.
+ *
+ *	ct = vz_ct_open(ctx, "101", VZ_CT_LOCK, &err);
+ *	vz_ct_start(ct, &err);
+ *	vz_ct_close(ct);
+ *
+ * Everything an operation needs to know about the CT is in the object: its
+ * paths, its saved config, what it has now (the state file: init, network,
+ * applied limits), its cgroup and its storage. Operations that change a CT
+ * refuse an object opened without the lock.
  */
 #ifndef VZ_CT_H
 #define VZ_CT_H
@@ -10,30 +20,82 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "cgroup/cgroup.h"
 #include "conf/config.h"
 #include "core/ctx.h"
 #include "core/error.h"
+#include "ct/state.h"
 #include "res/ubc.h"
+#include "storage/storage.h"
 
-struct vz_ct_create_opts {
-	const char *ostemplate; /* NULL: DEF_OSTEMPLATE */
-	const char *config;	/* sample name (ve-NAME.conf-sample), NULL: CONFIGFILE */
-	const char *hostname;
-	const char *name;
-	const char *description;
+enum vz_ct_open_flags {
+	VZ_CT_LOCK = 1 << 0,	   /* hold the CT's lock until close: needed for any change */
+	VZ_CT_TRYLOCK = 1 << 1,	   /* with VZ_CT_LOCK: do not wait for another operation */
+	VZ_CT_NEW = 1 << 2,	   /* the CT need not exist yet; no config is read (create) */
+	VZ_CT_ANY_CONFIG = 1 << 3, /* a missing or bad config leaves cfg NULL (stop, status) */
+	VZ_CT_NO_CONFIG = 1 << 4,  /* do not read the config (state only: vzd's bookkeeping) */
 };
 
-int vz_ct_create(struct vz_ctx *ctx, const char *ctid, const struct vz_ct_create_opts *o,
-		 vz_error_t *err);
-int vz_ct_start(struct vz_ctx *ctx, const char *ctid, vz_error_t *err);
-int vz_ct_stop(struct vz_ctx *ctx, const char *ctid, bool fast, vz_error_t *err);
-int vz_ct_restart(struct vz_ctx *ctx, const char *ctid, vz_error_t *err);
-int vz_ct_destroy(struct vz_ctx *ctx, const char *ctid, vz_error_t *err);
+struct vz_ct {
+	struct vz_ctx *ctx; /* borrowed */
+	char *id;	    /* numeric CTID */
+	struct {
+		char *conf;    /* <root>/conf/CTID.conf */
+		char *private; /* <root>/private/CTID */
+		char *root;    /* <root>/root/CTID, the mount point while running */
+		char *state;   /* <rundir>/CTID.state */
+		char *dump;    /* <root>/dump/CTID, checkpoint images */
+		char *lock;    /* <root>/lock/CTID.lck */
+	} path;
+	bool exists;	       /* the config file exists */
+	struct vz_config *cfg; /* the saved config; see enum vz_ct_open_flags for NULL */
+	struct vz_state state; /* what the CT has now */
+	bool state_bad;	       /* the state file did not parse: it is stale */
+	bool running;	       /* state.pid is the CT's init, alive */
+	int lock_fd;	       /* the lock, or -EBADF when opened without it */
+	struct vz_cgroup *cg;  /* from vz_ct_cgroup() */
+	struct vz_storage *storage;
+};
+
+/*
+ * Load CT ctid (a numeric CTID; names are resolved by vz_ctid_resolve
+ * first). Without VZ_CT_NEW a CT without a config is VZ_E_NOCONFIG ("CT N
+ * does not exist"), and no lock file is made for it; without
+ * VZ_CT_ANY_CONFIG a config that does not parse is its error. A state file
+ * whose init is gone is stale (running false), never an error.
+ */
+struct vz_ct *vz_ct_open(struct vz_ctx *ctx, const char *ctid, unsigned flags, vz_error_t *err);
+/* Release everything, the lock last. NULL is fine. */
+void vz_ct_close(struct vz_ct *ct);
+void vz_ct_closep(struct vz_ct **ct);
+#define _cleanup_ct_ _cleanup_(vz_ct_closep)
+
+/* The CT's cgroup handle (under the prefix it runs with, or the daemon's). */
+struct vz_cgroup *vz_ct_cgroup(struct vz_ct *ct, vz_error_t *err);
+
+/* The CT's storage handle (VE_LAYOUT of its config). */
+struct vz_storage *vz_ct_storage(struct vz_ct *ct, vz_error_t *err);
+
+/* Re-read the state file (after another process changed it). */
+int vz_ct_reload_state(struct vz_ct *ct, vz_error_t *err);
+
+/* ---- lifecycle (lib/ct/lifecycle.c); each needs the lock ---- */
+
+int vz_ct_start(struct vz_ct *ct, vz_error_t *err);
+int vz_ct_stop(struct vz_ct *ct, bool fast, vz_error_t *err);
+int vz_ct_restart(struct vz_ct *ct, vz_error_t *err);
+
+/*
+ * Freeze every process of a running CT (OpenVZ's chkpnt --suspend) or thaw
+ * it again (--resume), through the freezer cgroup (v1) or cgroup.freeze.
+ */
+int vz_ct_suspend(struct vz_ct *ct, bool resume, vz_error_t *err);
 
 /*
  * Clean up after a CT whose init has exited on its own (halt inside the CT,
- * OOM, crash): kill leftovers, remove cgroups, unmount, drop the state.
- * A no-op when the CT is running or already clean.
+ * OOM, crash): kill leftovers, remove cgroups, network, unmount, drop the
+ * state. A no-op when the CT is running or already clean. Takes the lock
+ * itself, waiting out an operation that may be doing it already.
  */
 int vz_ct_cleanup(struct vz_ctx *ctx, const char *ctid, vz_error_t *err);
 
@@ -43,13 +105,34 @@ struct vz_ct_status {
 	time_t started;
 };
 
-/*
- * Freeze every process of a running CT (OpenVZ's chkpnt --suspend) or thaw
- * it again (--resume), through the freezer cgroup (v1) or cgroup.freeze.
- */
-int vz_ct_suspend(struct vz_ctx *ctx, const char *ctid, bool resume, vz_error_t *err);
+/* Status from the object (cheap: a stopped CT costs no cgroup lookup). */
+void vz_ct_status(struct vz_ct *ct, struct vz_ct_status *ret);
 
-int vz_ct_status(struct vz_ctx *ctx, const char *ctid, struct vz_ct_status *ret, vz_error_t *err);
+/* Number of processes in a running CT (0 when stopped). */
+int vz_ct_count_procs(struct vz_ct *ct, vz_error_t *err);
+
+/* ---- create and destroy (lib/ct/create.c) ---- */
+
+struct vz_ct_create_opts {
+	const char *ostemplate; /* NULL: DEF_OSTEMPLATE */
+	const char *config;	/* sample name (ve-NAME.conf-sample), NULL: CONFIGFILE */
+	const char *hostname;
+	const char *name;
+	const char *description;
+};
+
+/* ct opened with VZ_CT_NEW | VZ_CT_LOCK. */
+int vz_ct_create(struct vz_ct *ct, const struct vz_ct_create_opts *o, vz_error_t *err);
+int vz_ct_destroy(struct vz_ct *ct, vz_error_t *err);
+
+/*
+ * Build template NAME into the cache: busybox from the host's static
+ * busybox, others with a recipe from <datadir>/templates (see
+ * vz_template_build_recipe), the recipe's output going to ctx->out.
+ */
+int vz_ct_template_build(struct vz_ctx *ctx, const char *name, vz_error_t *err);
+
+/* ---- set (lib/ct/set.c) ---- */
 
 /* One `vzctl set` change: key=value (value NULL removes the key). */
 struct vz_ct_change {
@@ -67,11 +150,13 @@ struct vz_ct_set_opts {
 
 /*
  * Apply changes: validated as a whole first (nothing changes on any error),
- * applied live to a running CT where that means something, and written to
- * the config when save is true.
+ * applied live to a running CT where that means something (recorded in its
+ * state), and written to the config when save is true. A live change that
+ * fails half way is undone back to what the CT had.
  */
-int vz_ct_set(struct vz_ctx *ctx, const char *ctid, const struct vz_ct_set_opts *o,
-	      vz_error_t *err);
+int vz_ct_set(struct vz_ct *ct, const struct vz_ct_set_opts *o, vz_error_t *err);
+
+/* ---- exec (lib/ct/exec.c) ---- */
 
 struct vz_ct_exec_opts {
 	char *const *argv; /* OpenVZ semantics: words joined and run by /bin/sh when needed */
@@ -82,42 +167,26 @@ struct vz_ct_exec_opts {
 };
 
 /* Start a command in the running CT; returns its pid (reap it with waitpid). */
-int vz_ct_exec(struct vz_ctx *ctx, const char *ctid, const struct vz_ct_exec_opts *o,
-	       pid_t *ret_pid, vz_error_t *err);
+int vz_ct_exec(struct vz_ct *ct, const struct vz_ct_exec_opts *o, pid_t *ret_pid, vz_error_t *err);
+
+/* ---- what a running CT has (lib/ct/res.c, lib/ct/net.c) ---- */
 
 /*
- * Build template NAME into the cache: busybox from the host's static
- * busybox, others with a recipe from <datadir>/templates (see
- * vz_template_build_recipe), the recipe's output going to ctx->out.
+ * The beancounters of a CT (vzctl ubc): rows has vz_ubc_count() entries;
+ * ret_st gets the raw counters too (OOM kills, CPU time). VZ_E_NOT_RUNNING
+ * for a stopped CT.
  */
-int vz_ct_template_build(struct vz_ctx *ctx, const char *name, vz_error_t *err);
+int vz_ct_ubc(struct vz_ct *ct, struct vz_ubc_row *rows, struct vz_cgroup_stats *ret_st,
+	      vz_error_t *err);
 
-/* CTIDs that have a config, sorted numerically; NULL-terminated. */
-char **vz_ct_list_ids(struct vz_ctx *ctx, vz_error_t *err);
+/* Traffic of a CT's routed interface. */
+struct vz_ct_traffic {
+	bool have; /* false: stopped, or no routed interface */
+	uint64_t bytes_in, bytes_out, packets_in, packets_out;
+};
+int vz_ct_traffic(struct vz_ct *ct, struct vz_ct_traffic *ret, vz_error_t *err);
 
-/* The CT's config (VZ_E_NOCONFIG with "CT N does not exist" when missing). */
-struct vz_config *vz_ct_load_config(struct vz_ctx *ctx, const char *ctid, vz_error_t *err);
-
-/*
- * The beancounters of a running CT (vzctl ubc): rows has vz_ubc_count()
- * entries; ret_st gets the raw counters too (OOM kills, CPU time).
- */
-int vz_ct_ubc(struct vz_ctx *ctx, const char *ctid, struct vz_ubc_row *rows,
-	      struct vz_cgroup_stats *ret_st, vz_error_t *err);
-/* The same for a CT whose config and live state the caller has read already (vzlist). */
-struct vz_state;
-int vz_ct_ubc_of(struct vz_ctx *ctx, const char *ctid, const struct vz_config *cfg,
-		 const struct vz_state *st, struct vz_ubc_row *rows, struct vz_cgroup_stats *ret_st,
-		 vz_error_t *err);
-
-/* Traffic of a running CT's routed interface; -ENODEV when it has none. */
-struct vz_net_stats;
-int vz_ct_net_stats(struct vz_ctx *ctx, const char *ctid, struct vz_net_stats *ret);
-
-/* The addresses a running CT has now (heap string), or NULL when it has no network state. */
-char *vz_ct_net_ips(struct vz_ctx *ctx, const char *ctid);
-
-/* Number of processes in a running CT (0 when stopped). */
-int vz_ct_count_procs(struct vz_ctx *ctx, const char *ctid, vz_error_t *err);
+/* The addresses the CT has now (running) or is configured with (stopped); borrowed. */
+const char *vz_ct_ips(const struct vz_ct *ct);
 
 #endif

@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include "ct/internal.h"
-#include "ct/ct.h"
 #include "sandbox/mount.h"
 #include "res/cpuio.h"
 #include "ct/state.h"
@@ -59,12 +58,12 @@ static unsigned drop_unsupported(struct vz_ctx *ctx, const struct vz_config *cfg
 	return mask;
 }
 
-void ct_res_sync_weight(struct vz_ctx *ctx, struct vz_cgroup *cg)
+void ct_res_sync_weight(struct vz_ct *ct, struct vz_cgroup *cg)
 {
 	_cleanup_error_ vz_error_t err = NULL;
 
 	if (vz_cgroup_sync_weight(cg, &err) < 0)
-		vz_warn(ctx, "%s", err->msg);
+		vz_warn(ct->ctx, "%s", err->msg);
 }
 
 static const struct {
@@ -76,10 +75,15 @@ static const struct {
 	{VZ_CG_IO_WEIGHT | VZ_CG_IO_MAX, VZ_E_RESOURCE},
 };
 
-int ct_res_apply(struct vz_ctx *ctx, const char *ctid, struct vz_cgroup *cg,
-		 const struct vz_config *cfg, unsigned mask, vz_error_t *err)
+/*
+ * Write the cgroup limits of cfg named by mask (enum vz_cg_res bits) to the
+ * CT's existing group; what this host cannot enforce is dropped with a
+ * warning.
+ */
+static int res_apply(struct vz_ct *ct, struct vz_cgroup *cg, const struct vz_config *cfg,
+		     unsigned mask, vz_error_t *err)
 {
-	_cleanup_free_ char *priv = NULL;
+	struct vz_ctx *ctx = ct->ctx;
 	struct vz_cgroup_limits lim;
 
 	/* A CT without resource keys (most starts): no knob probed or written. */
@@ -88,8 +92,7 @@ int ct_res_apply(struct vz_ctx *ctx, const char *ctid, struct vz_cgroup *cg,
 	mask = drop_unsupported(ctx, cfg, mask, vz_cgroup_supported(cg));
 	if (mask == 0)
 		return 0;
-	priv = vz_path_private(ctx, ctid);
-	if (vz_res_limits(cfg, priv, mask, &lim, err) < 0)
+	if (vz_res_limits(cfg, ct->path.private, mask, &lim, err) < 0)
 		return -1;
 	/* v1 limits swap as part of RAM+swap: without a RAM limit there is nothing to add it to. */
 	if ((mask & VZ_CG_SWAP) && lim.mem_max == VZ_CG_UNLIMITED &&
@@ -181,8 +184,13 @@ static int set_rlimit(struct vz_ctx *ctx, const struct vz_ubc_param *p, pid_t pi
 	return 0;
 }
 
-int ct_res_rlimits(struct vz_ctx *ctx, const struct vz_config *cfg, pid_t pid, bool only_set,
-		   vz_error_t *err)
+/*
+ * Set the rlimits of the beancounters that map to one (numfile,
+ * lockedpages, numsiginfo) on pid (0: the caller, whose children inherit
+ * them); only_set skips the keys cfg leaves unset.
+ */
+static int res_rlimits(struct vz_ctx *ctx, const struct vz_config *cfg, pid_t pid, bool only_set,
+		       vz_error_t *err)
 {
 	for (const struct vz_ubc_param *p = vz_ubc_params(); p->name; p++) {
 		struct rlimit cur;
@@ -201,7 +209,7 @@ int ct_res_rlimits(struct vz_ctx *ctx, const struct vz_config *cfg, pid_t pid, b
 	return 0;
 }
 
-int ct_res_copy_rlimits(pid_t from)
+void ct_res_copy_rlimits(pid_t from)
 {
 	for (const struct vz_ubc_param *p = vz_ubc_params(); p->name; p++) {
 		__rlimit_resource_t res = (__rlimit_resource_t)p->rlimit;
@@ -211,7 +219,6 @@ int ct_res_copy_rlimits(pid_t from)
 		if (p->rlimit >= 0 && prlimit(from, res, NULL, &rl) == 0)
 			(void)setrlimit(res, &rl);
 	}
-	return 0;
 }
 
 /* A running CT: every process gets the rlimits (new ones inherit them). */
@@ -222,12 +229,12 @@ static int rlimits_live(struct vz_ctx *ctx, struct vz_cgroup *cg, const struct v
 	int n = vz_cgroup_pids(cg, &pids, err);
 
 	for (int i = 0; i < n; i++)
-		if (ct_res_rlimits(i == 0 ? ctx : NULL, cfg, pids[i], false, err) < 0)
+		if (res_rlimits(i == 0 ? ctx : NULL, cfg, pids[i], false, err) < 0)
 			return -1;
 	return n < 0 ? -1 : 0;
 }
 
-bool ct_res_changes_rlimits(const char *key)
+static bool changes_rlimits(const char *key)
 {
 	const struct vz_ubc_param *p = vz_ubc_param_by_key(key);
 
@@ -255,64 +262,108 @@ int ct_res_pty_max(const struct vz_config *cfg)
 	return v.limit > DEVPTS_MAX ? -1 : (int)v.limit;
 }
 
-static int pty_live(const struct vz_state *st, const struct vz_config *cfg, vz_error_t *err)
+static int pty_live(struct vz_ct *ct, const struct vz_config *cfg, vz_error_t *err)
 {
 	uint32_t base, size;
 
-	if (ct_parse_uid_range(cfg, &base, &size) < 0)
-		return vz_error_make(err, VZ_E_NOCONFIG, 0, "UID_RANGE missing or invalid");
-	return vz_devpts_set_max(st->pid, base, ct_res_pty_max(cfg), err);
+	if (ct_uid_range(ct, &base, &size, err) < 0)
+		return -1;
+	return vz_devpts_set_max(ct->state.pid, base, ct_res_pty_max(cfg), err);
 }
 
-int ct_res_set_live(struct vz_ctx *ctx, const char *ctid, const struct vz_state *st,
-		    const struct vz_config *cfg, const struct vz_ct_change *c, size_t n,
-		    vz_error_t *err)
+/*
+ * The state records the value of each resource key among c as the CT now
+ * has it, enforced or not (the ubc report says which), so that vzctl ubc
+ * shows it and a failed live set can go back to it.
+ */
+static int record(struct vz_ct *ct, const struct vz_config *cfg, const struct vz_ct_change *c,
+		  size_t n, vz_error_t *err)
 {
-	_cleanup_cgroup_ struct vz_cgroup *cg = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (vz_res_is_key(c[i].key) &&
+		    vz_state_set(&ct->state, c[i].key, vz_config_get(cfg, c[i].key), err) < 0)
+			return -1;
+	return 0;
+}
+
+struct key_list {
+	struct vz_ct_change *v;
+	size_t n;
+};
+
+static int add_res_key(const char *key, const char *value, void *data)
+{
+	struct key_list *l = data;
+
+	if (!vz_res_is_key(key))
+		return 0;
+	l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
+	l->v[l->n++] = (struct vz_ct_change){key, value};
+	return 0;
+}
+
+int ct_res_start(struct vz_ct *ct, struct vz_cgroup *cg, vz_error_t *err)
+{
+	struct key_list l = {0};
+	int r;
+
+	if (res_apply(ct, cg, ct->cfg, vz_res_bits_of_config(ct->cfg), err) < 0 ||
+	    res_rlimits(ct->ctx, ct->cfg, 0, true, err) < 0)
+		return -1;
+	(void)vz_config_foreach(ct->cfg, add_res_key, &l);
+	r = record(ct, ct->cfg, l.v, l.n, err);
+	free(l.v);
+	return r;
+}
+
+static int set_live(struct vz_ct *ct, const struct vz_config *cfg, const struct vz_ct_change *c,
+		    size_t n, vz_error_t *err)
+{
+	struct vz_cgroup *cg;
 	unsigned mask = 0;
 	bool rl = false, pty = false;
 
 	for (size_t i = 0; i < n; i++) {
 		mask |= vz_res_bits_of_key(c[i].key);
-		rl |= ct_res_changes_rlimits(c[i].key);
+		rl |= changes_rlimits(c[i].key);
 		pty |= streq(c[i].key, "NUMPTY");
 	}
-	if (pty && pty_live(st, cfg, err) < 0)
+	if (pty && pty_live(ct, cfg, err) < 0)
 		return -1;
 	if (!mask && !rl)
 		return 0;
-	cg = ct_cgroup(ctx, ctid, st->cgroup_prefix, err);
+	cg = vz_ct_cgroup(ct, err);
 	if (!cg)
 		return -1;
-	if (mask && ct_res_apply(ctx, ctid, cg, cfg, mask, err) < 0)
+	if (mask && res_apply(ct, cg, cfg, mask, err) < 0)
 		return -1;
 	if (mask & VZ_CG_CPU_WEIGHT)
-		ct_res_sync_weight(ctx, cg);
-	return rl ? rlimits_live(ctx, cg, cfg, err) : 0;
+		ct_res_sync_weight(ct, cg);
+	return rl ? rlimits_live(ct->ctx, cg, cfg, err) : 0;
 }
 
-int vz_ct_ubc_of(struct vz_ctx *ctx, const char *ctid, const struct vz_config *cfg,
-		 const struct vz_state *st, struct vz_ubc_row *rows, struct vz_cgroup_stats *ret_st,
-		 vz_error_t *err)
+int ct_res_set_live(struct vz_ct *ct, const struct vz_config *cfg, const struct vz_ct_change *c,
+		    size_t n, vz_error_t *err)
 {
-	_cleanup_cgroup_ struct vz_cgroup *cg = ct_cgroup(ctx, ctid, st->cgroup_prefix, err);
-
-	if (!cg || vz_cgroup_stats(cg, ret_st, err) < 0)
+	if (set_live(ct, cfg, c, n, err) < 0)
 		return -1;
-	vz_ubc_rows(cfg, ret_st, rows);
+	return record(ct, cfg, c, n, err);
+}
+
+void ct_res_undo_live(struct vz_ct *ct, const struct vz_ct_change *c, size_t n)
+{
+	/* The state holds what the CT had: the same keys, as they were before. */
+	(void)set_live(ct, ct->state.kv, c, n, NULL);
+}
+
+int vz_ct_ubc(struct vz_ct *ct, struct vz_ubc_row *rows, struct vz_cgroup_stats *ret_st,
+	      vz_error_t *err)
+{
+	if (!ct->running)
+		return vz_error_make(err, VZ_E_NOT_RUNNING, 0, "CT %s is not running", ct->id);
+	if (!vz_ct_cgroup(ct, err) || vz_cgroup_stats(ct->cg, ret_st, err) < 0)
+		return -1;
+	/* The limits shown are those the CT has now, live changes included. */
+	vz_ubc_rows(ct->state.kv, ret_st, rows);
 	return 0;
-}
-
-int vz_ct_ubc(struct vz_ctx *ctx, const char *ctid, struct vz_ubc_row *rows,
-	      struct vz_cgroup_stats *ret_st, vz_error_t *err)
-{
-	_cleanup_config_ struct vz_config *cfg = NULL;
-	struct vz_state st;
-
-	cfg = vz_ct_load_config(ctx, ctid, err);
-	if (!cfg || vz_state_read(ctx, ctid, &st, err) < 0)
-		return -1;
-	if (!vz_state_alive(&st))
-		return vz_error_make(err, VZ_E_NOT_RUNNING, 0, "CT %s is not running", ctid);
-	return vz_ct_ubc_of(ctx, ctid, cfg, &st, rows, ret_st, err);
 }

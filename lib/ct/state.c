@@ -8,24 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "conf/config.h"
 #include "ct/state.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
-
-int vz_state_write(struct vz_ctx *ctx, const char *ctid, const struct vz_state *st, vz_error_t *err)
-{
-	_cleanup_free_ char *path = vz_path_state(ctx, ctid);
-	_cleanup_free_ char *text = NULL;
-	int r;
-
-	text = xasprintf("INIT_PID=%d\nSTART_TIME=%" PRIu64 "\nSTARTED=%lld\nCGROUP_PREFIX=%s\n",
-			 (int)st->pid, st->starttime, (long long)st->started, st->cgroup_prefix);
-	r = replace_file_at(AT_FDCWD, path, text, strlen(text), 0600);
-	if (r < 0)
-		return vz_error_make(err, VZ_E_SYSTEM, -r, "write state '%s'", path);
-	return 0;
-}
 
 static bool parse_u64(const char *s, uint64_t *ret)
 {
@@ -38,48 +23,116 @@ static bool parse_u64(const char *s, uint64_t *ret)
 	return errno == 0 && *end == '\0';
 }
 
-int vz_state_read(struct vz_ctx *ctx, const char *ctid, struct vz_state *st, vz_error_t *err)
+void vz_state_clear(struct vz_state *st)
 {
-	_cleanup_free_ char *path = vz_path_state(ctx, ctid);
-	_cleanup_config_ struct vz_config *cfg = NULL;
-	uint64_t pid, started;
-	const char *prefix;
+	vz_config_free(st->kv);
+	memset(st, 0, sizeof(*st));
+}
 
+/* The init fields from the keys; false when one is malformed. */
+static bool parse_fields(struct vz_state *st)
+{
+	const char *prefix = vz_config_get(st->kv, VZ_STATE_CGROUP_PREFIX);
+	const char *pid_s = vz_config_get(st->kv, VZ_STATE_PID);
+	uint64_t pid = 0, started = 0;
+
+	if (!prefix || strlen(prefix) >= sizeof(st->cgroup_prefix))
+		return false;
+	snprintf(st->cgroup_prefix, sizeof(st->cgroup_prefix), "%s", prefix);
+	/* No init yet (a start in progress, or one that died half way). */
+	if (!pid_s || streq(pid_s, "0"))
+		return true;
+	if (!parse_u64(pid_s, &pid) || pid == 0 || pid > INT32_MAX ||
+	    !parse_u64(vz_config_get(st->kv, VZ_STATE_STARTTIME), &st->starttime) ||
+	    !parse_u64(vz_config_get(st->kv, VZ_STATE_STARTED), &started))
+		return false;
+	st->pid = (pid_t)pid;
+	st->started = (time_t)started;
+	return true;
+}
+
+int vz_state_load(const char *path, struct vz_state *st, vz_error_t *err)
+{
 	vz_error_t e = NULL;
 
 	memset(st, 0, sizeof(*st));
-	cfg = vz_config_load(path, &e);
-	if (!cfg) {
+	st->kv = vz_config_load(path, &e);
+	if (!st->kv) {
 		if (e->code == VZ_E_NOCONFIG) {
 			vz_error_release(&e);
+			st->kv = vz_config_new();
 			return 0;
 		}
-		if (err)
-			*err = e;
-		else
-			vz_error_release(&e);
-		return -1;
-	}
-	prefix = vz_config_get(cfg, "CGROUP_PREFIX");
-	if (!parse_u64(vz_config_get(cfg, "INIT_PID"), &pid) || pid == 0 || pid > INT32_MAX ||
-	    !parse_u64(vz_config_get(cfg, "START_TIME"), &st->starttime) ||
-	    !parse_u64(vz_config_get(cfg, "STARTED"), &started) || !prefix ||
-	    strlen(prefix) >= sizeof(st->cgroup_prefix)) {
-		memset(st, 0, sizeof(*st));
+		vz_error_release(&e);
+		vz_state_clear(st);
 		return vz_error_make(err, VZ_E_SYSTEM, 0, "state file '%s' is corrupt", path);
 	}
-	st->pid = (pid_t)pid;
-	st->started = (time_t)started;
-	snprintf(st->cgroup_prefix, sizeof(st->cgroup_prefix), "%s", prefix);
+	st->exists = true;
+	if (!parse_fields(st)) {
+		vz_state_clear(st);
+		return vz_error_make(err, VZ_E_SYSTEM, 0, "state file '%s' is corrupt", path);
+	}
 	return 0;
 }
 
-int vz_state_remove(struct vz_ctx *ctx, const char *ctid, vz_error_t *err)
+static void set_u64(struct vz_config *kv, const char *key, uint64_t v)
 {
-	_cleanup_free_ char *path = vz_path_state(ctx, ctid);
+	char buf[32];
 
+	snprintf(buf, sizeof(buf), "%" PRIu64, v);
+	(void)vz_config_set(kv, key, buf, NULL);
+}
+
+int vz_state_save(const char *path, struct vz_state *st, vz_error_t *err)
+{
+	_cleanup_free_ char *text = NULL;
+	int r;
+
+	if (!st->kv)
+		st->kv = vz_config_new();
+	set_u64(st->kv, VZ_STATE_PID, (uint64_t)st->pid);
+	set_u64(st->kv, VZ_STATE_STARTTIME, st->starttime);
+	set_u64(st->kv, VZ_STATE_STARTED, (uint64_t)st->started);
+	if (vz_config_set(st->kv, VZ_STATE_CGROUP_PREFIX, st->cgroup_prefix, err) < 0)
+		return -1;
+	text = vz_config_format(st->kv);
+	/* No fsync: a crash that loses the file also took every CT process with it. */
+	r = replace_file_at(AT_FDCWD, path, text, strlen(text), 0600);
+	if (r < 0)
+		return vz_error_make(err, VZ_E_SYSTEM, -r, "write state '%s'", path);
+	st->exists = true;
+	return 0;
+}
+
+int vz_state_remove(const char *path, struct vz_state *st, vz_error_t *err)
+{
 	if (unlink(path) < 0 && errno != ENOENT)
 		return vz_error_make(err, VZ_E_SYSTEM, errno, "remove state '%s'", path);
+	vz_state_clear(st);
+	st->kv = vz_config_new();
+	return 0;
+}
+
+const char *vz_state_get(const struct vz_state *st, const char *key)
+{
+	return st->kv ? vz_config_get(st->kv, key) : NULL;
+}
+
+int vz_state_set(struct vz_state *st, const char *key, const char *value, vz_error_t *err)
+{
+	if (!st->kv)
+		st->kv = vz_config_new();
+	return vz_config_set(st->kv, key, value, err);
+}
+
+int vz_state_set_init(struct vz_state *st, pid_t pid)
+{
+	int r = vz_proc_stat(pid, &st->starttime, NULL);
+
+	if (r < 0)
+		return r;
+	st->pid = pid;
+	st->started = time(NULL);
 	return 0;
 }
 

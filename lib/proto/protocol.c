@@ -477,6 +477,7 @@ int vz_proto_parse_reply(const struct vz_msg *reply, const char **ret_event,
 	(void)vz_msg_get_int(reply, "errno", &errnum);
 	msg = vz_msg_get_str(reply, "msg");
 	vz_error_make(err, (int)code, 0, "%s", msg ? msg : "unknown error");
-	(*err)->errnum = (int)errnum;
+	if (err && *err)
+		(*err)->errnum = (int)errnum;
 	return -1;
 }

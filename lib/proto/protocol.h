@@ -25,6 +25,29 @@
 #define VZ_PROTO_MAX_REPLY (32 * 1024 * 1024)
 #define VZ_PROTO_MAX_FDS 4
 
+/*
+ * The operations vzd answers, by their names on the wire: the one place
+ * they are spelled (vzd's dispatch table and the clients use these).
+ */
+#define VZ_OP_VERSION "version"
+#define VZ_OP_LIST "list"
+#define VZ_OP_STATUS "status"
+#define VZ_OP_CREATE "create"
+#define VZ_OP_DESTROY "destroy"
+#define VZ_OP_START "start"
+#define VZ_OP_STOP "stop"
+#define VZ_OP_RESTART "restart"
+#define VZ_OP_SUSPEND "suspend"
+#define VZ_OP_RESUME "resume"
+#define VZ_OP_SET "set"
+#define VZ_OP_UBC "ubc"
+#define VZ_OP_EXEC "exec"
+#define VZ_OP_TEMPLATE_LIST "template-list"
+#define VZ_OP_TEMPLATE_BUILD "template-build"
+#define VZ_OP_TEMPLATE_IMPORT "template-import"
+/* Not a request: what a client sends during exec to forward a signal. */
+#define VZ_OP_SIGNAL "signal"
+
 /* A JSON object. Pointers returned by getters are borrowed from the parent. */
 struct vz_msg;
 

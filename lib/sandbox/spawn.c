@@ -84,7 +84,8 @@ static int report_error(struct child_report *r, const char *what, vz_error_t *er
 {
 	r->msg[sizeof(r->msg) - 1] = '\0';
 	vz_error_make(err, VZ_E_CREATE, r->has_errstr ? 0 : r->errnum, "%s: %s", what, r->msg);
-	(*err)->errnum = r->errnum > 0 ? r->errnum : 0;
+	if (err && *err)
+		(*err)->errnum = r->errnum > 0 ? r->errnum : 0;
 	return r->errnum > 0 ? -r->errnum : -1;
 }
 

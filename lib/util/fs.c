@@ -170,6 +170,16 @@ int mkdir_p(const char *path, mode_t mode)
 
 static int rm_rf_children(int fd, dev_t dev);
 
+bool is_mount_point_at(int dirfd, const char *path)
+{
+	struct statx stx;
+
+	if (statx(dirfd, path, AT_SYMLINK_NOFOLLOW, 0, &stx) < 0)
+		return false;
+	return (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+	       (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+}
+
 static int rm_entry(int dfd, const char *name, dev_t dev)
 {
 	struct stat st;
@@ -180,14 +190,8 @@ static int rm_entry(int dfd, const char *name, dev_t dev)
 	if (S_ISDIR(st.st_mode)) {
 		_cleanup_close_ int cfd = -EBADF;
 
-		struct statx stx;
-
 		/* A bind mount keeps st_dev: ask the kernel whether this is a mount root. */
-		if (st.st_dev != dev)
-			return -EBUSY;
-		if (statx(dfd, name, AT_SYMLINK_NOFOLLOW, 0, &stx) == 0 &&
-		    (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
-		    (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+		if (st.st_dev != dev || is_mount_point_at(dfd, name))
 			return -EBUSY;
 		cfd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (cfd < 0)

@@ -36,6 +36,9 @@ void close_fds_from(int from, const int *keep, size_t n_keep);
 
 bool path_exists_at(int dirfd, const char *path);
 
+/* Is path (not followed if a symlink) the root of a mount? */
+bool is_mount_point_at(int dirfd, const char *path);
+
 /*
  * Every signal back to its default action and unblocked. A daemon started
  * from a script inherits ignored SIGINT/SIGQUIT/SIGHUP, and execve keeps

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #define VZ_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))

@@ -119,7 +119,7 @@ ct_clean() {
 	vz2ctl --quiet create 101 --ostemplate busybox --hostname two.example
 	vz2ctl --quiet start 101
 	pid1=$(vz_init_pid 101)
-	pid2=$(sed -n 's/^INIT_PID=\([0-9]*\).*/\1/p' "$VZ2_RUNDIR/101.state")
+	pid2=$(sed -n 's/^INIT_PID="\{0,1\}\([0-9]*\).*/\1/p' "$VZ2_RUNDIR/101.state")
 	[ -n "$pid2" ]
 	[ "$pid1" != "$pid2" ]
 	run -0 vzlist -H -o ctid,hostname

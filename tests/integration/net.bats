@@ -111,7 +111,7 @@ net_ct() {
 	vzctl --quiet destroy 101
 	run -0 vz_host ip -o link
 	[[ "$output" != *": vz"* ]]
-	[ ! -e "$VZ_RUNDIR/101.net" ]
+	[ ! -e "$VZ_RUNDIR/101.state" ]
 }
 
 @test "bad addresses are refused with a clear error and change nothing" {
@@ -320,7 +320,7 @@ stop_client() {
 	[ -z "$output" ]
 	run -0 vz_host nft list ruleset
 	[ -z "$output" ]
-	[ ! -e "$VZ_RUNDIR/101.net" ]
+	[ ! -e "$VZ_RUNDIR/101.state" ]
 	run -0 vz_host ip route
 	[[ "$output" != *"198.51.100.2"* ]]
 	# A CT that dies while vzd is down is cleaned up when vzd comes back.
@@ -334,8 +334,8 @@ stop_client() {
 	wait "$VZD_PID" 2>/dev/null || true
 	kill -9 "$(vz_init_pid 101)"
 	vz_run_daemon
-	for _ in $(seq 50); do [ -e "$VZ_RUNDIR/101.net" ] || break; sleep 0.1; done
-	[ ! -e "$VZ_RUNDIR/101.net" ]
+	for _ in $(seq 50); do [ -e "$VZ_RUNDIR/101.state" ] || break; sleep 0.1; done
+	[ ! -e "$VZ_RUNDIR/101.state" ]
 	run -0 vz_host ip neigh show proxy
 	[ -z "$output" ]
 	run -0 vz_host nft list ruleset

@@ -1,0 +1,397 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Start, stop, restart, freeze and clean up a CT. Trust model: called from
+ * vzd workers on a CT object opened under its lock; nothing inside the
+ * CT's root is trusted.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ct/internal.h"
+#include "ct/ctid.h"
+#include "res/cpuio.h"
+#include "sandbox/mount.h"
+#include "sandbox/spawn.h"
+#include "util/fs.h"
+#include "util/strv.h"
+#include "util/syscalls.h"
+#include "util/xalloc.h"
+
+/* The CT must have an init to exec; say so before any namespace is made. */
+static int check_init(struct vz_ct *ct, vz_error_t *err)
+{
+	_cleanup_close_ int rootfd = open(ct->path.root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int fd = -EBADF;
+
+	if (rootfd < 0)
+		return vz_error_make(err, VZ_E_NOT_MOUNTED, errno, "open '%s'", ct->path.root);
+	fd = vz_open_in_root(rootfd, "sbin/init", O_PATH);
+	if (fd < 0)
+		return vz_error_make(err, VZ_E_BAD_TEMPLATE, -fd, "bad CT: /sbin/init");
+	return 0;
+}
+
+static int ct_mount(struct vz_ct *ct, vz_error_t *err)
+{
+	struct vz_storage *s = vz_ct_storage(ct, err);
+
+	if (!s)
+		return -1;
+	if (vz_storage_mounted(s))
+		return 0;
+	if (vz_storage_mount(s, err) < 0)
+		return -1;
+	vz_info(ct->ctx, "Container is mounted");
+	return 0;
+}
+
+static int ct_umount(struct vz_ct *ct, vz_error_t *err)
+{
+	struct vz_storage *s = vz_ct_storage(ct, err);
+
+	if (!s)
+		return -1;
+	if (!vz_storage_mounted(s))
+		return 0;
+	if (vz_storage_umount(s, err) < 0)
+		return -1;
+	vz_info(ct->ctx, "Container is unmounted");
+	return 0;
+}
+
+static char **init_env(void)
+{
+	char **env = xzalloc(4 * sizeof(char *));
+
+	env[0] = xstrdup("container=vz");
+	env[1] = xstrdup("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	env[2] = xstrdup("TERM=linux");
+	return env;
+}
+
+static int prepare_init(void *data, pid_t pid, vz_error_t *err)
+{
+	return ct_net_start(data, pid, err);
+}
+
+static int spawn_ct_init(struct vz_ct *ct, struct vz_cgroup *cg, pid_t *ret_pid, vz_error_t *err)
+{
+	char *argv[] = {"/sbin/init", NULL};
+	_cleanup_strv_ char **env = init_env();
+	_cleanup_free_ char *cg2 = vz_cgroup_v2_path(cg);
+	struct vz_spawn_init_params p = {
+		.ctid = ct->id,
+		.rootfs = ct->path.root,
+		.hostname = vz_config_get(ct->cfg, "HOSTNAME"),
+		.cg = cg,
+		.argv = argv,
+		.envp = env,
+		.stdio_fd = -1,
+		.cgroup2_path = cg2,
+		.seccomp_fd = ct->ctx->seccomp_fd,
+		.pty_max = ct_res_pty_max(ct->cfg),
+		.prepare = prepare_init,
+		.prepare_data = ct,
+	};
+
+	if (ct_uid_range(ct, &p.uid_base, &p.uid_size, err) < 0 ||
+	    vz_cgroup_delegate(cg, p.uid_base, err) < 0)
+		return -1;
+	return vz_spawn_init(&p, ret_pid, err);
+}
+
+/*
+ * The state before anything is made: the prefix and id range the CT starts
+ * with, no init yet. A start that dies half way leaves this for cleanup.
+ */
+static int begin_state(struct vz_ct *ct, vz_error_t *err)
+{
+	vz_state_clear(&ct->state);
+	ct->state.kv = vz_config_new();
+	snprintf(ct->state.cgroup_prefix, sizeof(ct->state.cgroup_prefix), "%s",
+		 ct->ctx->cgroup_prefix);
+	if (vz_state_set(&ct->state, "UID_RANGE", vz_config_get(ct->cfg, "UID_RANGE"), err) < 0)
+		return -1;
+	return ct_save_state(ct, err);
+}
+
+static int record_init(struct vz_ct *ct, pid_t pid, vz_error_t *err)
+{
+	int r = vz_state_set_init(&ct->state, pid);
+
+	if (r < 0)
+		return vz_error_make(err, VZ_E_CREATE, -r, "init died at start");
+	if (ct_save_state(ct, err) < 0)
+		return -1;
+	ct->running = true;
+	return 0;
+}
+
+static int do_start(struct vz_ct *ct, vz_error_t *err)
+{
+	struct vz_cgroup *cg;
+	pid_t pid = 0;
+
+	vz_info(ct->ctx, "Starting container...");
+	if (ct_mount(ct, err) < 0)
+		return -1;
+	if (check_init(ct, err) < 0 || ct_write_files(ct, ct->cfg, err) < 0 ||
+	    begin_state(ct, err) < 0)
+		goto err_umount;
+	cg = vz_ct_cgroup(ct, err);
+	if (!cg || vz_cgroup_create(cg, err) < 0)
+		goto err_cleanup;
+	/* Limits before the first process; rlimits are inherited from this worker. */
+	if (ct_res_start(ct, cg, err) < 0)
+		goto err_cleanup;
+	ct_res_sync_weight(ct, cg);
+	if (spawn_ct_init(ct, cg, &pid, err) < 0)
+		goto err_cleanup;
+	if (record_init(ct, pid, err) < 0)
+		goto err_kill;
+	vz_info(ct->ctx, "Container start in progress...");
+	return 0;
+err_kill:
+	(void)kill(pid, SIGKILL);
+err_cleanup:
+	(void)ct_cleanup_locked(ct, NULL);
+	return -1;
+err_umount:
+	(void)ct_umount(ct, NULL);
+	return -1;
+}
+
+int vz_ct_start(struct vz_ct *ct, vz_error_t *err)
+{
+	if (ct_require_lock(ct, err) < 0 || ct_require_config(ct, err) < 0)
+		return -1;
+	if (ct->running)
+		return vz_error_make(err, VZ_E_RUNNING, 0, "CT %s is already running", ct->id);
+	if (vz_config_get_bool(ct->cfg, "DISABLED", false))
+		return vz_error_make(err, VZ_E_START_DISABLED, 0,
+				     "CT %s: start disabled (DISABLED=yes)", ct->id);
+	/* Leftovers of a CT that died while nobody watched. */
+	if (ct_cleanup_locked(ct, err) < 0)
+		return -1;
+	if (do_start(ct, err) < 0)
+		return vz_error_wrap(err, "start CT %s", ct->id);
+	return 0;
+}
+
+/* The signal that asks this init to power off. */
+static int halt_signal(pid_t pid)
+{
+	char path[64], exe[4096];
+	ssize_t n;
+	const char *base;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	if (n < 0)
+		return SIGINT;
+	exe[n] = '\0';
+	base = strrchr(exe, '/');
+	base = base ? base + 1 : exe;
+	if (streq(base, "systemd"))
+		return SIGRTMIN + 3;
+	if (streq(base, "busybox"))
+		return SIGUSR2;
+	return SIGINT; /* sysvinit: ctrlaltdel, which shuts down */
+}
+
+/* Wait until the process behind pidfd exits; false on timeout. */
+static bool wait_exit(int pidfd, int timeout_ms)
+{
+	struct pollfd p = {.fd = pidfd, .events = POLLIN};
+	int r;
+
+	do
+		r = poll(&p, 1, timeout_ms);
+	while (r < 0 && errno == EINTR);
+	return r > 0;
+}
+
+/* STOP_TIMEOUT of the config; vz.conf's default when the config lacks it or went bad. */
+static unsigned stop_timeout(const struct vz_ct *ct)
+{
+	const char *v = ct->cfg ? vz_config_get(ct->cfg, "STOP_TIMEOUT") : NULL;
+
+	return v ? (unsigned)strtoul(v, NULL, 10) : ct->ctx->stop_timeout;
+}
+
+static int kill_ct(struct vz_ct *ct, int pidfd, bool fast, vz_error_t *err)
+{
+	struct vz_cgroup *cg = vz_ct_cgroup(ct, NULL);
+
+	/* A suspended CT hears neither the halt signal nor SIGKILL until thawed. */
+	if (cg && vz_cgroup_frozen(cg) > 0 && vz_cgroup_freeze(cg, false, err) < 0)
+		return -1;
+	if (!fast) {
+		(void)vz_pidfd_send_signal(pidfd, halt_signal(ct->state.pid), NULL, 0);
+		if (wait_exit(pidfd, (int)stop_timeout(ct) * 1000))
+			return 0;
+		vz_warn(ct->ctx, "CT %s did not stop in %us: killing it", ct->id, stop_timeout(ct));
+	}
+	/* SIGKILL to a pid namespace's init kills every process in it. */
+	if (vz_pidfd_send_signal(pidfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH)
+		return vz_error_make(err, VZ_E_STOP, errno, "kill init of CT %s", ct->id);
+	if (!wait_exit(pidfd, 10000))
+		return vz_error_make(err, VZ_E_STOP, ETIMEDOUT, "CT %s: init does not die", ct->id);
+	if (cg)
+		(void)vz_cgroup_kill_all(cg, NULL);
+	return 0;
+}
+
+int ct_cleanup_locked(struct vz_ct *ct, vz_error_t *err)
+{
+	struct vz_cgroup *cg;
+
+	if (ct->running && vz_state_alive(&ct->state))
+		return 0;
+	ct->running = false;
+	cg = vz_ct_cgroup(ct, err);
+	if (!cg)
+		return -1;
+	if (vz_cgroup_kill_all(cg, err) < 0 || vz_cgroup_destroy(cg, err) < 0)
+		return -1;
+	ct_res_sync_weight(ct, cg);
+	/* The CT's network namespace died with its last process; proxies did not. */
+	if (ct_net_stop(ct, err) < 0)
+		return -1;
+	if (ct_umount(ct, err) < 0)
+		return -1;
+	return vz_state_remove(ct->path.state, &ct->state, err);
+}
+
+/* Something to clean: a state file whose init is gone (or one that does not parse). */
+static bool needs_cleanup(struct vz_ctx *ctx, const char *ctid)
+{
+	_cleanup_ct_ struct vz_ct *ct = vz_ct_open(ctx, ctid, VZ_CT_ANY_CONFIG, NULL);
+
+	return ct && (ct->state_bad || (ct->state.exists && !ct->running));
+}
+
+int vz_ct_cleanup(struct vz_ctx *ctx, const char *ctid, vz_error_t *err)
+{
+	/*
+	 * Most inits die under a stop that is still cleaning up and holds the
+	 * lock. Poll rather than queue for it: once that stop is done there is
+	 * nothing left to do, and taking the lock then would only make a start
+	 * right after the stop fail as "locked".
+	 */
+	for (int waited = 0; waited < 30000; waited += 10) {
+		_cleanup_ct_ struct vz_ct *ct = NULL;
+		struct timespec ts = {.tv_nsec = 10 * 1000 * 1000};
+
+		if (!needs_cleanup(ctx, ctid))
+			return 0;
+		ct = vz_ct_open(ctx, ctid, VZ_CT_LOCK | VZ_CT_TRYLOCK | VZ_CT_ANY_CONFIG, NULL);
+		if (ct)
+			return ct_cleanup_locked(ct, err);
+		(void)nanosleep(&ts, NULL);
+	}
+	return vz_error_make(err, VZ_E_LOCKED, 0, "CT %s: cleanup: locked for 30 s", ctid);
+}
+
+static int not_running(struct vz_ct *ct, vz_error_t *err)
+{
+	return vz_error_make(err, VZ_E_NOT_RUNNING, 0, "CT %s is not running", ct->id);
+}
+
+static int do_stop(struct vz_ct *ct, bool fast, vz_error_t *err)
+{
+	_cleanup_close_ int pidfd = -EBADF;
+
+	if (!ct->running) {
+		(void)ct_cleanup_locked(ct, NULL);
+		return not_running(ct, err);
+	}
+	pidfd = vz_pidfd_open(ct->state.pid, 0);
+	if (pidfd < 0)
+		return vz_error_make(err, VZ_E_STOP, errno, "CT %s: open init", ct->id);
+	/* The pid could have been recycled between the check and the open. */
+	if (!vz_state_alive(&ct->state))
+		return not_running(ct, err);
+	vz_info(ct->ctx, "Stopping container ...");
+	if (kill_ct(ct, pidfd, fast, err) < 0)
+		return -1;
+	vz_info(ct->ctx, "Container was stopped");
+	ct->running = false;
+	return ct_cleanup_locked(ct, err);
+}
+
+int vz_ct_stop(struct vz_ct *ct, bool fast, vz_error_t *err)
+{
+	/* No config needed: a CT whose config went bad must still stop. */
+	if (ct_require_lock(ct, err) < 0)
+		return -1;
+	if (!ct->exists)
+		return vz_error_make(err, VZ_E_NOCONFIG, 0, "CT %s does not exist", ct->id);
+	return do_stop(ct, fast, err);
+}
+
+int vz_ct_restart(struct vz_ct *ct, vz_error_t *err)
+{
+	vz_error_t e = NULL;
+
+	if (ct_require_lock(ct, err) < 0 || ct_require_config(ct, err) < 0)
+		return -1;
+	if (vz_config_get_bool(ct->cfg, "DISABLED", false))
+		return vz_error_make(err, VZ_E_START_DISABLED, 0,
+				     "CT %s: start disabled (DISABLED=yes), not restarting it",
+				     ct->id);
+	vz_info(ct->ctx, "Restarting container");
+	/* A CT that was not running just starts (the caller's err may be NULL). */
+	if (do_stop(ct, false, &e) < 0) {
+		if (e->code != VZ_E_NOT_RUNNING) {
+			if (err)
+				*err = e;
+			else
+				vz_error_release(&e);
+			return -1;
+		}
+		vz_error_release(&e);
+	}
+	if (ct_cleanup_locked(ct, err) < 0)
+		return -1;
+	if (do_start(ct, err) < 0)
+		return vz_error_wrap(err, "start CT %s", ct->id);
+	return 0;
+}
+
+int vz_ct_suspend(struct vz_ct *ct, bool resume, vz_error_t *err)
+{
+	struct vz_cgroup *cg;
+	int frozen;
+
+	if (ct_require_lock(ct, err) < 0 || ct_require_config(ct, err) < 0)
+		return -1;
+	if (!ct->running)
+		return not_running(ct, err);
+	cg = vz_ct_cgroup(ct, err);
+	if (!cg)
+		return -1;
+	frozen = vz_cgroup_frozen(cg);
+	if (!resume && frozen > 0)
+		return vz_error_make(err, VZ_E_CHKPNT, 0, "CT %s is already suspended", ct->id);
+	if (resume && frozen == 0)
+		return vz_error_make(err, VZ_E_RESTORE, 0, "CT %s is not suspended", ct->id);
+	vz_info(ct->ctx, resume ? "Resuming container ..." : "Suspending container ...");
+	if (vz_cgroup_freeze(cg, !resume, err) < 0) {
+		/* A freeze that did not complete is undone: the CT runs on as before. */
+		if (!resume)
+			(void)vz_cgroup_freeze(cg, false, NULL);
+		vz_error_recode(err, resume ? VZ_E_RESTORE : VZ_E_CHKPNT);
+		return vz_error_wrap(err, "%s CT %s", resume ? "resume" : "suspend", ct->id);
+	}
+	vz_info(ct->ctx, resume ? "Container is resumed" : "Container is suspended");
+	return 0;
+}

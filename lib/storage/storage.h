@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A CT's private area behind one interface, so that other layouts (a
+ * ploop-like image with its own filesystem and quota, an overlay over a
+ * shared template) fit in beside the directory one. The layout is OpenVZ's
+ * VE_LAYOUT: "simfs" is a directory bind-mounted on the CT root.
+ *
+ * Every backend makes the private area appear, while the CT runs, as the
+ * mount at the root path; what lies behind it is the backend's business.
+ */
+#ifndef VZ_STORAGE_H
+#define VZ_STORAGE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "core/error.h"
+
+struct vz_storage;
+
+/* Fills a new private area: dirfd is its (empty) top directory. */
+typedef int (*vz_storage_fill_fn)(int dirfd, void *data, vz_error_t *err);
+
+struct vz_storage_ops {
+	const char *layout; /* the VE_LAYOUT value */
+	/* Does the private area exist? */
+	bool (*exists)(const struct vz_storage *s);
+	/*
+	 * Make the private area, owned by s->owner, filled by fill; nothing is
+	 * left behind on failure, and a half-filled area is never visible
+	 * under its final name.
+	 */
+	int (*create)(struct vz_storage *s, vz_storage_fill_fn fill, void *data, vz_error_t *err);
+	/* Mount the private area on the root path (private propagation). */
+	int (*mount)(struct vz_storage *s, vz_error_t *err);
+	/* Move the private area out of its place in one step (destroy, part 1). */
+	int (*retire)(struct vz_storage *s, vz_error_t *err);
+	/* Delete what retire moved away (destroy, part 2). */
+	int (*purge)(struct vz_storage *s, vz_error_t *err);
+};
+
+struct vz_storage {
+	const struct vz_storage_ops *ops;
+	char *private; /* where the private area lives */
+	char *root;    /* its mount point while the CT runs */
+	uid_t owner;   /* host uid of CT root, owner of the area's top directory */
+	char *retired; /* where retire put it, until purge */
+};
+
+/* A handle for layout (NULL: "simfs"); VZ_E_VALUE naming an unknown layout. */
+struct vz_storage *vz_storage_new(const char *layout, const char *private, const char *root,
+				  uid_t owner, vz_error_t *err);
+void vz_storage_free(struct vz_storage *s);
+void vz_storage_freep(struct vz_storage **s);
+#define _cleanup_storage_ _cleanup_(vz_storage_freep)
+
+/* Is the root path a mount point now? The same for every layout. */
+bool vz_storage_mounted(const struct vz_storage *s);
+
+/* Unmount the root path (detached: a CT process's open files do not pin it). */
+int vz_storage_umount(struct vz_storage *s, vz_error_t *err);
+
+static inline bool vz_storage_exists(const struct vz_storage *s)
+{
+	return s->ops->exists(s);
+}
+
+static inline int vz_storage_create(struct vz_storage *s, vz_storage_fill_fn fill, void *data,
+				    vz_error_t *err)
+{
+	return s->ops->create(s, fill, data, err);
+}
+
+/* Mount unless mounted already. */
+int vz_storage_mount(struct vz_storage *s, vz_error_t *err);
+
+static inline int vz_storage_retire(struct vz_storage *s, vz_error_t *err)
+{
+	return s->ops->retire(s, err);
+}
+
+static inline int vz_storage_purge(struct vz_storage *s, vz_error_t *err)
+{
+	return s->ops->purge(s, err);
+}
+
+#endif
