@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -125,8 +124,7 @@ static int run_and_wait(const char *script, const char *name, const char *out,
 static int install_result(const char *cachedir, const char *name, const char *tmp, vz_error_t *err)
 {
 	_cleanup_close_ int fd = open(tmp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	_cleanup_free_ char *final = NULL;
-	struct utsname u;
+	_cleanup_free_ char *final = NULL, *mach = NULL;
 	const char *ext;
 
 	if (fd < 0)
@@ -134,9 +132,9 @@ static int install_result(const char *cachedir, const char *name, const char *tm
 				     "build template '%s': the recipe wrote no tarball", name);
 	if (template_validate_tar(fd, &ext, name, tmp, err) < 0)
 		return -1;
-	if (uname(&u) < 0)
-		return vz_error_make(err, VZ_E_SYSTEM, errno, "uname");
-	final = xasprintf("%s/%s-%s%s", cachedir, name, u.machine, ext);
+	/* The same machine name vz_template_find looks for. */
+	mach = template_machine_name();
+	final = xasprintf("%s/%s-%s%s", cachedir, name, mach, ext);
 	/* A rebuild replaces the old tarball; CTs made from it keep their files. */
 	if (rename(tmp, final) < 0)
 		return vz_error_make(err, VZ_E_SYSTEM, errno, "build template '%s': rename", name);

@@ -2,6 +2,10 @@
 /*
  * OS templates: rootfs tarballs in <root>/template/cache with OpenVZ's
  * precreated-template naming (NAME.tar.gz, NAME-x86_64.tar.xz, ...).
+ *
+ * In lib/template: cache.c (names, find, list), extract.c (into a CT, with
+ * entry.c's checks), import.c (validated by validate.c), busybox.c (the
+ * built-in template) and recipe.c (templates built by scripts).
  */
 #ifndef VZ_TEMPLATE_H
 #define VZ_TEMPLATE_H

@@ -705,6 +705,83 @@ static void test_busybox(void **state)
 	assert_int_equal(count_entries(f->cache), 1);
 }
 
+/* A recipe script FAMILY/build under recipes, made with mode. */
+static void write_recipe(const char *recipes, const char *family, const char *body, mode_t mode)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/%s", recipes, family);
+	_cleanup_free_ char *script = xasprintf("%s/build", dir);
+
+	assert_int_equal(mkdir_p(dir, 0755), 0);
+	write_string(script, body);
+	assert_int_equal(chmod(script, mode), 0);
+}
+
+struct progress {
+	int lines;
+	char first[128];
+};
+
+static void on_progress(void *data, const char *line)
+{
+	struct progress *p = data;
+
+	if (p->lines++ == 0)
+		snprintf(p->first, sizeof(p->first), "%s", line);
+}
+
+static void expect_recipe_fails(struct fx *f, const char *recipes, const char *name, int code,
+				const char *needle)
+{
+	vz_error_t err = NULL;
+
+	assert_true(vz_template_build_recipe(f->cache, recipes, name, NULL, NULL, &err) < 0);
+	assert_int_equal(err->code, code);
+	assert_msg_has(err, needle);
+	vz_error_release(&err);
+}
+
+static void test_build_recipe(void **state)
+{
+	struct fx *f = *state;
+	_cleanup_free_ char *recipes = xasprintf("%s/recipes", f->dir), *mach = machine();
+	_cleanup_free_ char *src = xasprintf("%s/src.tar.gz", f->dir), *body = NULL;
+	_cleanup_free_ char *path = NULL, *want = NULL;
+	struct progress p = {0};
+	vz_error_t err = NULL;
+
+	/* Recipes run as root only when root owns them. */
+	if (geteuid() != 0)
+		skip();
+	write_tar(src, ARCHIVE_FILTER_GZIP, good_tar, ARRAY_SIZE(good_tar));
+	body = xasprintf("#!/bin/sh\necho \"building $1\"\n\necho done\ncp '%s' \"$2\"\n", src);
+	write_recipe(recipes, "fam", body, 0755);
+	write_recipe(recipes, "fail", "#!/bin/sh\necho step one\necho 'no mirror'\nexit 3\n", 0755);
+	write_recipe(recipes, "junk", "#!/bin/sh\necho junk > \"$2\"\n", 0755);
+	write_recipe(recipes, "gw", "#!/bin/sh\nexit 0\n", 0775);
+
+	/* FAMILY/build makes FAMILY-VERSION, stored under the machine name find looks for. */
+	assert_int_equal(
+		vz_template_build_recipe(f->cache, recipes, "fam-1", on_progress, &p, &err), 0);
+	assert_null(err);
+	assert_int_equal(p.lines, 2);
+	assert_string_equal(p.first, "building fam-1");
+	path = vz_template_find(f->cache, "fam-1", &err);
+	assert_null(err);
+	want = xasprintf("%s/fam-1-%s.tar.gz", f->cache, mach);
+	assert_string_equal(path, want);
+	expect_file_equal(src, path);
+
+	expect_recipe_fails(f, recipes, "fail-1", VZ_E_TEMPLATE_NOT_FOUND,
+			    "failed (exit status 3): no mirror");
+	expect_recipe_fails(f, recipes, "junk-1", VZ_E_BAD_TEMPLATE, "template 'junk-1': '");
+	expect_recipe_fails(f, recipes, "gw-1", VZ_E_TEMPLATE_NOT_FOUND,
+			    "no recipe for template 'gw-1'");
+	expect_recipe_fails(f, recipes, "nope", VZ_E_TEMPLATE_NOT_FOUND,
+			    "no recipe for template 'nope'");
+	/* Failed builds leave neither a template nor a temp file. */
+	assert_int_equal(count_entries(f->cache), 1);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
@@ -726,6 +803,7 @@ int main(void)
 		T(test_extract_shifts_ids),
 		T(test_build_unknown),
 		T(test_busybox),
+		T(test_build_recipe),
 	};
 #undef T
 
