@@ -16,6 +16,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "cmds.h"
 #include "util/fs.h"
 #include "util/xalloc.h"

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* vzctl verbs: each parses OpenVZ's options into one request to vzd. */
+/*
+ * vzctl verbs: each parses OpenVZ's options into one request to vzd.
+ * main.c dispatches to them; what they share is in cli.h, below them.
+ */
 #ifndef VZCTL_CMDS_H
 #define VZCTL_CMDS_H
 
@@ -22,14 +25,5 @@ int cmd_chkpnt(struct client *c, int argc, char **argv);
 int cmd_suspend(struct client *c, int argc, char **argv);
 int cmd_resume(struct client *c, int argc, char **argv);
 int cmd_ubc(struct client *c, int argc, char **argv);
-
-/* Print a usage error ("vzctl VERB: msg") and return exit status 20. */
-int cmd_usage_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* The one-line error for an option getopt refused (code ':' = value missing). */
-int cmd_bad_option(const char *verb, int code, const char *arg);
-
-/* Run a simple request and return its exit status. */
-int cmd_simple(struct client *c, const char *op, struct vz_msg *args);
 
 #endif

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* vzctl: OpenVZ's command line, talking to vzd. No container logic lives here. */
 #define _GNU_SOURCE
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "cmds.h"
 #include "util/macros.h"
 
@@ -55,18 +55,6 @@ static void usage(FILE *f)
 	fprintf(f, "\nThe daemon is found at --socket, $VZ_SOCKET or /run/vz/vzd.sock.\n");
 }
 
-int cmd_usage_error(const char *verb, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "vzctl %s: ", verb);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return 20;
-}
-
 int main(int argc, char **argv)
 {
 	struct client c = {.sock = -1};
@@ -91,12 +79,12 @@ int main(int argc, char **argv)
 		} else {
 			fprintf(stderr, "vzctl: invalid option '%s' (vzctl --help lists them)\n",
 				argv[i]);
-			return 20;
+			return CLI_USAGE_EXIT;
 		}
 	}
 	if (i >= argc) {
 		usage(stderr);
-		return 20;
+		return CLI_USAGE_EXIT;
 	}
 	if (streq(argv[i], "help")) {
 		usage(stdout);
@@ -107,5 +95,5 @@ int main(int argc, char **argv)
 		if (streq(argv[i], verbs[v].verb))
 			return verbs[v].fn(&c, argc - i, argv + i);
 	fprintf(stderr, "vzctl: unknown command '%s' (vzctl --help lists them)\n", argv[i]);
-	return 20;
+	return CLI_USAGE_EXIT;
 }

@@ -56,7 +56,7 @@ static const struct field {
 	{"iopslimit", "iopslimit", "IOPSLIMIT", 9, K_INT},
 };
 
-/* Beancounter fields, made from lib/ubc.c's table: NAME, NAME.m/.b/.l/.f. */
+/* Beancounter fields, made from lib/res/ubc.c's table: NAME, NAME.m/.b/.l/.f. */
 static struct field *ubc_fields;
 static size_t n_ubc_fields;
 

@@ -26,7 +26,7 @@ struct vz_cgroup;
 
 /*
  * Resource settings of a CT, in version-neutral units; each backend turns
- * them into its own knobs (lib/ubc.c maps OpenVZ parameters to these).
+ * them into its own knobs (lib/res/ubc.c maps OpenVZ parameters to these).
  * Only the fields whose bit is in .set are written.
  */
 enum vz_cg_res {

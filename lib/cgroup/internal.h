@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Shared between cgroup.c and the two backends; nothing outside lib/cgroup*.c
- * includes this. A handle holds one entry per hierarchy: a single cgroup2
+ * Shared inside lib/cgroup; nothing outside it includes this. The modules
+ * form layers, each calling only those below it:
+ *
+ *   cgroup.c (dispatcher)  ->  v1.c, v2.c (backends)
+ *     ->  limits.c (limits, counters)  and  procs.c (processes)
+ *     ->  common.c (knobs, clocks, the group path)
+ * A handle holds one entry per hierarchy: a single cgroup2
  * root on unified hosts, every v1 hierarchy (plus the cgroup2 beside them
  * on hybrid hosts) otherwise. Helpers here return -errno (STYLE rule 10);
  * the ops turn them into error objects that name the group.
@@ -9,6 +14,7 @@
 #ifndef VZ_CGROUP_INTERNAL_H
 #define VZ_CGROUP_INTERNAL_H
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -61,12 +67,11 @@ typedef int (*cg_freeze_fn)(int fd, bool on);
 extern const struct vz_cgroup_ops cg_v1_ops;
 extern const struct vz_cgroup_ops cg_v2_ops;
 
-/* Tests set this to exercise the kill() fallback for kernels without pidfds. */
-extern bool cg_test_no_pidfd;
-
-/* Backend discovery: fill cg->hiers from root_fd (borrowed). */
+/* Backend discovery (v1.c, v2.c): fill cg->hiers from root_fd (borrowed). */
 int cg_v1_discover(struct vz_cgroup *cg, int root_fd, bool hybrid, vz_error_t *err);
 int cg_v2_discover(struct vz_cgroup *cg, int root_fd, vz_error_t *err);
+
+/* ---- common.c: knobs, clocks, the group path ---- */
 
 /* Append a hierarchy; takes ownership of root_fd. */
 void cg_hier_add(struct vz_cgroup *cg, const char *name, unsigned flags, int root_fd);
@@ -80,10 +85,28 @@ int cg_group_fd(struct vz_cgroup *cg, struct cg_hier *h);
 /* Remove the group and its nested groups (rmdir only), then the empty prefix. */
 int cg_remove(struct vz_cgroup *cg, struct cg_hier *h, uint64_t deadline);
 
+/* A DIR * of its own on the directory at fd (borrowed); NULL with errno. */
+DIR *cg_opendir_at(int fd);
+/* Opens the next nested group of d into *ret_fd: 1, or 0 at the end, or -errno. */
+int cg_next_subdir(DIR *d, const char **ret_name, int *ret_fd);
+
+/* Knob contents without trailing whitespace. */
+int cg_read_knob(int fd, const char *name, char **ret);
+bool cg_has_word(const char *list, const char *word);
+uint64_t cg_now_us(void);
+void cg_backoff(unsigned *delay_us);
+
+/* ---- procs.c: the processes of a group ---- */
+
+/* Tests set this to exercise the kill() fallback for kernels without pidfds. */
+extern bool cg_test_no_pidfd;
+
 int cg_write_pid(int fd, pid_t pid);
 int cg_open_procs(int fd);
 /* Processes in the group at fd and its nested groups. */
 int cg_count(int fd);
+/* Their pids in *ret (free it): the count, or -errno. */
+int cg_list_pids(int fd, pid_t **ret);
 /* Processes in the CT's group of h and below it; 0 when the group is missing. */
 int cg_count_in(struct vz_cgroup *cg, struct cg_hier *h, vz_error_t *err);
 
@@ -105,13 +128,7 @@ int cg_kill_loop(int fd, cg_freeze_fn freeze, uint64_t deadline);
 /* Write cgroup.kill; -ENOENT on kernels without it. */
 int cg_v2_kill(int fd);
 
-/* Knob contents without trailing whitespace. */
-int cg_read_knob(int fd, const char *name, char **ret);
-bool cg_has_word(const char *list, const char *word);
-uint64_t cg_now_us(void);
-void cg_backoff(unsigned *delay_us);
-
-/* ---- limits and counters (cgroup-limits.c); knob names come from the backends ---- */
+/* ---- limits.c: limits and counters; knob names come from the backends ---- */
 
 /* Every enum vz_cg_res bit. */
 #define CG_RES_ALL ((unsigned)VZ_CG_IO_MAX * 2 - 1)
@@ -195,7 +212,7 @@ uint64_t cg_add_limit(uint64_t a, uint64_t b);
 /* The weight of OpenVZ ioprio 0..7 within a knob's range lo..hi. */
 uint64_t cg_io_weight(unsigned prio, uint64_t lo, uint64_t hi);
 
-/* Set the prefix level's weight knob to the sum of its CT groups' (see cgroup.c). */
+/* Set the prefix level's weight knob to the sum of its CT groups'. */
 int cg_sync_prefix_weight(struct vz_cgroup *cg, struct cg_hier *h, const char *knob, uint64_t lo,
 			  uint64_t hi, uint64_t def);
 

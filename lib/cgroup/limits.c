@@ -10,6 +10,7 @@
  * tests: anything that is not a plain number fails with -EBADMSG.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -254,4 +255,49 @@ int cg_set_limits(struct vz_cgroup *cg, const struct cg_limits_ops *b,
 			r = s->fn(cg, cg_group_fd(cg, b->hier_of(cg, s->hier)), lim, err);
 	}
 	return r < 0 ? r : 0;
+}
+
+/*
+ * The prefix level that holds the CT groups gets the sum of their weights
+ * (knob clamped to [lo, hi]; def when it holds none): the CTs then weigh
+ * against the host's own tasks as if each were a top-level group, OpenVZ's
+ * model, instead of all of them together weighing as much as one host task.
+ */
+int cg_sync_prefix_weight(struct vz_cgroup *cg, struct cg_hier *h, const char *knob, uint64_t lo,
+			  uint64_t hi, uint64_t def)
+{
+	_cleanup_close_ int pfd =
+		openat(h->root_fd, cg->prefix, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_closedir_ DIR *d = NULL;
+	uint64_t sum = 0;
+	bool any = false;
+	const char *name;
+	char buf[32];
+	int r;
+
+	if (pfd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!path_exists_at(pfd, knob))
+		return 0;
+	d = cg_opendir_at(pfd);
+	if (!d)
+		return -errno;
+	for (;;) {
+		_cleanup_close_ int cfd = -EBADF;
+		_cleanup_free_ char *v = NULL;
+		uint64_t w;
+
+		r = cg_next_subdir(d, &name, &cfd);
+		if (r <= 0)
+			break;
+		if (cg_read_knob(cfd, knob, &v) < 0 || cg_parse_u64(v, &w) < 0)
+			continue;
+		sum += w;
+		any = true;
+	}
+	if (r < 0)
+		return r;
+	(void)snprintf(buf, sizeof(buf), "%llu",
+		       (unsigned long long)(any ? cg_clamp(sum, lo, hi) : def));
+	return cg_write_knob(pfd, knob, buf);
 }

@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * OpenVZ-style configuration files. The file is kept as an ordered array of
- * lines, each with its original bytes; key lines also carry the parsed key and
- * value. Only lines touched by vz_config_set() are rewritten, so comments,
- * unknown keys and odd formatting survive a save.
+ * The engine of OpenVZ-style configuration files. The file is kept as an
+ * ordered array of lines, each with its original bytes; key lines also carry
+ * the parsed key and value. Only lines touched by vz_config_set() are
+ * rewritten, so comments, unknown keys and odd formatting survive a save.
+ *
+ * The engine knows no key: a config carries the table (schema) its known
+ * keys are checked against, or none. keys.c holds the ctid.conf/vz.conf
+ * table and binds it in vz_config_new/parse/load; the engine never names it,
+ * so the validators' modules may use the engine without a loop.
  *
  * The accepted syntax is the subset of POSIX shell assignments that OpenVZ
  * writes and that a shell sourcing the file (OpenVZ action scripts do) reads
@@ -14,29 +19,20 @@
  * literally: expanding them would turn a config file into code.
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
 
 #include "conf/config.h"
-#include "net/netif.h"
-#include "res/cpuio.h"
-#include "res/ubc.h"
+#include "conf/internal.h"
 #include "util/fs.h"
 #include "util/macros.h"
 #include "util/xalloc.h"
 
 #define VALUE_MAX 4096
 #define FILE_MAX (1024 * 1024)
-#define DESCRIPTION_MAX 1024
-#define SECONDS_MAX 3600
-#define UID_RANGE_MIN 65536
-#define UID_MAX_ID 4294967295ULL /* (uid_t)-1 is reserved */
 
 /* Characters a backslash escapes inside double quotes (POSIX shell rules). */
 #define DQ_ESCAPED "\"\\$`"
@@ -51,6 +47,7 @@ struct line {
 };
 
 struct vz_config {
+	const struct vz_config_key *schema; /* NULL: no known keys */
 	struct line *lines;
 	size_t n;
 	size_t cap;
@@ -66,52 +63,20 @@ static bool is_blank(char c)
 	return c == ' ' || c == '\t';
 }
 
-static bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static bool is_alnum(char c)
-{
-	return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static bool is_ident(char c)
-{
-	return is_alnum(c) || c == '_';
-}
-
+/* A shell variable name in capitals, as OpenVZ's keys are. */
 static bool valid_key_name(const char *s, size_t n)
 {
 	size_t i;
 
-	if (n == 0 || is_digit(s[0]))
+	if (n == 0 || conf_is_digit(s[0]))
 		return false;
 	for (i = 0; i < n; i++)
-		if (!(is_digit(s[i]) || (s[i] >= 'A' && s[i] <= 'Z') || s[i] == '_'))
+		if (!(conf_is_digit(s[i]) || (s[i] >= 'A' && s[i] <= 'Z') || s[i] == '_'))
 			return false;
 	return true;
 }
 
-/* Strict unsigned decimal: digits only, no sign, no blanks, no overflow. */
-static bool parse_dec(const char *s, size_t n, uint64_t *ret)
-{
-	uint64_t v = 0;
-	size_t i;
-
-	if (n == 0)
-		return false;
-	for (i = 0; i < n; i++) {
-		unsigned d = (unsigned)(s[i] - '0');
-
-		if (!is_digit(s[i]) || v > (UINT64_MAX - d) / 10)
-			return false;
-		v = v * 10 + d;
-	}
-	*ret = v;
-	return true;
-}
-
+/* The shift of a K/M/G/T/P suffix (either case), or -1. */
 static int size_shift(char c)
 {
 	static const char units[] = "kmgtp";
@@ -131,7 +96,7 @@ int vz_parse_size(const char *key, const char *s, uint64_t *ret_bytes, vz_error_
 		*ret_bytes = UINT64_MAX;
 		return 0;
 	}
-	if (!parse_dec(s, digits, &v))
+	if (!conf_parse_dec(s, digits, &v))
 		goto invalid;
 	if (*suffix && size_shift(*suffix) > 0)
 		shift = size_shift(*suffix++);
@@ -168,460 +133,24 @@ int vz_parse_bool(const char *key, const char *s, bool *ret, vz_error_t *err)
 	return 0;
 }
 
-/* ---- validators ---- */
+/* ---- the schema and the line array ---- */
 
-static int invalid(vz_error_t *err, const char *key, const char *what, const char *value)
+const struct vz_config_key *vz_config_key_find(const struct vz_config_key *schema, const char *name)
 {
-	return vz_error_make(err, VZ_E_VALUE, 0, "%s: invalid %s '%s'", key, what, value);
-}
-
-/* First character alphanumeric, the rest alphanumeric or from extra. */
-static bool valid_name(const char *s, size_t max, const char *extra)
-{
-	size_t i, n = strlen(s);
-
-	if (n == 0 || n > max || !is_alnum(s[0]))
-		return false;
-	for (i = 1; i < n; i++)
-		if (!is_alnum(s[i]) && !strchr(extra, s[i]))
-			return false;
-	return true;
-}
-
-static int validate_template(const char *key, const char *value, vz_error_t *err)
-{
-	if (!valid_name(value, 128, "._+-") || strstr(value, ".."))
-		return invalid(err, key, "template name", value);
-	return 0;
-}
-
-static int validate_ct_name(const char *key, const char *value, vz_error_t *err)
-{
-	/* An all-digit name would be ambiguous with a CTID on the command line. */
-	if (!valid_name(value, 64, "._-") || value[strspn(value, "0123456789")] == '\0')
-		return invalid(err, key, "CT name", value);
-	return 0;
-}
-
-/* RFC 1123 host name: dot-separated labels of [A-Za-z0-9-], no edge '-'. */
-static bool hostname_valid(const char *s, size_t n)
-{
-	size_t start = 0, i;
-
-	if (n == 0 || n > 253)
-		return false;
-	for (i = 0; i <= n; i++) {
-		if (i < n && s[i] != '.') {
-			if (!is_alnum(s[i]) && s[i] != '-')
-				return false;
-			continue;
-		}
-		if (i == start || i - start > 63 || s[start] == '-' || s[i - 1] == '-')
-			return false;
-		start = i + 1;
-	}
-	return true;
-}
-
-static int validate_hostname(const char *key, const char *value, vz_error_t *err)
-{
-	if (!hostname_valid(value, strlen(value)))
-		return invalid(err, key, "host name", value);
-	return 0;
-}
-
-static int validate_bool(const char *key, const char *value, vz_error_t *err)
-{
-	bool b;
-
-	return vz_parse_bool(key, value, &b, err);
-}
-
-/* Length of the UTF-8 sequence at s (0 if malformed) and its code point. */
-static size_t utf8_decode(const unsigned char *s, uint32_t *ret)
-{
-	static const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
-	size_t len, i;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		len = 1, cp = s[0];
-	else if ((s[0] & 0xe0) == 0xc0)
-		len = 2, cp = s[0] & 0x1f;
-	else if ((s[0] & 0xf0) == 0xe0)
-		len = 3, cp = s[0] & 0x0f;
-	else if ((s[0] & 0xf8) == 0xf0)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if (cp < min[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	*ret = cp;
-	return len;
-}
-
-static int validate_description(const char *key, const char *value, vz_error_t *err)
-{
-	const unsigned char *s = (const unsigned char *)value;
-
-	if (strlen(value) > DESCRIPTION_MAX)
-		return vz_error_make(err, VZ_E_VALUE, 0, "%s: longer than %d bytes", key,
-				     DESCRIPTION_MAX);
-	while (*s) {
-		uint32_t cp;
-		size_t len = utf8_decode(s, &cp);
-
-		if (len == 0)
-			return vz_error_make(err, VZ_E_VALUE, 0, "%s: invalid UTF-8", key);
-		/* C0, DEL and C1 controls could rewrite a terminal showing vzlist. */
-		if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
-			return vz_error_make(err, VZ_E_VALUE, 0, "%s: control character 0x%02x",
-					     key, (unsigned)cp);
-		s += len;
-	}
-	return 0;
-}
-
-/* One path component: no control characters, '$' only as "$VEID". */
-static bool component_valid(const char *s, size_t n, bool allow_veid)
-{
-	size_t i;
-
-	if (n == 2 && s[0] == '.' && s[1] == '.')
-		return false;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c < 0x20 || c == 0x7f)
-			return false;
-		if (c != '$')
-			continue;
-		if (!allow_veid || strncmp(s + i, "$VEID", 5) != 0 || is_ident(s[i + 5]))
-			return false;
-		i += 4;
-	}
-	return true;
-}
-
-/* Absolute, no ".." component, and not the root directory itself. */
-static bool path_valid(const char *s, bool allow_veid)
-{
-	bool named = false;
-
-	if (s[0] != '/')
-		return false;
-	for (;;) {
-		size_t n;
-
-		s += strspn(s, "/");
-		n = strcspn(s, "/");
-		if (n == 0)
-			return named;
-		if (!component_valid(s, n, allow_veid))
-			return false;
-		if (n != 1 || s[0] != '.')
-			named = true;
-		s += n;
-	}
-}
-
-static int validate_ct_path(const char *key, const char *value, vz_error_t *err)
-{
-	if (!path_valid(value, true))
-		return invalid(err, key, "path", value);
-	return 0;
-}
-
-static int validate_abs_path(const char *key, const char *value, vz_error_t *err)
-{
-	if (!path_valid(value, false))
-		return invalid(err, key, "path", value);
-	return 0;
-}
-
-static bool ip_valid(const char *tok, size_t n, bool allow_prefix)
-{
-	unsigned char addr[sizeof(struct in6_addr)];
-	char buf[INET6_ADDRSTRLEN];
-	const char *slash = memchr(tok, '/', n);
-	size_t alen = slash ? (size_t)(slash - tok) : n;
-	uint64_t prefix;
-	int af;
-
-	if (alen == 0 || alen >= sizeof(buf))
-		return false;
-	memcpy(buf, tok, alen);
-	buf[alen] = '\0';
-	af = memchr(buf, ':', alen) ? AF_INET6 : AF_INET;
-	if (inet_pton(af, buf, addr) != 1)
-		return false;
-	if (!slash)
-		return true;
-	if (!allow_prefix || !parse_dec(slash + 1, n - alen - 1, &prefix))
-		return false;
-	return prefix <= (af == AF_INET6 ? 128 : 32);
-}
-
-static bool ip_or_prefix_valid(const char *tok, size_t n)
-{
-	return ip_valid(tok, n, true);
-}
-
-/*
- * An address a CT can be given: not unspecified, loopback, multicast,
- * broadcast or link-local (vz's gateways live there), nor IPv4's reserved
- * 0/8 and 240/4.
- */
-static bool ip_usable(const char *tok, size_t n)
-{
-	unsigned char a[sizeof(struct in6_addr)];
-	char buf[INET6_ADDRSTRLEN];
-	size_t alen = strcspn(tok, "/");
-
-	if (!ip_valid(tok, n, true))
-		return false;
-	if (alen > n)
-		alen = n;
-	memcpy(buf, tok, alen);
-	buf[alen] = '\0';
-	if (inet_pton(AF_INET, buf, a) == 1)
-		return a[0] != 0 && a[0] != 127 && a[0] < 224 && !(a[0] == 169 && a[1] == 254);
-	if (inet_pton(AF_INET6, buf, a) != 1)
-		return false;
-	if (a[0] == 0xff || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80))
-		return false;
-	for (size_t i = 0; i < 15; i++)
-		if (a[i])
-			return true;
-	return a[15] > 1; /* "::" and "::1" */
-}
-
-static bool ip_only_valid(const char *tok, size_t n)
-{
-	return ip_valid(tok, n, false);
-}
-
-/* Space-separated list; an empty list is valid (it clears the setting). */
-static int validate_list(const char *key, const char *value, const char *what,
-			 bool (*check)(const char *tok, size_t n), vz_error_t *err)
-{
-	const char *p = value;
-
-	for (;;) {
-		size_t n;
-
-		p += strspn(p, " \t");
-		if (*p == '\0')
-			return 0;
-		n = strcspn(p, " \t");
-		if (!check(p, n))
-			return vz_error_make(err, VZ_E_VALUE, 0, "%s: invalid %s '%.*s'", key, what,
-					     (int)n, p);
-		p += n;
-	}
-}
-
-static int validate_ip_list(const char *key, const char *value, vz_error_t *err)
-{
-	if (validate_list(key, value, "IP address", ip_or_prefix_valid, err) < 0)
-		return -1;
-	return validate_list(
-		key, value,
-		"CT address (loopback, multicast, broadcast, link-local or unspecified)", ip_usable,
-		err);
-}
-
-static int validate_nameservers(const char *key, const char *value, vz_error_t *err)
-{
-	return validate_list(key, value, "IP address", ip_only_valid, err);
-}
-
-static int validate_domains(const char *key, const char *value, vz_error_t *err)
-{
-	return validate_list(key, value, "domain name", hostname_valid, err);
-}
-
-static int validate_uid_range(const char *key, const char *value, vz_error_t *err)
-{
-	const char *colon = strchr(value, ':');
-	uint64_t base, count;
-
-	if (!colon || !parse_dec(value, colon - value, &base) ||
-	    !parse_dec(colon + 1, strlen(colon + 1), &count))
-		return vz_error_make(err, VZ_E_VALUE, 0,
-				     "%s: invalid uid range '%s' (expected BASE:COUNT)", key,
-				     value);
-	if (base == 0 || count < UID_RANGE_MIN || base > UID_MAX_ID || count > UID_MAX_ID - base)
-		return vz_error_make(err, VZ_E_VALUE, 0,
-				     "%s: invalid uid range '%s' (need BASE > 0, COUNT >= %d, "
-				     "BASE+COUNT <= %llu)",
-				     key, value, UID_RANGE_MIN, UID_MAX_ID);
-	return 0;
-}
-
-static int validate_number(const char *key, const char *value, uint64_t min, uint64_t max,
-			   vz_error_t *err)
-{
-	uint64_t v;
-
-	if (!parse_dec(value, strlen(value), &v) || v < min || v > max)
-		return vz_error_make(err, VZ_E_VALUE, 0,
-				     "%s: invalid number '%s' (expected %llu..%llu)", key, value,
-				     (unsigned long long)min, (unsigned long long)max);
-	return 0;
-}
-
-static int validate_timeout(const char *key, const char *value, vz_error_t *err)
-{
-	return validate_number(key, value, 1, SECONDS_MAX, err);
-}
-
-static int validate_uid_start(const char *key, const char *value, vz_error_t *err)
-{
-	return validate_number(key, value, 1, UID_MAX_ID - UID_RANGE_MIN, err);
-}
-
-static int validate_uid_size(const char *key, const char *value, vz_error_t *err)
-{
-	return validate_number(key, value, UID_RANGE_MIN, UID_MAX_ID - 1, err);
-}
-
-static int validate_cgroup_prefix(const char *key, const char *value, vz_error_t *err)
-{
-	size_t i, n = strlen(value);
-
-	/* "." and ".." would name the parent cgroup, not a new one. */
-	if (n == 0 || n > 64 || streq(value, ".") || streq(value, ".."))
-		return invalid(err, key, "cgroup name", value);
-	for (i = 0; i < n; i++)
-		if (!is_alnum(value[i]) && !strchr("._-", value[i]))
-			return invalid(err, key, "cgroup name", value);
-	return 0;
-}
-
-static int validate_group(const char *key, const char *value, vz_error_t *err)
-{
-	size_t i, n = strlen(value);
-
-	if (n == 0 || n > 32 || !((value[0] >= 'a' && value[0] <= 'z') || value[0] == '_'))
-		return invalid(err, key, "group name", value);
-	for (i = 1; i < n; i++)
-		if (!(value[i] >= 'a' && value[i] <= 'z') && !is_digit(value[i]) &&
-		    !strchr("_-", value[i]))
-			return invalid(err, key, "group name", value);
-	return 0;
-}
-
-/* A network interface name: 1..15 bytes, no '/', blank or ':'. */
-static bool ifname_valid(const char *s, size_t n)
-{
-	if (n == 0 || n > 15 || (n == 1 && s[0] == '.') || (n == 2 && !strncmp(s, "..", 2)))
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (s[i] <= ' ' || s[i] == '/' || s[i] == ':' || s[i] == 0x7f)
-			return false;
-	return true;
-}
-
-static int validate_ifnames(const char *key, const char *value, vz_error_t *err)
-{
-	return validate_list(key, value, "interface name", ifname_valid, err);
-}
-
-/* ---- the key table ---- */
-
-static const struct vz_config_key keys[] = {
-	/* ctid.conf */
-	{"OSTEMPLATE", NULL, validate_template, "OS template the CT was created from"},
-	{"HOSTNAME", NULL, validate_hostname, "CT host name (RFC 1123)"},
-	{"ONBOOT", NULL, validate_bool, "start the CT when vzd starts (yes or no)"},
-	{"NAME", NULL, validate_ct_name, "CT name, usable in place of the CTID"},
-	{"DESCRIPTION", NULL, validate_description, "free-form CT description"},
-	{"VE_ROOT", NULL, validate_ct_path, "CT root mount point ($VEID is the CTID)"},
-	{"VE_PRIVATE", NULL, validate_ct_path, "CT private area ($VEID is the CTID)"},
-	{"ORIGIN_SAMPLE", NULL, validate_template, "config sample the CT was created from"},
-	{"NETIF", NULL, vz_netif_validate,
-	 "bridged interfaces: ifname=,mac=,host_ifname=,host_mac=,bridge= (';' between)"},
-	{"IP_ADDRESS", NULL, validate_ip_list,
-	 "CT IP addresses, space-separated, optional /prefix"},
-	{"NAMESERVER", NULL, validate_nameservers, "DNS servers for the CT resolv.conf"},
-	{"SEARCHDOMAIN", NULL, validate_domains, "DNS search domains for the CT resolv.conf"},
-	{"UID_RANGE", NULL, validate_uid_range,
-	 "host uid/gid range mapped into the CT (BASE:COUNT)"},
-	{"STOP_TIMEOUT", NULL, validate_timeout, "seconds a clean stop may take before a kill"},
-	{"DISABLED", NULL, validate_bool, "refuse to start the CT (yes or no)"},
-	/* ctid.conf: resources (lib/ubc.c, lib/res.c) */
-	{"KMEMSIZE", NULL, vz_ubc_validate, "kernel memory, bytes (barrier:limit)"},
-	{"LOCKEDPAGES", NULL, vz_ubc_validate, "locked memory, pages (barrier:limit)"},
-	{"PRIVVMPAGES", NULL, vz_ubc_validate, "private virtual memory, pages (barrier:limit)"},
-	{"SHMPAGES", NULL, vz_ubc_validate, "shared memory, pages (barrier:limit)"},
-	{"NUMPROC", NULL, vz_ubc_validate, "processes and threads (barrier:limit)"},
-	{"PHYSPAGES", NULL, vz_ubc_validate, "RAM, pages or a size such as 512M (barrier:limit)"},
-	{"VMGUARPAGES", NULL, vz_ubc_validate,
-	 "memory allocation guarantee, pages (barrier:limit)"},
-	{"OOMGUARPAGES", NULL, vz_ubc_validate, "out-of-memory guarantee, pages (barrier:limit)"},
-	{"NUMTCPSOCK", NULL, vz_ubc_validate, "TCP sockets (barrier:limit)"},
-	{"NUMFLOCK", NULL, vz_ubc_validate, "file locks (barrier:limit)"},
-	{"NUMPTY", NULL, vz_ubc_validate, "pseudo-terminals (barrier:limit)"},
-	{"NUMSIGINFO", NULL, vz_ubc_validate, "pending signals (barrier:limit)"},
-	{"TCPSNDBUF", NULL, vz_ubc_validate, "TCP send buffers, bytes (barrier:limit)"},
-	{"TCPRCVBUF", NULL, vz_ubc_validate, "TCP receive buffers, bytes (barrier:limit)"},
-	{"OTHERSOCKBUF", NULL, vz_ubc_validate, "other socket buffers, bytes (barrier:limit)"},
-	{"DGRAMRCVBUF", NULL, vz_ubc_validate, "datagram receive buffers, bytes (barrier:limit)"},
-	{"NUMOTHERSOCK", NULL, vz_ubc_validate, "non-TCP sockets (barrier:limit)"},
-	{"DCACHESIZE", NULL, vz_ubc_validate, "dentry and inode cache, bytes (barrier:limit)"},
-	{"NUMFILE", NULL, vz_ubc_validate, "open files (barrier:limit)"},
-	{"NUMIPTENT", NULL, vz_ubc_validate, "netfilter rules (barrier:limit)"},
-	{"SWAPPAGES", NULL, vz_ubc_validate, "swap, pages or a size such as 1G (barrier:limit)"},
-	{"CPUUNITS", NULL, vz_res_validate,
-	 "CPU weight against other CTs, 8..500000 (default 1000)"},
-	{"CPULIMIT", NULL, vz_res_validate, "CPU time cap in percent of one CPU, 0 for none"},
-	{"CPUS", NULL, vz_res_validate, "number of CPUs the CT may use at once, 0 for all"},
-	{"CPUMASK", NULL, vz_res_validate, "CPUs the CT may run on, a list such as 0-1,3, or all"},
-	{"IOPRIO", NULL, vz_res_validate, "disk I/O priority 0..7 (default 4)"},
-	{"IOLIMIT", NULL, vz_res_validate, "disk bandwidth cap in bytes/s, 0 for none"},
-	{"IOPSLIMIT", NULL, vz_res_validate, "disk operations cap per second, 0 for none"},
-	/* vz.conf */
-	{"TEMPLATE", NULL, validate_abs_path, "directory holding OS template caches"},
-	{"DEF_OSTEMPLATE", NULL, validate_template, "OS template when create names none"},
-	{"CONFIGFILE", NULL, validate_template, "config sample when create names none"},
-	{"VE_STOP_TIMEOUT", NULL, validate_timeout, "default STOP_TIMEOUT in seconds"},
-	{"CGROUP_PREFIX", NULL, validate_cgroup_prefix, "cgroup directory that holds the CTs"},
-	{"UID_RANGE_START", NULL, validate_uid_start, "first host uid handed out to CTs"},
-	{"UID_RANGE_SIZE", NULL, validate_uid_size, "number of uids in each CT range"},
-	{"VZD_GROUP", NULL, validate_group, "group allowed to talk to vzd"},
-	{"NEIGHBOUR_DEVS", NULL, validate_ifnames,
-	 "host interfaces that answer ARP/NDP for CT addresses"},
-	{NULL, NULL, NULL, NULL},
-};
-
-const struct vz_config_key *vz_config_keys(void)
-{
-	return keys;
-}
-
-const struct vz_config_key *vz_config_key_lookup(const char *name)
-{
-	const struct vz_config_key *k;
-
-	if (!name)
+	if (!schema || !name)
 		return NULL;
-	for (k = keys; k->name; k++)
+	for (const struct vz_config_key *k = schema; k->name; k++)
 		if (streq(k->name, name) || (k->alias && streq(k->alias, name)))
 			return k;
 	return NULL;
 }
 
-/* ---- the line array ---- */
-
-struct vz_config *vz_config_new(void)
+struct vz_config *vz_config_new_with(const struct vz_config_key *schema)
 {
-	return xzalloc(sizeof(struct vz_config));
+	struct vz_config *cfg = xzalloc(sizeof(struct vz_config));
+
+	cfg->schema = schema;
+	return cfg;
 }
 
 static void line_clear(struct line *l)
@@ -744,7 +273,8 @@ static char *parse_value(struct cursor *c, vz_error_t *err)
 }
 
 /* Parse one line (without its '\n') into l->key and l->value. */
-static int parse_line(const char *s, size_t n, struct line *l, vz_error_t *err)
+static int parse_line(const struct vz_config_key *schema, const char *s, size_t n, struct line *l,
+		      vz_error_t *err)
 {
 	struct cursor c = {s, s + n};
 	const char *eq;
@@ -769,15 +299,16 @@ static int parse_line(const char *s, size_t n, struct line *l, vz_error_t *err)
 	l->value = parse_value(&c, err);
 	if (!l->value)
 		return -1;
-	l->row = vz_config_key_lookup(l->key);
+	l->row = vz_config_key_find(schema, l->key);
 	if (l->row && l->row->validate(l->key, l->value, err) < 0)
 		return -1;
 	return 0;
 }
 
-struct vz_config *vz_config_parse(const char *text, size_t len, const char *origin, vz_error_t *err)
+struct vz_config *vz_config_parse_with(const struct vz_config_key *schema, const char *text,
+				       size_t len, const char *origin, vz_error_t *err)
 {
-	_cleanup_config_ struct vz_config *cfg = vz_config_new();
+	_cleanup_config_ struct vz_config *cfg = vz_config_new_with(schema);
 	unsigned lineno = 0;
 	size_t off = 0;
 
@@ -788,7 +319,7 @@ struct vz_config *vz_config_parse(const char *text, size_t len, const char *orig
 		struct line l = {0};
 
 		lineno++;
-		if (parse_line(s, n, &l, err) < 0) {
+		if (parse_line(schema, s, n, &l, err) < 0) {
 			line_clear(&l);
 			(void)vz_error_wrap(err, "config '%s' line %u",
 					    origin ? origin : "(string)", lineno);
@@ -801,7 +332,8 @@ struct vz_config *vz_config_parse(const char *text, size_t len, const char *orig
 	return steal_ptr(cfg);
 }
 
-struct vz_config *vz_config_load(const char *path, vz_error_t *err)
+struct vz_config *vz_config_load_with(const struct vz_config_key *schema, const char *path,
+				      vz_error_t *err)
 {
 	_cleanup_free_ char *text = NULL;
 	size_t len;
@@ -821,7 +353,7 @@ struct vz_config *vz_config_load(const char *path, vz_error_t *err)
 		(void)vz_error_make(err, VZ_E_SYSTEM, -r, "read config '%s'", path);
 		return NULL;
 	}
-	return vz_config_parse(text, len, path, err);
+	return vz_config_parse_with(schema, text, len, path, err);
 }
 
 /* ---- access ---- */
@@ -839,7 +371,7 @@ static ssize_t find_last(const struct vz_config *cfg, const struct vz_config_key
 
 const char *vz_config_get(const struct vz_config *cfg, const char *key)
 {
-	ssize_t i = find_last(cfg, vz_config_key_lookup(key), key);
+	ssize_t i = find_last(cfg, vz_config_key_find(cfg->schema, key), key);
 
 	return i < 0 ? NULL : cfg->lines[i].value;
 }
@@ -860,7 +392,7 @@ bool vz_config_get_bool(const struct vz_config *cfg, const char *key, bool def)
  */
 static bool is_veid_ref(const char *s)
 {
-	return strncmp(s, "$VEID", 5) == 0 && !is_ident(s[5]);
+	return strncmp(s, "$VEID", 5) == 0 && !conf_is_ident(s[5]);
 }
 
 /* KEY="value\n" with the characters special inside double quotes escaped. */
@@ -937,7 +469,7 @@ int vz_config_set(struct vz_config *cfg, const char *key, const char *value, vz_
 
 	if (!valid_key_name(key, strlen(key)))
 		return vz_error_make(err, VZ_E_VALUE, 0, "invalid key name '%s'", key);
-	row = vz_config_key_lookup(key);
+	row = vz_config_key_find(cfg->schema, key);
 	/* key and value may point into cfg (a foreach callback): copy before freeing lines. */
 	name = xstrdup(row ? row->name : key);
 	if (value && check_value(row, name, value, err) < 0)

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * A CT's resource settings, from its ctid.conf keys to the version-neutral
- * struct vz_cgroup_limits: the beancounters of lib/ubc.h plus OpenVZ's CPU
+ * struct vz_cgroup_limits: the beancounters of res/ubc.h plus OpenVZ's CPU
  * and I/O keys (CPUUNITS, CPULIMIT, CPUS, CPUMASK, IOPRIO, IOLIMIT,
- * IOPSLIMIT). Pure conversion and validation; lib/ct-res.c applies them.
+ * IOPSLIMIT). Pure conversion and validation; lib/ct/res.c applies them.
  */
 #ifndef VZ_RES_H
 #define VZ_RES_H

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Unit tests for lib/conf/config.c: parsing, rewriting, the key table, value parsers. */
+/*
+ * Unit tests for lib/conf: the engine (config.c: parsing, rewriting, value
+ * parsers, other schemas) and the ctid.conf/vz.conf key table (keys.c).
+ */
 #define _GNU_SOURCE
 #include <stdarg.h>
 #include <stddef.h>
@@ -629,6 +632,80 @@ static void test_aliases(void **state)
 	assert_null(vz_config_key_lookup(NULL));
 }
 
+static int validate_even(const char *key, const char *value, vz_error_t *err)
+{
+	if ((strlen(value) & 1) != 0)
+		return vz_error_make(err, VZ_E_VALUE, 0, "%s: odd length '%s'", key, value);
+	return 0;
+}
+
+static const struct vz_config_key even_schema[] = {
+	{"EVEN", "OLD_EVEN", validate_even, "a value of even length"},
+	{NULL, NULL, NULL, NULL},
+};
+
+/* Another table checks and aliases its own keys, and knows none of the CT keys. */
+static void test_other_schema(void **state)
+{
+	static const char text[] = "OLD_EVEN=ab\nHOSTNAME='not a host'\n";
+	_cleanup_error_ vz_error_t err = NULL;
+	_cleanup_config_ struct vz_config *cfg =
+		vz_config_parse_with(even_schema, text, strlen(text), "even.conf", &err);
+
+	assert_non_null(cfg);
+	assert_ptr_equal(vz_config_key_find(even_schema, "OLD_EVEN"), &even_schema[0]);
+	assert_null(vz_config_key_find(even_schema, "HOSTNAME"));
+	assert_null(vz_config_key_find(NULL, "EVEN"));
+	assert_string_equal(vz_config_get(cfg, "EVEN"), "ab");
+	assert_string_equal(vz_config_get(cfg, "HOSTNAME"), "not a host");
+	assert_int_equal(vz_config_set(cfg, "EVEN", "abc", &err), -1);
+	assert_error(err, VZ_E_VALUE, "EVEN: odd length 'abc'");
+	vz_error_release(&err);
+	assert_int_equal(vz_config_set(cfg, "OLD_EVEN", "abcd", &err), 0);
+	assert_int_equal(vz_config_set(cfg, "HOSTNAME", "still not one", &err), 0);
+	assert_format(cfg, "EVEN=\"abcd\"\nHOSTNAME=\"still not one\"\n");
+
+	assert_null(vz_config_parse_with(even_schema, "EVEN=odd\n", 9, "even.conf", &err));
+	assert_error(err, VZ_E_VALUE, "config 'even.conf' line 1: EVEN: odd length 'odd'");
+}
+
+/* Without a schema every key is plain: no validation, no aliases. */
+static void test_no_schema(void **state)
+{
+	static const char text[] = "HOSTNAME='-bad-'\nVE_PRIVATE=relative\n";
+	_cleanup_error_ vz_error_t err = NULL;
+	_cleanup_config_ struct vz_config *cfg =
+		vz_config_parse_with(NULL, text, strlen(text), "state", &err);
+	_cleanup_config_ struct vz_config *empty = vz_config_new_with(NULL);
+
+	assert_non_null(cfg);
+	assert_string_equal(vz_config_get(cfg, "HOSTNAME"), "-bad-");
+	assert_int_equal(vz_config_set(cfg, "ONBOOT", "maybe", &err), 0);
+	assert_true(vz_config_get_bool(cfg, "ONBOOT", true));
+	assert_int_equal(vz_config_set(empty, "VE_ROOT", "..", &err), 0);
+	assert_format(empty, "VE_ROOT=\"..\"\n");
+	/* Key names are still checked: they become shell variables. */
+	assert_int_equal(vz_config_set(empty, "lower", "x", &err), -1);
+	assert_error(err, VZ_E_VALUE, "invalid key name 'lower'");
+	vz_error_release(&err);
+	assert_null(vz_config_parse_with(NULL, "x y\n", 4, "state", &err));
+	assert_error(err, VZ_E_SYNTAX, "config 'state' line 1");
+}
+
+/* The ctid.conf constructors bind the CT table: the same text fails there. */
+static void test_ct_schema_bound(void **state)
+{
+	static const char text[] = "HOSTNAME='-bad-'\n";
+	_cleanup_error_ vz_error_t err = NULL;
+	_cleanup_config_ struct vz_config *cfg = vz_config_new();
+
+	assert_null(vz_config_parse(text, strlen(text), "ct.conf", &err));
+	assert_error(err, VZ_E_VALUE, "invalid host name");
+	vz_error_release(&err);
+	assert_int_equal(vz_config_set(cfg, "HOSTNAME", "-bad-", &err), -1);
+	assert_error(err, VZ_E_VALUE, "invalid host name");
+}
+
 static void test_parse_size(void **state)
 {
 	static const struct {
@@ -782,6 +859,22 @@ static void test_save_load(void **state)
 	want = xasprintf("config '%s' line 2: missing '='", big);
 	assert_error(err, VZ_E_SYNTAX, want);
 
+	vz_error_release(&err);
+
+	/* A file the CT table rejects loads under no schema, keeping the bad value. */
+	assert_int_equal(write_file_atomic_at(AT_FDCWD, big, "HOSTNAME=-x-\n", 13, 0644), 0);
+	assert_null(vz_config_load(big, &err));
+	assert_error(err, VZ_E_VALUE, "invalid host name");
+	vz_error_release(&err);
+	vz_config_free(back);
+	back = vz_config_load_with(NULL, big, &err);
+	assert_non_null(back);
+	assert_string_equal(vz_config_get(back, "HOSTNAME"), "-x-");
+	vz_config_free(back);
+	back = NULL;
+	assert_null(vz_config_load_with(NULL, missing, &err));
+	assert_error(err, VZ_E_NOCONFIG, "read config");
+
 	assert_int_equal(unlink(path), 0);
 	assert_int_equal(unlink(big), 0);
 	assert_int_equal(rmdir(dir), 0);
@@ -805,6 +898,9 @@ int main(void)
 		cmocka_unit_test(test_set_with_own_strings),
 		cmocka_unit_test(test_table_walk),
 		cmocka_unit_test(test_aliases),
+		cmocka_unit_test(test_other_schema),
+		cmocka_unit_test(test_no_schema),
+		cmocka_unit_test(test_ct_schema_bound),
 		cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_parse_bool),
 		cmocka_unit_test(test_save_load),
