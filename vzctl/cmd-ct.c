@@ -73,29 +73,29 @@ int cmd_create(struct client *c, int argc, char **argv)
 		{"hostname", "hostname", true},	      {"name", "name", true},
 		{"description", "description", true},
 	};
-	return ct_verb(c, argc, argv, "create", rows, ARRAY_SIZE(rows));
+	return ct_verb(c, argc, argv, VZ_OP_CREATE, rows, ARRAY_SIZE(rows));
 }
 
 int cmd_start(struct client *c, int argc, char **argv)
 {
 	static const struct opt_row rows[] = {{"wait", "wait", false}};
-	return ct_verb(c, argc, argv, "start", rows, ARRAY_SIZE(rows));
+	return ct_verb(c, argc, argv, VZ_OP_START, rows, ARRAY_SIZE(rows));
 }
 
 int cmd_stop(struct client *c, int argc, char **argv)
 {
 	static const struct opt_row rows[] = {{"fast", "fast", false}};
-	return ct_verb(c, argc, argv, "stop", rows, ARRAY_SIZE(rows));
+	return ct_verb(c, argc, argv, VZ_OP_STOP, rows, ARRAY_SIZE(rows));
 }
 
 int cmd_restart(struct client *c, int argc, char **argv)
 {
-	return ct_verb(c, argc, argv, "restart", NULL, 0);
+	return ct_verb(c, argc, argv, VZ_OP_RESTART, NULL, 0);
 }
 
 int cmd_destroy(struct client *c, int argc, char **argv)
 {
-	return ct_verb(c, argc, argv, "destroy", NULL, 0);
+	return ct_verb(c, argc, argv, VZ_OP_DESTROY, NULL, 0);
 }
 
 /* OpenVZ's chkpnt --suspend / --resume stages; full checkpoints come later. */
@@ -119,17 +119,17 @@ int cmd_chkpnt(struct client *c, int argc, char **argv)
 		return cmd_usage_error(argv[0], "give --suspend or --resume (full checkpoints are "
 						"not supported by vz yet)");
 	}
-	return cmd_simple(c, s ? "suspend" : "resume", args);
+	return cmd_simple(c, s ? VZ_OP_SUSPEND : VZ_OP_RESUME, args);
 }
 
 int cmd_suspend(struct client *c, int argc, char **argv)
 {
-	return ct_verb(c, argc, argv, "suspend", NULL, 0);
+	return ct_verb(c, argc, argv, VZ_OP_SUSPEND, NULL, 0);
 }
 
 int cmd_resume(struct client *c, int argc, char **argv)
 {
-	return ct_verb(c, argc, argv, "resume", NULL, 0);
+	return ct_verb(c, argc, argv, VZ_OP_RESUME, NULL, 0);
 }
 
 int cmd_status(struct client *c, int argc, char **argv)
@@ -145,7 +145,7 @@ int cmd_status(struct client *c, int argc, char **argv)
 		vz_msg_free(args);
 		return r;
 	}
-	reply = client_call(c, "status", args, &res, &err);
+	reply = client_call(c, VZ_OP_STATUS, args, &res, &err);
 	if (!reply)
 		return client_fail(err);
 	printf("CTID %s %s %s %s%s\n", vz_msg_get_str(res, "ctid") ?: ctid,
@@ -342,5 +342,5 @@ int cmd_set(struct client *c, int argc, char **argv)
 	vz_msg_set_bool(args, "save", save);
 	if (applyconfig)
 		vz_msg_set_str(args, "applyconfig", applyconfig);
-	return cmd_simple(c, "set", args);
+	return cmd_simple(c, VZ_OP_SET, args);
 }

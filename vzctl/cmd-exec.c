@@ -37,7 +37,7 @@ static void forward(struct client *c, int sig)
 	struct vz_msg *args = vz_msg_new();
 
 	vz_msg_set_int(args, "signal", sig);
-	(void)client_send(c, "signal", args, NULL, 0, NULL);
+	(void)client_send(c, VZ_OP_SIGNAL, args, NULL, 0, NULL);
 }
 
 /* Exit status of the finished command from the reply. */
@@ -94,7 +94,8 @@ int cmd_exec(struct client *c, int argc, char **argv)
 		return cmd_usage_error(argv[0], "usage: vzctl %s CTID COMMAND [ARG...]", argv[0]);
 	if (client_connect(c, &err) < 0)
 		return client_fail(err);
-	if (client_send(c, "exec", exec_args(argv[1], argc - 2, argv + 2, false), fds, 3, &err) < 0)
+	if (client_send(c, VZ_OP_EXEC, exec_args(argv[1], argc - 2, argv + 2, false), fds, 3,
+			&err) < 0)
 		return client_fail(err);
 	sfd = signal_fd(sigs, ARRAY_SIZE(sigs));
 	p[0] = (struct pollfd){.fd = c->sock, .events = POLLIN};
@@ -268,7 +269,7 @@ int cmd_enter(struct client *c, int argc, char **argv)
 	c->on_event = on_pty;
 	c->event_data = &s;
 	if (client_connect(c, &err) < 0 ||
-	    client_send(c, "exec", exec_args(argv[1], ncmd, cmd, true), NULL, 0, &err) < 0)
+	    client_send(c, VZ_OP_EXEC, exec_args(argv[1], ncmd, cmd, true), NULL, 0, &err) < 0)
 		return client_fail(err);
 	/* The first message is the pty, or an error reply. */
 	{

@@ -19,7 +19,7 @@ static int template_list(struct client *c)
 	const struct vz_msg *res;
 	char **names;
 
-	reply = client_call(c, "template-list", NULL, &res, &err);
+	reply = client_call(c, VZ_OP_TEMPLATE_LIST, NULL, &res, &err);
 	if (!reply)
 		return client_fail(err);
 	names = vz_msg_get_strv(res, "templates");
@@ -75,7 +75,7 @@ static int template_import(struct client *c, int argc, char **argv)
 	vz_msg_set_str(args, "name", name);
 	vz_msg_set_str(args, "file", argv[2]);
 	if (client_connect(c, &err) < 0 ||
-	    client_send(c, "template-import", args, &fd, 1, &err) < 0)
+	    client_send(c, VZ_OP_TEMPLATE_IMPORT, args, &fd, 1, &err) < 0)
 		return client_fail(err);
 	reply = client_wait(c, &res, &err);
 	if (!reply)
@@ -93,7 +93,7 @@ int cmd_template(struct client *c, int argc, char **argv)
 	if (argc == 3 && streq(argv[1], "build")) {
 		args = vz_msg_new();
 		vz_msg_set_str(args, "name", argv[2]);
-		return cmd_simple(c, "template-build", args);
+		return cmd_simple(c, VZ_OP_TEMPLATE_BUILD, args);
 	}
 	if (argc >= 3 && streq(argv[1], "import"))
 		return template_import(c, argc, argv);

@@ -102,7 +102,7 @@ int cmd_ubc(struct client *c, int argc, char **argv)
 		return cmd_usage_error("ubc", "unexpected argument '%s'", argv[optind + 1]);
 	args = vz_msg_new();
 	vz_msg_set_str(args, "ctid", argv[optind]);
-	reply = client_call(c, "ubc", args, &res, &err);
+	reply = client_call(c, VZ_OP_UBC, args, &res, &err);
 	if (!reply)
 		return client_fail(err);
 	if (json) {

@@ -449,7 +449,7 @@ int main(int argc, char **argv)
 	if (!o.json || explicit_cols)
 		request_fields(&o, args);
 	c.socket_path = client_socket_path(sock);
-	reply = client_call(&c, "list", args, &res, &err);
+	reply = client_call(&c, VZ_OP_LIST, args, &res, &err);
 	if (!reply)
 		return client_fail(err);
 	n = vz_msg_array_len(res, "cts");
