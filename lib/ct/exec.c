@@ -22,6 +22,7 @@
 #include "ct/ctfile.h"
 #include "ct/ct.h"
 #include "ct/lock.h"
+#include "sandbox/ns.h"
 #include "sandbox/spawn.h"
 #include "ct/state.h"
 #include "util/syscalls.h"
@@ -172,8 +173,13 @@ static int sethostname_fn(void *data)
 static int live_hostname(const struct vz_state *st, const char *name, vz_error_t *err)
 {
 	_cleanup_free_ char *what = xasprintf("set hostname '%s'", name);
+	_cleanup_close_ int ns = vz_ns_open(st->pid, CLONE_NEWUTS);
 
-	return vz_run_in_ct_ns(st->pid, CLONE_NEWUTS, sethostname_fn, (void *)name, what, err);
+	/* Checked after the open: a recycled pid must not get the CT's name. */
+	if (ns < 0 || !vz_state_alive(st))
+		return vz_error_make(err, VZ_E_NOT_RUNNING, ns < 0 ? -ns : ESRCH,
+				     "%s: open the CT's uts namespace", what);
+	return vz_ns_run(ns, CLONE_NEWUTS, sethostname_fn, (void *)name, what, err);
 }
 
 static unsigned host_cpus(void)

@@ -13,6 +13,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include "ct/ct.h"
 #include "net/net.h"
 #include "net/netif.h"
+#include "sandbox/ns.h"
 #include "ct/state.h"
 #include "util/fs.h"
 #include "util/macros.h"
@@ -91,10 +93,10 @@ struct routed {
 	char **addrs, **devs;
 };
 
-static void routed_init(struct routed *o, struct vz_ctx *ctx, const char *ctid, pid_t pid,
+static void routed_init(struct routed *o, struct vz_ctx *ctx, const char *ctid, int netns_fd,
 			const char *ips, const char *devs)
 {
-	*o = (struct routed){.r.init_pid = pid};
+	*o = (struct routed){.r.netns_fd = netns_fd};
 	host_if_name(ctx, ctid, o->r.host_if);
 	o->alias = link_alias(ctx, ctid);
 	o->addrs = words(ips);
@@ -126,7 +128,7 @@ static int filter_remove(struct vz_ctx *ctx, const char *ctid, vz_error_t *err)
 	return f ? f->remove(f->data, ctid, err) : 0;
 }
 
-static int veths_update(struct vz_ctx *ctx, const char *ctid, pid_t pid,
+static int veths_update(struct vz_ctx *ctx, const char *ctid, int netns_fd,
 			const struct vz_netifs *old, struct vz_netifs *new, vz_error_t *err);
 static void veths_del(struct vz_ctx *ctx, const char *ctid, const struct vz_netifs *l);
 
@@ -181,6 +183,7 @@ int ct_net_start(struct vz_ctx *ctx, const char *ctid, const struct vz_config *c
 	const char *ips = vz_config_get(cfg, "IP_ADDRESS");
 	const char *netif = vz_config_get(cfg, "NETIF");
 	struct vz_netifs none = {.n = 0}, veths;
+	_cleanup_close_ int netns = -EBADF;
 	struct routed o;
 	int r = 0;
 
@@ -188,7 +191,11 @@ int ct_net_start(struct vz_ctx *ctx, const char *ctid, const struct vz_config *c
 		return 0;
 	if (vz_netif_parse(netif, &veths, err) < 0)
 		return -1;
-	routed_init(&o, ctx, ctid, pid, ips, ctx->neighbour_devs);
+	/* init is our child, not yet running: its pid cannot have been recycled. */
+	netns = vz_ns_open(pid, CLONE_NEWNET);
+	if (netns < 0)
+		return vz_error_make(err, VZ_E_SYSTEM, -netns, "open the CT's network namespace");
+	routed_init(&o, ctx, ctid, netns, ips, ctx->neighbour_devs);
 	/* Recorded first, so that a failure half way is cleaned up by ct_net_stop. */
 	r = blank(ips) ? 0 : check_neighbour_devs(ctx->neighbour_devs, err);
 	if (r == 0)
@@ -201,7 +208,7 @@ int ct_net_start(struct vz_ctx *ctx, const char *ctid, const struct vz_config *c
 	if (r == 0 && !blank(ips))
 		r = filter_allow(ctx, ctid, &o, err);
 	if (r == 0)
-		r = veths_update(ctx, ctid, pid, &none, &veths, err);
+		r = veths_update(ctx, ctid, netns, &none, &veths, err);
 	routed_done(&o);
 	if (r < 0)
 		(void)ct_net_stop(ctx, ctid, NULL);
@@ -218,7 +225,7 @@ int ct_net_stop(struct vz_ctx *ctx, const char *ctid, vz_error_t *err)
 
 	if (!s)
 		return 0;
-	routed_init(&o, ctx, ctid, 0, vz_config_get(s, "IP_ADDRESS"),
+	routed_init(&o, ctx, ctid, -EBADF, vz_config_get(s, "IP_ADDRESS"),
 		    vz_config_get(s, "NEIGHBOUR_DEVS"));
 	r = filter_remove(ctx, ctid, err);
 	if (r == 0)
@@ -275,14 +282,14 @@ bool ct_net_changes(const struct vz_ct_change *c, size_t n)
 	return changes_key(c, n, is_ip_key) || changes_key(c, n, is_netif_key);
 }
 
-static int routed_live(struct vz_ctx *ctx, const char *ctid, const struct vz_state *st,
-		       const char *now, const char *ips, const char *devs, vz_error_t *err)
+static int routed_live(struct vz_ctx *ctx, const char *ctid, int netns_fd, const char *now,
+		       const char *ips, const char *devs, vz_error_t *err)
 {
 	char **old = words(now);
 	struct routed o;
 	int r;
 
-	routed_init(&o, ctx, ctid, st->pid, ips, devs);
+	routed_init(&o, ctx, ctid, netns_fd, ips, devs);
 	r = vz_net_routed_update(&o.r, old, err);
 	if (r == 0)
 		r = filter_allow(ctx, ctid, &o, err);
@@ -321,9 +328,14 @@ int ct_net_set_live(struct vz_ctx *ctx, const char *ctid, const struct vz_state 
 	const char *netif = netif_now;
 	_cleanup_free_ char *ips = live_target(now, c, n), *formatted = NULL;
 	_cleanup_config_ struct vz_config *live = NULL;
+	_cleanup_close_ int netns = vz_ns_open(st->pid, CLONE_NEWNET);
 	struct vz_netifs old, new;
 
-	if (changes_key(c, n, is_ip_key) && routed_live(ctx, ctid, st, now, ips, devs, err) < 0)
+	/* Checked after the open: a recycled pid must not get the CT's interfaces. */
+	if (netns < 0 || !vz_state_alive(st))
+		return vz_error_make(err, VZ_E_NOT_RUNNING, netns < 0 ? -netns : ESRCH,
+				     "open the CT's network namespace");
+	if (changes_key(c, n, is_ip_key) && routed_live(ctx, ctid, netns, now, ips, devs, err) < 0)
 		return -1;
 	if (changes_key(c, n, is_netif_key)) {
 		/* Like addresses: the changes act on the interfaces the CT has now. */
@@ -334,7 +346,7 @@ int ct_net_set_live(struct vz_ctx *ctx, const char *ctid, const struct vz_state 
 		(void)cfg;
 		if (vz_netif_parse(netif_now, &old, err) < 0 ||
 		    vz_netif_parse(netif, &new, err) < 0 ||
-		    veths_update(ctx, ctid, st->pid, &old, &new, err) < 0)
+		    veths_update(ctx, ctid, netns, &old, &new, err) < 0)
 			return -1;
 		/* Generated names and MACs of new entries, as the veths got them. */
 		formatted = vz_netif_format(&new);
@@ -674,12 +686,12 @@ int ct_net_check_netifs(struct vz_ctx *ctx, const char *ctid, const struct vz_co
 	return 0;
 }
 
-static int veth_add(struct vz_ctx *ctx, const char *ctid, pid_t pid, const struct vz_netif *v,
+static int veth_add(struct vz_ctx *ctx, const char *ctid, int netns_fd, const struct vz_netif *v,
 		    vz_error_t *err)
 {
 	_cleanup_free_ char *alias = link_alias(ctx, ctid);
 	struct vz_net_veth nv = {
-		.init_pid = pid,
+		.netns_fd = netns_fd,
 		.ifname = v->ifname,
 		.mac = v->mac,
 		.host_ifname = v->host_ifname,
@@ -742,7 +754,7 @@ static bool netif_same(const struct vz_netif *a, const struct vz_netif *b)
 }
 
 /* From the interfaces old to new: remove the gone or changed, add the new or changed. */
-static int veths_update(struct vz_ctx *ctx, const char *ctid, pid_t pid,
+static int veths_update(struct vz_ctx *ctx, const char *ctid, int netns_fd,
 			const struct vz_netifs *old, struct vz_netifs *new, vz_error_t *err)
 {
 	_cleanup_free_ char *alias = link_alias(ctx, ctid);
@@ -761,7 +773,7 @@ static int veths_update(struct vz_ctx *ctx, const char *ctid, pid_t pid,
 		if (j >= 0 && netif_same(&old->v[j], &new->v[i]))
 			continue;
 		if (netif_defaults(ctx, ctid, new, &new->v[i], err) < 0 ||
-		    veth_add(ctx, ctid, pid, &new->v[i], err) < 0)
+		    veth_add(ctx, ctid, netns_fd, &new->v[i], err) < 0)
 			return -1;
 		if (veth_filter(ctx, ctid, &new->v[i], err) < 0) {
 			(void)vz_net_veth_del(new->v[i].host_ifname, alias, NULL);

@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "ct/internal.h"
 #include "ct/ct.h"
 #include "sandbox/mount.h"
+#include "sandbox/ns.h"
 #include "res/cpuio.h"
 #include "ct/state.h"
 #include "res/ubc.h"
@@ -257,11 +259,17 @@ int ct_res_pty_max(const struct vz_config *cfg)
 
 static int pty_live(const struct vz_state *st, const struct vz_config *cfg, vz_error_t *err)
 {
+	_cleanup_close_ int ns = -EBADF;
 	uint32_t base, size;
 
 	if (ct_parse_uid_range(cfg, &base, &size) < 0)
 		return vz_error_make(err, VZ_E_NOCONFIG, 0, "UID_RANGE missing or invalid");
-	return vz_devpts_set_max(st->pid, base, ct_res_pty_max(cfg), err);
+	ns = vz_ns_open(st->pid, CLONE_NEWNS);
+	/* Checked after the open: a recycled pid is not the CT. */
+	if (ns < 0 || !vz_state_alive(st))
+		return vz_error_make(err, VZ_E_NOT_RUNNING, ns < 0 ? -ns : ESRCH,
+				     "NUMPTY: open the CT's mount namespace");
+	return vz_devpts_set_max(ns, base, ct_res_pty_max(cfg), err);
 }
 
 int ct_res_set_live(struct vz_ctx *ctx, const char *ctid, const struct vz_state *st,
