@@ -669,7 +669,9 @@ static void push(char ***v, size_t *n, char *s)
 	(*v)[*n] = NULL;
 }
 
-int vz_net_routed_update(const struct vz_net_routed *r, char *const *old, vz_error_t *err)
+/* From the addresses old to r->addrs; start makes the pair even when a host end exists. */
+static int routed_apply(const struct vz_net_routed *r, char *const *old, bool start,
+			vz_error_t *err)
 {
 	_cleanup_free_ char **add = NULL, **del = NULL;
 	size_t na = 0, nd = 0;
@@ -680,7 +682,9 @@ int vz_net_routed_update(const struct vz_net_routed *r, char *const *old, vz_err
 
 	if (!sk)
 		return vz_error_make(err, VZ_E_SYSTEM, -e, "netlink socket");
-	idx = link_index(sk, r->host_if);
+	/* At start a host end of that name is a leftover of ours (replaced) or not ours (refused).
+	 */
+	idx = start ? -ENODEV : link_index(sk, r->host_if);
 	if (idx == -ENODEV || idx == -ENOENT) {
 		if (routed_pair(sk, r, &idx, err) < 0)
 			return -1;
@@ -715,9 +719,14 @@ err_delete_pair:
 	return -1;
 }
 
+int vz_net_routed_update(const struct vz_net_routed *r, char *const *old, vz_error_t *err)
+{
+	return routed_apply(r, old, false, err);
+}
+
 int vz_net_routed_start(const struct vz_net_routed *r, vz_error_t *err)
 {
-	return vz_net_routed_update(r, NULL, err);
+	return routed_apply(r, NULL, true, err);
 }
 
 int vz_net_routed_stop(const struct vz_net_routed *r, vz_error_t *err)

@@ -55,8 +55,9 @@ bool vz_net_addr_equal(const char *a, const char *b);
 
 /*
  * Create the pair and configure both ends, the host routes and the
- * neighbour proxies (steps 1 to 4). On failure whatever was made is removed
- * again.
+ * neighbour proxies (steps 1 to 4). A host end r->host_if left over with
+ * r->alias is replaced first; one without it is refused. On failure
+ * whatever was made is removed again.
  */
 int vz_net_routed_start(const struct vz_net_routed *r, vz_error_t *err);
 
