@@ -599,27 +599,34 @@ int vz_net_pair_add(const struct vz_net_pair *p, char ret_ct_tmp[IFNAMSIZ], vz_e
 
 /* ---- step 2: the CT end into the CT's namespace ---- */
 
+/*
+ * By index: a name in orig would be taken as the new name. The kernel moves
+ * the link first, then renames it in its new namespace; the alias that
+ * marked it on the host goes, so the CT sees its interface as it always did.
+ */
+static int move_by_index(struct nl_sock *sk, const char *name, int netns_fd, const char *new_name)
+{
+	_cleanup_link_ struct rtnl_link *orig = rtnl_link_alloc(), *change = rtnl_link_alloc();
+	int idx = link_index(sk, name);
+
+	if (netns_fd < 0)
+		return -EBADF;
+	if (idx < 0)
+		return idx;
+	if (!orig || !change)
+		return -ENOMEM;
+	rtnl_link_set_ifindex(orig, idx);
+	rtnl_link_set_ns_fd(change, netns_fd);
+	rtnl_link_set_name(change, new_name);
+	rtnl_link_set_ifalias(change, "");
+	return -nl_errno(rtnl_link_change(sk, orig, change, 0));
+}
+
 static int link_move(struct nl_sock *sk, const char *name, int netns_fd, const char *new_name,
 		     vz_error_t *err)
 {
-	_cleanup_link_ struct rtnl_link *orig = rtnl_link_alloc(), *change = rtnl_link_alloc();
-	int idx = netns_fd < 0 ? -EBADF : link_index(sk, name), e = idx;
+	int e = move_by_index(sk, name, netns_fd, new_name);
 
-	if (idx >= 0 && (!orig || !change))
-		e = -ENOMEM;
-	else if (idx >= 0) {
-		/*
-		 * By index: a name in orig would be taken as the new name. The
-		 * kernel moves the link first, then renames it in its new
-		 * namespace; the alias that marked it on the host goes, so the
-		 * CT sees its interface as it always did.
-		 */
-		rtnl_link_set_ifindex(orig, idx);
-		rtnl_link_set_ns_fd(change, netns_fd);
-		rtnl_link_set_name(change, new_name);
-		rtnl_link_set_ifalias(change, "");
-		e = -nl_errno(rtnl_link_change(sk, orig, change, 0));
-	}
 	if (e < 0)
 		return vz_error_make(err, VZ_E_SYSTEM, -e, "move %s into the CT as %s", name,
 				     new_name);
@@ -682,8 +689,7 @@ static int routed_apply(const struct vz_net_routed *r, char *const *old, bool st
 
 	if (!sk)
 		return vz_error_make(err, VZ_E_SYSTEM, -e, "netlink socket");
-	/* At start a host end of that name is a leftover of ours (replaced) or not ours (refused).
-	 */
+	/* At start, a host end of that name is a leftover of ours or not ours: pair_add decides. */
 	idx = start ? -ENODEV : link_index(sk, r->host_if);
 	if (idx == -ENODEV || idx == -ENOENT) {
 		if (routed_pair(sk, r, &idx, err) < 0)
