@@ -17,6 +17,7 @@
 #include "ct/ctid.h"
 #include "ct/internal.h"
 #include "ct/lock.h"
+#include "sandbox/ns.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
 
@@ -233,6 +234,23 @@ int ct_uid_range(const struct vz_ct *ct, uint32_t *base, uint32_t *size, vz_erro
 		return vz_error_make(err, VZ_E_NOCONFIG, 0, "CT %s: UID_RANGE missing or invalid",
 				     ct->id);
 	return 0;
+}
+
+int vz_ct_open_ns(struct vz_ct *ct, int nstype, vz_error_t *err)
+{
+	int fd;
+
+	if (!ct->running)
+		return vz_error_make(err, VZ_E_NOT_RUNNING, 0, "CT %s is not running", ct->id);
+	fd = vz_ns_open(ct->state.pid, nstype);
+	/* Checked after the open: a recycled pid must never stand for the CT. */
+	if (fd < 0 || !vz_state_alive(&ct->state)) {
+		if (fd >= 0)
+			(void)close(fd);
+		return vz_error_make(err, VZ_E_NOT_RUNNING, fd < 0 ? -fd : ESRCH,
+				     "CT %s: open its namespace", ct->id);
+	}
+	return fd;
 }
 
 int ct_save_state(struct vz_ct *ct, vz_error_t *err)

@@ -76,6 +76,13 @@ struct vz_cgroup *vz_ct_cgroup(struct vz_ct *ct, vz_error_t *err);
 /* The CT's storage handle (VE_LAYOUT of its config). */
 struct vz_storage *vz_ct_storage(struct vz_ct *ct, vz_error_t *err);
 
+/*
+ * An fd of a running CT's namespace nstype (CLONE_NEWNET, CLONE_NEWUTS,
+ * CLONE_NEWNS...), opened through its init and checked to be the CT's
+ * still: for lib/sandbox/ns.c's vz_ns_run and the network code.
+ */
+int vz_ct_open_ns(struct vz_ct *ct, int nstype, vz_error_t *err);
+
 /* Re-read the state file (after another process changed it). */
 int vz_ct_reload_state(struct vz_ct *ct, vz_error_t *err);
 

@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "ct/internal.h"
 #include "net/net.h"
 #include "net/netif.h"
+#include "sandbox/ns.h"
 #include "util/fs.h"
 #include "util/macros.h"
 #include "util/strv.h"
@@ -43,12 +45,12 @@ struct routed {
 	char **addrs, **devs;
 };
 
-static void routed_init(struct routed *o, struct vz_ct *ct, pid_t pid, const char *ips,
+static void routed_init(struct routed *o, struct vz_ct *ct, int netns_fd, const char *ips,
 			const char *devs)
 {
 	const char *host_if = vz_state_get(&ct->state, VZ_STATE_HOST_IF);
 
-	*o = (struct routed){.r.init_pid = pid};
+	*o = (struct routed){.r.netns_fd = netns_fd};
 	if (host_if && *host_if)
 		snprintf(o->r.host_if, sizeof(o->r.host_if), "%s", host_if);
 	else
@@ -126,11 +128,11 @@ static void warn_forwarding(struct vz_ctx *ctx, const char *ips)
 
 /* ---- bridged interfaces ---- */
 
-static int veth_add(struct vz_ct *ct, pid_t pid, const struct vz_netif *v, vz_error_t *err)
+static int veth_add(struct vz_ct *ct, int netns_fd, const struct vz_netif *v, vz_error_t *err)
 {
 	_cleanup_free_ char *alias = ct_net_link_alias(ct);
 	struct vz_net_veth nv = {
-		.init_pid = pid,
+		.netns_fd = netns_fd,
 		.ifname = v->ifname,
 		.mac = v->mac,
 		.host_ifname = v->host_ifname,
@@ -177,7 +179,7 @@ static bool netif_same(const struct vz_netif *a, const struct vz_netif *b)
 }
 
 /* From the interfaces old to new: remove the gone or changed, add the new or changed. */
-static int veths_update(struct vz_ct *ct, pid_t pid, const struct vz_netifs *old,
+static int veths_update(struct vz_ct *ct, int netns_fd, const struct vz_netifs *old,
 			struct vz_netifs *new, vz_error_t *err)
 {
 	_cleanup_free_ char *alias = ct_net_link_alias(ct);
@@ -194,7 +196,7 @@ static int veths_update(struct vz_ct *ct, pid_t pid, const struct vz_netifs *old
 		if (j >= 0 && netif_same(&old->v[j], &new->v[i]))
 			continue;
 		if (ct_net_netif_defaults(ct, new, &new->v[i], err) < 0 ||
-		    veth_add(ct, pid, &new->v[i], err) < 0)
+		    veth_add(ct, netns_fd, &new->v[i], err) < 0)
 			return -1;
 		if (veth_filter(ct, &new->v[i], err) < 0) {
 			(void)vz_net_veth_del(new->v[i].host_ifname, alias, NULL);
@@ -206,13 +208,13 @@ static int veths_update(struct vz_ct *ct, pid_t pid, const struct vz_netifs *old
 
 /* ---- start and stop ---- */
 
-static int routed_start(struct vz_ct *ct, pid_t pid, const char *ips, vz_error_t *err)
+static int routed_start(struct vz_ct *ct, int netns_fd, const char *ips, vz_error_t *err)
 {
 	struct routed o;
 	int r;
 
 	warn_forwarding(ct->ctx, ips);
-	routed_init(&o, ct, pid, ips, ct->ctx->neighbour_devs);
+	routed_init(&o, ct, netns_fd, ips, ct->ctx->neighbour_devs);
 	r = vz_net_routed_start(&o.r, err);
 	/* Before init runs: nothing leaves the CT unfiltered. */
 	if (r == 0)
@@ -226,6 +228,7 @@ int ct_net_start(struct vz_ct *ct, pid_t pid, vz_error_t *err)
 	const char *ips = vz_config_get(ct->cfg, "IP_ADDRESS");
 	const char *netif = vz_config_get(ct->cfg, "NETIF");
 	struct vz_netifs none = {.n = 0}, veths;
+	_cleanup_close_ int netns = -EBADF;
 	char host_if[IFNAMSIZ] = "";
 	int r;
 
@@ -233,6 +236,10 @@ int ct_net_start(struct vz_ct *ct, pid_t pid, vz_error_t *err)
 		return 0;
 	if (vz_netif_parse(netif, &veths, err) < 0)
 		return -1;
+	/* init is our child, not yet running its program: its pid cannot have been recycled. */
+	netns = vz_ns_open(pid, CLONE_NEWNET);
+	if (netns < 0)
+		return vz_error_make(err, VZ_E_SYSTEM, -netns, "open the CT's network namespace");
 	if (!blank(ips)) {
 		if (check_neighbour_devs(ct->ctx->neighbour_devs, err) < 0)
 			return -1;
@@ -241,9 +248,9 @@ int ct_net_start(struct vz_ct *ct, pid_t pid, vz_error_t *err)
 	/* Recorded first, so that a failure half way is cleaned up by ct_net_stop. */
 	r = record(ct, ips, ct->ctx->neighbour_devs, netif, host_if, err);
 	if (r == 0 && !blank(ips))
-		r = routed_start(ct, pid, ips, err);
+		r = routed_start(ct, netns, ips, err);
 	if (r == 0)
-		r = veths_update(ct, pid, &none, &veths, err);
+		r = veths_update(ct, netns, &none, &veths, err);
 	if (r < 0)
 		(void)ct_net_stop(ct, NULL);
 	return r;
@@ -265,7 +272,7 @@ int ct_net_stop(struct vz_ct *ct, vz_error_t *err)
 
 	if (!has_net_state(ct))
 		return 0;
-	routed_init(&o, ct, 0, vz_state_get(&ct->state, "IP_ADDRESS"),
+	routed_init(&o, ct, -EBADF, vz_state_get(&ct->state, "IP_ADDRESS"),
 		    vz_state_get(&ct->state, "NEIGHBOUR_DEVS"));
 	r = filter_remove(ct, err);
 	if (r == 0)
@@ -307,14 +314,14 @@ static char *live_addrs(const char *now, const struct vz_ct_change *c, size_t n)
 	return xstrdup(v ? v : "");
 }
 
-static int routed_live(struct vz_ct *ct, const char *now, const char *ips, const char *devs,
-		       vz_error_t *err)
+static int routed_live(struct vz_ct *ct, int netns_fd, const char *now, const char *ips,
+		       const char *devs, vz_error_t *err)
 {
 	_cleanup_strv_ char **old = strv_split(now, " \t");
 	struct routed o;
 	int r;
 
-	routed_init(&o, ct, ct->state.pid, ips, devs);
+	routed_init(&o, ct, netns_fd, ips, devs);
 	r = vz_net_routed_update(&o.r, old, err);
 	if (r == 0)
 		r = filter_allow(ct, &o, err);
@@ -343,15 +350,15 @@ static int live_netifs(struct vz_ct *ct, struct vz_config *t, const char *now,
 }
 
 /* Bring the veths to NETIF after changes c; *ret gets the result as formatted. */
-static int netifs_live(struct vz_ct *ct, const char *now, const struct vz_ct_change *c, size_t n,
-		       char **ret, vz_error_t *err)
+static int netifs_live(struct vz_ct *ct, int netns_fd, const char *now,
+		       const struct vz_ct_change *c, size_t n, char **ret, vz_error_t *err)
 {
 	_cleanup_config_ struct vz_config *t = vz_config_new();
 	struct vz_netifs old, new;
 
 	if (live_netifs(ct, t, now, c, n, err) < 0 || vz_netif_parse(now, &old, err) < 0 ||
 	    vz_netif_parse(vz_config_get(t, "NETIF"), &new, err) < 0 ||
-	    veths_update(ct, ct->state.pid, &old, &new, err) < 0)
+	    veths_update(ct, netns_fd, &old, &new, err) < 0)
 		return -1;
 	/* Generated names and MACs of new entries, as the veths got them. */
 	*ret = vz_netif_format(&new);
@@ -366,17 +373,20 @@ int ct_net_set_live(struct vz_ct *ct, const struct vz_ct_change *c, size_t n, vz
 		had ? vz_state_get(&ct->state, "NEIGHBOUR_DEVS") : ct->ctx->neighbour_devs;
 	const char *netif_now = vz_state_get(&ct->state, "NETIF");
 	_cleanup_free_ char *ips = live_addrs(now, c, n), *netifs = NULL, *devs_copy = NULL;
+	_cleanup_close_ int netns = vz_ct_open_ns(ct, CLONE_NEWNET, err);
 	char host_if[IFNAMSIZ];
 
+	if (netns < 0)
+		return -1;
 	for (size_t i = 0; i < n; i++) {
 		ip |= ct_net_is_ip_key(c[i].key);
 		netif |= ct_net_is_netif_key(c[i].key);
 	}
 	/* The state's strings change under record(): keep what it gets. */
 	devs_copy = xstrdup(devs ? devs : "");
-	if (ip && routed_live(ct, now, ips, devs_copy, err) < 0)
+	if (ip && routed_live(ct, netns, now, ips, devs_copy, err) < 0)
 		return -1;
-	if (netif && netifs_live(ct, netif_now, c, n, &netifs, err) < 0)
+	if (netif && netifs_live(ct, netns, netif_now, c, n, &netifs, err) < 0)
 		return -1;
 	ct_net_host_if(ct, host_if);
 	return record(ct, ips, devs_copy, netifs ? netifs : netif_now, blank(ips) ? "" : host_if,

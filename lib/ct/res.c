@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -264,11 +265,15 @@ int ct_res_pty_max(const struct vz_config *cfg)
 
 static int pty_live(struct vz_ct *ct, const struct vz_config *cfg, vz_error_t *err)
 {
+	_cleanup_close_ int ns = -EBADF;
 	uint32_t base, size;
 
 	if (ct_uid_range(ct, &base, &size, err) < 0)
 		return -1;
-	return vz_devpts_set_max(ct->state.pid, base, ct_res_pty_max(cfg), err);
+	ns = vz_ct_open_ns(ct, CLONE_NEWNS, err);
+	if (ns < 0)
+		return -1;
+	return vz_devpts_set_max(ns, base, ct_res_pty_max(cfg), err);
 }
 
 /*

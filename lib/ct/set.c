@@ -14,7 +14,7 @@
 #include "ct/ctid.h"
 #include "ct/internal.h"
 #include "res/cpuio.h"
-#include "sandbox/spawn.h"
+#include "sandbox/ns.h"
 #include "util/xalloc.h"
 
 static int sethostname_fn(void *data)
@@ -28,9 +28,11 @@ static int sethostname_fn(void *data)
 static int live_hostname(struct vz_ct *ct, const char *name, vz_error_t *err)
 {
 	_cleanup_free_ char *what = xasprintf("set hostname '%s'", name);
+	_cleanup_close_ int ns = vz_ct_open_ns(ct, CLONE_NEWUTS, err);
 
-	return vz_run_in_ct_ns(ct->state.pid, CLONE_NEWUTS, sethostname_fn, (void *)name, what,
-			       err);
+	if (ns < 0)
+		return -1;
+	return vz_ns_run(ns, CLONE_NEWUTS, sethostname_fn, (void *)name, what, err);
 }
 
 static unsigned host_cpus(void)

@@ -26,7 +26,7 @@
 #include <netlink/route/route.h>
 
 #include "net/net.h"
-#include "sandbox/spawn.h"
+#include "sandbox/ns.h"
 #include "util/macros.h"
 #include "util/xalloc.h"
 
@@ -143,15 +143,16 @@ static int link_index(struct nl_sock *sk, const char *name)
 	return e < 0 ? -nl_errno(e) : rtnl_link_get_ifindex(l);
 }
 
-/* Set flags (IFF_UP) and, when alias is given, the alias of link idx. */
-static int link_set(struct nl_sock *sk, int idx, const char *alias)
+/* Bring link idx up, and/or set its alias when alias is given. */
+static int link_set(struct nl_sock *sk, int idx, bool up, const char *alias)
 {
 	_cleanup_link_ struct rtnl_link *orig = rtnl_link_alloc(), *change = rtnl_link_alloc();
 
 	if (!orig || !change)
 		return -ENOMEM;
 	rtnl_link_set_ifindex(orig, idx);
-	rtnl_link_set_flags(change, IFF_UP);
+	if (up)
+		rtnl_link_set_flags(change, IFF_UP);
 	if (alias)
 		rtnl_link_set_ifalias(change, alias);
 	return -nl_errno(rtnl_link_change(sk, orig, change, 0));
@@ -280,30 +281,25 @@ static bool any_family(char *const *list, bool v6)
 	return false;
 }
 
-/* ---- the CT side, in a child inside the CT's network namespace ---- */
+/* ---- step 3: the CT side, from a child inside the CT's network namespace ---- */
 
-struct ct_side {
-	char *const *add, *const *del;
-	char *const *all; /* the addresses the CT has afterwards */
-	bool create;	  /* first configuration: lo and venet0 up */
-};
-
-static int ct_side_apply(struct nl_sock *sk, const struct ct_side *c)
+static int ct_conf_apply(struct nl_sock *sk, const struct vz_net_ct_conf *c)
 {
-	int idx = link_index(sk, VZ_NET_CT_IF), r = 0;
+	int idx = link_index(sk, c->ifname), r = 0;
 	size_t n = 0;
 
 	if (idx < 0)
 		return idx;
-	if (c->create && ((r = link_index(sk, "lo")) < 0 || (r = link_set(sk, r, NULL)) < 0 ||
-			  (r = link_set(sk, idx, NULL)) < 0))
+	/* The CT's loopback too: with only bridged interfaces nobody else brings it up. */
+	if (c->up && ((r = link_index(sk, "lo")) < 0 || (r = link_set(sk, r, true, NULL)) < 0 ||
+		      (r = link_set(sk, idx, true, NULL)) < 0))
 		return r;
 	for (char *const *p = c->del; p && *p && r == 0; p++)
 		r = addr_op(sk, idx, *p, true, false);
 	for (n = 0; c->add && c->add[n] && r == 0; n++)
 		r = addr_op(sk, idx, c->add[n], true, true);
 	/* Default routes while the CT has an address of the family (EEXIST: already). */
-	for (int v6 = 0; v6 < 2 && r == 0; v6++) {
+	for (int v6 = 0; c->routed && v6 < 2 && r == 0; v6++) {
 		const char *gw = v6 ? VZ_NET_GW6 : VZ_NET_GW4;
 
 		r = route_op(sk, idx, NULL, gw, any_family(c->all, v6));
@@ -317,24 +313,25 @@ static int ct_side_apply(struct nl_sock *sk, const struct ct_side *c)
 	return r;
 }
 
-static int ct_side_fn(void *data)
+static int ct_conf_fn(void *data)
 {
 	int r;
 	_cleanup_nl_ struct nl_sock *sk = route_socket(&r);
 
 	if (!sk)
 		return -r;
-	r = ct_side_apply(sk, data);
+	r = ct_conf_apply(sk, data);
 	return r < 0 ? -r : 0;
 }
 
-static int ct_side(pid_t init_pid, const struct ct_side *c, vz_error_t *err)
+int vz_net_ct_configure(int netns_fd, const struct vz_net_ct_conf *c, vz_error_t *err)
 {
-	return vz_run_in_ct_ns(init_pid, CLONE_NEWNET, ct_side_fn, (void *)c,
-			       "configure the CT's " VZ_NET_CT_IF, err);
+	_cleanup_free_ char *what = xasprintf("configure the CT's %s", c->ifname);
+
+	return vz_ns_run(netns_fd, CLONE_NEWNET, ct_conf_fn, (void *)c, what, err);
 }
 
-/* ---- the host side ---- */
+/* ---- step 4: the host side ---- */
 
 static int host_addr_op(struct nl_sock *sk, int idx, const struct vz_net_routed *r, const char *a,
 			bool add)
@@ -408,7 +405,78 @@ undo:
 	return -1;
 }
 
-/* Is the link idx ours (its alias is r->alias)? */
+int vz_net_host_routes_add(const struct vz_net_routed *r, char *const *addrs, vz_error_t *err)
+{
+	int e, idx;
+	_cleanup_nl_ struct nl_sock *sk = route_socket(&e);
+
+	if (!sk)
+		return vz_error_make(err, VZ_E_SYSTEM, -e, "netlink socket");
+	idx = link_index(sk, r->host_if);
+	if (idx < 0)
+		return vz_error_make(err, VZ_E_SYSTEM, -idx, "look up %s", r->host_if);
+	return host_add_all(sk, idx, r, addrs, err);
+}
+
+void vz_net_host_routes_del(const struct vz_net_routed *r, char *const *addrs)
+{
+	int e, idx;
+	_cleanup_nl_ struct nl_sock *sk = route_socket(&e);
+
+	if (!sk)
+		return;
+	idx = link_index(sk, r->host_if);
+	for (char *const *p = addrs; p && *p; p++) {
+		/* Without the link its routes are gone; the proxies are not. */
+		if (idx > 0)
+			(void)route_op(sk, idx, *p, NULL, false);
+		for (char *const *d = r->neigh_devs; d && *d; d++)
+			(void)neigh_proxy(sk, *d, *p, false);
+	}
+}
+
+/* The host end up, with the on-link gateways (routed) or in its bridge. */
+static int host_up(struct nl_sock *sk, const char *name, bool gateways, const char *bridge,
+		   int *ret_idx)
+{
+	_cleanup_link_ struct rtnl_link *orig = rtnl_link_alloc(), *change = rtnl_link_alloc();
+	int idx = link_index(sk, name), br = 0, e;
+
+	if (idx < 0)
+		return idx;
+	if (bridge && *bridge && (br = link_index(sk, bridge)) < 0)
+		return br;
+	if (!orig || !change)
+		return -ENOMEM;
+	rtnl_link_set_ifindex(orig, idx);
+	rtnl_link_set_flags(change, IFF_UP);
+	if (br > 0)
+		rtnl_link_set_master(change, br);
+	e = -nl_errno(rtnl_link_change(sk, orig, change, 0));
+	if (e == 0 && gateways)
+		e = addr_op(sk, idx, VZ_NET_GW4, true, true);
+	if (e == 0 && gateways)
+		e = addr_op(sk, idx, VZ_NET_GW6 "/64", false, true);
+	*ret_idx = idx;
+	return e;
+}
+
+int vz_net_host_end_up(const char *host_ifname, bool gateways, const char *bridge, vz_error_t *err)
+{
+	int e, idx;
+	_cleanup_nl_ struct nl_sock *sk = route_socket(&e);
+
+	if (!sk)
+		return vz_error_make(err, VZ_E_SYSTEM, -e, "netlink socket");
+	e = host_up(sk, host_ifname, gateways, bridge, &idx);
+	if (e < 0)
+		return vz_error_make(err, VZ_E_SYSTEM, -e, "set up host interface %s", host_ifname);
+	return 0;
+}
+
+/* ---- step 1: the pair on the host ---- */
+
+/* Is the link name ours (its alias is alias)? */
 static bool link_is_ours(struct nl_sock *sk, const char *name, const char *alias)
 {
 	_cleanup_link_ struct rtnl_link *l = NULL;
@@ -430,35 +498,175 @@ static int delete_link(struct nl_sock *sk, const char *name)
 	return -nl_errno(rtnl_link_delete(sk, l));
 }
 
-/* The pair, the host end up with the gateways and our alias; its index in *ret_idx. */
-static int make_pair(struct nl_sock *sk, const struct vz_net_routed *r, int *ret_idx,
-		     vz_error_t *err)
+static int set_mac(struct rtnl_link *l, const char *mac)
 {
-	int e = rtnl_link_veth_add(sk, r->host_if, VZ_NET_CT_IF, r->init_pid), idx;
+	struct nl_addr *a = NULL;
+	int e;
 
-	/* Left over by a crash of ours: replace it. Anyone else's: refuse. */
-	if (e == -NLE_EXIST && link_is_ours(sk, r->host_if, r->alias)) {
-		(void)delete_link(sk, r->host_if);
-		e = rtnl_link_veth_add(sk, r->host_if, VZ_NET_CT_IF, r->init_pid);
-	}
-	if (e == -NLE_EXIST)
-		return vz_error_make(err, VZ_E_SYSTEM, EEXIST,
-				     "host interface %s exists and is not this CT's", r->host_if);
+	if (!mac || !*mac)
+		return 0;
+	e = nl_addr_parse(mac, AF_LLC, &a);
 	if (e < 0)
-		return vz_error_make(err, VZ_E_SYSTEM, nl_errno(e), "create veth pair %s",
-				     r->host_if);
-	idx = link_index(sk, r->host_if);
-	e = idx < 0 ? idx : link_set(sk, idx, r->alias);
-	if (e == 0)
-		e = addr_op(sk, idx, VZ_NET_GW4, true, true);
-	if (e == 0)
-		e = addr_op(sk, idx, VZ_NET_GW6 "/64", false, true);
-	if (e < 0) {
-		(void)delete_link(sk, r->host_if);
-		return vz_error_make(err, VZ_E_SYSTEM, -e, "set up host interface %s", r->host_if);
-	}
+		return -nl_errno(e);
+	rtnl_link_set_addr(l, a);
+	nl_addr_put(a);
+	return 0;
+}
+
+/*
+ * The kernel names the CT end from this pattern: unique at once, and never
+ * one of our host end names ("vz" + 3 hex digits + CTID).
+ */
+#define CT_TMP_NAME "vzt%d"
+
+static int new_pair(struct nl_sock *sk, const struct vz_net_pair *p)
+{
+	_cleanup_link_ struct rtnl_link *link = rtnl_link_veth_alloc();
+	_cleanup_link_ struct rtnl_link *peer = NULL;
+	int r;
+
+	if (!link)
+		return -ENOMEM;
+	peer = rtnl_link_veth_get_peer(link);
+	rtnl_link_set_name(link, p->host_ifname);
+	rtnl_link_set_name(peer, CT_TMP_NAME);
+	r = set_mac(link, p->host_mac);
+	if (r == 0)
+		r = set_mac(peer, p->mac);
+	if (r == 0)
+		r = -nl_errno(rtnl_link_add(sk, link, NLM_F_CREATE | NLM_F_EXCL));
+	return r;
+}
+
+/* The host end's peer in the same namespace: its index (IFLA_LINK) and name. */
+static int peer_of(struct nl_sock *sk, const char *host, int *ret_idx, char ret_name[IFNAMSIZ])
+{
+	_cleanup_link_ struct rtnl_link *h = NULL, *peer = NULL;
+	int e = rtnl_link_get_kernel(sk, 0, host, &h), idx;
+
+	if (e < 0)
+		return -nl_errno(e);
+	idx = rtnl_link_get_link(h);
+	if (idx <= 0)
+		return -ENODEV;
+	e = rtnl_link_get_kernel(sk, idx, NULL, &peer);
+	if (e < 0)
+		return -nl_errno(e);
+	(void)snprintf(ret_name, IFNAMSIZ, "%s", rtnl_link_get_name(peer));
 	*ret_idx = idx;
 	return 0;
+}
+
+static int pair_add(struct nl_sock *sk, const struct vz_net_pair *p, char ret_ct_tmp[IFNAMSIZ],
+		    vz_error_t *err)
+{
+	int e = new_pair(sk, p), idx, peer = 0;
+
+	/* Left over by a crash of ours: replace it. Anyone else's: refuse. */
+	if (e == -EEXIST && link_is_ours(sk, p->host_ifname, p->alias)) {
+		(void)delete_link(sk, p->host_ifname);
+		e = new_pair(sk, p);
+	}
+	if (e == -EEXIST)
+		return vz_error_make(err, VZ_E_SYSTEM, EEXIST,
+				     "host interface %s exists and is not this CT's",
+				     p->host_ifname);
+	if (e < 0)
+		return vz_error_make(err, VZ_E_SYSTEM, -e, "create veth pair %s", p->host_ifname);
+	/* The kernel ignores an alias given with a new link: both ends get it now. */
+	idx = link_index(sk, p->host_ifname);
+	e = idx < 0 ? idx : peer_of(sk, p->host_ifname, &peer, ret_ct_tmp);
+	if (e == 0)
+		e = link_set(sk, idx, false, p->alias);
+	if (e == 0)
+		e = link_set(sk, peer, false, p->alias);
+	if (e < 0) {
+		(void)delete_link(sk, p->host_ifname);
+		return vz_error_make(err, VZ_E_SYSTEM, -e, "mark veth pair %s", p->host_ifname);
+	}
+	return 0;
+}
+
+int vz_net_pair_add(const struct vz_net_pair *p, char ret_ct_tmp[IFNAMSIZ], vz_error_t *err)
+{
+	int e;
+	_cleanup_nl_ struct nl_sock *sk = route_socket(&e);
+
+	if (!sk)
+		return vz_error_make(err, VZ_E_SYSTEM, -e, "netlink socket");
+	return pair_add(sk, p, ret_ct_tmp, err);
+}
+
+/* ---- step 2: the CT end into the CT's namespace ---- */
+
+/*
+ * By index: a name in orig would be taken as the new name. The kernel moves
+ * the link first, then renames it in its new namespace; the alias that
+ * marked it on the host goes, so the CT sees its interface as it always did.
+ */
+static int move_by_index(struct nl_sock *sk, const char *name, int netns_fd, const char *new_name)
+{
+	_cleanup_link_ struct rtnl_link *orig = rtnl_link_alloc(), *change = rtnl_link_alloc();
+	int idx = link_index(sk, name);
+
+	if (netns_fd < 0)
+		return -EBADF;
+	if (idx < 0)
+		return idx;
+	if (!orig || !change)
+		return -ENOMEM;
+	rtnl_link_set_ifindex(orig, idx);
+	rtnl_link_set_ns_fd(change, netns_fd);
+	rtnl_link_set_name(change, new_name);
+	rtnl_link_set_ifalias(change, "");
+	return -nl_errno(rtnl_link_change(sk, orig, change, 0));
+}
+
+static int link_move(struct nl_sock *sk, const char *name, int netns_fd, const char *new_name,
+		     vz_error_t *err)
+{
+	int e = move_by_index(sk, name, netns_fd, new_name);
+
+	if (e < 0)
+		return vz_error_make(err, VZ_E_SYSTEM, -e, "move %s into the CT as %s", name,
+				     new_name);
+	return 0;
+}
+
+int vz_net_link_move(const char *name, int netns_fd, const char *new_name, vz_error_t *err)
+{
+	int e;
+	_cleanup_nl_ struct nl_sock *sk = route_socket(&e);
+
+	if (!sk)
+		return vz_error_make(err, VZ_E_SYSTEM, -e, "netlink socket");
+	return link_move(sk, name, netns_fd, new_name, err);
+}
+
+/* ---- routed interfaces: the steps in order ---- */
+
+/* Steps 1, 2 and the host end for a CT without a pair; its host end index in *ret_idx. */
+static int routed_pair(struct nl_sock *sk, const struct vz_net_routed *r, int *ret_idx,
+		       vz_error_t *err)
+{
+	struct vz_net_pair p = {.host_ifname = r->host_if, .alias = r->alias};
+	char tmp[IFNAMSIZ];
+	int e;
+
+	if (pair_add(sk, &p, tmp, err) < 0)
+		return -1;
+	if (link_move(sk, tmp, r->netns_fd, VZ_NET_CT_IF, err) < 0)
+		goto err_delete_pair;
+	e = host_up(sk, r->host_if, true, NULL, ret_idx);
+	if (e < 0) {
+		vz_error_make(err, VZ_E_SYSTEM, -e, "set up host interface %s", r->host_if);
+		goto err_delete_pair;
+	}
+	return 0;
+err_delete_pair:
+	/* The CT end goes with it, wherever it is by now. */
+	(void)delete_link(sk, r->host_if);
+	return -1;
 }
 
 static void push(char ***v, size_t *n, char *s)
@@ -468,21 +676,25 @@ static void push(char ***v, size_t *n, char *s)
 	(*v)[*n] = NULL;
 }
 
-int vz_net_routed_update(const struct vz_net_routed *r, char *const *old, vz_error_t *err)
+/* From the addresses old to r->addrs; start makes the pair even when a host end exists. */
+static int routed_apply(const struct vz_net_routed *r, char *const *old, bool start,
+			vz_error_t *err)
 {
 	_cleanup_free_ char **add = NULL, **del = NULL;
 	size_t na = 0, nd = 0;
-	struct ct_side c = {.all = r->addrs};
+	struct vz_net_ct_conf c = {.ifname = VZ_NET_CT_IF, .routed = true, .all = r->addrs};
+	bool made = false;
 	int idx, e;
 	_cleanup_nl_ struct nl_sock *sk = route_socket(&e);
 
 	if (!sk)
 		return vz_error_make(err, VZ_E_SYSTEM, -e, "netlink socket");
-	idx = link_index(sk, r->host_if);
+	/* At start, a host end of that name is a leftover of ours or not ours: pair_add decides. */
+	idx = start ? -ENODEV : link_index(sk, r->host_if);
 	if (idx == -ENODEV || idx == -ENOENT) {
-		if (make_pair(sk, r, &idx, err) < 0)
+		if (routed_pair(sk, r, &idx, err) < 0)
 			return -1;
-		c.create = true;
+		made = c.up = true;
 		old = NULL;
 	} else if (idx < 0) {
 		return vz_error_make(err, VZ_E_SYSTEM, -idx, "look up %s", r->host_if);
@@ -497,24 +709,30 @@ int vz_net_routed_update(const struct vz_net_routed *r, char *const *old, vz_err
 	c.del = del;
 	/* Host routes first: an address another CT has is refused before the CT sees it. */
 	if (host_add_all(sk, idx, r, add, err) < 0)
-		goto fail;
-	if (ct_side(r->init_pid, &c, err) < 0) {
+		goto err_delete_pair;
+	if (vz_net_ct_configure(r->netns_fd, &c, err) < 0) {
 		for (size_t i = 0; i < na; i++)
 			(void)host_addr_op(sk, idx, r, add[i], false);
-		goto fail;
+		goto err_delete_pair;
 	}
 	for (size_t i = 0; i < nd; i++)
 		(void)host_addr_op(sk, idx, r, del[i], false);
 	return 0;
-fail:
-	if (c.create)
+err_delete_pair:
+	/* Only a pair made here: a running CT keeps the one it has. */
+	if (made)
 		(void)delete_link(sk, r->host_if);
 	return -1;
 }
 
+int vz_net_routed_update(const struct vz_net_routed *r, char *const *old, vz_error_t *err)
+{
+	return routed_apply(r, old, false, err);
+}
+
 int vz_net_routed_start(const struct vz_net_routed *r, vz_error_t *err)
 {
-	return vz_net_routed_update(r, NULL, err);
+	return routed_apply(r, NULL, true, err);
 }
 
 int vz_net_routed_stop(const struct vz_net_routed *r, vz_error_t *err)
@@ -578,83 +796,18 @@ bool vz_net_is_bridge(const char *name)
 	return type && streq(type, "bridge");
 }
 
-static int set_mac(struct rtnl_link *l, const char *mac)
-{
-	struct nl_addr *a = NULL;
-	int e;
-
-	if (!mac || !*mac)
-		return 0;
-	e = nl_addr_parse(mac, AF_LLC, &a);
-	if (e < 0)
-		return -nl_errno(e);
-	rtnl_link_set_addr(l, a);
-	nl_addr_put(a);
-	return 0;
-}
-
-/* The pair with its names and MACs, the CT end straight in the CT's namespace. */
-static int add_pair(struct nl_sock *sk, const struct vz_net_veth *v)
-{
-	_cleanup_link_ struct rtnl_link *link = rtnl_link_veth_alloc();
-	_cleanup_link_ struct rtnl_link *peer = NULL;
-	int r;
-
-	if (!link)
-		return -ENOMEM;
-	peer = rtnl_link_veth_get_peer(link);
-	rtnl_link_set_name(link, v->host_ifname);
-	rtnl_link_set_name(peer, v->ifname);
-	rtnl_link_set_ns_pid(peer, v->init_pid);
-	r = set_mac(link, v->host_mac);
-	if (r == 0)
-		r = set_mac(peer, v->mac);
-	if (r == 0)
-		r = -nl_errno(rtnl_link_add(sk, link, NLM_F_CREATE | NLM_F_EXCL));
-	return r;
-}
-
-/* Host end: alias, bridge, up. */
-static int host_end(struct nl_sock *sk, const struct vz_net_veth *v, int *ret_idx)
-{
-	_cleanup_link_ struct rtnl_link *orig = rtnl_link_alloc(), *change = rtnl_link_alloc();
-	int idx = link_index(sk, v->host_ifname), br = 0;
-
-	if (idx < 0)
-		return idx;
-	*ret_idx = idx;
-	if (v->bridge && *v->bridge && (br = link_index(sk, v->bridge)) < 0)
-		return br;
-	if (!orig || !change)
-		return -ENOMEM;
-	rtnl_link_set_ifindex(orig, idx);
-	rtnl_link_set_ifalias(change, v->alias);
-	rtnl_link_set_flags(change, IFF_UP);
-	if (br > 0)
-		rtnl_link_set_master(change, br);
-	return -nl_errno(rtnl_link_change(sk, orig, change, 0));
-}
-
-static int ct_end_up_fn(void *data)
-{
-	int r;
-	_cleanup_nl_ struct nl_sock *sk = route_socket(&r);
-	int idx;
-
-	if (!sk)
-		return -r;
-	/* The CT's loopback too: with only bridged interfaces nobody else brings it up. */
-	idx = link_index(sk, "lo");
-	r = idx < 0 ? idx : link_set(sk, idx, NULL);
-	if (r == 0) {
-		idx = link_index(sk, data);
-		r = idx < 0 ? idx : link_set(sk, idx, NULL);
-	}
-	return r < 0 ? -r : 0;
-}
+/* ---- bridged interfaces: the steps in order ---- */
 
 int vz_net_veth_add(const struct vz_net_veth *v, vz_error_t *err)
 {
+	struct vz_net_pair p = {
+		.host_ifname = v->host_ifname,
+		.host_mac = v->host_mac,
+		.mac = v->mac,
+		.alias = v->alias,
+	};
+	struct vz_net_ct_conf c = {.ifname = v->ifname, .up = true};
+	char tmp[IFNAMSIZ];
 	int e, idx;
 	_cleanup_nl_ struct nl_sock *sk = route_socket(&e);
 
@@ -662,30 +815,21 @@ int vz_net_veth_add(const struct vz_net_veth *v, vz_error_t *err)
 		return vz_error_make(err, VZ_E_SYSTEM, -e, "netlink socket");
 	if (v->bridge && *v->bridge && !vz_net_is_bridge(v->bridge))
 		return vz_error_make(err, VZ_E_VALUE, 0, "bridge %s does not exist", v->bridge);
-	e = add_pair(sk, v);
-	if (e == -EEXIST && link_is_ours(sk, v->host_ifname, v->alias)) {
-		(void)delete_link(sk, v->host_ifname);
-		e = add_pair(sk, v);
-	}
-	if (e == -EEXIST)
-		return vz_error_make(err, VZ_E_SYSTEM, EEXIST,
-				     "host interface %s exists and is not this CT's",
-				     v->host_ifname);
-	if (e < 0)
-		return vz_error_make(err, VZ_E_SYSTEM, -e, "create veth pair %s/%s", v->host_ifname,
-				     v->ifname);
-	e = host_end(sk, v, &idx);
-	if (e < 0) {
-		(void)delete_link(sk, v->host_ifname);
-		return vz_error_make(err, VZ_E_SYSTEM, -e, "set up host interface %s",
-				     v->host_ifname);
-	}
-	if (vz_run_in_ct_ns(v->init_pid, CLONE_NEWNET, ct_end_up_fn, (void *)v->ifname,
-			    "bring up the CT's interface", err) < 0) {
-		(void)delete_link(sk, v->host_ifname);
+	if (pair_add(sk, &p, tmp, err) < 0)
 		return -1;
+	if (link_move(sk, tmp, v->netns_fd, v->ifname, err) < 0)
+		goto err_delete_pair;
+	e = host_up(sk, v->host_ifname, false, v->bridge, &idx);
+	if (e < 0) {
+		vz_error_make(err, VZ_E_SYSTEM, -e, "set up host interface %s", v->host_ifname);
+		goto err_delete_pair;
 	}
+	if (vz_net_ct_configure(v->netns_fd, &c, err) < 0)
+		goto err_delete_pair;
 	return 0;
+err_delete_pair:
+	(void)delete_link(sk, v->host_ifname);
+	return -1;
 }
 
 int vz_net_veth_del(const char *host_ifname, const char *alias, vz_error_t *err)

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "sandbox/mount.h"
-#include "sandbox/spawn.h"
+#include "sandbox/ns.h"
 #include "util/syscalls.h"
 #include "util/xalloc.h"
 
@@ -351,11 +351,11 @@ static int remount_devpts_fn(void *data)
 	return 0;
 }
 
-int vz_devpts_set_max(pid_t init_pid, uid_t owner, int pty_max, vz_error_t *err)
+int vz_devpts_set_max(int mntns_fd, uid_t owner, int pty_max, vz_error_t *err)
 {
 	_cleanup_free_ char *opts = devpts_options(owner, pty_max);
 	_cleanup_free_ char *what =
 		xasprintf("NUMPTY: remount the CT's /dev/pts with max=%d", pty_max);
 
-	return vz_run_in_ct_ns(init_pid, CLONE_NEWNS, remount_devpts_fn, opts, what, err);
+	return vz_ns_run(mntns_fd, CLONE_NEWNS, remount_devpts_fn, opts, what, err);
 }

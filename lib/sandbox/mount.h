@@ -24,7 +24,10 @@ int vz_open_in_root(int rootfd, const char *path, int flags);
 int vz_mount_ct_root(const char *rootfs, uid_t owner, const char *cgroup2_path, int pty_max,
 		     vz_error_t *err);
 
-/* Change the pty cap of a running CT: remount its devpts with the same options. */
-int vz_devpts_set_max(pid_t init_pid, uid_t owner, int pty_max, vz_error_t *err);
+/*
+ * Change the pty cap of a running CT: remount its devpts with the same
+ * options, from a child in the CT's mount namespace mntns_fd (vz_ns_open).
+ */
+int vz_devpts_set_max(int mntns_fd, uid_t owner, int pty_max, vz_error_t *err);
 
 #endif

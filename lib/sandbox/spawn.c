@@ -612,26 +612,3 @@ out:
 	closep(&sv[1]);
 	return r;
 }
-
-int vz_run_in_ct_ns(pid_t init_pid, int nstype, int (*fn)(void *data), void *data, const char *what,
-		    vz_error_t *err)
-{
-	_cleanup_close_ int pidfd = vz_pidfd_open(init_pid, 0);
-	int status;
-	pid_t pid;
-
-	if (pidfd < 0)
-		return vz_error_make(err, VZ_E_NOT_RUNNING, errno, "%s: open init", what);
-	pid = fork();
-	if (pid < 0)
-		return vz_error_make(err, VZ_E_RESOURCE, errno, "%s: fork", what);
-	if (pid == 0)
-		_exit(setns(pidfd, nstype) < 0 ? errno : fn(data));
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return vz_error_make(err, VZ_E_SYSTEM, errno, "%s: wait", what);
-	if (!WIFEXITED(status) || WEXITSTATUS(status))
-		return vz_error_make(err, VZ_E_SYSTEM, WIFEXITED(status) ? WEXITSTATUS(status) : 0,
-				     "%s", what);
-	return 0;
-}

@@ -57,13 +57,4 @@ struct vz_spawn_exec_params {
  */
 int vz_spawn_exec(const struct vz_spawn_exec_params *p, pid_t *ret_pid, vz_error_t *err);
 
-/*
- * Run fn(data) in a child that has joined the namespace nstype (CLONE_NEWNS,
- * CLONE_NEWUTS...) of the CT whose init is init_pid; fn returns 0 or an
- * errno. Returns 0, or an error whose message is what (errno from the join,
- * fn or the wait attached).
- */
-int vz_run_in_ct_ns(pid_t init_pid, int nstype, int (*fn)(void *data), void *data, const char *what,
-		    vz_error_t *err);
-
 #endif

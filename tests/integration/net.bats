@@ -342,6 +342,31 @@ stop_client() {
 	[ -z "$output" ]
 }
 
+@test "the CT end is made on the host and moved in: no temporary link stays, the CT sees no alias" {
+	net_ct 101 --ipadd 198.51.100.2 --netif_add eth0
+	run -0 vz_host ip -o link
+	[[ "$output" != *": vzt"* ]]
+	# Both host ends carry our alias; the CT ends lost theirs when they moved in.
+	[ "$(grep -c "alias vz [0-9a-f]\{16\} ct 101" <<<"$output")" = 2 ]
+	for dev in venet0 eth0; do
+		run -0 vzctl exec 101 cat "/sys/class/net/$dev/ifalias"
+		[ -z "$output" ]
+	done
+	# An interface whose name the CT has taken cannot move in: nothing of it stays.
+	vzctl exec 101 'ip link set venet0 down && ip link set venet0 name eth1'
+	run -3 vzctl set 101 --netif_add eth1
+	[[ "$output" == *"into the CT as eth1: File exists"* ]]
+	run -0 vz_host ip -o link
+	[[ "$output" != *": vzt"* ]]
+	[ "$(grep -c "alias vz [0-9a-f]\{16\} ct 101" <<<"$output")" = 2 ]
+	run -0 vzctl exec 101 ip -o link
+	[[ "$output" != *"vzt"* ]]
+	grep -q '^NETIF="ifname=eth0,[^;]*"$' "$VZ_RUNDIR/101.state"
+	vzctl --quiet stop 101
+	run -0 vz_host ip -o link
+	[[ "$output" != *": vz"* ]]
+}
+
 # A second host: a namespace of its own with its own vzd, linked to the
 # test host by a veth pair (upA on host A, upB on host B) as two machines
 # on one network would be.
