@@ -54,6 +54,17 @@ static int validate_template(const char *key, const char *value, vz_error_t *err
 	return 0;
 }
 
+/*
+ * OpenVZ's layouts of a private area: simfs (a directory) and ploop (an
+ * image). Which ones this host can run is lib/storage's to say, at start.
+ */
+static int validate_layout(const char *key, const char *value, vz_error_t *err)
+{
+	if (!streq(value, "simfs") && !streq(value, "ploop"))
+		return invalid(err, key, "layout (simfs or ploop)", value);
+	return 0;
+}
+
 static int validate_ct_name(const char *key, const char *value, vz_error_t *err)
 {
 	/* An all-digit name would be ambiguous with a CTID on the command line. */
@@ -403,6 +414,7 @@ static const struct vz_config_key keys[] = {
 	{"DESCRIPTION", NULL, validate_description, "free-form CT description"},
 	{"VE_ROOT", NULL, validate_ct_path, "CT root mount point ($VEID is the CTID)"},
 	{"VE_PRIVATE", NULL, validate_ct_path, "CT private area ($VEID is the CTID)"},
+	{"VE_LAYOUT", NULL, validate_layout, "layout of the private area: simfs (a directory)"},
 	{"ORIGIN_SAMPLE", NULL, validate_template, "config sample the CT was created from"},
 	{"NETIF", NULL, vz_netif_validate,
 	 "bridged interfaces: ifname=,mac=,host_ifname=,host_mac=,bridge= (';' between)"},
