@@ -115,7 +115,8 @@ expect_denied() {
 	done
 	# CAP_SYS_ADMIN (21) is there, but only over what the CT's namespaces own.
 	[ $(((eff >> 21) & 1)) -eq 1 ]
-	if [ -e /proc/sys/kernel/modprobe ]; then
+	# Where the host has the knob and may write it itself (the control).
+	if [ -w /proc/sys/kernel/modprobe ]; then
 		before=$(cat /proc/sys/kernel/modprobe)
 		run ct_probe try-write /proc/sys/kernel/modprobe /tmp/vz-escape
 		host_unchanged /proc/sys/kernel/modprobe "$before"
@@ -167,7 +168,7 @@ expect_denied() {
 	[ "$status" -ne 0 ]
 	run vzctl exec 101 mount -t sysfs sysfs /tmp/s
 	[ "$status" -ne 0 ]
-	if [ -e /sys/kernel/uevent_helper ]; then
+	if [ -w /sys/kernel/uevent_helper ]; then
 		before=$(cat /sys/kernel/uevent_helper)
 		run ct_probe try-write /sys/kernel/uevent_helper /tmp/vz-escape
 		host_unchanged /sys/kernel/uevent_helper "$before"
@@ -192,22 +193,23 @@ expect_denied() {
 	for l in "${lines[@]}"; do
 		[[ "$l" == *:/ ]]
 	done
-	# A v1 hierarchy (hybrid hosts), mounted by CT root itself: it shows the
-	# CT's group, whose files the host owns.
+	# A v1 hierarchy (hybrid hosts, where vzd uses v1), mounted by CT root
+	# itself: it shows the CT's group, whose files the host owns.
 	seen=0
 	path=$(sed -n 's/^[0-9]*:pids:\(.*\)/\1/p' "/proc/$pid/cgroup")
-	if [ -n "$path" ]; then
+	pids=$(vz_cgroup_v1_mount pids)
+	if [ "$(vz_daemon_cgroup_layout)" = v1 ] && [ -n "$path" ] && [ -n "$pids" ]; then
 		seen=$((seen + 1))
 		vzctl exec 101 mkdir -p /tmp/cg
 		vzctl exec 101 mount -t cgroup -o pids none /tmp/cg
-		before=$(cat "/sys/fs/cgroup/pids$path/pids.max")
+		before=$(cat "$pids$path/pids.max")
 		run ct_probe try-write /tmp/cg/pids.max 1000000
-		host_unchanged "/sys/fs/cgroup/pids$path/pids.max" "$before"
+		host_unchanged "$pids$path/pids.max" "$before"
 		[ "$status" -eq 1 ]
 		[ "$output" = "denied: Permission denied" ]
 		run vzctl exec 101 mkdir /tmp/cg/escape
 		[ "$status" -ne 0 ]
-		[ ! -e "/sys/fs/cgroup/pids$path/escape" ]
+		[ ! -e "$pids$path/escape" ]
 	fi
 	# cgroup2: the CT's group is delegated to CT root on /sys/fs/cgroup
 	# (cgroup.procs, cgroup.subtree_control); the limits stay the host's.
