@@ -1,15 +1,46 @@
 #!/usr/bin/env bats
 # A real VPS: a Debian 12 template built with its recipe (debootstrap from
 # the host's Debian mirror), booted with systemd as an unprivileged CT.
-# Set VZ_TEST_DEBIAN=0 to skip where no Debian mirror is reachable.
+# Set VZ_TEST_DEBIAN=0 to skip them; where no template was handed in
+# (VZ_TEST_SEED_CACHE) and the mirror is out of reach they skip by themselves.
 
 load helpers
 
+# The mirror the recipe uses: VZ_DEBIAN_MIRROR, else the host's own.
+debian_mirror() {
+	local m=${VZ_DEBIAN_MIRROR:-}
+	if [ -z "$m" ] && [ -r /etc/apt/sources.list.d/debian.sources ]; then
+		m=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources)
+	fi
+	if [ -z "$m" ] && [ -r /etc/apt/sources.list ]; then
+		m=$(awk '/^deb / && $2 ~ /^http/ {print $2; exit}' /etc/apt/sources.list)
+	fi
+	echo "${m:-http://deb.debian.org/debian}"
+}
+
+# Why a debian-12 template cannot be built here, if it cannot.
+debian_unbuildable() {
+	local mirror
+	mirror=$(debian_mirror)
+	if ! command -v debootstrap >/dev/null && ! command -v apt-get >/dev/null; then
+		echo "host has no debootstrap (and no apt-get to install it)"
+	elif ! python3 -c 'import sys, urllib.request
+urllib.request.urlopen(sys.argv[1] + "/dists/bookworm/Release", timeout=15).read(1)' \
+		"$mirror" 2>/dev/null; then
+		echo "no debian-12 template handed in, and the Debian mirror $mirror is out of reach"
+	fi
+}
+
 setup_file() {
 	[ "${VZ_TEST_DEBIAN:-1}" = 1 ] || return 0
-	local cache
+	local cache why
 	cache=$(vz_template_cache)
 	if ! ls "$cache"/debian-12-*.tar.* >/dev/null 2>&1; then
+		why=$(debian_unbuildable)
+		if [ -n "$why" ]; then
+			echo "$why" >"$BATS_FILE_TMPDIR/unbuildable"
+			return 0
+		fi
 		(
 			# debootstrap downloads: this daemon keeps the machine's network.
 			export VZ_TEST_HOSTNET=1
@@ -29,6 +60,7 @@ setup_file() {
 
 setup() {
 	[ "${VZ_TEST_DEBIAN:-1}" = 1 ] || skip "VZ_TEST_DEBIAN=0"
+	[ ! -e "$BATS_FILE_TMPDIR/unbuildable" ] || skip "$(cat "$BATS_FILE_TMPDIR/unbuildable")"
 	vz_start_daemon
 }
 teardown() { vz_stop_daemon; }

@@ -53,6 +53,7 @@ on_tty() {
 }
 
 @test "enter gives a shell on a pty in the CT; exit leaves it" {
+	require_busybox_applets tty
 	run -0 on_tty 24 80 $'echo $((6*7)); tty; vzprobe uid; exit\n' "$VZ_BUILD/vzctl" enter 101
 	echo "$output"
 	[[ "$output" == *"entered into CT 101"* ]]
@@ -85,6 +86,7 @@ on_tty() {
 }
 
 @test "the CT's pty has the size of the user's terminal" {
+	require_busybox_applets stty
 	run -0 on_tty 33 101 $'stty size; exit\n' "$VZ_BUILD/vzctl" enter 101
 	echo "$output"
 	grep -qx '33 101' <<<"$output"
@@ -101,6 +103,7 @@ on_tty() {
 }
 
 @test "enter --exec runs a command on the pty instead of a shell" {
+	require_busybox_applets tty
 	run -0 on_tty 24 80 '' "$VZ_BUILD/vzctl" enter 101 --exec 'tty; exit 3'
 	echo "$output"
 	grep -qx '/dev/pts/[0-9]*' <<<"$output"

@@ -5,6 +5,10 @@
 
 bats_require_minimum_version 1.5.0
 
+# require_* and the host's cgroup layout (tests/host-features.bash).
+# shellcheck disable=SC1090,SC1091
+source "$(dirname "${BASH_SOURCE[0]}")/../host-features.bash"
+
 VZ_BUILD=${VZ_BUILD:-$BATS_TEST_DIRNAME/../../build}
 VZ_BUILD=$(cd "$VZ_BUILD" && pwd)
 # Sample configs come from the source tree, not an installed prefix.
@@ -60,9 +64,10 @@ vz_start_daemon() {
 }
 
 # With VZ_TEST_CGROUP2=1 the daemon sees a cgroup v2 only host: it runs in a
-# private mount namespace with the (controller-less here) cgroup2 hierarchy
-# mounted on /sys/fs/cgroup. Nothing of the host's mounts changes.
-# unshare and sh exec: $! is vzd's own pid either way.
+# private mount namespace with the host's cgroup2 hierarchy (on a hybrid host
+# the one of /sys/fs/cgroup/unified) mounted on /sys/fs/cgroup. On a host
+# that is v2-only already there is nothing to mount. Nothing of the host's
+# mounts changes. unshare and sh exec: $! is vzd's own pid either way.
 #
 # Every daemon also runs in a network namespace of its own, a "test host"
 # with loopback up and forwarding on, so that no link, route or rule a test
@@ -75,8 +80,9 @@ vz_netns_holder() {
 	if [ -n "${VZ_NETNS_PID:-}" ] && kill -0 "$VZ_NETNS_PID" 2>/dev/null; then
 		return 0
 	fi
-	unshare -n sh -c 'ip link set lo up &&
-		sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 &&
+	# A kernel booted with ipv6.disable=1 has no IPv6 knobs to set.
+	unshare -n sh -c 'ip link set lo up && sysctl -qw net.ipv4.ip_forward=1 &&
+		{ [ ! -d /proc/sys/net/ipv6 ] || sysctl -qw net.ipv6.conf.all.forwarding=1; } &&
 		exec sleep 100000' &
 	VZ_NETNS_PID=$!
 	for _ in $(seq 50); do
@@ -93,7 +99,9 @@ vz_run_daemon() {
 		wrap=(nsenter -t "$VZ_NETNS_PID" -n)
 	fi
 	if [ "${VZ_TEST_CGROUP2:-0}" = 1 ]; then
-		setup='mount -t cgroup2 none /sys/fs/cgroup && '
+		# shellcheck disable=SC2016 # expanded by the sh below
+		setup='[ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ] ||
+			mount -t cgroup2 none /sys/fs/cgroup && '
 		wrap+=(unshare -m --propagation private sh -c "${setup}"'exec "$@"' sh)
 	fi
 	"${wrap[@]}" "$VZ_BUILD/vzd" --root "$VZ_ROOT" --rundir "$VZ_RUNDIR" \

@@ -47,6 +47,7 @@ teardown() { vz_stop_daemon; }
 }
 
 @test "init sees container=vz and no host processes" {
+	require_busybox_applets ps
 	vz_running_ct 101
 	pid=$(sed -n 's/^INIT_PID="\{0,1\}\([0-9]*\).*/\1/p' "$VZ_RUNDIR/101.state")
 	tr '\0' '\n' <"/proc/$pid/environ" | grep -qx 'container=vz'

@@ -8,6 +8,9 @@ load helpers
 setup() {
 	CLIENT=
 	B_DIR=
+	# A CT's link is a veth pair, and vzd's filters are nftables.
+	require_veth
+	require_nftables
 	vz_start_daemon
 }
 teardown() {
@@ -27,6 +30,8 @@ net_ct() {
 }
 
 @test "routed: the CT's venet0 carries exactly its addresses and a default route" {
+	require_ipv6
+	require_busybox_applets ip
 	net_ct 101 --ipadd 198.51.100.2 --ipadd 2001:db8::2
 	run -0 vzctl exec 101 ip -o addr show dev venet0
 	[[ "$output" == *"inet 198.51.100.2/32"* ]]
@@ -46,6 +51,8 @@ net_ct() {
 }
 
 @test "routed: two CTs reach each other and the host (ping and TCP)" {
+	require_ipv6
+	require_busybox_applets ping ping6 nc netstat
 	net_ct 101 --ipadd 198.51.100.2 --ipadd 2001:db8::2
 	net_ct 102 --ipadd 198.51.100.3 --ipadd 2001:db8::3
 	vz_host ip addr add 198.51.100.1/32 dev lo
@@ -64,6 +71,8 @@ net_ct() {
 }
 
 @test "routed: --ipdel makes an address unreachable at once; --ipadd adds one live" {
+	require_ipv6
+	require_busybox_applets ping ip
 	net_ct 101 --ipadd 198.51.100.2
 	run -0 vz_host busybox ping -c1 -W2 198.51.100.2
 	run -0 vzctl set 101 --ipadd 198.51.100.9 --ipadd 2001:db8::9 --save
@@ -95,6 +104,8 @@ net_ct() {
 }
 
 @test "routed: stop and destroy leave no interface or route on the host" {
+	require_ipv6
+	require_busybox_applets ping
 	net_ct 101 --ipadd 198.51.100.2 --ipadd 2001:db8::2
 	run -0 vz_host ip -o link
 	[[ "$output" == *"vz"* ]]
@@ -134,6 +145,8 @@ host_if() { vz_host ip -o link | sed -n "s/^[0-9]*: \(vz[0-9a-f]\{3\}$1\)@.*/\1/
 udp_from() { vzctl exec "$1" /bin/vzprobe udp-send "$2" "$3" "$4" || true; }
 
 @test "anti-spoofing: a source address the CT was not given is dropped, IPv4, IPv6 and ARP" {
+	require_ipv6
+	require_busybox_applets arping ip
 	net_ct 101 --ipadd 198.51.100.2 --ipadd 2001:db8::2
 	net_ct 102 --ipadd 198.51.100.3 --ipadd 2001:db8::3
 	vzctl exec 102 'setsid /bin/vzprobe udp-recv 9000 20 >/tmp/udp4 2>&1 &'
@@ -200,6 +213,8 @@ stop_client() {
 }
 
 @test "NEIGHBOUR_DEVS: a client on the uplink's subnet reaches the CT through proxy ARP and NDP" {
+	require_ipv6
+	require_busybox_applets ping ping6
 	vz_stop_daemon
 	export VZ_TEST_CONF_EXTRA='NEIGHBOUR_DEVS="up0"'
 	vz_start_daemon
@@ -254,6 +269,8 @@ stop_client() {
 }
 
 @test "bridged: --netif_add puts a veth in a host bridge; two CTs on it reach each other" {
+	require_bridge
+	require_busybox_applets ping ip
 	vz_host ip link add br0 type bridge
 	vz_host ip link set br0 up
 	for ct in 101 102; do
@@ -285,6 +302,7 @@ stop_client() {
 }
 
 @test "bridged: a missing bridge, a long name or a bad MAC is refused and changes nothing" {
+	require_bridge
 	vzctl --quiet create 101 --ostemplate busybox
 	before=$(md5sum <"$VZ_ROOT/conf/101.conf")
 	run -21 vzctl set 101 --netif_add eth0,,,,nosuchbr --save
@@ -426,6 +444,7 @@ stop_host_b() {
 }
 
 @test "two hosts: a CT on host B reaches a CT on host A through their link" {
+	require_busybox_applets ping nc netstat
 	start_host_b
 	net_ct 101 --ipadd 198.51.100.2
 	vzctl_b --quiet create 201 --ostemplate busybox
@@ -448,6 +467,8 @@ stop_host_b() {
 }
 
 @test "bridged: --ipfilter lets a CT send only from its addresses and its MAC" {
+	require_bridge
+	require_busybox_applets ping ip
 	vz_host ip link add br0 type bridge
 	vz_host ip link set br0 up
 	for ct in 101 102; do
@@ -482,6 +503,7 @@ stop_host_b() {
 }
 
 @test "two daemons side by side on one host never touch each other's links or rules" {
+	require_busybox_applets ping
 	start_host_b same
 	net_ct 101 --ipadd 198.51.100.2
 	vzctl_b --quiet create 101 --ostemplate busybox
@@ -513,6 +535,7 @@ stop_host_b() {
 }
 
 @test "a host that does not forward gets a warning, not a silent unreachable CT" {
+	require_ipv6
 	vz_host sysctl -qw net.ipv4.ip_forward=0
 	vzctl --quiet create 101 --ostemplate busybox
 	vzctl --quiet set 101 --ipadd 198.51.100.2 --ipadd 2001:db8::2 --save
@@ -522,6 +545,8 @@ stop_host_b() {
 }
 
 @test "addresses a CT cannot have, and host names a CT cannot take, are refused" {
+	require_bridge
+	require_busybox_applets ping ip
 	net_ct 101 --ipadd 198.51.100.2
 	for a in 0.0.0.0 127.0.0.1 224.0.0.1 255.255.255.255 169.254.0.1 ::1 ff02::1 fe80::5; do
 		run -21 vzctl set 101 --ipadd "$a"
@@ -546,6 +571,8 @@ stop_host_b() {
 }
 
 @test "live interface changes act on what the CT has now, saved or not" {
+	require_bridge
+	require_busybox_applets ip
 	vz_host ip link add br0 type bridge
 	net_ct 101 --hostname ct.example.com
 	run -0 vzctl set 101 --netif_add eth0,,,,br0

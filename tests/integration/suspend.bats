@@ -41,6 +41,7 @@ suspend_resume() {
 }
 
 @test "chkpnt --suspend freezes every process, --resume thaws them" {
+	require_freezer
 	suspend_resume
 }
 
@@ -52,6 +53,7 @@ suspend_resume() {
 }
 
 @test "a suspended CT stops, fast or gracefully, without hanging" {
+	require_freezer
 	vz_running_ct 101
 	run -0 vzctl suspend 101
 	run -0 vzctl stop 101
