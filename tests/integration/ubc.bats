@@ -380,11 +380,13 @@ conf_sum() { md5sum <"$VZ_ROOT/conf/$1.conf"; }
 }
 
 @test "a refused live change goes back to what the CT had, unsaved changes included" {
+	require_cgroup_controller memory cpu
 	vz_running_ct 101
+	require_swap_accounting 101
 	vzctl --quiet set 101 --ram 256M --swap 0 --save
 	# Live only: the CT has 3000 now; its config says nothing.
 	vzctl --quiet set 101 --cpuunits 3000
-	[ "$(knob cpu 101 cpu.shares)" = 3072 ]
+	[ "$(cpu_weight 101)" = "$(want 3072 300)" ]
 	grep -qx 'CPUUNITS="3000"' "$VZ_RUNDIR/101.state"
 	vzctl exec 101 '/bin/vzprobe hog 48 100 >/tmp/hog.out 2>&1 &'
 	for _ in $(seq 100); do
@@ -394,13 +396,13 @@ conf_sum() { md5sum <"$VZ_ROOT/conf/$1.conf"; }
 	run -1 vzctl set 101 --cpuunits 500 --ram 8M
 	[[ "$output" == *"RAM or swap limit below what the CT uses now"* ]]
 	# Back to the live 3000, not to the config's default of 1000.
-	[ "$(knob cpu 101 cpu.shares)" = 3072 ]
-	[ "$(knob memory 101 memory.limit_in_bytes)" = $((256 << 20)) ]
+	[ "$(cpu_weight 101)" = "$(want 3072 300)" ]
+	[ "$(ram_limit 101)" = $((256 << 20)) ]
 	grep -qx 'CPUUNITS="3000"' "$VZ_RUNDIR/101.state"
 	grep -qx 'PHYSPAGES="0:65536"' "$VZ_RUNDIR/101.state"
 	# A start begins again from the config.
 	vzctl --quiet restart 101
-	[ "$(knob cpu 101 cpu.shares)" = 1024 ]
+	[ "$(cpu_weight 101)" = "$(want 1024 100)" ]
 	run ! grep -q CPUUNITS "$VZ_RUNDIR/101.state"
 }
 
