@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "cmds.h"
+#include "util/strv.h"
 #include "util/xalloc.h"
 
 static int template_list(struct client *c)
@@ -17,17 +18,14 @@ static int template_list(struct client *c)
 	_cleanup_error_ vz_error_t err = NULL;
 	_cleanup_msg_ struct vz_msg *reply = NULL;
 	const struct vz_msg *res;
-	char **names;
+	_cleanup_strv_ char **names = NULL;
 
 	reply = client_call(c, VZ_OP_TEMPLATE_LIST, NULL, &res, &err);
 	if (!reply)
 		return client_fail(err);
 	names = vz_msg_get_strv(res, "templates");
-	for (char **p = names; p && *p; p++) {
+	for (char **p = names; p && *p; p++)
 		printf("%s\n", *p);
-		free(*p);
-	}
-	free(names);
 	return 0;
 }
 

@@ -21,17 +21,11 @@
 #include "template/internal.h"
 #include "template/template.h"
 #include "util/fs.h"
+#include "util/strv.h"
 #include "util/xalloc.h"
 
 /* Search order of vz_template_find; plain .tar last (vz_template_import makes it). */
 static const char *const tar_exts[] = {".tar.gz", ".tar.xz", ".tar.zst", ".tar.bz2", ".tar"};
-
-static void strv_free(char **v)
-{
-	for (char **p = v; p && *p; p++)
-		free(*p);
-	free(v);
-}
 
 char *template_machine_name(void)
 {

@@ -568,6 +568,15 @@ stop_host_b() {
 	run -21 vzctl set 101 --netif_add eth2,,lo,,br0
 	[[ "$output" == *"the host already has an interface lo"* ]]
 	run -0 vz_host busybox ping -c1 -W2 198.51.100.2
+	# Two stopped CTs may not claim one host end: the second start would take the first's.
+	vzctl --quiet set 101 --netif_add eth3,,web0,,br0 --save
+	vzctl --quiet stop 101
+	vzctl --quiet create 102 --ostemplate busybox
+	run -21 vzctl set 102 --netif_add eth0,,web0,,br0 --save
+	[ "${#lines[@]}" = 1 ]
+	[[ "$output" == *"NETIF: host interface web0 is CT 101's already"* ]]
+	run ! grep -q web0 "$VZ_ROOT/conf/102.conf"
+	run -0 vzctl set 102 --netif_add eth0,,web1,,br0 --save
 }
 
 @test "live interface changes act on what the CT has now, saved or not" {

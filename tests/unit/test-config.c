@@ -461,6 +461,7 @@ static const struct sample samples[] = {
 	  "\xe6\x97", "\xf4\x90\x80\x80", S1024 "a"}},
 	{"VE_ROOT", CT_PATH_SAMPLES},
 	{"VE_PRIVATE", CT_PATH_SAMPLES},
+	{"VE_LAYOUT", {"simfs", "ploop"}, {"", "dir", "SIMFS", "simfs ", "ploop/x"}},
 	{"ORIGIN_SAMPLE", TEMPLATE_SAMPLES},
 	{"IP_ADDRESS",
 	 {"", "10.0.0.2", "10.0.0.2 10.0.0.3/24", "fd00::2/64  192.168.1.1", "::ffff:10.0.0.1",

@@ -30,6 +30,7 @@
 
 #include "template/template.h"
 #include "util/fs.h"
+#include "util/strv.h"
 #include "util/xalloc.h"
 
 #define BASE 100000000u
@@ -278,13 +279,6 @@ static void test_find(void **state)
 	vz_error_release(&err);
 }
 
-static void free_strv(char **v)
-{
-	for (char **p = v; *p; p++)
-		free(*p);
-	free(v);
-}
-
 static void test_list(void **state)
 {
 	struct fx *f = *state;
@@ -297,7 +291,7 @@ static void test_list(void **state)
 	v = vz_template_list(f->cache, &err);
 	assert_non_null(v);
 	assert_null(v[0]);
-	free_strv(v);
+	strv_free(v);
 
 	assert_int_equal(mkdir(f->cache, 0755), 0);
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++)
@@ -311,7 +305,7 @@ static void test_list(void **state)
 	assert_string_equal(v[2], "c-x86_64");
 	assert_string_equal(v[3], "d");
 	assert_null(v[4]);
-	free_strv(v);
+	strv_free(v);
 }
 
 static const struct tent good_tar[] = {
@@ -392,7 +386,7 @@ static void test_import(void **state)
 	assert_string_equal(v[3], "xz");
 	assert_string_equal(v[4], "zst");
 	assert_null(v[5]);
-	free_strv(v);
+	strv_free(v);
 }
 
 static void test_refuse_absolute(void **state)
