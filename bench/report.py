@@ -33,6 +33,11 @@ TARGETS = [
     ("exec_cold", 5.0, "`vzctl exec CT /bin/true` < 5 ms (after idle)"),
     ("list", 50.0, "`vzlist -a` over 1000 CTs < 50 ms"),
 ]
+# One vz case against another of the same leg: (metric, base metric, limit on
+# the ratio of their medians, text).
+WITHIN = [
+    ("list_json", "list", 1.5, "`vzlist -a -j` within 1.5× `vzlist -a`"),
+]
 SLOWER_THAN = [
     ("exec", "lxc.attach", "`vzctl exec` no slower than `lxc-attach` (back to back)"),
     ("exec_cold", "lxc.attach_cold", "`vzctl exec` no slower than `lxc-attach` (after idle)"),
@@ -170,6 +175,15 @@ def main():
             cells += (["%.2f ms" % st["median"], verdict(st["median"] < limit)] if st
                       else ["—", "not measured"])
         tlines.append("| %s | %s |" % (text, " | ".join(cells)))
+    for mid, bid, limit, text in WITHIN:
+        d = recs.get("vz.%s" % mid, {}).get("desc")
+        cells = []
+        for leg, _ in LEGS:
+            st, base = st_of("%s.%s" % (leg, mid)), st_of("%s.%s" % (leg, bid))
+            cells += (["%.2f vs %.2f ms (%s×)" % (st["median"], base["median"], ratio(st, base)),
+                       verdict(st["median"] <= limit * base["median"])] if st and base
+                      else ["—", "not measured"])
+        tlines.append("| %s%s | %s |" % (text, ": " + d if d else "", " | ".join(cells)))
     for vid, pid, text in SLOWER_THAN:
         la = st_of(pid)
         if not la:

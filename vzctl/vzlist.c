@@ -100,6 +100,8 @@ struct opts {
 	bool sort_desc;
 	const char *host_pattern, *name_pattern, *desc_pattern;
 	char **ctids;
+	/* The reply's values for a CT that leaves a key out (NULL from an older vzd). */
+	const struct vz_msg *defaults;
 };
 
 static const struct field *find_field(const char *name)
@@ -240,6 +242,27 @@ static int parse_args(int argc, char **argv, struct opts *o, const char **sock)
 	return 0;
 }
 
+/* The object that holds key's value for ct: ct itself, or the reply's defaults. */
+static const struct vz_msg *holder(const struct opts *o, const struct vz_msg *ct, const char *key)
+{
+	return o->defaults && !vz_msg_has(ct, key) ? o->defaults : ct;
+}
+
+static const char *get_str(const struct opts *o, const struct vz_msg *ct, const char *key)
+{
+	return vz_msg_get_str(holder(o, ct, key), key);
+}
+
+static char *get_string(const struct opts *o, const struct vz_msg *ct, const char *key)
+{
+	return vz_msg_value_string(holder(o, ct, key), key);
+}
+
+static bool get_int(const struct opts *o, const struct vz_msg *ct, const char *key, int64_t *ret)
+{
+	return vz_msg_get_int(holder(o, ct, key), key, ret);
+}
+
 static bool matches(const char *pattern, const char *value)
 {
 	return !pattern || (value && fnmatch(pattern, value, 0) == 0);
@@ -247,7 +270,7 @@ static bool matches(const char *pattern, const char *value)
 
 static bool wanted(const struct opts *o, const struct vz_msg *ct)
 {
-	const char *status = vz_msg_get_str(ct, "status");
+	const char *status = get_str(o, ct, "status");
 	/* A suspended CT is running, frozen: vzlist shows it without -a, as OpenVZ does. */
 	bool running = status && (streq(status, "running") || streq(status, "suspended"));
 
@@ -255,36 +278,54 @@ static bool wanted(const struct opts *o, const struct vz_msg *ct)
 		return false;
 	if (!o->ctids && !o->all && !o->stopped && !running)
 		return false;
-	return matches(o->host_pattern, vz_msg_get_str(ct, "hostname")) &&
-	       matches(o->name_pattern, vz_msg_get_str(ct, "name")) &&
-	       matches(o->desc_pattern, vz_msg_get_str(ct, "description"));
+	return matches(o->host_pattern, get_str(o, ct, "hostname")) &&
+	       matches(o->name_pattern, get_str(o, ct, "name")) &&
+	       matches(o->desc_pattern, get_str(o, ct, "description"));
 }
 
-static const struct opts *sort_opts;
+/* A CT and its sort key, worked out once rather than in every comparison. */
+struct sorted {
+	const struct vz_msg *ct;
+	size_t pos; /* in the reply: CTs with equal keys keep vzd's order */
+	bool desc;
+	int64_t num;
+	char *str; /* NULL when the field is a number */
+};
 
-static int cmp_ct(const void *a, const void *b)
+static int cmp_sorted(const void *a, const void *b)
 {
-	const struct vz_msg *x = *(const struct vz_msg *const *)a;
-	const struct vz_msg *y = *(const struct vz_msg *const *)b;
-	const struct field *f = sort_opts->sort;
-	int r;
+	const struct sorted *x = a, *y = b;
+	int r = x->str ? strcmp(x->str, y->str) : (x->num > y->num) - (x->num < y->num);
 
-	if (f->kind == K_INT) {
-		int64_t u = -1, v = -1;
-		(void)vz_msg_get_int(x, f->key, &u);
-		(void)vz_msg_get_int(y, f->key, &v);
-		r = u < v ? -1 : u > v;
-	} else {
-		_cleanup_free_ char *u = vz_msg_value_string(x, f->key);
-		_cleanup_free_ char *v = vz_msg_value_string(y, f->key);
-		r = strcmp(u, v);
+	if (x->desc)
+		r = -r;
+	return r ? r : (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+static void sort_cts(const struct opts *o, const struct vz_msg **cts, size_t n)
+{
+	const struct field *f = o->sort;
+	struct sorted *v = xzalloc((n + 1) * sizeof(*v));
+
+	for (size_t i = 0; i < n; i++) {
+		v[i] = (struct sorted){.ct = cts[i], .pos = i, .desc = o->sort_desc, .num = -1};
+		if (f->kind == K_INT)
+			(void)get_int(o, cts[i], f->key, &v[i].num);
+		else
+			v[i].str = get_string(o, cts[i], f->key);
 	}
-	return sort_opts->sort_desc ? -r : r;
+	qsort(v, n, sizeof(*v), cmp_sorted);
+	for (size_t i = 0; i < n; i++) {
+		cts[i] = v[i].ct;
+		free(v[i].str);
+	}
+	free(v);
 }
 
-static void print_cell(const struct field *f, const struct vz_msg *ct, bool last)
+static void print_cell(const struct opts *o, const struct field *f, const struct vz_msg *ct,
+		       bool last)
 {
-	_cleanup_free_ char *v = vz_msg_value_string(ct, f->key);
+	_cleanup_free_ char *v = get_string(o, ct, f->key);
 	const char *s = v[0] ? v : "-";
 
 	if (f->kind == K_LIST && strchr(s, ' ') && !last) {
@@ -313,20 +354,21 @@ static void print_table(const struct opts *o, const struct vz_msg **cts, size_t 
 	for (size_t i = 0; i < n; i++) {
 		if (o->short_out) {
 			int64_t id = 0;
-			(void)vz_msg_get_int(cts[i], "ctid", &id);
+			(void)get_int(o, cts[i], "ctid", &id);
 			printf("%lld\n", (long long)id);
 			continue;
 		}
 		for (size_t c = 0; c < o->ncols; c++) {
-			print_cell(o->cols[c], cts[i], c + 1 == o->ncols);
+			print_cell(o, o->cols[c], cts[i], c + 1 == o->ncols);
 			printf(c + 1 == o->ncols ? "\n" : " ");
 		}
 	}
 }
 
-static void set_list(struct vz_msg *m, const char *key, const struct vz_msg *ct, const char *from)
+static void set_list(const struct opts *o, struct vz_msg *m, const char *key,
+		     const struct vz_msg *ct, const char *from)
 {
-	_cleanup_free_ char *v = vz_msg_value_string(ct, from);
+	_cleanup_free_ char *v = get_string(o, ct, from);
 	_cleanup_free_ char **list = xzalloc(sizeof(char *));
 	char *save = NULL;
 	size_t k = 0;
@@ -346,15 +388,16 @@ static struct vz_msg *select_fields(const struct opts *o, const struct vz_msg *c
 
 	for (size_t c = 0; c < o->ncols; c++) {
 		const struct field *f = o->cols[c];
-		const char *s = vz_msg_get_str(ct, f->key);
+		const struct vz_msg *src = holder(o, ct, f->key);
+		const char *s = vz_msg_get_str(src, f->key);
 		int64_t iv;
 
-		if (f->kind == K_INT && vz_msg_get_int(ct, f->key, &iv))
+		if (f->kind == K_INT && vz_msg_get_int(src, f->key, &iv))
 			vz_msg_set_int(m, f->name, iv);
 		else if (f->kind == K_LIST)
-			set_list(m, f->name, ct, f->key);
+			set_list(o, m, f->name, ct, f->key);
 		else if (f->kind == K_BOOL)
-			vz_msg_set_bool(m, f->name, vz_msg_get_bool(ct, f->key, false));
+			vz_msg_set_bool(m, f->name, vz_msg_get_bool(src, f->key, false));
 		else if (s)
 			vz_msg_set_str(m, f->name, s);
 		else
@@ -365,12 +408,16 @@ static struct vz_msg *select_fields(const struct opts *o, const struct vz_msg *c
 
 static void print_json(const struct opts *o, const struct vz_msg **cts, size_t n, bool all_fields)
 {
+	/* The defaults are rendered once; each CT adds what it has of its own. */
+	_cleanup_overlay_ struct vz_msg_overlay *ov =
+		all_fields ? vz_msg_overlay_new(o->defaults) : NULL;
+
 	printf("[");
 	for (size_t i = 0; i < n; i++) {
 		_cleanup_free_ char *s = NULL;
 
 		if (all_fields) {
-			s = vz_msg_dump(cts[i], false);
+			s = vz_msg_overlay_dump(ov, cts[i]);
 		} else {
 			_cleanup_msg_ struct vz_msg *m = select_fields(o, cts[i]);
 			s = vz_msg_dump(m, false);
@@ -448,10 +495,13 @@ int main(int argc, char **argv)
 		vz_msg_set_strv(args, "ctids", o.ctids);
 	if (!o.json || explicit_cols)
 		request_fields(&o, args);
+	/* Each CT as what differs from the reply's defaults: a stopped CT is a few keys. */
+	vz_msg_set_bool(args, "sparse", true);
 	c.socket_path = client_socket_path(sock);
 	reply = client_call(&c, VZ_OP_LIST, args, &res, &err);
 	if (!reply)
 		return client_fail(err);
+	o.defaults = vz_msg_get_obj(res, "defaults");
 	n = vz_msg_array_len(res, "cts");
 	cts = xzalloc((n + 1) * sizeof(*cts));
 	for (size_t i = 0; i < n; i++) {
@@ -459,8 +509,7 @@ int main(int argc, char **argv)
 		if (ct && wanted(&o, ct))
 			cts[k++] = ct;
 	}
-	sort_opts = &o;
-	qsort(cts, k, sizeof(*cts), cmp_ct);
+	sort_cts(&o, cts, k);
 	/* OpenVZ: asking for CTs that do not exist fails, without a table. */
 	if (o.ctids && k == 0) {
 		free(cts);

@@ -232,6 +232,224 @@ char *vz_msg_dump(const struct vz_msg *m, bool pretty)
 	return r;
 }
 
+/* A growing text buffer for vz_msg_overlay_dump. */
+struct text {
+	char *p;
+	size_t len, cap;
+};
+
+static void put(struct text *t, const char *s, size_t n)
+{
+	if (t->len + n + 1 > t->cap) {
+		t->cap = (t->len + n + 1) * 2;
+		t->p = xrealloc(t->p, t->cap);
+	}
+	memcpy(t->p + t->len, s, n);
+	t->len += n;
+	t->p[t->len] = '\0';
+}
+
+/* Bytes jansson writes as they are: printable ASCII but '"' and '\\'. */
+static bool plain(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < 0x20 || s[i] > 0x7e || s[i] == '"' || s[i] == '\\')
+			return false;
+	return true;
+}
+
+/* jansson's own text for what the fast paths leave (escapes, arrays, reals). */
+static void put_dumped(struct text *t, const json_t *v)
+{
+	_cleanup_free_ char *s =
+		json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+
+	if (!s)
+		vz_oom();
+	put(t, s, strlen(s));
+}
+
+static void put_string(struct text *t, const char *s, size_t n)
+{
+	json_t *j;
+
+	if (plain(s, n)) {
+		put(t, "\"", 1);
+		put(t, s, n);
+		put(t, "\"", 1);
+		return;
+	}
+	j = json_stringn_nocheck(s, n);
+	if (!j)
+		vz_oom();
+	put_dumped(t, j);
+	json_decref(j);
+}
+
+/* Integers, null and booleans by hand, as jansson prints them. */
+static void put_value(struct text *t, const json_t *v)
+{
+	char digits[24], out[24];
+	json_int_t i;
+	uint64_t u;
+	size_t n = 0, len = 0;
+
+	switch (json_typeof(v)) {
+	case JSON_NULL:
+		put(t, "null", 4);
+		return;
+	case JSON_TRUE:
+		put(t, "true", 4);
+		return;
+	case JSON_FALSE:
+		put(t, "false", 5);
+		return;
+	case JSON_STRING:
+		put_string(t, json_string_value(v), json_string_length(v));
+		return;
+	case JSON_INTEGER:
+		i = json_integer_value(v);
+		u = i < 0 ? -(uint64_t)i : (uint64_t)i;
+		do
+			digits[n++] = (char)('0' + u % 10);
+		while ((u /= 10) > 0);
+		if (i < 0)
+			out[len++] = '-';
+		while (n > 0)
+			out[len++] = digits[--n];
+		put(t, out, len);
+		return;
+	case JSON_OBJECT:
+	case JSON_ARRAY:
+	case JSON_REAL:
+		put_dumped(t, v);
+		return;
+	}
+}
+
+/* "key":value, after a comma unless it is the object's first member. */
+static void put_member(struct text *t, const char *key, const json_t *v)
+{
+	if (t->len > 0 && t->p[t->len - 1] != '{')
+		put(t, ",", 1);
+	put_string(t, key, strlen(key));
+	put(t, ":", 1);
+	put_value(t, v);
+}
+
+struct vz_msg_overlay {
+	json_t *base;	     /* a reference: keys[] point into it */
+	size_t n;	     /* base's members */
+	const char **keys;   /* in base's order */
+	size_t *start, *end; /* member i is text.p[start[i]..end[i]) */
+	struct text text;    /* "k0":v0,"k1":v1,... */
+};
+
+struct vz_msg_overlay *vz_msg_overlay_new(const struct vz_msg *base)
+{
+	struct vz_msg_overlay *ov = xzalloc(sizeof(*ov));
+	const char *key;
+	json_t *v;
+	size_t i = 0;
+
+	ov->n = base ? json_object_size(J(base)) : 0;
+	ov->keys = xreallocarray(NULL, ov->n + 1, sizeof(char *));
+	ov->start = xreallocarray(NULL, ov->n + 1, sizeof(size_t));
+	ov->end = xreallocarray(NULL, ov->n + 1, sizeof(size_t));
+	put(&ov->text, "", 0);
+	if (!base)
+		return ov;
+	ov->base = json_incref(J(base));
+	json_object_foreach (ov->base, key, v) {
+		ov->keys[i] = key;
+		ov->start[i] = ov->text.len + (i > 0);
+		put_member(&ov->text, key, v);
+		ov->end[i++] = ov->text.len;
+	}
+	return ov;
+}
+
+void vz_msg_overlay_free(struct vz_msg_overlay *ov)
+{
+	if (!ov)
+		return;
+	json_decref(ov->base);
+	free(ov->keys);
+	free(ov->start);
+	free(ov->end);
+	free(ov->text.p);
+	free(ov);
+}
+
+void vz_msg_overlay_freep(struct vz_msg_overlay **ov)
+{
+	vz_msg_overlay_free(*ov);
+	*ov = NULL;
+}
+
+/* Index of key among keys[0..n), searched from from onwards, then from 0; n if absent. */
+static size_t key_index(const char *const *keys, size_t n, size_t from, const char *key)
+{
+	for (size_t k = 0; k < n; k++) {
+		size_t i = (from + k) % n;
+
+		if (streq(keys[i], key))
+			return i;
+	}
+	return n;
+}
+
+/* base's members from..to-1 that m does not have: runs of the text rendered once. */
+static void put_base(struct text *t, const struct vz_msg_overlay *ov, const bool *overlaid,
+		     size_t from, size_t to)
+{
+	for (size_t i = from, j; i < to; i = j) {
+		if (overlaid[i]) {
+			j = i + 1;
+			continue;
+		}
+		for (j = i; j < to && !overlaid[j]; j++)
+			;
+		if (t->p[t->len - 1] != '{')
+			put(t, ",", 1);
+		put(t, ov->text.p + ov->start[i], ov->end[j - 1] - ov->start[i]);
+	}
+}
+
+char *vz_msg_overlay_dump(const struct vz_msg_overlay *ov, const struct vz_msg *m)
+{
+	size_t nm = json_object_size(J(m)), k = 0, next = 0;
+	_cleanup_free_ bool *overlaid = xzalloc(ov->n + 1);
+	_cleanup_free_ size_t *at = xreallocarray(NULL, nm + 1, sizeof(size_t));
+	struct text t = {.p = xmalloc(ov->text.len + 256), .cap = ov->text.len + 256};
+	const char *key;
+	json_t *v;
+
+	/* Where each of m's keys sits in base: one forward scan when m keeps base's order. */
+	json_object_foreach (J(m), key, v) {
+		at[k] = key_index(ov->keys, ov->n, next, key);
+		if (at[k] < ov->n) {
+			overlaid[at[k]] = true;
+			next = at[k] + 1;
+		}
+		k++;
+	}
+	put(&t, "{", 1);
+	k = 0;
+	next = 0;
+	json_object_foreach (J(m), key, v) {
+		if (at[k] < ov->n && at[k] >= next) {
+			put_base(&t, ov, overlaid, next, at[k]);
+			next = at[k] + 1;
+		}
+		put_member(&t, key, v);
+		k++;
+	}
+	put_base(&t, ov, overlaid, next, ov->n);
+	put(&t, "}", 1);
+	return t.p;
+}
+
 static void grow_sndbuf(int sock, size_t len)
 {
 	int cur = 0;

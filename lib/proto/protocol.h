@@ -83,6 +83,21 @@ char *vz_msg_value_string(const struct vz_msg *m, const char *key);
 char *vz_msg_dump(const struct vz_msg *m, bool pretty);
 
 /*
+ * Printing many objects that each hold only what differs from shared
+ * defaults (base), without building each whole object: base's members are
+ * rendered once. vz_msg_overlay_dump gives the compact JSON text (as
+ * vz_msg_dump(.., false) writes it) of m laid over base: every key of base
+ * in base's order, with m's value where m has the key; a key only m has
+ * follows the key m has before it. base may be NULL (the text of m).
+ */
+struct vz_msg_overlay;
+struct vz_msg_overlay *vz_msg_overlay_new(const struct vz_msg *base);
+void vz_msg_overlay_free(struct vz_msg_overlay *ov);
+void vz_msg_overlay_freep(struct vz_msg_overlay **ov);
+#define _cleanup_overlay_ _cleanup_(vz_msg_overlay_freep)
+char *vz_msg_overlay_dump(const struct vz_msg_overlay *ov, const struct vz_msg *m);
+
+/*
  * Send one message with up to VZ_PROTO_MAX_FDS fds. Large messages raise the
  * socket's send buffer as needed.
  */

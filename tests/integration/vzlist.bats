@@ -206,3 +206,92 @@ $(row 103 1 running - mm.example)" ]
 	run -1 vzlist nosuch
 	[ "$output" = "Container(s) not found" ]
 }
+
+# The beancounter names, from the fields vzlist knows (NAME.m for each).
+ubc_names() { vzlist -L | awk '$1 ~ /\.m$/ { sub(/\.m$/, "", $1); print $1 }'; }
+
+@test "-j: a stopped CT's live counters are null, a running CT's are numbers" {
+	vz_running_ct 101
+	vzctl --quiet create 102 --ostemplate busybox
+	vz_wait_nproc 101 1
+	run -0 vzlist -a -j
+	json=$output
+	names=$(ubc_names | jq -R . | jq -sc .)
+	[ "$(jq length <<<"$names")" -gt 20 ]
+	# Stopped: held, maxheld and failcnt null, barrier and limit the unlimited default.
+	jq -e --argjson p "$names" '.[1] as $c | $c.ctid == 102 and $c.status == "stopped" and
+		all($p[]; $c[.] == null and $c[. + ".m"] == null and $c[. + ".f"] == null and
+			$c[. + ".b"] == 9223372036854775807 and $c[. + ".l"] == 9223372036854775807) and
+		([$c.uptime, $c.laverage, $c.bytes_in, $c.bytes_out, $c.packets_in, $c.packets_out] |
+			all(. == null)) and ($c | has("pid") | not)' <<<"$json" >/dev/null
+	# Running: what is counted is a number; barriers and limits too.
+	jq -e --argjson p "$names" '.[0] as $c | $c.ctid == 101 and $c.status == "running" and
+		$c.numproc == 1 and ($c["numproc.m"] >= 1) and ($c.uptime >= 0) and ($c.pid > 1) and
+		($c.laverage | type == "string") and
+		all($p[]; ($c[. + ".b"] | type == "number") and ($c[. + ".l"] | type == "number"))' \
+		<<<"$json" >/dev/null
+	# Both have the same keys, in the same order, but pid.
+	[ "$(jq -c '.[0] | keys_unsorted - ["pid"]' <<<"$json")" = "$(jq -c '.[1] | keys_unsorted' <<<"$json")" ]
+}
+
+@test "a stopped CT shows its saved settings, the defaults for the rest" {
+	vzctl --quiet create 102 --ostemplate busybox --hostname h.example --name web \
+		--description 'say "hi" \ tab'
+	vzctl --quiet set 102 --numproc 100:200 --cpuunits 2000 --cpumask 0 --iolimit 10M \
+		--onboot yes --ipadd 10.9.8.7 --ipadd 10.9.8.6 --save
+	run -0 vzlist -a -j 102
+	jq -e '.[0] | .ctid == 102 and .status == "stopped" and .name == "web" and
+		.hostname == "h.example" and .description == "say \"hi\" \\ tab" and
+		.onboot == true and .disabled == false and .ip == ["10.9.8.7", "10.9.8.6"] and
+		.cpuunits == 2000 and .cpulimit == 0 and .cpus == 0 and .ioprio == 4 and
+		.iolimit == 10485760 and .iopslimit == 0 and .cpumask == "0" and
+		.["numproc.b"] == 100 and .["numproc.l"] == 200 and .numproc == null and
+		.["kmemsize.b"] == 9223372036854775807 and .uptime == null' <<<"$output" >/dev/null
+	# -o with -j: the chosen fields, from the CT or the defaults alike.
+	run -0 vzlist -j -o ctid,status,numproc.b,kmemsize.l,onboot,disabled,cpumask,ip,uptime 102
+	[ "$output" = '[
+  {"ctid":102,"status":"stopped","numproc.b":100,"kmemsize.l":9223372036854775807,"onboot":true,"disabled":false,"cpumask":"0","ip":["10.9.8.7","10.9.8.6"],"uptime":null}
+]' ]
+	run -0 vzlist -H -o ctid,status,numproc,numproc.b,numproc.l,cpuunits,cpulimit 102
+	[ "$output" = "$(printf '%10s %-9s %10s %10s %10s %8s %8s' 102 stopped - 100 200 2000 0)" ]
+}
+
+# The list reply a client that does not ask for a sparse one gets (an older
+# vzlist): every CT with every key.
+full_list() {
+	python3 - "$VZ_SOCKET" <<-'PY'
+		import json, socket, sys
+		s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+		s.settimeout(10)
+		s.connect(sys.argv[1])
+		s.send(json.dumps({"v": 1, "op": "list", "id": 1, "args": {"all": True}}).encode())
+		r = json.loads(s.recv(1 << 22))
+		assert r["ok"] and "defaults" not in r["result"], r
+		print(json.dumps(r["result"]["cts"]))
+	PY
+}
+
+@test "-j prints what the full reply holds, key for key and in order" {
+	three_cts
+	vzctl --quiet set 102 --numproc 100:200 --cpuunits 2000 --onboot yes --save
+	run -0 vzlist -a -j
+	printf '%s' "$output" >"$BATS_TEST_TMPDIR/sparse.json"
+	full_list >"$BATS_TEST_TMPDIR/full.json"
+	python3 - "$BATS_TEST_TMPDIR/sparse.json" "$BATS_TEST_TMPDIR/full.json" <<-'PY'
+		import json, sys
+		pairs = lambda f: json.load(open(f), object_pairs_hook=list)
+		got, want = pairs(sys.argv[1]), pairs(sys.argv[2])
+		assert [dict(c)["ctid"] for c in got] == [101, 102, 103], got
+		assert len(got) == len(want)
+		for g, w in zip(got, want):
+		    assert [k for k, _ in g] == [k for k, _ in w], (g, w)
+		    gd, wd = dict(g), dict(w)
+		    running = gd["status"] == "running"
+		    for k, v in gd.items():
+		        # What a running CT counts moves between the two requests.
+		        live = k in ("uptime", "laverage") or k.startswith(("bytes_", "packets_")) \
+		            or k.endswith((".m", ".f")) or (k + ".b") in gd
+		        if not (running and live):
+		            assert v == wd[k] and type(v) == type(wd[k]), (gd["ctid"], k, v, wd[k])
+	PY
+}

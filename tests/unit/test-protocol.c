@@ -245,6 +245,80 @@ static void test_value_string(void **state)
 	free(s);
 }
 
+/* A message decoded from JSON text, as vz_proto_recv makes it. */
+static struct vz_msg *parse(const char *text)
+{
+	_cleanup_error_ vz_error_t err = NULL;
+	struct vz_msg *m;
+
+	assert_int_equal(send(pair[0], text, strlen(text), 0), (ssize_t)strlen(text));
+	m = vz_proto_recv(pair[1], VZ_PROTO_MAX_REPLY, NULL, NULL, &err);
+	assert_non_null(m);
+	return m;
+}
+
+static void assert_overlay(const struct vz_msg *base, const char *m_text, const char *want)
+{
+	_cleanup_msg_ struct vz_msg *m = parse(m_text);
+	_cleanup_overlay_ struct vz_msg_overlay *ov = vz_msg_overlay_new(base);
+	_cleanup_free_ char *got = vz_msg_overlay_dump(ov, m);
+
+	assert_string_equal(got, want);
+}
+
+static void test_overlay_without_base(void **state)
+{
+	/* Every kind of value, and strings the fast path must leave to jansson. */
+	static const char *const texts[] = {
+		"{}",
+		"{\"a\":null,\"b\":true,\"c\":false,\"d\":0,\"e\":-1,\"f\":9223372036854775807,"
+		"\"g\":-9223372036854775808,\"h\":1.5,\"i\":[],\"j\":[\"x\",1,null],\"k\":{},"
+		"\"l\":{\"m\":[{\"n\":\"o\"}]}}",
+		"{\"s\":\"plain /path ~!\",\"q\":\"say \\\"hi\\\"\",\"bs\":\"a\\\\b\","
+		"\"ctl\":\"t\\tn\\nu\\u0001\",\"utf8\":\"caf\\u00e9 \\u2028\",\"del\":\"\\u007f\","
+		"\"key \\\"quoted\\\"\":1,\"caf\\u00e9\":2}",
+	};
+
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		_cleanup_msg_ struct vz_msg *m = parse(texts[i]);
+		_cleanup_free_ char *want = vz_msg_dump(m, false);
+
+		assert_overlay(NULL, texts[i], want);
+	}
+}
+
+static void test_overlay(void **state)
+{
+	_cleanup_msg_ struct vz_msg *base =
+		parse("{\"a\":1,\"b\":null,\"c\":\"x\",\"d\":[],\"e\":false}");
+
+	/* Nothing of its own: the defaults as they are. */
+	assert_overlay(base, "{}", "{\"a\":1,\"b\":null,\"c\":\"x\",\"d\":[],\"e\":false}");
+	/* Values replaced in place, a key base lacks after the one before it. */
+	assert_overlay(base, "{\"a\":2,\"pid\":7,\"d\":[\"q\"]}",
+		       "{\"a\":2,\"pid\":7,\"b\":null,\"c\":\"x\",\"d\":[\"q\"],\"e\":false}");
+	assert_overlay(base, "{\"e\":true}",
+		       "{\"a\":1,\"b\":null,\"c\":\"x\",\"d\":[],\"e\":true}");
+	assert_overlay(base, "{\"first\":0,\"b\":\"\\\"\"}",
+		       "{\"first\":0,\"a\":1,\"b\":\"\\\"\",\"c\":\"x\",\"d\":[],\"e\":false}");
+	assert_overlay(base, "{\"e\":null,\"z\":1}",
+		       "{\"a\":1,\"b\":null,\"c\":\"x\",\"d\":[],\"e\":null,\"z\":1}");
+	/* Out of base's order: every key still once. */
+	assert_overlay(base, "{\"e\":1,\"a\":2}",
+		       "{\"b\":null,\"c\":\"x\",\"d\":[],\"e\":1,\"a\":2}");
+	/* Every key of base overlaid: m as it is. */
+	assert_overlay(base, "{\"a\":0,\"b\":0,\"c\":0,\"d\":0,\"e\":0}",
+		       "{\"a\":0,\"b\":0,\"c\":0,\"d\":0,\"e\":0}");
+}
+
+static void test_overlay_empty_base(void **state)
+{
+	_cleanup_msg_ struct vz_msg *base = vz_msg_new();
+
+	assert_overlay(base, "{}", "{}");
+	assert_overlay(base, "{\"a\":1}", "{\"a\":1}");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -257,6 +331,9 @@ int main(void)
 		cmocka_unit_test(test_replies),
 		cmocka_unit_test_setup_teardown(test_large_message, setup, teardown),
 		cmocka_unit_test(test_value_string),
+		cmocka_unit_test_setup_teardown(test_overlay_without_base, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_overlay, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_overlay_empty_base, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
