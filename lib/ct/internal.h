@@ -106,8 +106,12 @@ void ct_res_sync_weight(struct vz_ct *ct, struct vz_cgroup *cg);
  */
 int ct_res_set_live(struct vz_ct *ct, const struct vz_config *cfg, const struct vz_ct_change *c,
 		    size_t n, vz_error_t *err);
-/* Put the resource keys among c back to what ct->state says the CT has. */
-void ct_res_undo_live(struct vz_ct *ct, const struct vz_ct_change *c, size_t n);
+/* The values the CT has now (ct->state) of the resource keys among c. */
+struct vz_config *ct_res_snapshot(const struct vz_ct *ct, const struct vz_ct_change *c, size_t n);
+/* Put the resource keys among c back to their values in before (a snapshot), live and in the state.
+ */
+void ct_res_undo_live(struct vz_ct *ct, const struct vz_config *before,
+		      const struct vz_ct_change *c, size_t n);
 /*
  * Give the caller the beancounter rlimits process from has (the CT's init:
  * what the CT has now, live changes included), for a command it will start.

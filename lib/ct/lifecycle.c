@@ -116,6 +116,8 @@ static int begin_state(struct vz_ct *ct, vz_error_t *err)
 {
 	vz_state_clear(&ct->state);
 	ct->state.kv = vz_config_new();
+	/* The handle of a stale state's group: the start uses the daemon's prefix now. */
+	vz_cgroup_free(steal_ptr(ct->cg));
 	snprintf(ct->state.cgroup_prefix, sizeof(ct->state.cgroup_prefix), "%s",
 		 ct->ctx->cgroup_prefix);
 	if (vz_state_set(&ct->state, "UID_RANGE", vz_config_get(ct->cfg, "UID_RANGE"), err) < 0)

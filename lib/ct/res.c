@@ -355,10 +355,22 @@ int ct_res_set_live(struct vz_ct *ct, const struct vz_config *cfg, const struct 
 	return record(ct, cfg, c, n, err);
 }
 
-void ct_res_undo_live(struct vz_ct *ct, const struct vz_ct_change *c, size_t n)
+struct vz_config *ct_res_snapshot(const struct vz_ct *ct, const struct vz_ct_change *c, size_t n)
 {
-	/* The state holds what the CT had: the same keys, as they were before. */
-	(void)set_live(ct, ct->state.kv, c, n, NULL);
+	struct vz_config *before = vz_config_new();
+
+	for (size_t i = 0; i < n; i++)
+		if (vz_res_is_key(c[i].key))
+			(void)vz_config_set(before, c[i].key, vz_state_get(&ct->state, c[i].key),
+					    NULL);
+	return before;
+}
+
+void ct_res_undo_live(struct vz_ct *ct, const struct vz_config *before,
+		      const struct vz_ct_change *c, size_t n)
+{
+	/* Best effort: the write that failed may fail again; the state says what was asked. */
+	(void)ct_res_set_live(ct, before, c, n, NULL);
 }
 
 int vz_ct_ubc(struct vz_ct *ct, struct vz_ubc_row *rows, struct vz_cgroup_stats *ret_st,

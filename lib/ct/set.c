@@ -134,8 +134,12 @@ static int apply_rest(struct vz_ct *ct, const struct vz_config *cfg, const struc
 static int apply_live(struct vz_ct *ct, const struct vz_config *cfg, const struct vz_ct_change *c,
 		      size_t n, vz_error_t *err)
 {
+	_cleanup_config_ struct vz_config *before = ct_res_snapshot(ct, c, n);
+
 	if (ct_res_set_live(ct, cfg, c, n, err) < 0 || apply_rest(ct, cfg, c, n, err) < 0) {
-		ct_res_undo_live(ct, c, n);
+		ct_res_undo_live(ct, before, c, n);
+		/* What did change (the network records its own) stays recorded. */
+		(void)ct_save_state(ct, NULL);
 		return -1;
 	}
 	return ct_save_state(ct, err);
