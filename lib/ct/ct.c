@@ -134,13 +134,6 @@ void vz_ct_closep(struct vz_ct **ct)
 	*ct = NULL;
 }
 
-int vz_ct_reload_state(struct vz_ct *ct, vz_error_t *err)
-{
-	vz_state_clear(&ct->state);
-	load_state(ct);
-	return 0;
-}
-
 struct vz_cgroup *vz_ct_cgroup(struct vz_ct *ct, vz_error_t *err)
 {
 	const char *prefix = ct->ctx->cgroup_prefix;

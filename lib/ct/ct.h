@@ -83,9 +83,6 @@ struct vz_storage *vz_ct_storage(struct vz_ct *ct, vz_error_t *err);
  */
 int vz_ct_open_ns(struct vz_ct *ct, int nstype, vz_error_t *err);
 
-/* Re-read the state file (after another process changed it). */
-int vz_ct_reload_state(struct vz_ct *ct, vz_error_t *err);
-
 /* ---- lifecycle (lib/ct/lifecycle.c); each needs the lock ---- */
 
 int vz_ct_start(struct vz_ct *ct, vz_error_t *err);

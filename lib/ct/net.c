@@ -372,7 +372,7 @@ int ct_net_set_live(struct vz_ct *ct, const struct vz_ct_change *c, size_t n, vz
 	const char *devs =
 		had ? vz_state_get(&ct->state, "NEIGHBOUR_DEVS") : ct->ctx->neighbour_devs;
 	const char *netif_now = vz_state_get(&ct->state, "NETIF");
-	_cleanup_free_ char *ips = live_addrs(now, c, n), *netifs = NULL, *devs_copy = NULL;
+	_cleanup_free_ char *ips = live_addrs(now, c, n), *netifs = NULL;
 	_cleanup_close_ int netns = vz_ct_open_ns(ct, CLONE_NEWNET, err);
 	char host_if[IFNAMSIZ];
 
@@ -382,15 +382,13 @@ int ct_net_set_live(struct vz_ct *ct, const struct vz_ct_change *c, size_t n, vz
 		ip |= ct_net_is_ip_key(c[i].key);
 		netif |= ct_net_is_netif_key(c[i].key);
 	}
-	/* The state's strings change under record(): keep what it gets. */
-	devs_copy = xstrdup(devs ? devs : "");
-	if (ip && routed_live(ct, netns, now, ips, devs_copy, err) < 0)
+	if (ip && routed_live(ct, netns, now, ips, devs, err) < 0)
 		return -1;
 	if (netif && netifs_live(ct, netns, netif_now, c, n, &netifs, err) < 0)
 		return -1;
 	ct_net_host_if(ct, host_if);
-	return record(ct, ips, devs_copy, netifs ? netifs : netif_now, blank(ips) ? "" : host_if,
-		      err);
+	/* vz_config_set copies a value before it frees the line it may point into. */
+	return record(ct, ips, devs, netifs ? netifs : netif_now, blank(ips) ? "" : host_if, err);
 }
 
 int vz_ct_traffic(struct vz_ct *ct, struct vz_ct_traffic *ret, vz_error_t *err)

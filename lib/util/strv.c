@@ -70,11 +70,3 @@ char *strv_join(char *const *v, const char *sep)
 	}
 	return s;
 }
-
-bool strv_contains(char *const *v, const char *s)
-{
-	for (char *const *q = v; q && *q; q++)
-		if (streq(*q, s))
-			return true;
-	return false;
-}

@@ -24,6 +24,4 @@ char **strv_split(const char *s, const char *seps);
 /* The strings joined with sep; "" for an empty or NULL vector. */
 char *strv_join(char *const *v, const char *sep);
 
-bool strv_contains(char *const *v, const char *s);
-
 #endif
