@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cmds.h"
@@ -78,7 +79,8 @@ int cmd_create(struct client *c, int argc, char **argv)
 
 int cmd_start(struct client *c, int argc, char **argv)
 {
-	static const struct opt_row rows[] = {{"wait", "wait", false}};
+	static const struct opt_row rows[] = {{"wait", "wait", false},
+					      {"skip-resume", "skip_resume", false}};
 	return ct_verb(c, argc, argv, VZ_OP_START, rows, ARRAY_SIZE(rows));
 }
 
@@ -98,11 +100,30 @@ int cmd_destroy(struct client *c, int argc, char **argv)
 	return ct_verb(c, argc, argv, VZ_OP_DESTROY, NULL, 0);
 }
 
-/* OpenVZ's chkpnt --suspend / --resume stages; full checkpoints come later. */
+/* The daemon runs elsewhere: a relative --dumpfile is made absolute here. */
+static void absolute_dumpfile(struct vz_msg *args)
+{
+	const char *f = vz_msg_get_str(args, "dumpfile");
+	_cleanup_free_ char *cwd = NULL;
+
+	if (!f || f[0] == '/')
+		return;
+	cwd = getcwd(NULL, 0);
+	if (cwd) {
+		_cleanup_free_ char *abs = xasprintf("%s/%s", cwd, f);
+		vz_msg_set_str(args, "dumpfile", abs);
+	}
+}
+
+/*
+ * OpenVZ's chkpnt: a checkpoint that stops the CT (to --dumpfile, else the
+ * CT's dump directory), or with --suspend / --resume only its freeze stage.
+ */
 int cmd_chkpnt(struct client *c, int argc, char **argv)
 {
 	static const struct opt_row rows[] = {{"suspend", "suspend", false},
-					      {"resume", "resume", false}};
+					      {"resume", "resume", false},
+					      {"dumpfile", "dumpfile", true}};
 	struct vz_msg *args = vz_msg_new();
 	const char *ctid;
 	bool s, r;
@@ -114,19 +135,40 @@ int cmd_chkpnt(struct client *c, int argc, char **argv)
 	}
 	s = vz_msg_get_bool(args, "suspend", false);
 	r = vz_msg_get_bool(args, "resume", false);
-	if (s == r) {
+	if (s && r) {
 		vz_msg_free(args);
-		return cmd_usage_error(argv[0], "give --suspend or --resume (full checkpoints are "
-						"not supported by vz yet)");
+		return cmd_usage_error(argv[0], "give --suspend or --resume, not both");
 	}
-	return cmd_simple(c, s ? VZ_OP_SUSPEND : VZ_OP_RESUME, args);
+	if ((s || r) && vz_msg_get_str(args, "dumpfile")) {
+		vz_msg_free(args);
+		return cmd_usage_error(argv[0], "--dumpfile goes with a full checkpoint only");
+	}
+	absolute_dumpfile(args);
+	return cmd_simple(c, s ? VZ_OP_SUSPEND : r ? VZ_OP_RESUME : VZ_OP_CHKPNT, args);
 }
 
+int cmd_restore(struct client *c, int argc, char **argv)
+{
+	static const struct opt_row rows[] = {{"dumpfile", "dumpfile", true}};
+	struct vz_msg *args = vz_msg_new();
+	const char *ctid;
+	int rc = parse_ct_opts(argv[0], argc, argv, rows, ARRAY_SIZE(rows), args, &ctid);
+
+	if (rc) {
+		vz_msg_free(args);
+		return rc;
+	}
+	absolute_dumpfile(args);
+	return cmd_simple(c, VZ_OP_RESTORE, args);
+}
+
+/* Virtuozzo's suspend: a checkpoint into the CT's dump directory; the CT stops. */
 int cmd_suspend(struct client *c, int argc, char **argv)
 {
-	return ct_verb(c, argc, argv, VZ_OP_SUSPEND, NULL, 0);
+	return ct_verb(c, argc, argv, VZ_OP_CHKPNT, NULL, 0);
 }
 
+/* Restore a suspended CT from its dump directory, or thaw a frozen one. */
 int cmd_resume(struct client *c, int argc, char **argv)
 {
 	return ct_verb(c, argc, argv, VZ_OP_RESUME, NULL, 0);

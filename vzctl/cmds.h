@@ -22,6 +22,7 @@ int cmd_exec(struct client *c, int argc, char **argv);
 int cmd_enter(struct client *c, int argc, char **argv);
 int cmd_template(struct client *c, int argc, char **argv);
 int cmd_chkpnt(struct client *c, int argc, char **argv);
+int cmd_restore(struct client *c, int argc, char **argv);
 int cmd_suspend(struct client *c, int argc, char **argv);
 int cmd_resume(struct client *c, int argc, char **argv);
 int cmd_ubc(struct client *c, int argc, char **argv);

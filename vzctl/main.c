@@ -17,7 +17,7 @@ static const struct {
 	{"create", cmd_create,
 	 "create CTID [--ostemplate NAME] [--config NAME] [--hostname H] "
 	 "[--name NAME] [--description TEXT]"},
-	{"start", cmd_start, "start CTID [--wait]"},
+	{"start", cmd_start, "start CTID [--wait] [--skip-resume]"},
 	{"stop", cmd_stop, "stop CTID [--fast]"},
 	{"restart", cmd_restart, "restart CTID"},
 	{"destroy", cmd_destroy, "destroy | delete CTID"},
@@ -39,7 +39,8 @@ static const struct {
 	{"exec", cmd_exec, "exec CTID COMMAND [ARG...] | exec CTID -"},
 	{"exec2", cmd_exec, "exec2 CTID COMMAND [ARG...]"},
 	{"enter", cmd_enter, "enter CTID [--exec COMMAND [ARG...]]"},
-	{"chkpnt", cmd_chkpnt, "chkpnt CTID --suspend | --resume"},
+	{"chkpnt", cmd_chkpnt, "chkpnt CTID [--dumpfile DIR] | --suspend | --resume"},
+	{"restore", cmd_restore, "restore CTID [--dumpfile DIR]"},
 	{"suspend", cmd_suspend, "suspend CTID"},
 	{"resume", cmd_resume, "resume CTID"},
 	{"ubc", cmd_ubc, "ubc CTID [-j]"},

@@ -367,7 +367,7 @@ static void add_run_fields(const struct lister *l, struct vz_msg *o, const struc
 
 static void add_status_field(const struct lister *l, struct vz_msg *o, const struct ct *ct)
 {
-	if (!want(l, "status") || (l->sparse && !ct->running && !ct->mounted))
+	if (!want(l, "status") || (l->sparse && !ct->running && !ct->mounted && !ct->s.suspended))
 		return;
 	vz_msg_set_str(o, "status",
 		       ct->s.suspended ? "suspended"

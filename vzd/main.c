@@ -390,7 +390,7 @@ static VZ_NORETURN void onboot_start(struct daemon *d, const char *ctid)
 	_cleanup_error_ vz_error_t err = NULL;
 	struct vz_ct *ct = vz_ct_open(d->ctx, ctid, VZ_CT_LOCK, &err);
 
-	if (!ct || vz_ct_start(ct, &err) < 0)
+	if (!ct || vz_ct_start(ct, 0, &err) < 0)
 		logmsg("onboot start of CT %s: %s", ctid, err->msg);
 	vz_ct_close(ct);
 	_exit(err ? EXIT_FAILURE : EXIT_SUCCESS);

@@ -14,6 +14,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,8 @@ static int op_status(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
 	vz_msg_set_bool(*res, "mounted", s.mounted);
 	vz_msg_set_bool(*res, "running", s.running);
 	vz_msg_set_bool(*res, "suspended", s.suspended);
+	vz_msg_set_bool(*res, "frozen", s.frozen);
+	vz_msg_set_bool(*res, "dumped", s.dumped);
 	if (s.running)
 		vz_msg_set_int(*res, "pid", s.pid);
 	return 0;
@@ -85,7 +88,9 @@ static int op_destroy(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
 
 static int op_start(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
 {
-	return vz_ct_start(r->ct, err);
+	unsigned flags = vz_msg_get_bool(r->args, "skip_resume", false) ? VZ_START_SKIP_RESUME : 0;
+
+	return vz_ct_start(r->ct, flags, err);
 }
 
 static int op_stop(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
@@ -103,9 +108,52 @@ static int op_suspend(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
 	return vz_ct_suspend(r->ct, false, err);
 }
 
+/* A frozen CT is thawed; a stopped one is restored from its dump directory. */
 static int op_resume(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
 {
+	if (!r->ct->running && vz_ct_has_dump(r->ct))
+		return vz_ct_restore(r->ct, NULL, err);
 	return vz_ct_suspend(r->ct, true, err);
+}
+
+/*
+ * --dumpfile: an absolute path, and only for root. A dump holds a CT's
+ * memory, and CRIU executes what images say: a group member who could
+ * name one could run anything as host root.
+ */
+static int dumpfile_arg(struct vzd_req *r, const char **ret, vz_error_t *err)
+{
+	const char *f = vz_msg_get_str(r->args, "dumpfile");
+
+	*ret = NULL;
+	if (!f)
+		return 0;
+	if (r->c->uid != 0)
+		return vz_error_make(err, VZ_E_ACCES, 0, "--dumpfile: only root may name a dump");
+	if (f[0] != '/' || strstr(f, "/../") || strlen(f) >= PATH_MAX - 32 ||
+	    (strlen(f) >= 3 && streq(f + strlen(f) - 3, "/..")))
+		return vz_error_make(err, VZ_E_VALUE, 0, "--dumpfile '%s': give an absolute path",
+				     f);
+	*ret = f;
+	return 0;
+}
+
+static int op_chkpnt(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
+{
+	const char *f;
+
+	if (dumpfile_arg(r, &f, err) < 0)
+		return -1;
+	return vz_ct_chkpnt(r->ct, f, err);
+}
+
+static int op_restore(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
+{
+	const char *f;
+
+	if (dumpfile_arg(r, &f, err) < 0)
+		return -1;
+	return vz_ct_restore(r->ct, f, err);
 }
 
 static int op_ubc(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
@@ -221,6 +269,8 @@ static const struct op ops[] = {
 	{VZ_OP_RESTART, OP_CT | OP_LOCK, op_restart},
 	{VZ_OP_SUSPEND, OP_CT | OP_LOCK, op_suspend},
 	{VZ_OP_RESUME, OP_CT | OP_LOCK, op_resume},
+	{VZ_OP_CHKPNT, OP_CT | OP_LOCK, op_chkpnt},
+	{VZ_OP_RESTORE, OP_CT | OP_LOCK, op_restore},
 	{VZ_OP_SET, OP_CT | OP_LOCK, op_set},
 	{VZ_OP_UBC, OP_CT, op_ubc},
 	/* Commands run beside other operations, as in OpenVZ: no lock. */

@@ -201,10 +201,10 @@ int vz_cgroup_v2_group_fd(struct vz_cgroup *cg)
 	return -1;
 }
 
-char *vz_cgroup_v2_path(struct vz_cgroup *cg)
+/* The host path behind a group fd (heap string), or NULL. */
+static char *fd_path(int fd)
 {
 	char proc[64], buf[PATH_MAX];
-	int fd = vz_cgroup_v2_group_fd(cg);
 	ssize_t n;
 
 	if (fd < 0)
@@ -215,6 +215,24 @@ char *vz_cgroup_v2_path(struct vz_cgroup *cg)
 		return NULL;
 	buf[n] = '\0';
 	return xstrdup(buf);
+}
+
+char *vz_cgroup_v2_path(struct vz_cgroup *cg)
+{
+	return fd_path(vz_cgroup_v2_group_fd(cg));
+}
+
+char *vz_cgroup_freezer_path(struct vz_cgroup *cg)
+{
+	if (cg->mode == VZ_CGROUP_UNIFIED)
+		return vz_cgroup_v2_path(cg);
+	for (size_t i = 0; i < cg->n_hiers; i++) {
+		struct cg_hier *h = &cg->hiers[i];
+
+		if ((h->flags & CG_FREEZER) && !(h->flags & CG_V2))
+			return fd_path(cg_group_fd(cg, h));
+	}
+	return NULL;
 }
 
 /* The files a delegatee writes to manage its subtree (cgroup v2 delegation model). */

@@ -178,6 +178,9 @@ int vz_cgroup_v2_group_fd(struct vz_cgroup *cg);
 /* Host path of that group (heap string), or NULL. */
 char *vz_cgroup_v2_path(struct vz_cgroup *cg);
 
+/* Host path of the group whose freezer stops the whole CT (heap string), or NULL. */
+char *vz_cgroup_freezer_path(struct vz_cgroup *cg);
+
 /*
  * Hand the CT's cgroup2 group to uid (CT root) the way cgroup v2 delegation
  * is meant: the directory and its cgroup.procs, cgroup.threads and

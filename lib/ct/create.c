@@ -242,6 +242,11 @@ static int do_destroy(struct vz_ct *ct, vz_error_t *err)
 	(void)rmdir(ct->path.root);
 	if (vz_storage_purge(s, err) < 0)
 		return -1;
+	/* A suspended CT's checkpoint is part of it. */
+	int r = rm_rf_at(AT_FDCWD, ct->path.dump);
+
+	if (r < 0)
+		vz_warn(ct->ctx, "remove the checkpoint '%s': %s", ct->path.dump, strerror(-r));
 	vz_info(ct->ctx, "Container private area was destroyed");
 	/*
 	 * The CT is gone: so is its lock file (we still hold it; an operation

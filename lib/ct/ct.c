@@ -164,12 +164,19 @@ void vz_ct_status(struct vz_ct *ct, struct vz_ct_status *ret)
 	memset(ret, 0, sizeof(*ret));
 	ret->exist = ct->exists;
 	ret->mounted = is_mount_point_at(AT_FDCWD, ct->path.root);
-	if (!ct->running)
+	if (!ct->running) {
+		ret->dumped = ret->suspended = ct->exists && vz_ct_has_dump(ct);
 		return;
+	}
 	ret->running = true;
 	ret->pid = ct->state.pid;
 	ret->started = ct->state.started;
-	ret->suspended = vz_ct_cgroup(ct, NULL) && vz_cgroup_frozen(ct->cg) > 0;
+	ret->frozen = ret->suspended = vz_ct_cgroup(ct, NULL) && vz_cgroup_frozen(ct->cg) > 0;
+}
+
+bool vz_ct_has_dump(const struct vz_ct *ct)
+{
+	return ct_dump_exists(ct->path.dump);
 }
 
 int vz_ct_count_procs(struct vz_ct *ct, vz_error_t *err)

@@ -85,7 +85,11 @@ int vz_ct_open_ns(struct vz_ct *ct, int nstype, vz_error_t *err);
 
 /* ---- lifecycle (lib/ct/lifecycle.c); each needs the lock ---- */
 
-int vz_ct_start(struct vz_ct *ct, vz_error_t *err);
+enum {
+	VZ_START_SKIP_RESUME = 1 << 0, /* a suspended CT: discard its checkpoint, start afresh */
+};
+/* Start the CT; a suspended one (with a checkpoint) is restored from it instead. */
+int vz_ct_start(struct vz_ct *ct, unsigned flags, vz_error_t *err);
 int vz_ct_stop(struct vz_ct *ct, bool fast, vz_error_t *err);
 int vz_ct_restart(struct vz_ct *ct, vz_error_t *err);
 
@@ -94,6 +98,23 @@ int vz_ct_restart(struct vz_ct *ct, vz_error_t *err);
  * it again (--resume), through the freezer cgroup (v1) or cgroup.freeze.
  */
 int vz_ct_suspend(struct vz_ct *ct, bool resume, vz_error_t *err);
+
+/* ---- checkpoints (lib/ct/chkpnt.c, through CRIU); each needs the lock ---- */
+
+/*
+ * Checkpoint the running CT into dumpfile (a directory that must not
+ * exist; NULL: the CT's dump directory, which makes it "suspended") and
+ * stop it. On failure the CT runs on as before (VZ_E_CHKPNT).
+ */
+int vz_ct_chkpnt(struct vz_ct *ct, const char *dumpfile, vz_error_t *err);
+/*
+ * Restore the stopped CT from dumpfile (NULL: its dump directory, removed
+ * once the CT runs). On failure the dump is intact and the CT stopped
+ * (VZ_E_RESTORE), with CRIU's reason and log.
+ */
+int vz_ct_restore(struct vz_ct *ct, const char *dumpfile, vz_error_t *err);
+/* The CT has a checkpoint in its dump directory: it is suspended. */
+bool vz_ct_has_dump(const struct vz_ct *ct);
 
 /*
  * Clean up after a CT whose init has exited on its own (halt inside the CT,
@@ -104,7 +125,10 @@ int vz_ct_suspend(struct vz_ct *ct, bool resume, vz_error_t *err);
 int vz_ct_cleanup(struct vz_ctx *ctx, const char *ctid, vz_error_t *err);
 
 struct vz_ct_status {
-	bool exist, mounted, running, suspended;
+	bool exist, mounted, running;
+	bool suspended; /* frozen, or dumped: what OpenVZ's vzlist calls "suspended" */
+	bool frozen;	/* running, every process frozen (chkpnt --suspend) */
+	bool dumped;	/* stopped, with a checkpoint in its dump directory (vzctl suspend) */
 	pid_t pid;
 	time_t started;
 };

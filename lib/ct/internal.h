@@ -81,6 +81,12 @@ bool ct_net_is_netif_key(const char *key);
  * that a failure half way and ct_net_stop undo exactly that.
  */
 int ct_net_start(struct vz_ct *ct, pid_t pid, vz_error_t *err);
+/*
+ * The same for a CRIU restore: the host side made and recorded, each CT end
+ * left on the host for CRIU to move in; *ret_external gets CRIU's
+ * --external netdev[CTNAME]:TMPNAME value for each.
+ */
+int ct_net_stage(struct vz_ct *ct, char ***ret_external, vz_error_t *err);
 /* Remove what the CT's state says it has; the state keeps the rest. */
 int ct_net_stop(struct vz_ct *ct, vz_error_t *err);
 /*
@@ -122,8 +128,27 @@ int ct_res_pty_max(const struct vz_config *cfg);
 /* Warn about the beancounters among changes that this kernel cannot enforce. */
 void ct_res_warn(struct vz_ctx *ctx, const struct vz_ct_change *c, size_t n);
 
-/* ---- lifecycle.c ---- */
+/* ---- dumpdir.c: a checkpoint's manifest ---- */
 
+/* Seal the images in dir: a manifest naming the CT, its live settings and each image's size. */
+int ct_dump_seal(struct vz_ct *ct, const char *dir, vz_error_t *err);
+/* dir holds a sealed dump (of any CT). */
+bool ct_dump_exists(const char *dir);
+/*
+ * Check the dump in dir before anything reads it: sealed, of this CT,
+ * every image there at its size. Returns the settings it recorded.
+ */
+struct vz_config *ct_dump_check(struct vz_ct *ct, const char *dir, vz_error_t *err);
+
+/* ---- run.c: what start and restore share ---- */
+
+/* Mount the CT's root unless it is; unmount it unless it is not. */
+int ct_mount(struct vz_ct *ct, vz_error_t *err);
+int ct_umount(struct vz_ct *ct, vz_error_t *err);
+/* The first state, saved: the daemon's cgroup prefix, the id range, no init yet. */
+int ct_begin_state(struct vz_ct *ct, vz_error_t *err);
+/* init (pid, a child of ours or of our subreaper) runs: record it, ct->running. */
+int ct_record_init(struct vz_ct *ct, pid_t pid, vz_error_t *err);
 /* Undo everything a CT whose init is gone left: cgroups, network, mount, state. */
 int ct_cleanup_locked(struct vz_ct *ct, vz_error_t *err);
 

@@ -39,34 +39,6 @@ static int check_init(struct vz_ct *ct, vz_error_t *err)
 	return 0;
 }
 
-static int ct_mount(struct vz_ct *ct, vz_error_t *err)
-{
-	struct vz_storage *s = vz_ct_storage(ct, err);
-
-	if (!s)
-		return -1;
-	if (vz_storage_mounted(s))
-		return 0;
-	if (vz_storage_mount(s, err) < 0)
-		return -1;
-	vz_info(ct->ctx, "Container is mounted");
-	return 0;
-}
-
-static int ct_umount(struct vz_ct *ct, vz_error_t *err)
-{
-	struct vz_storage *s = vz_ct_storage(ct, err);
-
-	if (!s)
-		return -1;
-	if (!vz_storage_mounted(s))
-		return 0;
-	if (vz_storage_umount(s, err) < 0)
-		return -1;
-	vz_info(ct->ctx, "Container is unmounted");
-	return 0;
-}
-
 static char **init_env(void)
 {
 	char **env = xzalloc(4 * sizeof(char *));
@@ -108,35 +80,6 @@ static int spawn_ct_init(struct vz_ct *ct, struct vz_cgroup *cg, pid_t *ret_pid,
 	return vz_spawn_init(&p, ret_pid, err);
 }
 
-/*
- * The state before anything is made: the prefix and id range the CT starts
- * with, no init yet. A start that dies half way leaves this for cleanup.
- */
-static int begin_state(struct vz_ct *ct, vz_error_t *err)
-{
-	vz_state_clear(&ct->state);
-	ct->state.kv = vz_config_new();
-	/* The handle of a stale state's group: the start uses the daemon's prefix now. */
-	vz_cgroup_free(steal_ptr(ct->cg));
-	snprintf(ct->state.cgroup_prefix, sizeof(ct->state.cgroup_prefix), "%s",
-		 ct->ctx->cgroup_prefix);
-	if (vz_state_set(&ct->state, "UID_RANGE", vz_config_get(ct->cfg, "UID_RANGE"), err) < 0)
-		return -1;
-	return ct_save_state(ct, err);
-}
-
-static int record_init(struct vz_ct *ct, pid_t pid, vz_error_t *err)
-{
-	int r = vz_state_set_init(&ct->state, pid);
-
-	if (r < 0)
-		return vz_error_make(err, VZ_E_CREATE, -r, "init died at start");
-	if (ct_save_state(ct, err) < 0)
-		return -1;
-	ct->running = true;
-	return 0;
-}
-
 static int do_start(struct vz_ct *ct, vz_error_t *err)
 {
 	struct vz_cgroup *cg;
@@ -146,7 +89,7 @@ static int do_start(struct vz_ct *ct, vz_error_t *err)
 	if (ct_mount(ct, err) < 0)
 		return -1;
 	if (check_init(ct, err) < 0 || ct_write_files(ct, ct->cfg, err) < 0 ||
-	    begin_state(ct, err) < 0)
+	    ct_begin_state(ct, err) < 0)
 		goto err_umount;
 	cg = vz_ct_cgroup(ct, err);
 	if (!cg || vz_cgroup_create(cg, err) < 0)
@@ -157,7 +100,7 @@ static int do_start(struct vz_ct *ct, vz_error_t *err)
 	ct_res_sync_weight(ct, cg);
 	if (spawn_ct_init(ct, cg, &pid, err) < 0)
 		goto err_cleanup;
-	if (record_init(ct, pid, err) < 0)
+	if (ct_record_init(ct, pid, err) < 0)
 		goto err_kill;
 	vz_info(ct->ctx, "Container start in progress...");
 	return 0;
@@ -171,7 +114,29 @@ err_umount:
 	return -1;
 }
 
-int vz_ct_start(struct vz_ct *ct, vz_error_t *err)
+/* A suspended CT starts where it was suspended, unless told to forget that. */
+static int resume_or_forget(struct vz_ct *ct, unsigned flags, vz_error_t *err)
+{
+	if (flags & VZ_START_SKIP_RESUME) {
+		int r;
+
+		vz_info(ct->ctx, "Discarding the checkpoint of the suspended container");
+		r = rm_rf_at(AT_FDCWD, ct->path.dump);
+		if (r < 0)
+			return vz_error_make(err, VZ_E_SYSTEM, -r,
+					     "CT %s: remove its checkpoint '%s'", ct->id,
+					     ct->path.dump);
+		return 1;
+	}
+	if (vz_ct_restore(ct, NULL, err) == 0)
+		return 0;
+	return vz_error_wrap(err,
+			     "CT %s is suspended and cannot resume; vzctl start "
+			     "--skip-resume discards its checkpoint and starts it afresh",
+			     ct->id);
+}
+
+int vz_ct_start(struct vz_ct *ct, unsigned flags, vz_error_t *err)
 {
 	if (ct_require_lock(ct, err) < 0 || ct_require_config(ct, err) < 0)
 		return -1;
@@ -180,6 +145,12 @@ int vz_ct_start(struct vz_ct *ct, vz_error_t *err)
 	if (vz_config_get_bool(ct->cfg, "DISABLED", false))
 		return vz_error_make(err, VZ_E_START_DISABLED, 0,
 				     "CT %s: start disabled (DISABLED=yes)", ct->id);
+	if (vz_ct_has_dump(ct)) {
+		int r = resume_or_forget(ct, flags, err);
+
+		if (r <= 0)
+			return r;
+	}
 	/* Leftovers of a CT that died while nobody watched. */
 	if (ct_cleanup_locked(ct, err) < 0)
 		return -1;
@@ -250,27 +221,6 @@ static int kill_ct(struct vz_ct *ct, int pidfd, bool fast, vz_error_t *err)
 	if (cg)
 		(void)vz_cgroup_kill_all(cg, NULL);
 	return 0;
-}
-
-int ct_cleanup_locked(struct vz_ct *ct, vz_error_t *err)
-{
-	struct vz_cgroup *cg;
-
-	if (ct->running && vz_state_alive(&ct->state))
-		return 0;
-	ct->running = false;
-	cg = vz_ct_cgroup(ct, err);
-	if (!cg)
-		return -1;
-	if (vz_cgroup_kill_all(cg, err) < 0 || vz_cgroup_destroy(cg, err) < 0)
-		return -1;
-	ct_res_sync_weight(ct, cg);
-	/* The CT's network namespace died with its last process; proxies did not. */
-	if (ct_net_stop(ct, err) < 0)
-		return -1;
-	if (ct_umount(ct, err) < 0)
-		return -1;
-	return vz_state_remove(ct->path.state, &ct->state, err);
 }
 
 /* Something to clean: a state file whose init is gone (or one that does not parse). */

@@ -128,9 +128,18 @@ static void warn_forwarding(struct vz_ctx *ctx, const char *ips)
 
 /* ---- bridged interfaces ---- */
 
-static int veth_add(struct vz_ct *ct, int netns_fd, const struct vz_netif *v, vz_error_t *err)
+/* With staged, a CT end is left on the host for CRIU: its --external netdev[] value is added. */
+static void add_staged(char ***staged, const char *ifname, const char *tmp)
+{
+	if (staged)
+		*staged = strv_push(*staged, xasprintf("netdev[%s]:%s", ifname, tmp));
+}
+
+static int veth_add(struct vz_ct *ct, int netns_fd, const struct vz_netif *v, char ***staged,
+		    vz_error_t *err)
 {
 	_cleanup_free_ char *alias = ct_net_link_alias(ct);
+	char tmp[IFNAMSIZ] = "";
 	struct vz_net_veth nv = {
 		.netns_fd = netns_fd,
 		.ifname = v->ifname,
@@ -139,10 +148,13 @@ static int veth_add(struct vz_ct *ct, int netns_fd, const struct vz_netif *v, vz
 		.host_mac = v->host_mac,
 		.bridge = v->bridge,
 		.alias = alias,
+		.staged_ct_end = tmp,
 	};
 
 	if (vz_net_veth_add(&nv, err) < 0)
 		return vz_error_wrap(err, "NETIF %s", v->ifname);
+	if (netns_fd < 0)
+		add_staged(staged, v->ifname, tmp);
 	return 0;
 }
 
@@ -180,7 +192,7 @@ static bool netif_same(const struct vz_netif *a, const struct vz_netif *b)
 
 /* From the interfaces old to new: remove the gone or changed, add the new or changed. */
 static int veths_update(struct vz_ct *ct, int netns_fd, const struct vz_netifs *old,
-			struct vz_netifs *new, vz_error_t *err)
+			struct vz_netifs *new, char ***staged, vz_error_t *err)
 {
 	_cleanup_free_ char *alias = ct_net_link_alias(ct);
 
@@ -196,7 +208,7 @@ static int veths_update(struct vz_ct *ct, int netns_fd, const struct vz_netifs *
 		if (j >= 0 && netif_same(&old->v[j], &new->v[i]))
 			continue;
 		if (ct_net_netif_defaults(ct, new, &new->v[i], err) < 0 ||
-		    veth_add(ct, netns_fd, &new->v[i], err) < 0)
+		    veth_add(ct, netns_fd, &new->v[i], staged, err) < 0)
 			return -1;
 		if (veth_filter(ct, &new->v[i], err) < 0) {
 			(void)vz_net_veth_del(new->v[i].host_ifname, alias, NULL);
@@ -208,14 +220,19 @@ static int veths_update(struct vz_ct *ct, int netns_fd, const struct vz_netifs *
 
 /* ---- start and stop ---- */
 
-static int routed_start(struct vz_ct *ct, int netns_fd, const char *ips, vz_error_t *err)
+static int routed_start(struct vz_ct *ct, int netns_fd, const char *ips, char ***staged,
+			vz_error_t *err)
 {
+	char tmp[IFNAMSIZ] = "";
 	struct routed o;
 	int r;
 
 	warn_forwarding(ct->ctx, ips);
 	routed_init(&o, ct, netns_fd, ips, ct->ctx->neighbour_devs);
+	o.r.staged_ct_end = tmp;
 	r = vz_net_routed_start(&o.r, err);
+	if (r == 0 && netns_fd < 0)
+		add_staged(staged, VZ_NET_CT_IF, tmp);
 	/* Before init runs: nothing leaves the CT unfiltered. */
 	if (r == 0)
 		r = filter_allow(ct, &o, err);
@@ -223,12 +240,17 @@ static int routed_start(struct vz_ct *ct, int netns_fd, const char *ips, vz_erro
 	return r;
 }
 
-int ct_net_start(struct vz_ct *ct, pid_t pid, vz_error_t *err)
+static bool ct_net_configured(const struct vz_config *cfg)
+{
+	return !blank(vz_config_get(cfg, "IP_ADDRESS")) || !blank(vz_config_get(cfg, "NETIF"));
+}
+
+/* The network of ct->cfg into netns, or with netns < 0 staged on the host for CRIU. */
+static int net_start(struct vz_ct *ct, int netns, char ***staged, vz_error_t *err)
 {
 	const char *ips = vz_config_get(ct->cfg, "IP_ADDRESS");
 	const char *netif = vz_config_get(ct->cfg, "NETIF");
 	struct vz_netifs none = {.n = 0}, veths;
-	_cleanup_close_ int netns = -EBADF;
 	char host_if[IFNAMSIZ] = "";
 	int r;
 
@@ -236,10 +258,6 @@ int ct_net_start(struct vz_ct *ct, pid_t pid, vz_error_t *err)
 		return 0;
 	if (vz_netif_parse(netif, &veths, err) < 0)
 		return -1;
-	/* init is our child, not yet running its program: its pid cannot have been recycled. */
-	netns = vz_ns_open(pid, CLONE_NEWNET);
-	if (netns < 0)
-		return vz_error_make(err, VZ_E_SYSTEM, -netns, "open the CT's network namespace");
 	if (!blank(ips)) {
 		if (check_neighbour_devs(ct->ctx->neighbour_devs, err) < 0)
 			return -1;
@@ -248,12 +266,30 @@ int ct_net_start(struct vz_ct *ct, pid_t pid, vz_error_t *err)
 	/* Recorded first, so that a failure half way is cleaned up by ct_net_stop. */
 	r = record(ct, ips, ct->ctx->neighbour_devs, netif, host_if, err);
 	if (r == 0 && !blank(ips))
-		r = routed_start(ct, netns, ips, err);
+		r = routed_start(ct, netns, ips, staged, err);
 	if (r == 0)
-		r = veths_update(ct, netns, &none, &veths, err);
+		r = veths_update(ct, netns, &none, &veths, staged, err);
 	if (r < 0)
 		(void)ct_net_stop(ct, NULL);
 	return r;
+}
+
+int ct_net_start(struct vz_ct *ct, pid_t pid, vz_error_t *err)
+{
+	_cleanup_close_ int netns = -EBADF;
+
+	if (!ct_net_configured(ct->cfg))
+		return 0;
+	/* init is our child, not yet running its program: its pid cannot have been recycled. */
+	netns = vz_ns_open(pid, CLONE_NEWNET);
+	if (netns < 0)
+		return vz_error_make(err, VZ_E_SYSTEM, -netns, "open the CT's network namespace");
+	return net_start(ct, netns, NULL, err);
+}
+
+int ct_net_stage(struct vz_ct *ct, char ***ret_external, vz_error_t *err)
+{
+	return net_start(ct, -EBADF, ret_external, err);
 }
 
 static bool has_net_state(const struct vz_ct *ct)
@@ -358,7 +394,7 @@ static int netifs_live(struct vz_ct *ct, int netns_fd, const char *now,
 
 	if (live_netifs(ct, t, now, c, n, err) < 0 || vz_netif_parse(now, &old, err) < 0 ||
 	    vz_netif_parse(vz_config_get(t, "NETIF"), &new, err) < 0 ||
-	    veths_update(ct, netns_fd, &old, &new, err) < 0)
+	    veths_update(ct, netns_fd, &old, &new, NULL, err) < 0)
 		return -1;
 	/* Generated names and MACs of new entries, as the veths got them. */
 	*ret = vz_netif_format(&new);

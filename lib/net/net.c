@@ -646,6 +646,18 @@ int vz_net_link_move(const char *name, int netns_fd, const char *new_name, vz_er
 /* ---- routed interfaces: the steps in order ---- */
 
 /* Steps 1, 2 and the host end for a CT without a pair; its host end index in *ret_idx. */
+/* Move the CT end tmp into netns_fd as name; with netns_fd < 0 leave it here, named in staged. */
+static int stage_or_move(struct nl_sock *sk, const char *tmp, int netns_fd, const char *name,
+			 char *staged, vz_error_t *err)
+{
+	if (netns_fd >= 0)
+		return link_move(sk, tmp, netns_fd, name, err);
+	if (!staged)
+		return vz_error_make(err, VZ_E_SYSTEM, EINVAL, "%s: no network namespace", name);
+	snprintf(staged, IFNAMSIZ, "%s", tmp);
+	return 0;
+}
+
 static int routed_pair(struct nl_sock *sk, const struct vz_net_routed *r, int *ret_idx,
 		       vz_error_t *err)
 {
@@ -655,7 +667,7 @@ static int routed_pair(struct nl_sock *sk, const struct vz_net_routed *r, int *r
 
 	if (pair_add(sk, &p, tmp, err) < 0)
 		return -1;
-	if (link_move(sk, tmp, r->netns_fd, VZ_NET_CT_IF, err) < 0)
+	if (stage_or_move(sk, tmp, r->netns_fd, VZ_NET_CT_IF, r->staged_ct_end, err) < 0)
 		goto err_delete_pair;
 	e = host_up(sk, r->host_if, true, NULL, ret_idx);
 	if (e < 0) {
@@ -710,7 +722,8 @@ static int routed_apply(const struct vz_net_routed *r, char *const *old, bool st
 	/* Host routes first: an address another CT has is refused before the CT sees it. */
 	if (host_add_all(sk, idx, r, add, err) < 0)
 		goto err_delete_pair;
-	if (vz_net_ct_configure(r->netns_fd, &c, err) < 0) {
+	/* A staged CT end: CRIU brings the CT side back from its images. */
+	if (r->netns_fd >= 0 && vz_net_ct_configure(r->netns_fd, &c, err) < 0) {
 		for (size_t i = 0; i < na; i++)
 			(void)host_addr_op(sk, idx, r, add[i], false);
 		goto err_delete_pair;
@@ -817,14 +830,14 @@ int vz_net_veth_add(const struct vz_net_veth *v, vz_error_t *err)
 		return vz_error_make(err, VZ_E_VALUE, 0, "bridge %s does not exist", v->bridge);
 	if (pair_add(sk, &p, tmp, err) < 0)
 		return -1;
-	if (link_move(sk, tmp, v->netns_fd, v->ifname, err) < 0)
+	if (stage_or_move(sk, tmp, v->netns_fd, v->ifname, v->staged_ct_end, err) < 0)
 		goto err_delete_pair;
 	e = host_up(sk, v->host_ifname, false, v->bridge, &idx);
 	if (e < 0) {
 		vz_error_make(err, VZ_E_SYSTEM, -e, "set up host interface %s", v->host_ifname);
 		goto err_delete_pair;
 	}
-	if (vz_net_ct_configure(v->netns_fd, &c, err) < 0)
+	if (v->netns_fd >= 0 && vz_net_ct_configure(v->netns_fd, &c, err) < 0)
 		goto err_delete_pair;
 	return 0;
 err_delete_pair:

@@ -46,6 +46,9 @@ struct vz_net_routed {
 	const char *alias;	 /* written to the host end: marks it as ours */
 	char *const *addrs;	 /* IP_ADDRESS words ("198.51.100.2", "2001:db8::2/64") */
 	char *const *neigh_devs; /* host uplinks that answer ARP/NDP for them */
+	char *staged_ct_end;	 /* start with netns_fd < 0: the CT end stays in the
+				    caller's namespace under the name written here
+				    (IFNAMSIZ), unconfigured, for CRIU to move in */
 };
 
 /* Is s a valid IPv4/IPv6 address with an optional /prefix? Sets *v6. */
@@ -95,6 +98,7 @@ struct vz_net_veth {
 	const char *host_ifname, *host_mac; /* the host end */
 	const char *bridge;		    /* or NULL / "" */
 	const char *alias;		    /* marks the host end as ours */
+	char *staged_ct_end;		    /* as in struct vz_net_routed */
 };
 
 /*

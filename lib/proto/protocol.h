@@ -39,6 +39,8 @@
 #define VZ_OP_RESTART "restart"
 #define VZ_OP_SUSPEND "suspend"
 #define VZ_OP_RESUME "resume"
+#define VZ_OP_CHKPNT "chkpnt"
+#define VZ_OP_RESTORE "restore"
 #define VZ_OP_SET "set"
 #define VZ_OP_UBC "ubc"
 #define VZ_OP_EXEC "exec"

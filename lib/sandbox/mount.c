@@ -178,7 +178,31 @@ static const struct {
 	{"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"},
 };
 
-/* Nodes, links and dirs of the fresh /dev tmpfs; nothing there belongs to the CT yet. */
+/* Nodes, links and dirs of a fresh /dev tmpfs (dev, a directory fd); all the CT's. */
+static int fill_dev_dir(int dev, uid_t owner, vz_error_t *err)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(dev_nodes); i++) {
+		if (mknodat(dev, dev_nodes[i].name, S_IFCHR | 0666,
+			    makedev(dev_nodes[i].maj, dev_nodes[i].min)) < 0)
+			return vz_error_make(err, VZ_E_MOUNT, errno, "mknod '/dev/%s'",
+					     dev_nodes[i].name);
+		(void)!fchmodat(dev, dev_nodes[i].name, 0666, 0);
+		(void)!fchownat(dev, dev_nodes[i].name, owner, owner, 0);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(dev_links); i++) {
+		if (symlinkat(dev_links[i].target, dev, dev_links[i].name) < 0)
+			return vz_error_make(err, VZ_E_MOUNT, errno, "symlink '/dev/%s'",
+					     dev_links[i].name);
+		(void)!fchownat(dev, dev_links[i].name, owner, owner, AT_SYMLINK_NOFOLLOW);
+	}
+	if (mkdirat(dev, "pts", 0755) < 0 || mkdirat(dev, "shm", 01777) < 0 ||
+	    mkdirat(dev, "mqueue", 0755) < 0)
+		return vz_error_make(err, VZ_E_MOUNT, errno, "populate '/dev'");
+	(void)!fchownat(dev, "shm", owner, owner, 0);
+	(void)!fchownat(dev, "mqueue", owner, owner, 0);
+	return 0;
+}
+
 static int fill_dev(int rootfd, uid_t owner, vz_error_t *err)
 {
 	_cleanup_close_ int opath = vz_open_in_root(rootfd, "dev", O_PATH | O_DIRECTORY);
@@ -191,22 +215,30 @@ static int fill_dev(int rootfd, uid_t owner, vz_error_t *err)
 	dev = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dev < 0)
 		return vz_error_make(err, VZ_E_MOUNT, errno, "open '/dev' in the CT");
-	for (size_t i = 0; i < ARRAY_SIZE(dev_nodes); i++) {
-		if (mknodat(dev, dev_nodes[i].name, S_IFCHR | 0666,
-			    makedev(dev_nodes[i].maj, dev_nodes[i].min)) < 0)
-			return vz_error_make(err, VZ_E_MOUNT, errno, "mknod '/dev/%s'",
-					     dev_nodes[i].name);
-		(void)!fchmodat(dev, dev_nodes[i].name, 0666, 0);
-		(void)!fchownat(dev, dev_nodes[i].name, owner, owner, 0);
+	return fill_dev_dir(dev, owner, err);
+}
+
+static char *dev_options(uid_t owner)
+{
+	return xasprintf("mode=755,size=65536k,uid=%u,gid=%u", owner, owner);
+}
+
+int vz_mount_ct_dev(const char *path, uid_t owner, vz_error_t *err)
+{
+	_cleanup_free_ char *opt = dev_options(owner);
+	_cleanup_close_ int dev = -EBADF;
+
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return vz_error_make(err, VZ_E_MOUNT, errno, "mkdir '%s'", path);
+	if (mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NOEXEC, opt) < 0)
+		return vz_error_make(err, VZ_E_MOUNT, errno, "mount tmpfs on '%s'", path);
+	dev = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dev < 0 || fill_dev_dir(dev, owner, err) < 0) {
+		if (dev < 0)
+			vz_error_make(err, VZ_E_MOUNT, errno, "open '%s'", path);
+		(void)umount2(path, MNT_DETACH);
+		return -1;
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(dev_links); i++)
-		if (symlinkat(dev_links[i].target, dev, dev_links[i].name) < 0)
-			return vz_error_make(err, VZ_E_MOUNT, errno, "symlink '/dev/%s'",
-					     dev_links[i].name);
-	if (mkdirat(dev, "pts", 0755) < 0 || mkdirat(dev, "shm", 01777) < 0 ||
-	    mkdirat(dev, "mqueue", 0755) < 0)
-		return vz_error_make(err, VZ_E_MOUNT, errno, "populate '/dev'");
-	(void)!fchownat(dev, "shm", owner, owner, 0);
 	return 0;
 }
 
@@ -225,7 +257,7 @@ static char *devpts_options(uid_t owner, int pty_max)
 
 static int setup_dev(int rootfd, uid_t owner, int pty_max, vz_error_t *err)
 {
-	_cleanup_free_ char *devopt = xasprintf("mode=755,size=65536k,uid=%u,gid=%u", owner, owner);
+	_cleanup_free_ char *devopt = dev_options(owner);
 	_cleanup_free_ char *ptsopt = devpts_options(owner, pty_max);
 	_cleanup_free_ char *shmopt = xasprintf("mode=1777,uid=%u,gid=%u", owner, owner);
 

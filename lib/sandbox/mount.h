@@ -14,6 +14,14 @@
 int vz_open_in_root(int rootfd, const char *path, int flags);
 
 /*
+ * A CT's /dev made on the host at path (a tmpfs with its device nodes, CT
+ * root owning it), for a CRIU restore to bind into the CT: a restore runs
+ * inside the CT's user namespace, which cannot create device nodes. The
+ * caller detaches it once the CT has it.
+ */
+int vz_mount_ct_dev(const char *path, uid_t owner, vz_error_t *err);
+
+/*
  * In the host-root mounter: unshare a private mount namespace, mount /dev,
  * /proc (masked) and /sys (read-only) inside rootfs, bind the CT's cgroup2
  * group (host path cgroup2_path, or none when NULL) on /sys/fs/cgroup, pivot into rootfs

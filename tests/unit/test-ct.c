@@ -144,7 +144,7 @@ static void test_lock(void **state)
 	b = vz_ct_open(f->ctx, "102", 0, &err);
 	assert_non_null(b);
 	/* ... but changing does: the operations refuse an unlocked object. */
-	assert_true(vz_ct_start(b, &err) < 0);
+	assert_true(vz_ct_start(b, 0, &err) < 0);
 	assert_int_equal(err->code, VZ_E_LOCKED);
 	vz_error_release(&err);
 	assert_true(vz_ct_destroy(b, &err) < 0);
@@ -184,7 +184,7 @@ static void test_bad_config(void **state)
 	assert_null(ct->cfg);
 	assert_true(ct->lock_fd >= 0);
 	/* Operations that need the config say so. */
-	assert_true(vz_ct_start(ct, &err) < 0);
+	assert_true(vz_ct_start(ct, 0, &err) < 0);
 	assert_int_equal(err->code, VZ_E_NOCONFIG);
 	vz_error_release(&err);
 	vz_ct_close(ct);

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * CRIU, and only here: every dump, restore and feature check runs the criu
+ * binary ($VZ_CRIU, else "criu" on PATH) with the options a CT needs. The
+ * binary rather than libcriu: its log is the operator's first stop when a
+ * checkpoint fails, each run is isolated from the daemon, and a test can
+ * put a wrapper in its place to make it fail on purpose.
+ *
+ * A CT is dumped by its init's pid with its established TCP connections,
+ * file locks and unlinked-but-open files, frozen through its own freezer
+ * group, its network held by CRIU's nftables lock inside the CT's network
+ * namespace until the dump is done or the restored CT runs. Its /dev is an
+ * external mount: a CT's user namespace cannot create device nodes, so
+ * the restore binds a /dev the host prepared (key VZ_CRIU_DEV_KEY).
+ */
+#ifndef VZ_CRIU_H
+#define VZ_CRIU_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "core/error.h"
+
+/* The key under which a CT's /dev is external in its images. */
+#define VZ_CRIU_DEV_KEY "vzdev"
+
+struct vz_criu_req {
+	const char *images;	 /* images directory: dump writes it, restore only reads it */
+	const char *workdir;	 /* existing directory for the log, pidfile and stats */
+	pid_t pid;		 /* dump: the CT's init */
+	const char *freezer;	 /* dump: the CT's freezer group (host path), or NULL */
+	bool leave_running;	 /* dump: the CT goes on running afterwards */
+	const char *root;	 /* restore: host path of the CT's mounted root */
+	const char *cgroup_root; /* restore: "/<prefix>/<ctid>", the groups made for it */
+	char *const *external;	 /* restore: --external values ("netdev[venet0]:vzt3") */
+};
+
+/*
+ * Dump the CT. On failure CRIU has let the CT run on; err (code
+ * VZ_E_CHKPNT) carries CRIU's own reason in one line and the log's path.
+ */
+int vz_criu_dump(const struct vz_criu_req *r, vz_error_t *err);
+
+/*
+ * Restore the CT from r->images into groups and a root already made;
+ * *ret_pid is its init's host pid. The restored init is detached: it is
+ * reparented to the caller's subreaper. Errors as for dump, code
+ * VZ_E_RESTORE; nothing of the CT runs afterwards.
+ */
+int vz_criu_restore(const struct vz_criu_req *r, pid_t *ret_pid, vz_error_t *err);
+
+/* `criu check --feature name` passes here. */
+bool vz_criu_has_feature(const char *name);
+
+/* `criu check` passes (err says why not); what every checkpoint needs. */
+int vz_criu_check(vz_error_t *err);
+
+/*
+ * The reason a CRIU log gives for a failure, in one line: its first error
+ * that is not a known harmless one, without the timestamp and source
+ * position. NULL when the log has none.
+ */
+char *vz_criu_log_reason(const char *log);
+
+#endif

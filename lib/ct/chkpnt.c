@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Checkpoint a CT to a directory and restore it from one, through CRIU
+ * (lib/criu): OpenVZ's chkpnt/restore [--dumpfile], and Virtuozzo's
+ * suspend/resume into the CT's own dump directory.
+ *
+ * Nothing is ever lost. A dump is written to a fresh directory beside its
+ * target and renamed into place only once sealed (dumpdir.c); a dump that
+ * fails leaves the CT running as CRIU found it, one that cannot be sealed
+ * is restored at once. A restore only reads the dump: when it fails the
+ * dump is intact and the CT stopped, with CRIU's reason and its log.
+ *
+ * A restore rebuilds around CRIU what a start builds around init: the
+ * root mounted, the first state, the groups with the limits the CT ran
+ * with, the host side of its network (each CT end staged on the host for
+ * CRIU to move in) and a /dev made on the host.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "criu/criu.h"
+#include "ct/internal.h"
+#include "res/cpuio.h"
+#include "sandbox/mount.h"
+#include "util/fs.h"
+#include "util/strv.h"
+#include "util/xalloc.h"
+
+/* <rundir>/CTID.criu: CRIU's logs, pidfile, stats and the staged /dev. */
+static char *make_workdir(struct vz_ct *ct, vz_error_t *err)
+{
+	char *w = xasprintf("%s/%s.criu", ct->ctx->rundir, ct->id);
+
+	/* Traversable: CRIU, become the CT's root, opens the staged /dev in it. */
+	if ((mkdir(w, 0711) < 0 && errno != EEXIST) || chmod(w, 0711) < 0) {
+		vz_error_make(err, VZ_E_SYSTEM, errno, "mkdir '%s'", w);
+		free(w);
+		return NULL;
+	}
+	return w;
+}
+
+static const char *dump_dir(const struct vz_ct *ct, const char *dumpfile)
+{
+	return dumpfile && *dumpfile ? dumpfile : ct->path.dump;
+}
+
+/* ---- restore ---- */
+
+static bool restored_key(const char *key)
+{
+	return vz_res_is_key(key) || streq(key, "IP_ADDRESS") || streq(key, "NETIF");
+}
+
+struct overlay {
+	struct vz_config *cfg;
+	vz_error_t *err;
+};
+
+static int overlay_key(const char *key, const char *value, void *data)
+{
+	struct overlay *o = data;
+
+	if (!restored_key(key))
+		return 0;
+	return vz_config_set(o->cfg, key, value, o->err);
+}
+
+/* The config the CT ran with: its config, with the settings the dump recorded. */
+static struct vz_config *running_config(struct vz_ct *ct, const struct vz_config *saved,
+					vz_error_t *err)
+{
+	_cleanup_free_ char *text = vz_config_format(ct->cfg);
+	_cleanup_(vz_config_freep) struct vz_config *c =
+		vz_config_parse(text, strlen(text), ct->path.conf, err);
+	struct overlay o = {.err = err};
+
+	if (!c)
+		return NULL;
+	o.cfg = c;
+	if (vz_config_foreach(saved, overlay_key, &o) < 0)
+		return vz_error_recode(err, VZ_E_RESTORE), NULL;
+	return steal_ptr(c);
+}
+
+/* The dump's id maps are absolute host ids: they must be the CT's. */
+static int check_uid_range(struct vz_ct *ct, const struct vz_config *saved, vz_error_t *err)
+{
+	const char *was = vz_config_get(saved, "UID_RANGE");
+	const char *now = vz_config_get(ct->cfg, "UID_RANGE");
+
+	if (!was || !now || !streq(was, now))
+		return vz_error_make(err, VZ_E_RESTORE, 0,
+				     "the dump was made with UID_RANGE %s, the CT has %s now",
+				     was ? was : "(none)", now ? now : "(none)");
+	return 0;
+}
+
+/* Groups with the CT's limits, handed to its root as at a start. */
+static int restore_cgroup(struct vz_ct *ct, vz_error_t *err)
+{
+	struct vz_cgroup *cg = vz_ct_cgroup(ct, err);
+	uint32_t base, size;
+
+	if (!cg || vz_cgroup_create(cg, err) < 0 || ct_res_start(ct, cg, err) < 0)
+		return -1;
+	ct_res_sync_weight(ct, cg);
+	if (ct_uid_range(ct, &base, &size, err) < 0)
+		return -1;
+	return vz_cgroup_delegate(cg, base, err);
+}
+
+static int run_criu_restore(struct vz_ct *ct, const char *images, const char *work, char **external,
+			    vz_error_t *err)
+{
+	_cleanup_free_ char *dev = xasprintf("%s/dev", work);
+	_cleanup_free_ char *cgroot = xasprintf("/%s/%s", ct->state.cgroup_prefix, ct->id);
+	struct vz_criu_req req = {
+		.images = images, .workdir = work, .root = ct->path.root, .cgroup_root = cgroot};
+	uint32_t base, size;
+	pid_t pid;
+	int r;
+
+	if (ct_uid_range(ct, &base, &size, err) < 0 || vz_mount_ct_dev(dev, base, err) < 0)
+		return -1;
+	external = strv_push(external, xasprintf("mnt[" VZ_CRIU_DEV_KEY "]:%s", dev));
+	req.external = external;
+	r = vz_criu_restore(&req, &pid, err);
+	/* The CT holds its own reference to the tmpfs by now. */
+	(void)umount2(dev, MNT_DETACH);
+	(void)rmdir(dev);
+	strv_free(external);
+	if (r < 0)
+		return -1;
+	return ct_record_init(ct, pid, err);
+}
+
+static int restore_from(struct vz_ct *ct, const char *images, vz_error_t *err)
+{
+	_cleanup_free_ char *work = make_workdir(ct, err);
+	char **external = NULL;
+
+	if (!work || ct_mount(ct, err) < 0)
+		return -1;
+	if (ct_begin_state(ct, err) < 0 || restore_cgroup(ct, err) < 0 ||
+	    ct_net_stage(ct, &external, err) < 0)
+		goto fail;
+	if (run_criu_restore(ct, images, work, steal_ptr(external), err) < 0)
+		goto fail;
+	return 0;
+fail:
+	strv_free(external);
+	ct->running = false;
+	(void)ct_cleanup_locked(ct, NULL);
+	return -1;
+}
+
+/* Restore from images with the settings saved, the config the CT ran with while it runs. */
+static int restore_with(struct vz_ct *ct, const char *images, const struct vz_config *saved,
+			vz_error_t *err)
+{
+	_cleanup_(vz_config_freep) struct vz_config *cfg = running_config(ct, saved, err);
+	struct vz_config *own = ct->cfg;
+	int r;
+
+	if (!cfg)
+		return -1;
+	ct->cfg = cfg;
+	r = restore_from(ct, images, err);
+	ct->cfg = own;
+	return r;
+}
+
+int vz_ct_restore(struct vz_ct *ct, const char *dumpfile, vz_error_t *err)
+{
+	const char *dir = dump_dir(ct, dumpfile);
+	_cleanup_(vz_config_freep) struct vz_config *saved = NULL;
+
+	if (ct_require_lock(ct, err) < 0 || ct_require_config(ct, err) < 0)
+		return -1;
+	if (ct->running)
+		return vz_error_make(err, VZ_E_RUNNING, 0, "CT %s is running", ct->id);
+	if (!path_exists_at(AT_FDCWD, dir))
+		return vz_error_make(err, VZ_E_RESTORE, 0, "CT %s: no dump at '%s'", ct->id, dir);
+	saved = ct_dump_check(ct, dir, err);
+	if (!saved || check_uid_range(ct, saved, err) < 0)
+		return vz_error_wrap(err, "restore CT %s", ct->id);
+	/* Leftovers of a CT that died while nobody watched. */
+	if (ct_cleanup_locked(ct, err) < 0)
+		return -1;
+	vz_info(ct->ctx, "Restoring container ...");
+	if (restore_with(ct, dir, saved, err) < 0)
+		return vz_error_wrap(err, "restore CT %s (the dump is kept)", ct->id);
+	/* The CT's own dump is used up; one the operator named is theirs to keep. */
+	if (streq(dir, ct->path.dump) && rm_rf_at(AT_FDCWD, dir) < 0)
+		vz_warn(ct->ctx, "CT %s runs, but its used dump '%s' could not be removed", ct->id,
+			dir);
+	vz_info(ct->ctx, "Restoring completed successfully");
+	return 0;
+}
+
+/* ---- checkpoint ---- */
+
+/* A fresh directory beside dir, on the same file system, for the images. */
+static char *make_tmp_dir(const char *dir, vz_error_t *err)
+{
+	_cleanup_free_ char *parent = xstrdup(dir);
+	char *slash = strrchr(parent, '/');
+	char *tmp;
+
+	if (slash && slash != parent) {
+		*slash = '\0';
+		if (mkdir_p(parent, 0700) < 0)
+			return vz_error_make(err, VZ_E_CHKPNT, errno, "mkdir '%s'", parent), NULL;
+	}
+	tmp = xasprintf("%s.vz-XXXXXX", dir);
+	/*
+	 * Searchable by all: CRIU reads the images after it has become the
+	 * CT's root. What keeps them private is the directory above (0700 for
+	 * the CTs' own dumps).
+	 */
+	if (!mkdtemp(tmp) || chmod(tmp, 0711) < 0) {
+		vz_error_make(err, VZ_E_CHKPNT, errno, "mkdir '%s'", tmp);
+		(void)rmdir(tmp);
+		free(tmp);
+		return NULL;
+	}
+	return tmp;
+}
+
+/* The CT is dumped and gone: seal the images and put them in place. */
+static int keep_dump(struct vz_ct *ct, const char *tmp, const char *dir, vz_error_t *err)
+{
+	if (ct_dump_seal(ct, tmp, err) < 0)
+		return -1;
+	if (rename(tmp, dir) < 0)
+		return vz_error_make(err, VZ_E_CHKPNT, errno, "rename '%s' to '%s'", tmp, dir);
+	return 0;
+}
+
+/*
+ * The images are good but could not be kept: bring the CT back from them
+ * rather than leave it stopped with a dump no restore would take.
+ */
+static void undo_dump(struct vz_ct *ct, const char *tmp)
+{
+	_cleanup_error_ vz_error_t e = NULL;
+	_cleanup_free_ char *text = vz_config_format(ct->state.kv);
+	_cleanup_(vz_config_freep) struct vz_config *saved =
+		vz_config_parse(text, strlen(text), ct->path.state, NULL);
+
+	ct->running = false;
+	vz_warn(ct->ctx, "CT %s: restoring it from its unsealed checkpoint", ct->id);
+	if (!saved)
+		saved = vz_config_new();
+	if (ct_cleanup_locked(ct, &e) < 0 || restore_with(ct, tmp, saved, &e) < 0)
+		vz_warn(ct->ctx, "CT %s could not be restored (%s): its images are kept in '%s'",
+			ct->id, e->msg, tmp);
+	else
+		(void)rm_rf_at(AT_FDCWD, tmp);
+}
+
+static int dump_to(struct vz_ct *ct, const char *tmp, const char *dir, vz_error_t *err)
+{
+	_cleanup_free_ char *work = make_workdir(ct, err);
+	struct vz_cgroup *cg = vz_ct_cgroup(ct, err);
+	_cleanup_free_ char *freezer = cg ? vz_cgroup_freezer_path(cg) : NULL;
+	struct vz_criu_req req = {
+		.images = tmp, .workdir = work, .pid = ct->state.pid, .freezer = freezer};
+
+	bool was_frozen;
+
+	if (!work || !cg)
+		return -1;
+	was_frozen = vz_cgroup_frozen(cg) > 0;
+	if (vz_criu_dump(&req, err) < 0) {
+		/* A CRIU that died half way may leave the freezer on. */
+		if (!was_frozen && vz_cgroup_frozen(cg) > 0)
+			(void)vz_cgroup_freeze(cg, false, NULL);
+		ct->running = vz_state_alive(&ct->state);
+		return -1;
+	}
+	if (keep_dump(ct, tmp, dir, err) < 0) {
+		undo_dump(ct, tmp);
+		return -1;
+	}
+	/* CRIU has killed the CT's processes: what is left is a stop's cleanup. */
+	ct->running = false;
+	if (ct_cleanup_locked(ct, err) < 0)
+		return vz_error_wrap(err, "checkpoint kept in '%s'; clean up after the CT", dir);
+	return 0;
+}
+
+int vz_ct_chkpnt(struct vz_ct *ct, const char *dumpfile, vz_error_t *err)
+{
+	const char *dir = dump_dir(ct, dumpfile);
+	_cleanup_free_ char *tmp = NULL;
+
+	if (ct_require_lock(ct, err) < 0 || ct_require_config(ct, err) < 0)
+		return -1;
+	if (!ct->running)
+		return vz_error_make(err, VZ_E_NOT_RUNNING, 0, "CT %s is not running", ct->id);
+	if (path_exists_at(AT_FDCWD, dir))
+		return vz_error_make(err, VZ_E_CHKPNT, 0,
+				     "CT %s: '%s' exists already: restore from it or remove it",
+				     ct->id, dir);
+	tmp = make_tmp_dir(dir, err);
+	if (!tmp)
+		return vz_error_wrap(err, "checkpoint CT %s", ct->id);
+	vz_info(ct->ctx, "Setting up checkpoint...");
+	if (dump_to(ct, tmp, dir, err) < 0) {
+		/* The CT runs on: the images are of no use. Otherwise they are all it has. */
+		if (ct->running)
+			(void)rm_rf_at(AT_FDCWD, tmp);
+		else if (path_exists_at(AT_FDCWD, tmp))
+			vz_warn(ct->ctx, "CT %s stopped: its images are kept in '%s'", ct->id, tmp);
+		return vz_error_wrap(err, "checkpoint CT %s", ct->id);
+	}
+	vz_info(ct->ctx, "Checkpointing completed successfully");
+	return 0;
+}

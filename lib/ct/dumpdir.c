@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A checkpoint's directory: CRIU's images and vz's manifest, "vz.dump",
+ * written last. The manifest names the CT, carries the settings the CT
+ * ran with (its state's network, id range and resource keys: a restore
+ * brings those back, not the config's) and lists every image with its
+ * size, so that a dump that is of another CT, half copied or truncated is
+ * refused with a clear reason before CRIU reads any of it.
+ *
+ * Trust model: a dump may come from a user's --dumpfile or another host;
+ * the manifest is parsed by the config engine (no expansion, size-capped)
+ * and every name in it must be a plain file name inside the directory.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ct/internal.h"
+#include "util/fs.h"
+#include "util/strv.h"
+#include "util/xalloc.h"
+
+#define MANIFEST "vz.dump"
+#define MANIFEST_MAX (1024 * 1024)
+#define K_VERSION "VZ_DUMP"
+#define K_CTID "VZ_DUMP_CTID"
+#define K_FILES "VZ_DUMP_FILES"
+
+/* State keys that describe one run of init, not the CT. */
+static bool per_run(const char *key)
+{
+	return streq(key, VZ_STATE_PID) || streq(key, VZ_STATE_STARTTIME) ||
+	       streq(key, VZ_STATE_STARTED) || streq(key, VZ_STATE_CGROUP_PREFIX);
+}
+
+static int copy_setting(const char *key, const char *value, void *data)
+{
+	if (per_run(key))
+		return 0;
+	return vz_config_set(data, key, value, NULL);
+}
+
+static bool plain_name(const char *s)
+{
+	if (!*s || streq(s, ".") || streq(s, ".."))
+		return false;
+	return s[strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")] ==
+	       '\0';
+}
+
+/* "name:size ..." of every image in dir. */
+static char *list_files(const char *dir, vz_error_t *err)
+{
+	_cleanup_closedir_ DIR *d = opendir(dir);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	struct dirent *de;
+	bool first = true;
+
+	if (!d)
+		return vz_error_make(err, VZ_E_CHKPNT, errno, "open '%s'", dir), NULL;
+	f = open_memstream(&buf, &len);
+	while ((de = readdir(d))) {
+		struct stat st;
+
+		if (!plain_name(de->d_name) || streq(de->d_name, MANIFEST) ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		fprintf(f, "%s%s:%lld", first ? "" : " ", de->d_name, (long long)st.st_size);
+		first = false;
+	}
+	fclose(f);
+	return buf;
+}
+
+int ct_dump_seal(struct vz_ct *ct, const char *dir, vz_error_t *err)
+{
+	_cleanup_(vz_config_freep) struct vz_config *m = vz_config_new_with(NULL);
+	_cleanup_free_ char *files = list_files(dir, err);
+	_cleanup_free_ char *path = xasprintf("%s/" MANIFEST, dir);
+
+	if (!files)
+		return -1;
+	(void)vz_config_foreach(ct->state.kv, copy_setting, m);
+	if (vz_config_set(m, K_VERSION, "1", err) < 0 ||
+	    vz_config_set(m, K_CTID, ct->id, err) < 0 || vz_config_set(m, K_FILES, files, err) < 0)
+		return -1;
+	if (vz_config_save(m, path, err) < 0)
+		return vz_error_recode(err, VZ_E_CHKPNT);
+	return 0;
+}
+
+bool ct_dump_exists(const char *dir)
+{
+	_cleanup_free_ char *path = xasprintf("%s/" MANIFEST, dir);
+
+	return path_exists_at(AT_FDCWD, path);
+}
+
+/* Every image the manifest lists is there, a regular file of its size. */
+static int check_files(const char *dir, const char *files, vz_error_t *err)
+{
+	_cleanup_strv_ char **v = strv_split(files ? files : "", " ");
+	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (dfd < 0)
+		return vz_error_make(err, VZ_E_RESTORE, errno, "open '%s'", dir);
+	if (strv_length(v) == 0)
+		return vz_error_make(err, VZ_E_RESTORE, 0, "dump '%s' lists no images", dir);
+	for (char **p = v; *p; p++) {
+		char *colon = strrchr(*p, ':'), *end;
+		struct stat st;
+		long long size;
+
+		if (!colon)
+			return vz_error_make(err, VZ_E_RESTORE, 0, "dump '%s': bad manifest", dir);
+		*colon = '\0';
+		errno = 0;
+		size = strtoll(colon + 1, &end, 10);
+		if (!plain_name(*p) || errno || *end || size < 0)
+			return vz_error_make(err, VZ_E_RESTORE, 0, "dump '%s': bad manifest", dir);
+		if (fstatat(dfd, *p, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			return vz_error_make(err, VZ_E_RESTORE, 0,
+					     "dump '%s' is incomplete: %s is missing", dir, *p);
+		if (st.st_size != size)
+			return vz_error_make(err, VZ_E_RESTORE, 0,
+					     "dump '%s' is damaged: %s has %lld bytes, not %lld",
+					     dir, *p, (long long)st.st_size, size);
+	}
+	return 0;
+}
+
+struct vz_config *ct_dump_check(struct vz_ct *ct, const char *dir, vz_error_t *err)
+{
+	_cleanup_free_ char *path = xasprintf("%s/" MANIFEST, dir);
+	_cleanup_free_ char *text = NULL;
+	_cleanup_(vz_config_freep) struct vz_config *m = NULL;
+	const char *id;
+	size_t len;
+	int r;
+
+	r = read_file_at(AT_FDCWD, path, MANIFEST_MAX, &text, &len);
+	if (r == -ENOENT)
+		return vz_error_make(err, VZ_E_RESTORE, 0,
+				     "'%s' is not a vz dump (no " MANIFEST ")", dir),
+		       NULL;
+	if (r < 0)
+		return vz_error_make(err, VZ_E_RESTORE, -r, "read '%s'", path), NULL;
+	m = vz_config_parse_with(NULL, text, len, path, err);
+	if (!m)
+		return vz_error_recode(err, VZ_E_RESTORE), NULL;
+	if (!streq(vz_config_get(m, K_VERSION) ?: "", "1"))
+		return vz_error_make(err, VZ_E_RESTORE, 0, "dump '%s': unknown format", dir), NULL;
+	id = vz_config_get(m, K_CTID);
+	if (!id || !streq(id, ct->id))
+		return vz_error_make(err, VZ_E_RESTORE, 0, "dump '%s' is of CT %s, not of CT %s",
+				     dir, id ? id : "(none)", ct->id),
+		       NULL;
+	if (check_files(dir, vz_config_get(m, K_FILES), err) < 0)
+		return NULL;
+	(void)vz_config_set(m, K_VERSION, NULL, NULL);
+	(void)vz_config_set(m, K_CTID, NULL, NULL);
+	(void)vz_config_set(m, K_FILES, NULL, NULL);
+	return steal_ptr(m);
+}

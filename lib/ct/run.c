@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * What bringing a CT up and taking it down share, whether its init is
+ * started (lifecycle.c) or restored from a checkpoint (chkpnt.c): its root
+ * mounted, the first state, the init recorded, and the cleanup after its
+ * init is gone. Called under the CT's lock.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+
+#include "ct/internal.h"
+#include "util/macros.h"
+
+int ct_mount(struct vz_ct *ct, vz_error_t *err)
+{
+	struct vz_storage *s = vz_ct_storage(ct, err);
+
+	if (!s)
+		return -1;
+	if (vz_storage_mounted(s))
+		return 0;
+	if (vz_storage_mount(s, err) < 0)
+		return -1;
+	vz_info(ct->ctx, "Container is mounted");
+	return 0;
+}
+
+int ct_umount(struct vz_ct *ct, vz_error_t *err)
+{
+	struct vz_storage *s = vz_ct_storage(ct, err);
+
+	if (!s)
+		return -1;
+	if (!vz_storage_mounted(s))
+		return 0;
+	if (vz_storage_umount(s, err) < 0)
+		return -1;
+	vz_info(ct->ctx, "Container is unmounted");
+	return 0;
+}
+
+/*
+ * The state before anything is made: the prefix and id range the CT starts
+ * with, no init yet. A start that dies half way leaves this for cleanup.
+ */
+int ct_begin_state(struct vz_ct *ct, vz_error_t *err)
+{
+	vz_state_clear(&ct->state);
+	ct->state.kv = vz_config_new();
+	/* The handle of a stale state's group: the start uses the daemon's prefix now. */
+	vz_cgroup_free(steal_ptr(ct->cg));
+	snprintf(ct->state.cgroup_prefix, sizeof(ct->state.cgroup_prefix), "%s",
+		 ct->ctx->cgroup_prefix);
+	if (vz_state_set(&ct->state, "UID_RANGE", vz_config_get(ct->cfg, "UID_RANGE"), err) < 0)
+		return -1;
+	return ct_save_state(ct, err);
+}
+
+int ct_record_init(struct vz_ct *ct, pid_t pid, vz_error_t *err)
+{
+	int r = vz_state_set_init(&ct->state, pid);
+
+	if (r < 0)
+		return vz_error_make(err, VZ_E_CREATE, -r, "init died at start");
+	if (ct_save_state(ct, err) < 0)
+		return -1;
+	ct->running = true;
+	return 0;
+}
+
+int ct_cleanup_locked(struct vz_ct *ct, vz_error_t *err)
+{
+	struct vz_cgroup *cg;
+
+	if (ct->running && vz_state_alive(&ct->state))
+		return 0;
+	ct->running = false;
+	cg = vz_ct_cgroup(ct, err);
+	if (!cg)
+		return -1;
+	if (vz_cgroup_kill_all(cg, err) < 0 || vz_cgroup_destroy(cg, err) < 0)
+		return -1;
+	ct_res_sync_weight(ct, cg);
+	/* The CT's network namespace died with its last process; proxies did not. */
+	if (ct_net_stop(ct, err) < 0)
+		return -1;
+	if (ct_umount(ct, err) < 0)
+		return -1;
+	return vz_state_remove(ct->path.state, &ct->state, err);
+}
