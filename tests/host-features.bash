@@ -287,6 +287,16 @@ require_swap_accounting() {
 	[ -e "$dir/$knob" ] || skip "host kernel does not account swap (no $knob in $dir)"
 }
 
+# ---- checkpoints ----
+
+# A CRIU that can checkpoint on this host: `criu check` passes
+# (scripts/install-deps builds CRIU 4.2; Debian 12's 3.17 fails here).
+require_criu() {
+	vz_feature criu-check criu check
+	[ "$VZ_FEATURE_STATUS" = 0 ] ||
+		skip "criu cannot checkpoint on this host: $(printf '%s' "$VZ_FEATURE_OUTPUT" | tail -n 1)"
+}
+
 # ---- storage ----
 
 # require_block_device PATH: PATH's file system lives on a block device

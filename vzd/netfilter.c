@@ -130,9 +130,82 @@ static int remove_filter(void *data, const char *ctid, vz_error_t *err)
 	return 0;
 }
 
+/* ---- the network lock of a checkpoint ---- */
+
+/* The lock's chains: routed and local traffic (inet), bridged (bridge). */
+static const struct {
+	const char *family, *hook, *suffix;
+} lock_chains[] = {
+	{"inet", "output", "o"},
+	{"inet", "forward", "f"},
+	{"bridge", "forward", "b"},
+};
+
+/* The table of family with no chain left goes. */
+static void drop_if_empty(const char *family, const char *t)
+{
+	_cleanup_free_ char *tab = xasprintf("list table %s %s\n", family, t), *out = NULL;
+
+	if (run(tab, "list", &out, NULL) == 0 && !strstr(out, "chain ")) {
+		_cleanup_free_ char *drop = xasprintf("delete table %s %s\n", family, t);
+		(void)run(drop, "remove network lock table", NULL, NULL);
+	}
+}
+
+static int unlock(struct vz_ctx *ctx, const char *ctid, vz_error_t *err)
+{
+	const char *t = table(ctx);
+
+	for (size_t i = 0; i < ARRAY_SIZE(lock_chains); i++) {
+		_cleanup_free_ char *list =
+			xasprintf("list chain %s %s lock%s%s\n", lock_chains[i].family, t, ctid,
+				  lock_chains[i].suffix);
+		_cleanup_free_ char *del =
+			xasprintf("delete chain %s %s lock%s%s\n", lock_chains[i].family, t, ctid,
+				  lock_chains[i].suffix);
+
+		if (run(list, "network lock", NULL, NULL) == 0 &&
+		    run(del, "remove network lock", NULL, err) < 0)
+			return -1;
+	}
+	drop_if_empty("inet", t);
+	drop_if_empty("bridge", t);
+	return 0;
+}
+
+static int lock(void *data, const char *ctid, char *const *host_ifs, bool on, vz_error_t *err)
+{
+	struct vz_ctx *ctx = data;
+	const char *t = table(ctx);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int r;
+
+	if (!on || !host_ifs || !*host_ifs)
+		return unlock(ctx, ctid, err);
+	f = open_memstream(&buf, &len);
+	for (size_t i = 0; i < ARRAY_SIZE(lock_chains); i++) {
+		const char *fam = lock_chains[i].family, *sfx = lock_chains[i].suffix;
+
+		fprintf(f, "add table %s %s\n", fam, t);
+		fprintf(f, "add chain %s %s lock%s%s { type filter hook %s priority -300; }\n", fam,
+			t, ctid, sfx, lock_chains[i].hook);
+		fprintf(f, "flush chain %s %s lock%s%s\n", fam, t, ctid, sfx);
+		fprintf(f, "add rule %s %s lock%s%s oifname {", fam, t, ctid, sfx);
+		for (char *const *p = host_ifs; *p; p++)
+			fprintf(f, "%s\"%s\"", p == host_ifs ? " " : ", ", *p);
+		fprintf(f, " } drop\n");
+	}
+	fclose(f);
+	r = run(buf, "network lock", NULL, err);
+	free(buf);
+	return r;
+}
+
 void vzd_net_filter_init(struct vz_ctx *ctx)
 {
-	static struct vz_net_filter f = {.allow = allow, .remove = remove_filter};
+	static struct vz_net_filter f = {.allow = allow, .remove = remove_filter, .lock = lock};
 
 	f.data = ctx;
 	ctx->net_filter = &f;

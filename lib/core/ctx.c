@@ -149,14 +149,9 @@ int vz_ctx_prepare(struct vz_ctx *ctx, vz_error_t *err)
 		(void)chmod(ctx->root, 0711);
 		(void)chmod(p, 0711);
 	}
-	r = mkdir_p(ctx->rundir, 0711);
+	r = mkdir_p(ctx->rundir, 0700);
 	if (r < 0)
 		return vz_error_make(err, VZ_E_SYSTEM, -r, "create '%s'", ctx->rundir);
-	/*
-	 * A CRIU restore, become CT root, reaches the /dev staged for it in
-	 * <rundir>/CTID.criu by path: traversal, never listing.
-	 */
-	(void)chmod(ctx->rundir, 0711);
 	return 0;
 }
 

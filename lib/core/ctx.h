@@ -50,6 +50,15 @@ struct vz_net_filter {
 		     const char *mac, vz_error_t *err);
 	/* Remove filter key; a missing one is fine. */
 	int (*remove)(void *data, const char *key, vz_error_t *err);
+	/*
+	 * The network lock of a checkpoint: with on, drop every packet the
+	 * host would send out of host_ifs (a CT's host ends, which need not
+	 * exist yet), routed, bridged or from the host itself, so that no
+	 * peer's packet reaches a CT whose sockets are not there (the kernel
+	 * would answer with a reset); peers retransmit once it is off.
+	 * Replaces what lock ctid had; off removes it (a missing one is fine).
+	 */
+	int (*lock)(void *data, const char *ctid, char *const *host_ifs, bool on, vz_error_t *err);
 	void *data;
 };
 

@@ -33,13 +33,12 @@
 #include "util/strv.h"
 #include "util/xalloc.h"
 
-/* <rundir>/CTID.criu: CRIU's logs, pidfile, stats and the staged /dev. */
+/* <rundir>/CTID.criu: CRIU's logs, pidfile and stats. */
 static char *make_workdir(struct vz_ct *ct, vz_error_t *err)
 {
 	char *w = xasprintf("%s/%s.criu", ct->ctx->rundir, ct->id);
 
-	/* Traversable: CRIU, become the CT's root, opens the staged /dev in it. */
-	if ((mkdir(w, 0711) < 0 && errno != EEXIST) || chmod(w, 0711) < 0) {
+	if (mkdir(w, 0700) < 0 && errno != EEXIST) {
 		vz_error_make(err, VZ_E_SYSTEM, errno, "mkdir '%s'", w);
 		free(w);
 		return NULL;
@@ -117,48 +116,89 @@ static int restore_cgroup(struct vz_ct *ct, vz_error_t *err)
 	return vz_cgroup_delegate(cg, base, err);
 }
 
-static int run_criu_restore(struct vz_ct *ct, const char *images, const char *work, char **external,
-			    vz_error_t *err)
+/*
+ * Where the staged /dev goes: CRIU opens it by path after it has become
+ * the CT's root, so every directory above must be searchable by anyone,
+ * which the daemon's run dir need not be. Removed after each restore.
+ */
+#define STAGE_DIR "/run/vz-criu"
+
+static char *make_stage_dir(vz_error_t *err)
 {
-	_cleanup_free_ char *dev = xasprintf("%s/dev", work);
-	_cleanup_free_ char *cgroot = xasprintf("/%s/%s", ct->state.cgroup_prefix, ct->id);
+	char *dev = xstrdup(STAGE_DIR "/dev.XXXXXX");
+
+	if ((mkdir(STAGE_DIR, 0711) < 0 && errno != EEXIST) || !mkdtemp(dev)) {
+		vz_error_make(err, VZ_E_RESTORE, errno, "mkdir '%s'", dev);
+		free(dev);
+		return NULL;
+	}
+	return dev;
+}
+
+/*
+ * The CT's groups have the path they had at the dump unless the daemon's
+ * cgroup prefix changed since: then CRIU moves them (every hierarchy, so
+ * only where the CT's groups are all of them, as on cgroup2-only hosts).
+ */
+static char *moved_cgroup_root(struct vz_ct *ct, const char *dumped_prefix)
+{
+	if (dumped_prefix && streq(dumped_prefix, ct->state.cgroup_prefix))
+		return NULL;
+	return xasprintf("/%s/%s", ct->state.cgroup_prefix, ct->id);
+}
+
+static int run_criu_restore(struct vz_ct *ct, const char *images, const char *work,
+			    const char *dumped_prefix, char **external, vz_error_t *err)
+{
+	_cleanup_free_ char *dev = make_stage_dir(err);
+	_cleanup_free_ char *cgroot = moved_cgroup_root(ct, dumped_prefix);
 	struct vz_criu_req req = {
 		.images = images, .workdir = work, .root = ct->path.root, .cgroup_root = cgroot};
 	uint32_t base, size;
 	pid_t pid;
 	int r;
 
-	if (ct_uid_range(ct, &base, &size, err) < 0 || vz_mount_ct_dev(dev, base, err) < 0)
+	if (!dev || ct_uid_range(ct, &base, &size, err) < 0 ||
+	    vz_mount_ct_dev(dev, base, err) < 0) {
+		if (dev)
+			(void)rmdir(dev);
+		strv_free(external);
 		return -1;
+	}
 	external = strv_push(external, xasprintf("mnt[" VZ_CRIU_DEV_KEY "]:%s", dev));
 	req.external = external;
 	r = vz_criu_restore(&req, &pid, err);
 	/* The CT holds its own reference to the tmpfs by now. */
 	(void)umount2(dev, MNT_DETACH);
 	(void)rmdir(dev);
+	(void)rmdir(STAGE_DIR);
 	strv_free(external);
 	if (r < 0)
 		return -1;
 	return ct_record_init(ct, pid, err);
 }
 
-static int restore_from(struct vz_ct *ct, const char *images, vz_error_t *err)
+static int restore_from(struct vz_ct *ct, const char *images, const char *dumped_prefix,
+			vz_error_t *err)
 {
 	_cleanup_free_ char *work = make_workdir(ct, err);
 	char **external = NULL;
 
 	if (!work || ct_mount(ct, err) < 0)
 		return -1;
-	if (ct_begin_state(ct, err) < 0 || restore_cgroup(ct, err) < 0 ||
-	    ct_net_stage(ct, &external, err) < 0)
+	/* Peers' packets wait (dropped, then resent) until the CT's sockets are back. */
+	if (ct_begin_state(ct, err) < 0 || ct_net_lock(ct, true, err) < 0 ||
+	    restore_cgroup(ct, err) < 0 || ct_net_stage(ct, &external, err) < 0)
 		goto fail;
-	if (run_criu_restore(ct, images, work, steal_ptr(external), err) < 0)
+	if (run_criu_restore(ct, images, work, dumped_prefix, steal_ptr(external), err) < 0)
 		goto fail;
+	(void)ct_net_lock(ct, false, NULL);
 	return 0;
 fail:
 	strv_free(external);
 	ct->running = false;
 	(void)ct_cleanup_locked(ct, NULL);
+	(void)ct_net_lock(ct, false, NULL);
 	return -1;
 }
 
@@ -173,7 +213,7 @@ static int restore_with(struct vz_ct *ct, const char *images, const struct vz_co
 	if (!cfg)
 		return -1;
 	ct->cfg = cfg;
-	r = restore_from(ct, images, err);
+	r = restore_from(ct, images, vz_config_get(saved, VZ_STATE_CGROUP_PREFIX), err);
 	ct->cfg = own;
 	return r;
 }
@@ -277,14 +317,23 @@ static int dump_to(struct vz_ct *ct, const char *tmp, const char *dir, vz_error_
 
 	bool was_frozen;
 
+	int r;
+
 	if (!work || !cg)
 		return -1;
 	was_frozen = vz_cgroup_frozen(cg) > 0;
+	/*
+	 * From the freeze until the host ends are gone: a packet reaching the
+	 * CT once its sockets are closed would be answered with a reset.
+	 */
+	if (ct_net_lock(ct, true, err) < 0)
+		return -1;
 	if (vz_criu_dump(&req, err) < 0) {
 		/* A CRIU that died half way may leave the freezer on. */
 		if (!was_frozen && vz_cgroup_frozen(cg) > 0)
 			(void)vz_cgroup_freeze(cg, false, NULL);
 		ct->running = vz_state_alive(&ct->state);
+		(void)ct_net_lock(ct, false, NULL);
 		return -1;
 	}
 	if (keep_dump(ct, tmp, dir, err) < 0) {
@@ -293,7 +342,9 @@ static int dump_to(struct vz_ct *ct, const char *tmp, const char *dir, vz_error_
 	}
 	/* CRIU has killed the CT's processes: what is left is a stop's cleanup. */
 	ct->running = false;
-	if (ct_cleanup_locked(ct, err) < 0)
+	r = ct_cleanup_locked(ct, err);
+	(void)ct_net_lock(ct, false, NULL);
+	if (r < 0)
 		return vz_error_wrap(err, "checkpoint kept in '%s'; clean up after the CT", dir);
 	return 0;
 }

@@ -35,7 +35,7 @@
 static bool per_run(const char *key)
 {
 	return streq(key, VZ_STATE_PID) || streq(key, VZ_STATE_STARTTIME) ||
-	       streq(key, VZ_STATE_STARTED) || streq(key, VZ_STATE_CGROUP_PREFIX);
+	       streq(key, VZ_STATE_STARTED);
 }
 
 static int copy_setting(const char *key, const char *value, void *data)

@@ -5,7 +5,10 @@
  *
  *	create.c                      create, destroy
  *	lifecycle.c  set.c  exec.c    start/stop/cleanup, set, exec
+ *	chkpnt.c                      checkpoint and restore (lib/criu)
+ *	run.c                         what start and restore share
  *	net.c  res.c  files.c         apply network, resources, files to a CT
+ *	dumpdir.c                     a checkpoint's manifest
  *	netconf.c                     network keys of a config: edits and checks
  *	ct.c                          the object: paths, lock, config, state
  *	ctid.c  state.c  lock.c  ctfile.c
@@ -87,6 +90,12 @@ int ct_net_start(struct vz_ct *ct, pid_t pid, vz_error_t *err);
  * --external netdev[CTNAME]:TMPNAME value for each.
  */
 int ct_net_stage(struct vz_ct *ct, char ***ret_external, vz_error_t *err);
+/*
+ * The network lock around a checkpoint or restore (ctx->net_filter): on
+ * drops what the host would send to the CT's host ends, as its state has
+ * them, or before a restore as its config will make them.
+ */
+int ct_net_lock(struct vz_ct *ct, bool on, vz_error_t *err);
 /* Remove what the CT's state says it has; the state keeps the rest. */
 int ct_net_stop(struct vz_ct *ct, vz_error_t *err);
 /*

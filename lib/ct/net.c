@@ -327,6 +327,47 @@ int ct_net_stop(struct vz_ct *ct, vz_error_t *err)
 	return 0;
 }
 
+/* ---- the network lock of a checkpoint ---- */
+
+/* The CT's host ends: as its state has them, else as its config will make them. */
+static char **host_ends(struct vz_ct *ct)
+{
+	bool have = has_net_state(ct);
+	const char *ips = have ? vz_state_get(&ct->state, "IP_ADDRESS")
+			       : vz_config_get(ct->cfg, "IP_ADDRESS");
+	const char *netif =
+		have ? vz_state_get(&ct->state, "NETIF") : vz_config_get(ct->cfg, "NETIF");
+	const char *hif = have ? vz_state_get(&ct->state, VZ_STATE_HOST_IF) : NULL;
+	struct vz_netifs veths;
+	char **v = NULL;
+
+	if (!blank(ips)) {
+		char name[IFNAMSIZ];
+
+		if (!hif || !*hif)
+			ct_net_host_if(ct, name);
+		v = strv_push(v, xstrdup(hif && *hif ? hif : name));
+	}
+	if (vz_netif_parse(netif, &veths, NULL) == 0)
+		for (size_t i = 0; i < veths.n; i++)
+			if (veths.v[i].host_ifname[0])
+				v = strv_push(v, xstrdup(veths.v[i].host_ifname));
+	return v;
+}
+
+int ct_net_lock(struct vz_ct *ct, bool on, vz_error_t *err)
+{
+	const struct vz_net_filter *f = ct->ctx->net_filter;
+	_cleanup_strv_ char **ends = NULL;
+
+	if (!f || !f->lock)
+		return 0;
+	ends = on ? host_ends(ct) : NULL;
+	if (on && !ends)
+		return 0;
+	return f->lock(f->data, ct->id, ends, on, err);
+}
+
 /* ---- live changes ---- */
 
 /*

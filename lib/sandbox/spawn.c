@@ -482,6 +482,26 @@ fail:
 	return -1;
 }
 
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+/*
+ * CLONE_NEWTIME when init has a time namespace of its own (a CRIU restore
+ * gives it one, to keep its clocks monotonic), else 0: a command must
+ * share init's, or the CT could not be checkpointed again.
+ */
+static int time_ns_flag(pid_t init)
+{
+	char path[64];
+	struct stat a, b;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/time", (int)init);
+	if (stat(path, &a) < 0 || stat("/proc/self/ns/time", &b) < 0)
+		return 0;
+	return a.st_ino == b.st_ino && a.st_dev == b.st_dev ? 0 : CLONE_NEWTIME;
+}
+
 /* Open a pty pair in the CT's devpts and hand the master to the parent. */
 static void exec_child_pty(int sock)
 {
@@ -539,7 +559,7 @@ static VZ_NORETURN void exec_child(const struct vz_spawn_exec_params *p, int pid
 		if (write(procs[i], "0", 1) < 0)
 			child_fail(sock, errno, "join the CT's cgroup");
 	if (setns(pidfd, CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
-				 CLONE_NEWCGROUP) < 0)
+				 CLONE_NEWCGROUP | time_ns_flag(p->init_pid)) < 0)
 		child_fail(sock, errno, "enter the CT's namespaces");
 	child_become_ct_root(sock);
 	if (vz_caps_drop_bounding(&err) < 0)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
-# Freezing a CT: chkpnt --suspend / --resume (and suspend / resume), on the
-# host's cgroups and on a cgroup2-only host.
+# Freezing a CT: chkpnt --suspend / --resume (resume thaws too), on the
+# host's cgroups and on a cgroup2-only host. Checkpoints to disk, which
+# vzctl suspend makes, are in chkpnt.bats.
 
 load helpers
 
@@ -55,20 +56,21 @@ suspend_resume() {
 @test "a suspended CT stops, fast or gracefully, without hanging" {
 	require_freezer
 	vz_running_ct 101
-	run -0 vzctl suspend 101
+	run -0 vzctl chkpnt 101 --suspend
 	run -0 vzctl stop 101
 	[[ "$output" != *"killing it"* ]]
 	run vzctl status 101
 	[ "$output" = "CTID 101 exist unmounted down" ]
 	vzctl --quiet start 101
-	run -0 vzctl suspend 101
+	run -0 vzctl chkpnt 101 --suspend
 	run -0 vzctl stop 101 --fast
 }
 
-@test "suspend of a stopped or unknown CT, and a bare chkpnt, are refused" {
+@test "freezing a stopped or unknown CT, and --suspend with --resume, are refused" {
 	vzctl --quiet create 101 --ostemplate busybox
 	run -31 vzctl chkpnt 101 --suspend
-	run -14 vzctl suspend 999
-	run -20 vzctl chkpnt 101
-	[[ "$output" == *"--suspend or --resume"* ]]
+	run -14 vzctl chkpnt 999 --suspend
+	run -20 vzctl chkpnt 101 --suspend --resume
+	[[ "$output" == *"--suspend or --resume, not both"* ]]
+	run -20 vzctl chkpnt 101 --suspend --dumpfile /tmp/x
 }

@@ -31,6 +31,14 @@
  *                                IPv6, for SECONDS; exit 0 if anything did)
  *   vzprobe spin SECONDS        (burn CPU in one thread; print the CPU
  *                                seconds this process got)
+ *   vzprobe tcp-echo PORT       (serve TCP on PORT, IPv4 and IPv6: each
+ *                                connection gets its number, and every line
+ *                                comes back as "conn K: LINE")
+ *   vzprobe tcp-client ADDR PORT INTERVAL_MS
+ *                               (one connection; every INTERVAL_MS send the
+ *                                next number and print the reply, with the
+ *                                longest gap in ms; on any error print
+ *                                "error: ..." and exit 1; forever)
  * A refused operation prints "denied: <strerror>" and exits 1.
  */
 #define _GNU_SOURCE
@@ -656,6 +664,92 @@ static int udp_recv(unsigned port, int seconds)
 	return got ? 0 : 1;
 }
 
+/* One connection of tcp-echo: its lines back, numbered by connection. */
+static void echo_conn(int fd, unsigned k)
+{
+	FILE *in = fdopen(fd, "r");
+	char line[256];
+
+	while (in && fgets(line, sizeof(line), in)) {
+		char out[300];
+		int n = snprintf(out, sizeof(out), "conn %u: %s", k, line);
+
+		if (write(fd, out, (size_t)n) != n)
+			break;
+	}
+	_exit(0);
+}
+
+static int tcp_echo(unsigned port)
+{
+	struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port)};
+	int fd = socket(AF_INET6, SOCK_STREAM, 0), off = 0, on = 1;
+	unsigned k = 0;
+
+	if (fd < 0 || setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0 ||
+	    bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(fd, 16) < 0)
+		return report_denied();
+	signal(SIGCHLD, SIG_IGN);
+	for (;;) {
+		int c = accept(fd, NULL, NULL);
+
+		if (c < 0)
+			continue;
+		k++;
+		if (fork() == 0) {
+			close(fd);
+			echo_conn(c, k);
+		}
+		close(c);
+	}
+}
+
+static long long now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static int tcp_client(const char *addr, unsigned port, int interval_ms)
+{
+	struct sockaddr_storage d;
+	socklen_t dl;
+	int af = sockaddr_of(addr, port, &d, &dl), fd;
+	long long last, gap = 0;
+	FILE *in;
+	char line[300];
+
+	if (af < 0)
+		return 2;
+	fd = socket(af, SOCK_STREAM, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&d, dl) < 0 || !(in = fdopen(fd, "r"))) {
+		printf("error: connect: %s\n", strerror(errno));
+		return 1;
+	}
+	last = now_ms();
+	for (unsigned long i = 1;; i++) {
+		char out[32];
+		int n = snprintf(out, sizeof(out), "%lu\n", i);
+		long long t;
+
+		if (write(fd, out, (size_t)n) != n || !fgets(line, sizeof(line), in)) {
+			printf("error: %s\n", errno ? strerror(errno) : "connection closed");
+			return 1;
+		}
+		t = now_ms();
+		if (t - last > gap)
+			gap = t - last;
+		last = t;
+		printf("%s max_gap_ms %lld\n", strtok(line, "\n"), gap);
+		fflush(stdout);
+		usleep((useconds_t)interval_ms * 1000);
+		last = now_ms();
+	}
+}
+
 static int spin(double seconds)
 {
 	struct timespec t0, t;
@@ -761,6 +855,10 @@ int main(int argc, char **argv)
 		return ptys(strtol(argv[2], NULL, 10));
 	if (!strcmp(argv[1], "spin") && argc > 2)
 		return spin(strtod(argv[2], NULL));
+	if (!strcmp(argv[1], "tcp-echo") && argc > 2)
+		return tcp_echo((unsigned)strtoul(argv[2], NULL, 10));
+	if (!strcmp(argv[1], "tcp-client") && argc > 4)
+		return tcp_client(argv[2], (unsigned)strtoul(argv[3], NULL, 10), atoi(argv[4]));
 	fprintf(stderr, "vzprobe: unknown probe '%s'\n", argv[1]);
 	return 2;
 }
