@@ -128,7 +128,7 @@ status_of() { vzlist -a -H -o status "$1" | tr -d ' '; }
 	n=$(wc -l <"$log")
 	for _ in $(seq 200); do [ "$(wc -l <"$log")" -gt $((n + 5)) ] && break; sleep 0.05; done
 	kill "$client"
-	! grep error "$log"
+	run ! grep error "$log"
 	# Still the first connection, answering.
 	[ "$(grep -o '^conn [0-9]*' "$log" | sort -u)" = "$conn" ]
 	[ "$(wc -l <"$log")" -gt $((n + 5)) ]
@@ -155,7 +155,7 @@ knob() {
 	[ "$(knob cpu cpu.shares cpu.weight)" = "$weight" ]
 	# The config keeps what was saved.
 	grep -q '^PHYSPAGES="0:65536"' "$VZ_ROOT/conf/101.conf"
-	! grep -q '^CPUUNITS=' "$VZ_ROOT/conf/101.conf"
+	run ! grep -q '^CPUUNITS=' "$VZ_ROOT/conf/101.conf"
 }
 
 @test "cgroup2 host: chkpnt and restore" {
@@ -243,7 +243,7 @@ fake_criu() {
 	run -17 vzctl restore 101 --dumpfile "$dump"
 	[[ "$output" == *"is of CT 102, not of CT 101"* ]]
 	[ "$(status_of 101)" = stopped ]
-	pages=$(ls "$dump"/pages-*.img | head -n 1)
+	pages=$(find "$dump" -name 'pages-*.img' | head -n 1)
 	cp "$pages" "$VZ_TEST_DIR/pages.bak"
 	truncate -s 100 "$pages"
 	run -17 vzctl restore 102 --dumpfile "$dump"

@@ -374,10 +374,18 @@ static void test_failure_half_way(VZ_UNUSED void **state)
 	lacks(ct3, "venet0", NULL);
 	lacks(-1, "20010db8000000000000000000000006", NULL);
 
-	/* A bad namespace fd fails the move. */
+	/* No namespace and nowhere to stage the CT end: refused, nothing made. */
 	r = (struct vz_net_routed){.netns_fd = -1, .host_if = "vzT5", .alias = ALIAS, .addrs = a4};
-	fails_with(vz_net_routed_start(&r, &err), &err, EBADF, "into the CT as venet0");
+	fails_with(vz_net_routed_start(&r, &err), &err, EINVAL, "venet0: no network namespace");
 	nothing_left(ct3, "vzT5", "198.51.100.6");
+
+	/* Staged for CRIU: the host side made, the CT end left here under its temporary name. */
+	r.staged_ct_end = tmp;
+	ok(vz_net_routed_start(&r, &err), &err);
+	has(-1, "link ", tmp);
+	ok(vz_net_routed_stop(&r, &err), &err);
+	nothing_left(ct3, "vzT5", "198.51.100.6");
+	lacks(-1, "link ", tmp);
 
 	/* The first CT kept all it had. */
 	has(ct, "inet venet0 198.51.100.3/32", NULL);
