@@ -50,7 +50,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz-*.c))
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/tests/%)
 
-BINS := $(BUILD)/vzd $(BUILD)/vzctl $(BUILD)/vzlist $(BUILD)/vzprobe
+BINS := $(BUILD)/vzd $(BUILD)/vzctl $(BUILD)/vzmigrate $(BUILD)/vzlist $(BUILD)/vzprobe
 ifneq ($(findstring x86_64,$(shell $(CC) -dumpmachine 2>/dev/null)),)
 BINS += $(BUILD)/vzprobe-interp
 endif
@@ -75,6 +75,10 @@ $(BUILD)/vzd: $(VZD_OBJS) $(BUILD)/libvz.a
 $(BUILD)/vzctl: $(VZCTL_OBJS) $(CLI_COMMON_OBJS) $(BUILD)/libvz.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(filter %.o,$^) $(BUILD)/libvz.a $(PKG_LIBS)
+
+# vzmigrate is vzctl under OpenVZ's name and argument order.
+$(BUILD)/vzmigrate: $(BUILD)/vzctl
+	$(Q)ln -sf vzctl $@
 
 $(BUILD)/vzlist: $(BUILD)/obj/vzctl/vzlist.o $(CLI_COMMON_OBJS) $(BUILD)/libvz.a
 	@$(if $(Q),echo "  LD      $@")
@@ -133,6 +137,7 @@ install: all
 		$(DESTDIR)$(PREFIX)/share/man/man8 \
 		$(DESTDIR)$(PREFIX)/share/man/man5
 	install -m 0755 $(BUILD)/vzd $(BUILD)/vzctl $(BUILD)/vzlist $(DESTDIR)$(PREFIX)/sbin/
+	ln -sf vzctl $(DESTDIR)$(PREFIX)/sbin/vzmigrate
 	test -e $(DESTDIR)/etc/vz/vz.conf || install -m 0644 configs/vz.conf $(DESTDIR)/etc/vz/vz.conf
 	install -d $(DESTDIR)$(PREFIX)/share/vz/configs $(DESTDIR)$(PREFIX)/share/vz/templates/debian
 	install -m 0755 templates/debian/build $(DESTDIR)$(PREFIX)/share/vz/templates/debian/

@@ -26,5 +26,9 @@ int cmd_restore(struct client *c, int argc, char **argv);
 int cmd_suspend(struct client *c, int argc, char **argv);
 int cmd_resume(struct client *c, int argc, char **argv);
 int cmd_ubc(struct client *c, int argc, char **argv);
+int cmd_migrate(struct client *c, int argc, char **argv);
+int cmd_migrate_receive(struct client *c, int argc, char **argv);
+/* vzmigrate ARGS: argv[0] is "vzmigrate". */
+int cmd_vzmigrate(struct client *c, int argc, char **argv);
 
 #endif

@@ -41,6 +41,8 @@ static const struct {
 	{"enter", cmd_enter, "enter CTID [--exec COMMAND [ARG...]]"},
 	{"chkpnt", cmd_chkpnt, "chkpnt CTID [--dumpfile DIR] | --suspend | --resume"},
 	{"restore", cmd_restore, "restore CTID [--dumpfile DIR]"},
+	{"migrate", cmd_migrate, "migrate CTID HOST [--online] [--keep-src] [--ssh-opts OPTS]"},
+	{"migrate-receive", cmd_migrate_receive, "migrate-receive CTID  (run by migrate over ssh)"},
 	{"suspend", cmd_suspend, "suspend CTID"},
 	{"resume", cmd_resume, "resume CTID"},
 	{"ubc", cmd_ubc, "ubc CTID [-j]"},
@@ -60,7 +62,14 @@ int main(int argc, char **argv)
 {
 	struct client c = {.sock = -1};
 	const char *sock = NULL;
+	const char *base = strrchr(argv[0], '/');
 	int i;
+
+	/* Installed as vzmigrate too: OpenVZ's argument order, HOST CTID. */
+	if (streq(base ? base + 1 : argv[0], "vzmigrate")) {
+		c.socket_path = client_socket_path(NULL);
+		return cmd_vzmigrate(&c, argc, argv);
+	}
 
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (streq(argv[i], "--quiet"))

@@ -22,6 +22,7 @@
 
 #include "ct/ct.h"
 #include "ct/ctid.h"
+#include "migrate/migrate.h"
 #include "template/template.h"
 #include "util/macros.h"
 #include "util/strv.h"
@@ -136,6 +137,41 @@ static int dumpfile_arg(struct vzd_req *r, const char **ret, vz_error_t *err)
 				     f);
 	*ret = f;
 	return 0;
+}
+
+/*
+ * Root only: a migration runs ssh as root with root's keys, and ssh options
+ * can name a command to run (ProxyCommand).
+ */
+static int require_root(struct vzd_req *r, const char *what, vz_error_t *err)
+{
+	if (r->c->uid != 0)
+		return vz_error_make(err, VZ_E_ACCES, 0, "%s: only root may migrate CTs", what);
+	return 0;
+}
+
+static int op_migrate(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
+{
+	struct vz_migrate_opts o = {
+		.host = vz_msg_get_str(r->args, "host"),
+		.ssh_opts = vz_msg_get_str(r->args, "ssh_opts"),
+		.online = vz_msg_get_bool(r->args, "online", false),
+		.keep_src = vz_msg_get_bool(r->args, "keep_src", false),
+	};
+
+	if (require_root(r, "migrate", err) < 0)
+		return -1;
+	return vz_migrate(r->ct, &o, err);
+}
+
+/* The destination's end: the channel is the client's stdin and stdout (the ssh session). */
+static int op_migrate_in(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
+{
+	if (require_root(r, "migrate-receive", err) < 0)
+		return -1;
+	if (r->nfds != 2)
+		return vz_error_make(err, VZ_E_SYNTAX, 0, "migrate-receive: no channel passed");
+	return vz_migrate_receive(r->ct, r->fds[0], r->fds[1], err);
 }
 
 static int op_chkpnt(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
@@ -271,6 +307,8 @@ static const struct op ops[] = {
 	{VZ_OP_RESUME, OP_CT | OP_LOCK, op_resume},
 	{VZ_OP_CHKPNT, OP_CT | OP_LOCK, op_chkpnt},
 	{VZ_OP_RESTORE, OP_CT | OP_LOCK, op_restore},
+	{VZ_OP_MIGRATE, OP_CT | OP_LOCK, op_migrate},
+	{VZ_OP_MIGRATE_IN, OP_CT | OP_LOCK | OP_NEW, op_migrate_in},
 	{VZ_OP_SET, OP_CT | OP_LOCK, op_set},
 	{VZ_OP_UBC, OP_CT, op_ubc},
 	/* Commands run beside other operations, as in OpenVZ: no lock. */

@@ -128,7 +128,7 @@ static char *make_stage_dir(vz_error_t *err)
 	char *dev = xstrdup(STAGE_DIR "/dev.XXXXXX");
 
 	if ((mkdir(STAGE_DIR, 0711) < 0 && errno != EEXIST) || !mkdtemp(dev)) {
-		vz_error_make(err, VZ_E_RESTORE, errno, "mkdir '%s'", dev);
+		vz_error_make(err, VZ_E_RESTORE, errno, "make a directory in '" STAGE_DIR "'");
 		free(dev);
 		return NULL;
 	}
@@ -257,8 +257,10 @@ static char *make_tmp_dir(const char *dir, vz_error_t *err)
 
 	if (slash && slash != parent) {
 		*slash = '\0';
-		if (mkdir_p(parent, 0700) < 0)
-			return vz_error_make(err, VZ_E_CHKPNT, errno, "mkdir '%s'", parent), NULL;
+		int r = mkdir_p(parent, 0700);
+
+		if (r < 0)
+			return vz_error_make(err, VZ_E_CHKPNT, -r, "mkdir '%s'", parent), NULL;
 	}
 	tmp = xasprintf("%s.vz-XXXXXX", dir);
 	/*
@@ -267,7 +269,7 @@ static char *make_tmp_dir(const char *dir, vz_error_t *err)
 	 * the CTs' own dumps).
 	 */
 	if (!mkdtemp(tmp) || chmod(tmp, 0711) < 0) {
-		vz_error_make(err, VZ_E_CHKPNT, errno, "mkdir '%s'", tmp);
+		vz_error_make(err, VZ_E_CHKPNT, errno, "make a directory beside '%s'", dir);
 		(void)rmdir(tmp);
 		free(tmp);
 		return NULL;

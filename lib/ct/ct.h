@@ -18,6 +18,7 @@
 #define VZ_CT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "cgroup/cgroup.h"
@@ -98,6 +99,25 @@ int vz_ct_restart(struct vz_ct *ct, vz_error_t *err);
  * it again (--resume), through the freezer cgroup (v1) or cgroup.freeze.
  */
 int vz_ct_suspend(struct vz_ct *ct, bool resume, vz_error_t *err);
+
+/* ---- a CT arriving from another host (lib/ct/incoming.c); each needs the lock ---- */
+
+struct vz_ct_incoming {
+	const char *uid_range; /* its UID_RANGE, "BASE:SIZE" */
+	const char *layout;    /* its VE_LAYOUT; NULL: simfs */
+	uint64_t bytes;	       /* what its files take */
+};
+
+/*
+ * Before anything is copied, on a CT opened new (VZ_CT_NEW | VZ_CT_LOCK):
+ * no CT, private area or dump of that CTID here, a layout this host runs,
+ * ids no CT here uses, and room for its files.
+ */
+int vz_ct_incoming_check(struct vz_ct *ct, const struct vz_ct_incoming *in, vz_error_t *err);
+/* Its files are here: adopt its config (text), paths made this host's. */
+int vz_ct_incoming_adopt(struct vz_ct *ct, const char *text, vz_error_t *err);
+/* Forget a half-copied CT: stop it, remove its config, files and dump. */
+int vz_ct_incoming_forget(struct vz_ct *ct, vz_error_t *err);
 
 /* ---- checkpoints (lib/ct/chkpnt.c, through CRIU); each needs the lock ---- */
 

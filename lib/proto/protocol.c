@@ -48,8 +48,14 @@ static void set_new(struct vz_msg *m, const char *key, json_t *v)
 
 void vz_msg_set_str(struct vz_msg *m, const char *key, const char *val)
 {
+	json_t *v;
+
+	if (!val) {
+		vz_msg_set_null(m, key);
+		return;
+	}
 	/* Invalid UTF-8 from a config or the kernel must not drop the field. */
-	json_t *v = json_string(val);
+	v = json_string(val);
 	if (!v) {
 		_cleanup_free_ char *copy = xstrdup(val);
 		for (char *p = copy; *p; p++)
@@ -558,8 +564,7 @@ struct vz_msg *vz_proto_recv(int sock, size_t max, int *fds, size_t *nfds, vz_er
 	_cleanup_free_ char *buf = NULL;
 	struct iovec iov;
 	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-	json_error_t jerr;
-	json_t *j;
+	struct vz_msg *m;
 	size_t size = 0;
 	ssize_t n;
 
@@ -589,9 +594,18 @@ struct vz_msg *vz_proto_recv(int sock, size_t max, int *fds, size_t *nfds, vz_er
 			      "receive message: larger than %zu bytes or too many fds", max);
 		return NULL;
 	}
-	j = json_loadb(buf, (size_t)n, JSON_REJECT_DUPLICATES, &jerr);
-	if (!j || !json_is_object(j)) {
+	m = vz_msg_parse(buf, (size_t)n, err);
+	if (!m)
 		close_taken(fds, nfds);
+	return m;
+}
+
+struct vz_msg *vz_msg_parse(const char *text, size_t len, vz_error_t *err)
+{
+	json_error_t jerr;
+	json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+
+	if (!j || !json_is_object(j)) {
 		vz_error_make(err, VZ_E_PROTOCOL, EBADMSG, "malformed message: %s",
 			      j ? "not a JSON object" : jerr.text);
 		json_decref(j);

@@ -41,6 +41,8 @@
 #define VZ_OP_RESUME "resume"
 #define VZ_OP_CHKPNT "chkpnt"
 #define VZ_OP_RESTORE "restore"
+#define VZ_OP_MIGRATE "migrate"
+#define VZ_OP_MIGRATE_IN "migrate-in"
 #define VZ_OP_SET "set"
 #define VZ_OP_UBC "ubc"
 #define VZ_OP_EXEC "exec"
@@ -58,6 +60,7 @@ void vz_msg_free(struct vz_msg *m);
 void vz_msg_freep(struct vz_msg **m);
 #define _cleanup_msg_ _cleanup_(vz_msg_freep)
 
+/* val NULL sets a JSON null. */
 void vz_msg_set_str(struct vz_msg *m, const char *key, const char *val);
 void vz_msg_set_int(struct vz_msg *m, const char *key, int64_t val);
 void vz_msg_set_bool(struct vz_msg *m, const char *key, bool val);
@@ -83,6 +86,8 @@ char *vz_msg_value_string(const struct vz_msg *m, const char *key);
 
 /* JSON text; pretty = indented with a trailing newline. */
 char *vz_msg_dump(const struct vz_msg *m, bool pretty);
+/* A message from JSON text (an object; no duplicate keys); VZ_E_PROTOCOL otherwise. */
+struct vz_msg *vz_msg_parse(const char *text, size_t len, vz_error_t *err);
 
 /*
  * Printing many objects that each hold only what differs from shared

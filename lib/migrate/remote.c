@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Trust model: runs in the source's vzd worker as root. The host and ssh
+ * options come from root or the vz group through vzd; they are passed to
+ * ssh as separate words (never through a local shell), and a host that
+ * could be taken for an ssh option is refused.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "migrate/remote.h"
+#include "util/fs.h"
+#include "util/strv.h"
+#include "util/xalloc.h"
+
+/* Keep-alives: a dead peer or a cut link is noticed within ~15 s. */
+static const char *const ssh_base[] = {
+	"ssh", "-o", "BatchMode=yes", "-o", "ServerAliveInterval=5", "-o", "ServerAliveCountMax=3",
+};
+
+int vz_remote_init(struct vz_remote *r, const char *host, const char *ssh_opts, const char *log,
+		   vz_error_t *err)
+{
+	*r = (struct vz_remote){0};
+	if (!host || !*host || host[0] == '-' || strpbrk(host, " \t\n'\"\\;|&$`<>()"))
+		return vz_error_make(err, VZ_E_VALUE, 0, "bad destination host '%s'",
+				     host ? host : "");
+	r->host = strchr(host, '@') ? xstrdup(host) : xasprintf("root@%s", host);
+	r->ssh_opts = strv_split(ssh_opts ? ssh_opts : "", " \t");
+	r->ssh_opts_raw = xstrdup(ssh_opts ? ssh_opts : "");
+	r->log = xstrdup(log);
+	return 0;
+}
+
+void vz_remote_done(struct vz_remote *r)
+{
+	free(r->host);
+	strv_free(r->ssh_opts);
+	free(r->ssh_opts_raw);
+	free(r->log);
+	*r = (struct vz_remote){0};
+}
+
+static char **ssh_argv(const struct vz_remote *r, char *const *cmd)
+{
+	char **a = NULL;
+
+	for (size_t i = 0; i < ARRAY_SIZE(ssh_base); i++)
+		a = strv_push(a, xstrdup(ssh_base[i]));
+	for (char **o = r->ssh_opts; o && *o; o++)
+		a = strv_push(a, xstrdup(*o));
+	a = strv_push(a, xstrdup(r->host));
+	a = strv_push(a, xstrdup("--"));
+	for (char *const *c = cmd; c && *c; c++)
+		a = strv_push(a, xstrdup(*c));
+	return a;
+}
+
+/* In the child: stdin/stdout as given, stderr to the log, then exec. */
+static VZ_NORETURN void exec_with(char **argv, int in, int out, const char *log)
+{
+	int e = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+
+	reset_signals();
+	if (e < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(e, 2) < 0)
+		_exit(127);
+	close_fds_from(3, NULL, 0);
+	execvp(argv[0], argv);
+	dprintf(2, "vz: exec '%s': %s\n", argv[0], strerror(errno));
+	_exit(127);
+}
+
+static pid_t spawn(char **argv, int in, int out, const char *log, vz_error_t *err)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return vz_error_make(err, VZ_E_SYSTEM, errno, "fork"), -1;
+	if (pid == 0)
+		exec_with(argv, in, out, log);
+	return pid;
+}
+
+pid_t vz_remote_spawn(const struct vz_remote *r, char *const *cmd, int *ret_in, int *ret_out,
+		      vz_error_t *err)
+{
+	_cleanup_strv_ char **a = ssh_argv(r, cmd);
+	int to[2], from[2];
+	pid_t pid;
+
+	if (pipe2(to, O_CLOEXEC) < 0)
+		return vz_error_make(err, VZ_E_SYSTEM, errno, "pipe"), -1;
+	if (pipe2(from, O_CLOEXEC) < 0) {
+		close(to[0]);
+		close(to[1]);
+		return vz_error_make(err, VZ_E_SYSTEM, errno, "pipe"), -1;
+	}
+	pid = spawn(a, to[0], from[1], r->log, err);
+	close(to[0]);
+	close(from[1]);
+	if (pid < 0) {
+		close(to[1]);
+		close(from[0]);
+		return -1;
+	}
+	*ret_in = from[0];
+	*ret_out = to[1];
+	return pid;
+}
+
+static int wait_status(pid_t pid)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+char *vz_remote_last_words(const struct vz_remote *r)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	char *end, *start;
+
+	if (read_file_at(AT_FDCWD, r->log, 1 << 20, &text, &len) < 0)
+		return NULL;
+	end = text + len;
+	while (end > text && (end[-1] == '\n' || end[-1] == '\r'))
+		end--;
+	*end = '\0';
+	start = strrchr(text, '\n');
+	start = start ? start + 1 : text;
+	return *start ? xstrdup(start) : NULL;
+}
+
+/* An error for a command that failed, with what it said last. */
+static int failed(const struct vz_remote *r, const char *what, int status, vz_error_t *err)
+{
+	_cleanup_free_ char *last = vz_remote_last_words(r);
+
+	return vz_error_make(err, VZ_E_SYSTEM, 0, "%s failed (exit status %d)%s%s", what, status,
+			     last ? ": " : "", last ? last : "");
+}
+
+/* Everything fd gives until EOF (NUL-terminated); fd is closed. */
+static char *read_to_end(int fd)
+{
+	char *text = NULL;
+	size_t len = 0, cap = 0;
+
+	for (;;) {
+		ssize_t n;
+
+		if (cap - len < 4096)
+			text = xrealloc(text, cap += 65536);
+		n = read(fd, text + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	text[len] = '\0';
+	return text;
+}
+
+int vz_remote_run(const struct vz_remote *r, char *const *cmd, char **ret_out, vz_error_t *err)
+{
+	int in, out, status;
+	_cleanup_free_ char *text = NULL;
+	pid_t pid = vz_remote_spawn(r, cmd, &in, &out, err);
+
+	if (pid < 0)
+		return -1;
+	close(out);
+	text = read_to_end(in);
+	status = wait_status(pid);
+	if (status != 0)
+		return failed(r, "ssh", status, err);
+	if (ret_out)
+		*ret_out = steal_ptr(text);
+	return 0;
+}
+
+/* "Total bytes sent: 1,234" of rsync --stats. */
+static uint64_t bytes_sent(const char *out)
+{
+	const char *p = out ? strstr(out, "Total bytes sent: ") : NULL;
+	uint64_t v = 0;
+
+	if (!p)
+		return 0;
+	for (p += 18; *p && *p != '\n'; p++)
+		if (*p >= '0' && *p <= '9')
+			v = v * 10 + (uint64_t)(*p - '0');
+	return v;
+}
+
+int vz_remote_sync(const struct vz_remote *r, const char *src, const char *dst, uint64_t *ret_bytes,
+		   vz_error_t *err)
+{
+	_cleanup_free_ char *e = xasprintf("ssh -o BatchMode=yes -o ServerAliveInterval=5 "
+					   "-o ServerAliveCountMax=3 %s",
+					   r->ssh_opts_raw);
+	_cleanup_free_ char *from = xasprintf("%s/", src);
+	_cleanup_free_ char *to = xasprintf("%s:%s/", r->host, dst);
+	char *argv[] = {"rsync", "-aHAXS", "--numeric-ids", "--delete", "--stats", "-e", e, from,
+			to,	 NULL};
+	int p[2], status;
+	_cleanup_free_ char *out = NULL;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return vz_error_make(err, VZ_E_SYSTEM, errno, "pipe");
+	{
+		_cleanup_close_ int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+		pid = spawn(argv, null, p[1], r->log, err);
+	}
+	close(p[1]);
+	if (pid < 0) {
+		close(p[0]);
+		return -1;
+	}
+	out = read_to_end(p[0]);
+	status = wait_status(pid);
+	if (status != 0)
+		return failed(r, "rsync", status, err);
+	if (ret_bytes)
+		*ret_bytes = bytes_sent(out);
+	return 0;
+}

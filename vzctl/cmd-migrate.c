@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * vzctl migrate CTID HOST [--online] [--keep-src] [--ssh-opts "..."], its
+ * OpenVZ spelling vzmigrate [--online] [-r yes|no] [--ssh=OPTS] HOST CTID,
+ * and migrate-receive, the destination's end, which a migration runs there
+ * over ssh (its stdin and stdout are the channel).
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cmds.h"
+#include "util/macros.h"
+
+static int send_migrate(struct client *c, const char *ctid, const char *host, struct vz_msg *args)
+{
+	vz_msg_set_str(args, "ctid", ctid);
+	vz_msg_set_str(args, "host", host);
+	return cmd_simple(c, VZ_OP_MIGRATE, args);
+}
+
+int cmd_migrate(struct client *c, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{"online", no_argument, NULL, 'o'},
+		{"keep-src", no_argument, NULL, 'k'},
+		{"ssh-opts", required_argument, NULL, 's'},
+		{NULL, 0, NULL, 0},
+	};
+	struct vz_msg *args = vz_msg_new();
+	int ch;
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
+		if (ch == 'o' || ch == 'k') {
+			vz_msg_set_bool(args, ch == 'o' ? "online" : "keep_src", true);
+		} else if (ch == 's') {
+			vz_msg_set_str(args, "ssh_opts", optarg);
+		} else {
+			vz_msg_free(args);
+			return cmd_bad_option(argv[0], ch, argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 2) {
+		vz_msg_free(args);
+		return cmd_usage_error(argv[0], "give CTID and HOST");
+	}
+	return send_migrate(c, argv[optind], argv[optind + 1], args);
+}
+
+/* OpenVZ's vzmigrate: HOST before CTID; -r no keeps the source. */
+int cmd_vzmigrate(struct client *c, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{"online", no_argument, NULL, 'o'},
+		{"remove-area", required_argument, NULL, 'r'},
+		{"ssh", required_argument, NULL, 's'},
+		{NULL, 0, NULL, 0},
+	};
+	struct vz_msg *args = vz_msg_new();
+	int ch;
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":r:", lo, NULL)) != -1) {
+		if (ch == 'o') {
+			vz_msg_set_bool(args, "online", true);
+		} else if (ch == 'r' && (streq(optarg, "yes") || streq(optarg, "no"))) {
+			vz_msg_set_bool(args, "keep_src", streq(optarg, "no"));
+		} else if (ch == 's') {
+			vz_msg_set_str(args, "ssh_opts", optarg);
+		} else {
+			vz_msg_free(args);
+			if (ch == 'r')
+				return cmd_usage_error("vzmigrate", "-r takes yes or no");
+			return cmd_bad_option("vzmigrate", ch, argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 2) {
+		vz_msg_free(args);
+		return cmd_usage_error("vzmigrate", "give HOST and CTID");
+	}
+	return send_migrate(c, argv[optind + 1], argv[optind], args);
+}
+
+int cmd_migrate_receive(struct client *c, int argc, char **argv)
+{
+	_cleanup_error_ vz_error_t err = NULL;
+	_cleanup_msg_ struct vz_msg *reply = NULL;
+	struct vz_msg *args = vz_msg_new();
+	const struct vz_msg *res;
+	int fds[2] = {0, 1};
+
+	if (argc != 2) {
+		vz_msg_free(args);
+		return cmd_usage_error(argv[0], "give CTID");
+	}
+	vz_msg_set_str(args, "ctid", argv[1]);
+	/* Progress would corrupt the channel on stdout. */
+	c->quiet = true;
+	if (client_connect(c, &err) < 0 || client_send(c, VZ_OP_MIGRATE_IN, args, fds, 2, &err) < 0)
+		return client_fail(err);
+	reply = client_wait(c, &res, &err);
+	return reply ? 0 : client_fail(err);
+}
