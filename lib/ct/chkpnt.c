@@ -193,6 +193,7 @@ static int restore_from(struct vz_ct *ct, const char *images, const char *dumped
 	if (run_criu_restore(ct, images, work, dumped_prefix, steal_ptr(external), err) < 0)
 		goto fail;
 	(void)ct_net_lock(ct, false, NULL);
+	ct_net_announce(ct);
 	return 0;
 fail:
 	strv_free(external);

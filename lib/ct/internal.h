@@ -96,6 +96,8 @@ int ct_net_stage(struct vz_ct *ct, char ***ret_external, vz_error_t *err);
  * them, or before a restore as its config will make them.
  */
 int ct_net_lock(struct vz_ct *ct, bool on, vz_error_t *err);
+/* Announce the CT's routed addresses on the uplinks that proxy for them (vz_net_announce). */
+void ct_net_announce(struct vz_ct *ct);
 /* Remove what the CT's state says it has; the state keeps the rest. */
 int ct_net_stop(struct vz_ct *ct, vz_error_t *err);
 /*

@@ -231,6 +231,9 @@ static int routed_start(struct vz_ct *ct, int netns_fd, const char *ips, char **
 	routed_init(&o, ct, netns_fd, ips, ct->ctx->neighbour_devs);
 	o.r.staged_ct_end = tmp;
 	r = vz_net_routed_start(&o.r, err);
+	/* Peers that knew the addresses elsewhere (before a migration) learn where they are. */
+	if (r == 0 && netns_fd >= 0)
+		(void)vz_net_announce(o.devs, o.addrs);
 	if (r == 0 && netns_fd < 0)
 		add_staged(staged, VZ_NET_CT_IF, tmp);
 	/* Before init runs: nothing leaves the CT unfiltered. */
@@ -325,6 +328,14 @@ int ct_net_stop(struct vz_ct *ct, vz_error_t *err)
 	for (size_t i = 0; i < ARRAY_SIZE(state_keys); i++)
 		(void)vz_state_set(&ct->state, state_keys[i], NULL, NULL);
 	return 0;
+}
+
+void ct_net_announce(struct vz_ct *ct)
+{
+	_cleanup_strv_ char **addrs = strv_split(vz_state_get(&ct->state, "IP_ADDRESS"), " \t");
+	_cleanup_strv_ char **devs = strv_split(vz_state_get(&ct->state, "NEIGHBOUR_DEVS"), " \t");
+
+	(void)vz_net_announce(devs, addrs);
 }
 
 /* ---- the network lock of a checkpoint ---- */

@@ -413,11 +413,12 @@ static int check_source(struct vz_ct *ct, const struct vz_migrate_opts *o, vz_er
 int vz_migrate(struct vz_ct *ct, const struct vz_migrate_opts *o, vz_error_t *err)
 {
 	_cleanup_free_ char *log = xasprintf("%s/%s.migrate.log", ct->ctx->rundir, ct->id);
+	_cleanup_free_ char *ctl = xasprintf("%s/%s.ssh", ct->ctx->rundir, ct->id);
 	struct mig g = {.ct = ct, .o = o, .in = -1, .out = -1, .t0 = now_s()};
 	int r;
 
 	if (check_source(ct, o, err) < 0 ||
-	    vz_remote_init(&g.remote, o->host, o->ssh_opts, log, err) < 0)
+	    vz_remote_init(&g.remote, o->host, o->ssh_opts, log, ctl, err) < 0)
 		return vz_error_wrap(err, "migrate CT %s", ct->id);
 	(void)unlink(log);
 	vz_info(ct->ctx, "Starting %s migration of CT %s to %s", o->online ? "online" : "offline",

@@ -26,7 +26,7 @@ static const char *const ssh_base[] = {
 };
 
 int vz_remote_init(struct vz_remote *r, const char *host, const char *ssh_opts, const char *log,
-		   vz_error_t *err)
+		   const char *control, vz_error_t *err)
 {
 	*r = (struct vz_remote){0};
 	if (!host || !*host || host[0] == '-' || strpbrk(host, " \t\n'\"\\;|&$`<>()"))
@@ -36,6 +36,7 @@ int vz_remote_init(struct vz_remote *r, const char *host, const char *ssh_opts, 
 	r->ssh_opts = strv_split(ssh_opts ? ssh_opts : "", " \t");
 	r->ssh_opts_raw = xstrdup(ssh_opts ? ssh_opts : "");
 	r->log = xstrdup(log);
+	r->control = control ? xstrdup(control) : NULL;
 	return 0;
 }
 
@@ -45,15 +46,29 @@ void vz_remote_done(struct vz_remote *r)
 	strv_free(r->ssh_opts);
 	free(r->ssh_opts_raw);
 	free(r->log);
+	free(r->control);
 	*r = (struct vz_remote){0};
 }
 
-static char **ssh_argv(const struct vz_remote *r, char *const *cmd)
+/* The connection sharing options: the master makes the socket, the others use it if there. */
+static char *control_opts(const struct vz_remote *r, bool master)
 {
+	if (!r->control)
+		return xstrdup("");
+	return xasprintf("-o ControlMaster=%s -o ControlPath=%s", master ? "yes" : "no",
+			 r->control);
+}
+
+static char **ssh_argv(const struct vz_remote *r, char *const *cmd, bool master)
+{
+	_cleanup_free_ char *ctl = control_opts(r, master);
+	_cleanup_strv_ char **share = strv_split(ctl, " ");
 	char **a = NULL;
 
 	for (size_t i = 0; i < ARRAY_SIZE(ssh_base); i++)
 		a = strv_push(a, xstrdup(ssh_base[i]));
+	for (char **o = share; o && *o; o++)
+		a = strv_push(a, xstrdup(*o));
 	for (char **o = r->ssh_opts; o && *o; o++)
 		a = strv_push(a, xstrdup(*o));
 	a = strv_push(a, xstrdup(r->host));
@@ -88,10 +103,11 @@ static pid_t spawn(char **argv, int in, int out, const char *log, vz_error_t *er
 	return pid;
 }
 
-pid_t vz_remote_spawn(const struct vz_remote *r, char *const *cmd, int *ret_in, int *ret_out,
-		      vz_error_t *err)
+/* master: this ssh opens the shared connection. */
+static pid_t spawn_ssh(const struct vz_remote *r, char *const *cmd, bool master, int *ret_in,
+		       int *ret_out, vz_error_t *err)
 {
-	_cleanup_strv_ char **a = ssh_argv(r, cmd);
+	_cleanup_strv_ char **a = ssh_argv(r, cmd, master);
 	int to[2], from[2];
 	pid_t pid;
 
@@ -113,6 +129,14 @@ pid_t vz_remote_spawn(const struct vz_remote *r, char *const *cmd, int *ret_in, 
 	*ret_in = from[0];
 	*ret_out = to[1];
 	return pid;
+}
+
+pid_t vz_remote_spawn(const struct vz_remote *r, char *const *cmd, int *ret_in, int *ret_out,
+		      vz_error_t *err)
+{
+	if (r->control)
+		(void)unlink(r->control);
+	return spawn_ssh(r, cmd, true, ret_in, ret_out, err);
 }
 
 static int wait_status(pid_t pid)
@@ -178,7 +202,7 @@ int vz_remote_run(const struct vz_remote *r, char *const *cmd, char **ret_out, v
 {
 	int in, out, status;
 	_cleanup_free_ char *text = NULL;
-	pid_t pid = vz_remote_spawn(r, cmd, &in, &out, err);
+	pid_t pid = spawn_ssh(r, cmd, false, &in, &out, err);
 
 	if (pid < 0)
 		return -1;
@@ -209,9 +233,10 @@ static uint64_t bytes_sent(const char *out)
 int vz_remote_sync(const struct vz_remote *r, const char *src, const char *dst, uint64_t *ret_bytes,
 		   vz_error_t *err)
 {
+	_cleanup_free_ char *ctl = control_opts(r, false);
 	_cleanup_free_ char *e = xasprintf("ssh -o BatchMode=yes -o ServerAliveInterval=5 "
-					   "-o ServerAliveCountMax=3 %s",
-					   r->ssh_opts_raw);
+					   "-o ServerAliveCountMax=3 %s %s",
+					   ctl, r->ssh_opts_raw);
 	_cleanup_free_ char *from = xasprintf("%s/", src);
 	_cleanup_free_ char *to = xasprintf("%s:%s/", r->host, dst);
 	char *argv[] = {"rsync", "-aHAXS", "--numeric-ids", "--delete", "--stats", "-e", e, from,

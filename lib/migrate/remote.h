@@ -17,12 +17,17 @@ struct vz_remote {
 	char *host;	 /* [user@]host as ssh takes it; root@ when no user is given */
 	char **ssh_opts; /* the operator's --ssh-opts, split on blanks */
 	char *ssh_opts_raw;
-	char *log; /* stderr of ssh and rsync */
+	char *log;     /* stderr of ssh and rsync */
+	char *control; /* socket of the shared ssh connection (ControlPath), or NULL */
 };
 
-/* host and ssh_opts (may be NULL) as the operator gave them. */
+/*
+ * host and ssh_opts (may be NULL) as the operator gave them. With control
+ * (a socket path), the first vz_remote_spawn's ssh is a master the later
+ * commands and copies share, saving a handshake each.
+ */
 int vz_remote_init(struct vz_remote *r, const char *host, const char *ssh_opts, const char *log,
-		   vz_error_t *err);
+		   const char *control, vz_error_t *err);
 void vz_remote_done(struct vz_remote *r);
 
 /*

@@ -109,6 +109,14 @@ int vz_net_veth_add(const struct vz_net_veth *v, vz_error_t *err);
 /* Remove the host end when it is ours (the CT end goes with it); a missing one is fine. */
 int vz_net_veth_del(const char *host_ifname, const char *alias, vz_error_t *err);
 
+/*
+ * Tell the LAN that addrs (IP_ADDRESS words) are reached through this host
+ * now: a gratuitous ARP reply or an unsolicited neighbour advertisement
+ * for each, from each of devs (the uplinks that proxy for the CT). Best
+ * effort: the first error (-errno) is returned, the others are still sent.
+ */
+int vz_net_announce(char *const *devs, char *const *addrs);
+
 /* ---- the steps, one by one ---- */
 
 /* A veth pair on the host. */
