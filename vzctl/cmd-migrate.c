@@ -86,6 +86,23 @@ int cmd_vzmigrate(struct client *c, int argc, char **argv)
 	return send_migrate(c, argv[optind + 1], argv[optind], args);
 }
 
+/* --query: once no migration holds the CT, print running, stopped or absent. */
+static int query(struct client *c, struct vz_msg *args)
+{
+	_cleanup_error_ vz_error_t err = NULL;
+	_cleanup_msg_ struct vz_msg *reply = NULL;
+	const struct vz_msg *res;
+
+	vz_msg_set_bool(args, "query", true);
+	reply = client_call(c, VZ_OP_MIGRATE_IN, args, &res, &err);
+	if (!reply)
+		return client_fail(err);
+	printf("%s\n", vz_msg_get_bool(res, "running", false)  ? "running"
+		       : vz_msg_get_bool(res, "exists", false) ? "stopped"
+							       : "absent");
+	return 0;
+}
+
 int cmd_migrate_receive(struct client *c, int argc, char **argv)
 {
 	_cleanup_error_ vz_error_t err = NULL;
@@ -93,12 +110,15 @@ int cmd_migrate_receive(struct client *c, int argc, char **argv)
 	struct vz_msg *args = vz_msg_new();
 	const struct vz_msg *res;
 	int fds[2] = {0, 1};
+	bool q = argc == 3 && streq(argv[2], "--query");
 
-	if (argc != 2) {
+	if (argc != 2 && !q) {
 		vz_msg_free(args);
-		return cmd_usage_error(argv[0], "give CTID");
+		return cmd_usage_error(argv[0], "give CTID [--query]");
 	}
 	vz_msg_set_str(args, "ctid", argv[1]);
+	if (q)
+		return query(c, args);
 	/* Progress would corrupt the channel on stdout. */
 	c->quiet = true;
 	if (client_connect(c, &err) < 0 || client_send(c, VZ_OP_MIGRATE_IN, args, fds, 2, &err) < 0)

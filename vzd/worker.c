@@ -169,6 +169,13 @@ static int op_migrate_in(struct vzd_req *r, struct vz_msg **res, vz_error_t *err
 {
 	if (require_root(r, "migrate-receive", err) < 0)
 		return -1;
+	/* After the lock: a migration that is still receiving the CT answers once it is done. */
+	if (vz_msg_get_bool(r->args, "query", false)) {
+		*res = vz_msg_new();
+		vz_msg_set_bool(*res, "exists", r->ct->exists);
+		vz_msg_set_bool(*res, "running", r->ct->running);
+		return 0;
+	}
 	if (r->nfds != 2)
 		return vz_error_make(err, VZ_E_SYNTAX, 0, "migrate-receive: no channel passed");
 	return vz_migrate_receive(r->ct, r->fds[0], r->fds[1], err);

@@ -280,18 +280,25 @@ static int online(struct mig *g, vz_error_t *err)
 
 /*
  * Did the destination's CT come up although its answer was lost? Asked
- * anew: 1 yes, 0 no, -1 unknown (the destination cannot be reached).
+ * anew once the destination's end has let go of the CT (its query waits
+ * for the CT's lock): 1 yes, 0 no, -1 unknown (it cannot be reached).
  */
 static int runs_there(struct mig *g)
 {
-	char *cmd[] = {"vzctl", "status", g->ct->id, NULL};
+	char *cmd[] = {"vzctl", "--quiet", "migrate-receive", g->ct->id, "--query", NULL};
+	double until = now_s() + SLOW_MS / 1000;
+	int unreachable = 0;
 
-	for (int i = 0; i < 5; i++) {
+	while (now_s() < until && unreachable < 5) {
 		_cleanup_free_ char *out = NULL;
+		_cleanup_error_ vz_error_t e = NULL;
 
-		if (vz_remote_run(&g->remote, cmd, &out, NULL) == 0)
-			return strstr(out, " running") != NULL;
-		sleep(2);
+		if (vz_remote_run(&g->remote, cmd, &out, &e) == 0)
+			return strncmp(out, "running", 7) == 0;
+		/* Locked: the destination still works on it. Anything else: retry a few times. */
+		if (e->code != VZ_E_LOCKED)
+			unreachable++;
+		sleep(1);
 	}
 	return -1;
 }

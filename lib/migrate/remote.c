@@ -166,12 +166,13 @@ char *vz_remote_last_words(const struct vz_remote *r)
 	return *start ? xstrdup(start) : NULL;
 }
 
-/* An error for a command that failed, with what it said last. */
-static int failed(const struct vz_remote *r, const char *what, int status, vz_error_t *err)
+/* An error for a command that failed (code: the error's), with what it said last. */
+static int failed(const struct vz_remote *r, const char *what, int code, int status,
+		  vz_error_t *err)
 {
 	_cleanup_free_ char *last = vz_remote_last_words(r);
 
-	return vz_error_make(err, VZ_E_SYSTEM, 0, "%s failed (exit status %d)%s%s", what, status,
+	return vz_error_make(err, code, 0, "%s failed (exit status %d)%s%s", what, status,
 			     last ? ": " : "", last ? last : "");
 }
 
@@ -209,8 +210,10 @@ int vz_remote_run(const struct vz_remote *r, char *const *cmd, char **ret_out, v
 	close(out);
 	text = read_to_end(in);
 	status = wait_status(pid);
+	/* ssh exits 255 for its own errors, else with the remote command's status (vzctl's). */
 	if (status != 0)
-		return failed(r, "ssh", status, err);
+		return failed(r, "ssh", status > 0 && status < 255 ? status : VZ_E_SYSTEM, status,
+			      err);
 	if (ret_out)
 		*ret_out = steal_ptr(text);
 	return 0;
@@ -260,7 +263,7 @@ int vz_remote_sync(const struct vz_remote *r, const char *src, const char *dst, 
 	out = read_to_end(p[0]);
 	status = wait_status(pid);
 	if (status != 0)
-		return failed(r, "rsync", status, err);
+		return failed(r, "rsync", VZ_E_SYSTEM, status, err);
 	if (ret_bytes)
 		*ret_bytes = bytes_sent(out);
 	return 0;

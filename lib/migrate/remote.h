@@ -37,7 +37,11 @@ void vz_remote_done(struct vz_remote *r);
 pid_t vz_remote_spawn(const struct vz_remote *r, char *const *cmd, int *ret_in, int *ret_out,
 		      vz_error_t *err);
 
-/* Run cmd there and wait; its stdout in *ret_out (may be NULL). */
+/*
+ * Run cmd there and wait; its stdout in *ret_out (may be NULL). When it
+ * fails, err's code is its exit status (vzctl's, for a vzctl there), or
+ * VZ_E_SYSTEM when ssh itself failed.
+ */
 int vz_remote_run(const struct vz_remote *r, char *const *cmd, char **ret_out, vz_error_t *err);
 
 /*
