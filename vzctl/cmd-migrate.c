@@ -86,17 +86,22 @@ int cmd_vzmigrate(struct client *c, int argc, char **argv)
 	return send_migrate(c, argv[optind + 1], argv[optind], args);
 }
 
-/* --query: once no migration holds the CT, print running, stopped or absent. */
-static int query(struct client *c, struct vz_msg *args)
+/*
+ * --query: once no migration holds the CT, print running, stopped or
+ * absent. --forget: remove what a broken migration left (not a running CT).
+ */
+static int query(struct client *c, struct vz_msg *args, const char *what)
 {
 	_cleanup_error_ vz_error_t err = NULL;
 	_cleanup_msg_ struct vz_msg *reply = NULL;
 	const struct vz_msg *res;
 
-	vz_msg_set_bool(args, "query", true);
+	vz_msg_set_bool(args, what, true);
 	reply = client_call(c, VZ_OP_MIGRATE_IN, args, &res, &err);
 	if (!reply)
 		return client_fail(err);
+	if (streq(what, "forget"))
+		return 0;
 	printf("%s\n", vz_msg_get_bool(res, "running", false)  ? "running"
 		       : vz_msg_get_bool(res, "exists", false) ? "stopped"
 							       : "absent");
@@ -110,15 +115,15 @@ int cmd_migrate_receive(struct client *c, int argc, char **argv)
 	struct vz_msg *args = vz_msg_new();
 	const struct vz_msg *res;
 	int fds[2] = {0, 1};
-	bool q = argc == 3 && streq(argv[2], "--query");
+	bool q = argc == 3 && (streq(argv[2], "--query") || streq(argv[2], "--forget"));
 
 	if (argc != 2 && !q) {
 		vz_msg_free(args);
-		return cmd_usage_error(argv[0], "give CTID [--query]");
+		return cmd_usage_error(argv[0], "give CTID [--query | --forget]");
 	}
 	vz_msg_set_str(args, "ctid", argv[1]);
 	if (q)
-		return query(c, args);
+		return query(c, args, argv[2] + 2);
 	/* Progress would corrupt the channel on stdout. */
 	c->quiet = true;
 	if (client_connect(c, &err) < 0 || client_send(c, VZ_OP_MIGRATE_IN, args, fds, 2, &err) < 0)

@@ -176,6 +176,12 @@ static int op_migrate_in(struct vzd_req *r, struct vz_msg **res, vz_error_t *err
 		vz_msg_set_bool(*res, "running", r->ct->running);
 		return 0;
 	}
+	/* A source whose channel broke removes the copy its migration left here. */
+	if (vz_msg_get_bool(r->args, "forget", false)) {
+		if (r->ct->running)
+			return vz_error_make(err, VZ_E_RUNNING, 0, "CT %s runs here", r->ct->id);
+		return vz_ct_incoming_forget(r->ct, err);
+	}
 	if (r->nfds != 2)
 		return vz_error_make(err, VZ_E_SYNTAX, 0, "migrate-receive: no channel passed");
 	return vz_migrate_receive(r->ct, r->fds[0], r->fds[1], err);

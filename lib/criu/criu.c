@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -37,6 +39,11 @@ static VZ_NORETURN void exec_criu(char **argv, int out)
 	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
 	reset_signals();
+	/*
+	 * A worker that dies takes its CRIU along: a restore half done is
+	 * then cleaned up with the CT's groups, never left running unknown.
+	 */
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
 		_exit(127);
 	close_fds_from(3, NULL, 0);

@@ -360,6 +360,12 @@ static int settle(struct mig *g, vz_error_t *err)
 		return 0;
 	}
 	if (there == 0) {
+		char *cmd[] = {"vzctl", "--quiet", "migrate-receive", g->ct->id, "--forget", NULL};
+		_cleanup_error_ vz_error_t e = NULL;
+
+		if (vz_remote_run(&g->remote, cmd, NULL, &e) < 0)
+			vz_warn(g->ct->ctx, "%s: the half copy could not be removed there: %s",
+				g->o->host, e->msg);
 		fail(g);
 		return -1;
 	}
