@@ -117,25 +117,6 @@ static int restore_cgroup(struct vz_ct *ct, vz_error_t *err)
 }
 
 /*
- * Where the staged /dev goes: CRIU opens it by path after it has become
- * the CT's root, so every directory above must be searchable by anyone,
- * which the daemon's run dir need not be. Removed after each restore.
- */
-#define STAGE_DIR "/run/vz-criu"
-
-static char *make_stage_dir(vz_error_t *err)
-{
-	char *dev = xstrdup(STAGE_DIR "/dev.XXXXXX");
-
-	if ((mkdir(STAGE_DIR, 0711) < 0 && errno != EEXIST) || !mkdtemp(dev)) {
-		vz_error_make(err, VZ_E_RESTORE, errno, "make a directory in '" STAGE_DIR "'");
-		free(dev);
-		return NULL;
-	}
-	return dev;
-}
-
-/*
  * The CT's groups have the path they had at the dump unless the daemon's
  * cgroup prefix changed since: then CRIU moves them (every hierarchy, so
  * only where the CT's groups are all of them, as on cgroup2-only hosts).
@@ -150,7 +131,7 @@ static char *moved_cgroup_root(struct vz_ct *ct, const char *dumped_prefix)
 static int run_criu_restore(struct vz_ct *ct, const char *images, const char *work,
 			    const char *dumped_prefix, char **external, vz_error_t *err)
 {
-	_cleanup_free_ char *dev = make_stage_dir(err);
+	_cleanup_free_ char *dev = ct_stage_dir(ct, err);
 	_cleanup_free_ char *cgroot = moved_cgroup_root(ct, dumped_prefix);
 	struct vz_criu_req req = {
 		.images = images, .workdir = work, .root = ct->path.root, .cgroup_root = cgroot};
@@ -160,8 +141,7 @@ static int run_criu_restore(struct vz_ct *ct, const char *images, const char *wo
 
 	if (!dev || ct_uid_range(ct, &base, &size, err) < 0 ||
 	    vz_mount_ct_dev(dev, base, err) < 0) {
-		if (dev)
-			(void)rmdir(dev);
+		ct_unstage(ct);
 		strv_free(external);
 		return -1;
 	}
@@ -169,9 +149,7 @@ static int run_criu_restore(struct vz_ct *ct, const char *images, const char *wo
 	req.external = external;
 	r = vz_criu_restore(&req, &pid, err);
 	/* The CT holds its own reference to the tmpfs by now. */
-	(void)umount2(dev, MNT_DETACH);
-	(void)rmdir(dev);
-	(void)rmdir(STAGE_DIR);
+	ct_unstage(ct);
 	strv_free(external);
 	if (r < 0)
 		return -1;

@@ -160,6 +160,9 @@ int ct_umount(struct vz_ct *ct, vz_error_t *err);
 int ct_begin_state(struct vz_ct *ct, vz_error_t *err);
 /* init (pid, a child of ours or of our subreaper) runs: record it, ct->running. */
 int ct_record_init(struct vz_ct *ct, pid_t pid, vz_error_t *err);
+/* A fresh directory for a restore's staged /dev (see run.c); ct_unstage removes it. */
+char *ct_stage_dir(struct vz_ct *ct, vz_error_t *err);
+void ct_unstage(struct vz_ct *ct);
 /* Undo everything a CT whose init is gone left: cgroups, network, mount, state. */
 int ct_cleanup_locked(struct vz_ct *ct, vz_error_t *err);
 

@@ -6,10 +6,16 @@
  * init is gone. Called under the CT's lock.
  */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 
 #include "ct/internal.h"
 #include "util/macros.h"
+#include "util/xalloc.h"
 
 int ct_mount(struct vz_ct *ct, vz_error_t *err)
 {
@@ -68,6 +74,42 @@ int ct_record_init(struct vz_ct *ct, pid_t pid, vz_error_t *err)
 	return 0;
 }
 
+/*
+ * Where a restore stages the CT's /dev: CRIU opens it by path after it has
+ * become the CT's root, so every directory above must be searchable by
+ * anyone, which the daemon's run dir need not be. One per daemon and CT,
+ * so that the cleanup after a restore that died half way finds it.
+ */
+#define STAGE_DIR "/run/vz-criu"
+
+static char *stage_path(struct vz_ct *ct)
+{
+	return xasprintf(STAGE_DIR "/%016" PRIx64 ".%s", vz_ctx_tag(ct->ctx), ct->id);
+}
+
+char *ct_stage_dir(struct vz_ct *ct, vz_error_t *err)
+{
+	char *dev = stage_path(ct);
+
+	ct_unstage(ct);
+	if ((mkdir(STAGE_DIR, 0711) < 0 && errno != EEXIST) || mkdir(dev, 0700) < 0) {
+		vz_error_make(err, VZ_E_RESTORE, errno, "mkdir '%s'", dev);
+		free(dev);
+		return NULL;
+	}
+	return dev;
+}
+
+void ct_unstage(struct vz_ct *ct)
+{
+	_cleanup_free_ char *dev = stage_path(ct);
+
+	while (umount2(dev, MNT_DETACH) == 0)
+		;
+	(void)rmdir(dev);
+	/* STAGE_DIR stays: another daemon's restore may be about to use it. */
+}
+
 int ct_cleanup_locked(struct vz_ct *ct, vz_error_t *err)
 {
 	struct vz_cgroup *cg;
@@ -84,6 +126,8 @@ int ct_cleanup_locked(struct vz_ct *ct, vz_error_t *err)
 	/* The CT's network namespace died with its last process; proxies did not. */
 	if (ct_net_stop(ct, err) < 0)
 		return -1;
+	/* A restore that died half way: its staged /dev. */
+	ct_unstage(ct);
 	if (ct_umount(ct, err) < 0)
 		return -1;
 	return vz_state_remove(ct->path.state, &ct->state, err);

@@ -1,0 +1,220 @@
+#!/usr/bin/env bats
+# vzctl migrate / vzmigrate between two test hosts (tests/integration/
+# multihost.bash): network namespaces on one LAN, each with its own vzd and
+# sshd. Offline and online; a TCP connection from the LAN's client keeps
+# working across an online migration; every failure ends with exactly one
+# copy of the CT running, with its data.
+
+load helpers
+load multihost
+
+setup() {
+	require_criu
+	require_sshd
+	vz_host_start a 1
+	vz_host_start b 2
+}
+teardown() { vz_multihost_stop; }
+
+CT_IP=198.51.100.50
+
+# CT 101 on host a: an address on the LAN, limits, the probe, some data.
+ct_on_a() {
+	vz_on a vzctl --quiet create 101 --ostemplate busybox
+	vz_on a vzctl --quiet set 101 --ipadd "$CT_IP" --ram 256M --cpuunits 2000 --save
+	vz_as a vz_install_probe 101
+	echo "customer data" >"$VZ_ROOT_A/private/101/root/data"
+	vz_on a vzctl --quiet start 101
+}
+
+# A counter in the CT whose value lives in memory (a restart counts from 1).
+start_counter() {
+	# shellcheck disable=SC2016
+	vz_on a vzctl exec 101 'setsid sh -c "i=0; while :; do i=\$((i+1)); echo \$i > /tmp/c.new; mv /tmp/c.new /tmp/count; sleep 0.05; done" </dev/null >/dev/null 2>&1 &'
+	for _ in $(seq 100); do [ -s "$VZ_ROOT_A/private/101/tmp/count" ] && break; sleep 0.05; done
+}
+
+# count HOST: the counter as host HOST's copy of the CT has it.
+count() { cat "$(vz_mh_var "$1" VZ_ROOT)/private/101/tmp/count"; }
+
+# counter_goes_on HOST N: the counter on HOST moves past N within ~5 s.
+counter_goes_on() {
+	for _ in $(seq 100); do
+		[ "$(count "$1")" -gt "$2" ] && return 0
+		sleep 0.05
+	done
+	echo "the counter on $1 stays at $(count "$1"), was $2" >&3
+	return 1
+}
+
+# status HOST: CT 101's status on HOST, as vzlist shows it ("" when absent).
+status() { vz_on "$1" vzlist -a -H -o status 101 2>/dev/null | tr -d ' '; }
+
+# Exactly one copy runs, on HOST, and the other host has nothing of it.
+only_on() {
+	local other=a
+	[ "$1" = a ] && other=b
+	[ "$(status "$1")" = running ]
+	[ -z "$(status "$other")" ]
+	[ ! -e "$(vz_mh_var "$other" VZ_ROOT)/private/101" ]
+	[ ! -e "$(vz_mh_var "$other" VZ_ROOT)/dump/101" ]
+	[ "$(cat "$(vz_mh_var "$1" VZ_ROOT)/private/101/root/data")" = "customer data" ]
+}
+
+# A TCP client on the LAN talking to the CT's echo server; its log in $CLIENT_LOG.
+start_client() {
+	vz_on a vzctl exec 101 'setsid /bin/vzprobe tcp-echo 7000 </dev/null >/dev/null 2>&1 &'
+	for _ in $(seq 100); do
+		vz_client bash -c "exec 3<>/dev/tcp/$CT_IP/7000" 2>/dev/null && break
+		sleep 0.05
+	done
+	CLIENT_LOG=$VZ_MH_DIR/client.log
+	vz_client_bg "$VZ_BUILD/vzprobe" tcp-client "$CT_IP" 7000 50 >"$CLIENT_LOG" 2>&1
+	CLIENT_PID=$VZ_BG_PID
+	for _ in $(seq 100); do grep -q '^conn' "$CLIENT_LOG" && break; sleep 0.05; done
+	grep -q '^conn' "$CLIENT_LOG"
+}
+
+# The client's one connection went on answering after what happened.
+client_went_on() {
+	local n
+	n=$(wc -l <"$CLIENT_LOG")
+	for _ in $(seq 200); do [ "$(wc -l <"$CLIENT_LOG")" -gt $((n + 5)) ] && break; sleep 0.05; done
+	kill "$CLIENT_PID"
+	run ! grep error "$CLIENT_LOG"
+	[ "$(grep -o '^conn [0-9]*' "$CLIENT_LOG" | sort -u | wc -l)" = 1 ]
+	[ "$(wc -l <"$CLIENT_LOG")" -gt $((n + 5)) ]
+}
+
+migrate() { vz_on a vzctl migrate 101 "$VZ_ADDR_B" --ssh-opts "$VZ_SSH_OPTS" "$@"; }
+
+# knob HOST CONTROLLER V1-FILE V2-FILE: a knob of CT 101's group on HOST.
+knob() {
+	local f=$3
+	[ "$(vz_daemon_cgroup_layout)" = v1 ] || f=$4
+	cat "$(vz_ct_cgroup_dir "$2" 101 "$(vz_mh_var "$1" VZ_CGROUP_PREFIX)")/$f"
+}
+
+@test "offline migration: the CT stops here and starts there with its files and settings" {
+	ct_on_a
+	run -0 migrate
+	[[ "$output" == *"Migration completed"* ]]
+	only_on b
+	grep -q '^IP_ADDRESS="198.51.100.50"' "$VZ_ROOT_B/conf/101.conf"
+	grep -q "^VE_PRIVATE=\"$VZ_ROOT_B/private/\$VEID\"" "$VZ_ROOT_B/conf/101.conf"
+	# The address answers from the LAN, through host b now.
+	run -0 vz_client busybox ping -c1 -W2 "$CT_IP"
+}
+
+@test "online migration keeps the processes, an open TCP connection and the limits" {
+	require_cgroup_controller memory cpu
+	ct_on_a
+	start_counter
+	start_client
+	weight=$(knob a cpu cpu.shares cpu.weight)
+	run -0 migrate --online
+	[[ "$output" == *"frozen for"* ]]
+	at=$(count b)
+	only_on b
+	counter_goes_on b "$at"
+	# A counter that went on from where it was, not one that started over.
+	[ "$at" -gt 5 ]
+	client_went_on
+	[ "$(knob b memory memory.limit_in_bytes memory.max)" = $((256 << 20)) ]
+	[ "$(knob b cpu cpu.shares cpu.weight)" = "$weight" ]
+}
+
+@test "vzmigrate HOST CTID, OpenVZ's order; -r no keeps the stopped source" {
+	ct_on_a
+	vz_on a vzctl --quiet stop 101
+	run -0 vz_on a "$VZ_BUILD/vzmigrate" -r no --ssh="$VZ_SSH_OPTS" "$VZ_ADDR_B" 101
+	[ "$(status b)" = stopped ]
+	[ "$(status a)" = stopped ]
+	run -0 vz_on b vzctl start 101
+}
+
+@test "migration refused: unreachable host, this host, no CT, a stopped CT online, a CTID taken there" {
+	ct_on_a
+	run -3 vz_on a vzctl migrate 101 198.51.100.9 --ssh-opts "$VZ_SSH_OPTS -o ConnectTimeout=2"
+	[[ "$output" == *"198.51.100.9"* ]]
+	[ "$(status a)" = running ]
+	run -21 vz_on a vzctl migrate 101 "$VZ_ADDR_A" --ssh-opts "$VZ_SSH_OPTS"
+	[[ "$output" == *"is this host"* ]]
+	[ "$(status a)" = running ]
+	run -14 vz_on a vzctl migrate 102 "$VZ_ADDR_B" --ssh-opts "$VZ_SSH_OPTS"
+	vz_on a vzctl --quiet create 103 --ostemplate busybox
+	run -31 vz_on a vzctl migrate 103 "$VZ_ADDR_B" --online --ssh-opts "$VZ_SSH_OPTS"
+	vz_on b vzctl --quiet create 101 --ostemplate busybox
+	run -44 migrate --online
+	[[ "$output" == *"CT 101 exists on this host"* ]]
+	[ "$(status a)" = running ]
+	[ "$(status b)" = stopped ]
+	run -20 vz_on a vzctl migrate 101
+	run -21 vz_on a vzctl migrate 101 "-oProxyCommand=x"
+}
+
+# A criu for host b that fails or stalls its restores, as CRIU would.
+fake_criu_on_b() {
+	cat >"$VZ_MH_DIR/criu" <<-EOF
+		#!/bin/sh
+		for a; do
+			[ "\$a" = restore ] || continue
+			$1
+		done
+		exec criu "\$@"
+	EOF
+	chmod +x "$VZ_MH_DIR/criu"
+	vz_host_kill_vzd b TERM
+	VZ_CRIU="$VZ_MH_DIR/criu" vz_host_run_vzd b
+}
+
+@test "a restore that fails there brings the CT back here, running on, its connection kept" {
+	ct_on_a
+	start_counter
+	start_client
+	fake_criu_on_b 'echo "(00.1) Error (criu/x.c:1): injected restore failure" >&2; exit 1'
+	run -17 migrate --online
+	[[ "$output" == *"injected restore failure"* ]]
+	only_on a
+	counter_goes_on a "$(count a)"
+	client_went_on
+}
+
+@test "a destination disk too small: refused before anything stops" {
+	ct_on_a
+	mount -t tmpfs -o size=8m vzmh "$VZ_ROOT_B/private"
+	run -46 migrate --online
+	[[ "$output" == *"not enough disk space"* ]]
+	umount "$VZ_ROOT_B/private"
+	only_on a
+}
+
+@test "the ssh connection cut during the restore: exactly one copy runs" {
+	ct_on_a
+	start_counter
+	fake_criu_on_b 'sleep 2'
+	migrate --online >"$VZ_MH_DIR/migrate.out" 2>&1 &
+	mig=$!
+	for _ in $(seq 200); do grep -q "Restoring the container" "$VZ_MH_DIR/migrate.out" && break; sleep 0.05; done
+	pkill -KILL -f "ssh .*migrate-receive 101"
+	wait "$mig" || true
+	cat "$VZ_MH_DIR/migrate.out" >&3
+	if [ "$(status b)" = running ]; then only_on b; else only_on a; fi
+}
+
+@test "the destination's vzd killed during the restore: the CT comes back here" {
+	ct_on_a
+	start_counter
+	fake_criu_on_b 'sleep 3'
+	migrate --online >"$VZ_MH_DIR/migrate.out" 2>&1 &
+	mig=$!
+	for _ in $(seq 200); do grep -q "Restoring the container" "$VZ_MH_DIR/migrate.out" && break; sleep 0.05; done
+	sleep 0.5
+	# vzd and every worker of it, as a crash of the whole service would.
+	pkill -KILL -P "$VZD_PID_B" || true
+	vz_host_kill_vzd b
+	VZ_CRIU="$VZ_MH_DIR/criu" vz_host_run_vzd b
+	wait "$mig" || true
+	only_on a
+	counter_goes_on a "$(count a)"
+}
