@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "cmds.h"
 #include "conf/config.h"
+#include "util/strv.h"
 #include "util/xalloc.h"
 
 /* Parse "VERB CTID [options]"; options are (name, has_arg, key) rows. */
@@ -308,7 +309,7 @@ static void push(char ***v, size_t *n, const char *s)
 
 /*
  * OpenVZ takes --nameserver and --searchdomain several times, meaning all of
- * them: join the values of a repeated one (the CLI exits soon: not freed).
+ * them: join the values of a repeated one.
  */
 static bool append_repeated(char **keys, char **values, size_t n, const char *key,
 			    const char *value)
@@ -317,7 +318,10 @@ static bool append_repeated(char **keys, char **values, size_t n, const char *ke
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		if (streq(keys[i], key)) {
-			values[i] = xasprintf("%s %s", values[i], value);
+			char *joined = xasprintf("%s %s", values[i], value);
+
+			free(values[i]);
+			values[i] = joined;
 			return true;
 		}
 	}
@@ -327,7 +331,8 @@ static bool append_repeated(char **keys, char **values, size_t n, const char *ke
 int cmd_set(struct client *c, int argc, char **argv)
 {
 	struct option lo[ARRAY_SIZE(set_rows) + 1] = {{0}};
-	_cleanup_free_ char **keys = NULL, **values = NULL;
+	_cleanup_free_ char **keys = NULL;
+	_cleanup_strv_ char **values = NULL;
 	const char *applyconfig = NULL;
 	size_t nk = 0, nv = 0;
 	bool save = false;
