@@ -79,6 +79,13 @@ require_busybox_applets() {
 	done
 }
 
+# An OpenSSH server for the test hosts' own sshds (multihost.bash); Debian's
+# path, as installed by openssh-server.
+require_sshd() {
+	[ -x /usr/sbin/sshd ] ||
+		skip "host has no /usr/sbin/sshd (Debian package openssh-server; scripts/install-deps installs it)"
+}
+
 # ---- system call ABIs and kernel interfaces ----
 
 require_x86_64() {

@@ -52,15 +52,21 @@ vz_start_daemon() {
 	VZ_CGROUP_PREFIX="vz-test-$$-$n"
 	# Ranges far apart per test, so concurrent suites never share ids.
 	VZ_UID_START=$((1500000000 + (n % 1000) * 1048576))
-	cat >"$VZ_TEST_DIR/vz.conf" <<-CONF
-		CGROUP_PREFIX="$VZ_CGROUP_PREFIX"
-		UID_RANGE_START="$VZ_UID_START"
-		VE_STOP_TIMEOUT="10"
-		${VZ_TEST_CONF_EXTRA:-}
-	CONF
-	mkdir -p "$VZ_ROOT/template"
-	cp -a "$(vz_template_cache)" "$VZ_ROOT/template/cache"
+	vz_make_daemon_dir "$VZ_TEST_DIR" "$VZ_CGROUP_PREFIX" "$VZ_UID_START"
 	vz_run_daemon
+}
+
+# vz_make_daemon_dir DIR PREFIX UID_START [LINE...]: what a daemon of a test
+# needs in DIR before it starts: its vz.conf (its own cgroup prefix and uid
+# range, VZ_TEST_CONF_EXTRA, then LINEs) and its root DIR/root with the
+# template cache.
+vz_make_daemon_dir() {
+	local dir=$1 prefix=$2 uid=$3
+	shift 3
+	printf '%s\n' "CGROUP_PREFIX=\"$prefix\"" "UID_RANGE_START=\"$uid\"" \
+		'VE_STOP_TIMEOUT="10"' "${VZ_TEST_CONF_EXTRA:-}" "$@" >"$dir/vz.conf"
+	mkdir -p "$dir/root/template"
+	cp -a "$(vz_template_cache)" "$dir/root/template/cache"
 }
 
 # With VZ_TEST_CGROUP2=1 the daemon sees a cgroup v2 only host: it runs in a
@@ -118,16 +124,8 @@ vz_run_daemon() {
 }
 
 vz_stop_daemon() {
-	local ct
 	[ -n "${VZ_TEST_DIR:-}" ] || return 0
-	if [ -n "${VZD_PID:-}" ] && kill -0 "$VZD_PID" 2>/dev/null; then
-		# -a: a suspended or half-started CT must be stopped too.
-		for ct in $(vzlist -a -H -o ctid 2>/dev/null); do
-			vzctl --quiet stop "$ct" --fast >/dev/null 2>&1 || true
-		done
-		kill "$VZD_PID" 2>/dev/null || true
-		wait "$VZD_PID" 2>/dev/null || true
-	fi
+	vz_daemon_shutdown
 	vz_remove_daemon_files "$VZ_TEST_DIR" "$VZ_CGROUP_PREFIX"
 	if [ -n "${VZ_NETNS_PID:-}" ]; then
 		kill "$VZ_NETNS_PID" 2>/dev/null || true
@@ -135,6 +133,21 @@ vz_stop_daemon() {
 		VZ_NETNS_PID=
 	fi
 	VZ_TEST_DIR=
+}
+
+# Stop every CT of the daemon VZD_PID (at VZ_SOCKET), then the daemon; a
+# daemon that is not running is left as it is.
+vz_daemon_shutdown() {
+	local ct
+	if [ -z "${VZD_PID:-}" ] || ! kill -0 "$VZD_PID" 2>/dev/null; then
+		return 0
+	fi
+	# -a: a suspended or half-started CT must be stopped too.
+	for ct in $(vzlist -a -H -o ctid 2>/dev/null); do
+		vzctl --quiet stop "$ct" --fast >/dev/null 2>&1 || true
+	done
+	kill "$VZD_PID" 2>/dev/null || true
+	wait "$VZD_PID" 2>/dev/null || true
 }
 
 # Run a command on the test host: in the daemon's network namespace.
@@ -262,14 +275,7 @@ vz_start_daemon2() {
 	VZ2_SOCKET="$VZ2_TEST_DIR/vzd.sock"
 	VZ2_CGROUP_PREFIX="$VZ_CGROUP_PREFIX-b"
 	VZ2_UID_START=$((VZ_UID_START + 524288))
-	cat >"$VZ2_TEST_DIR/vz.conf" <<-CONF
-		CGROUP_PREFIX="$VZ2_CGROUP_PREFIX"
-		UID_RANGE_START="$VZ2_UID_START"
-		VE_STOP_TIMEOUT="10"
-		${VZ_TEST_CONF_EXTRA:-}
-	CONF
-	mkdir -p "$VZ2_ROOT/template"
-	cp -a "$(vz_template_cache)" "$VZ2_ROOT/template/cache"
+	vz_make_daemon_dir "$VZ2_TEST_DIR" "$VZ2_CGROUP_PREFIX" "$VZ2_UID_START"
 	"$VZ_BUILD/vzd" --root "$VZ2_ROOT" --rundir "$VZ2_RUNDIR" --socket "$VZ2_SOCKET" \
 		--config "$VZ2_TEST_DIR/vz.conf" >>"$VZ2_TEST_DIR/vzd.log" 2>&1 &
 	VZD2_PID=$!
