@@ -163,6 +163,12 @@ int vz_ct_incoming_forget(struct vz_ct *ct, vz_error_t *err)
 		return -1;
 	if (ct->running && vz_ct_stop(ct, true, err) < 0)
 		return -1;
+	/* Opened new (as the migration's end opens it), the object has not read the config. */
+	if (ct->exists && !ct->cfg) {
+		ct->cfg = vz_config_load(ct->path.conf, err);
+		if (!ct->cfg)
+			return -1;
+	}
 	if (ct->exists) {
 		_cleanup_free_ char *destroyed = xasprintf("%s.destroyed", ct->path.conf);
 

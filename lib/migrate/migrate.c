@@ -434,6 +434,14 @@ int vz_migrate(struct vz_ct *ct, const struct vz_migrate_opts *o, vz_error_t *er
 	    vz_remote_init(&g.remote, o->host, o->ssh_opts, log, ctl, err) < 0)
 		return vz_error_wrap(err, "migrate CT %s", ct->id);
 	(void)unlink(log);
+	if (vz_remote_is_local(&g.remote)) {
+		vz_remote_done(&g.remote);
+		return vz_error_make(
+			err, VZ_E_VALUE, 0,
+			"migrate CT %s: %s is this host: a CT cannot migrate to where it "
+			"is",
+			ct->id, o->host);
+	}
 	vz_info(ct->ctx, "Starting %s migration of CT %s to %s", o->online ? "online" : "offline",
 		ct->id, o->host);
 	r = migrate(&g, err);

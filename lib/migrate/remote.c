@@ -8,6 +8,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
+#include <sys/socket.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +40,24 @@ int vz_remote_init(struct vz_remote *r, const char *host, const char *ssh_opts, 
 	r->log = xstrdup(log);
 	r->control = control ? xstrdup(control) : NULL;
 	return 0;
+}
+
+bool vz_remote_is_local(const struct vz_remote *r)
+{
+	const char *at = strchr(r->host, '@');
+	struct addrinfo hints = {.ai_socktype = SOCK_DGRAM}, *res = NULL;
+	bool local = false;
+
+	if (getaddrinfo(at ? at + 1 : r->host, NULL, &hints, &res) != 0)
+		return false;
+	/* An address this host can bind to is one of its own. */
+	for (struct addrinfo *a = res; a && !local; a = a->ai_next) {
+		_cleanup_close_ int fd = socket(a->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+		local = fd >= 0 && bind(fd, a->ai_addr, a->ai_addrlen) == 0;
+	}
+	freeaddrinfo(res);
+	return local;
 }
 
 void vz_remote_done(struct vz_remote *r)

@@ -8,6 +8,7 @@
 #ifndef VZ_MIGRATE_REMOTE_H
 #define VZ_MIGRATE_REMOTE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -29,6 +30,9 @@ struct vz_remote {
 int vz_remote_init(struct vz_remote *r, const char *host, const char *ssh_opts, const char *log,
 		   const char *control, vz_error_t *err);
 void vz_remote_done(struct vz_remote *r);
+
+/* The host is this one: one of its addresses is this host's own. */
+bool vz_remote_is_local(const struct vz_remote *r);
 
 /*
  * Run cmd (words, none with blanks or shell characters) on the host;
