@@ -14,11 +14,49 @@
 #include "cmds.h"
 #include "util/macros.h"
 
-static int send_migrate(struct client *c, const char *ctid, const char *host, struct vz_msg *args)
+/* -j: each progress event as a line of JSON. */
+static int print_event(struct client *c, const char *event, const struct vz_msg *m, int *fds,
+		       size_t nfds, void *data)
 {
+	_cleanup_free_ char *line = NULL;
+
+	if (!streq(event, "migrate"))
+		return -1;
+	line = vz_msg_dump(m, false);
+	printf("%s\n", line);
+	fflush(stdout);
+	return -1;
+}
+
+/* With -j, the outcome is a JSON line too: the "done" event, or this. */
+static int json_failure(vz_error_t err)
+{
+	_cleanup_msg_ struct vz_msg *m = vz_msg_new();
+	_cleanup_free_ char *line = NULL;
+
+	vz_msg_set_str(m, "event", "error");
+	vz_msg_set_str(m, "msg", err && err->msg ? err->msg : "unknown error");
+	vz_msg_set_int(m, "code", err && err->code ? err->code : VZ_E_SYSTEM);
+	line = vz_msg_dump(m, false);
+	printf("%s\n", line);
+	return err && err->code ? err->code : VZ_E_SYSTEM;
+}
+
+static int send_migrate(struct client *c, const char *ctid, const char *host, struct vz_msg *args,
+			bool json)
+{
+	_cleanup_error_ vz_error_t err = NULL;
+	_cleanup_msg_ struct vz_msg *reply = NULL;
+	const struct vz_msg *res;
+
 	vz_msg_set_str(args, "ctid", ctid);
 	vz_msg_set_str(args, "host", host);
-	return cmd_simple(c, VZ_OP_MIGRATE, args);
+	if (!json)
+		return cmd_simple(c, VZ_OP_MIGRATE, args);
+	c->quiet = true;
+	c->on_event = print_event;
+	reply = client_call(c, VZ_OP_MIGRATE, args, &res, &err);
+	return reply ? 0 : json_failure(err);
 }
 
 int cmd_migrate(struct client *c, int argc, char **argv)
@@ -27,15 +65,19 @@ int cmd_migrate(struct client *c, int argc, char **argv)
 		{"online", no_argument, NULL, 'o'},
 		{"keep-src", no_argument, NULL, 'k'},
 		{"ssh-opts", required_argument, NULL, 's'},
+		{"json", no_argument, NULL, 'j'},
 		{NULL, 0, NULL, 0},
 	};
 	struct vz_msg *args = vz_msg_new();
+	bool json = false;
 	int ch;
 
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
-		if (ch == 'o' || ch == 'k') {
+	while ((ch = getopt_long(argc, argv, ":j", lo, NULL)) != -1) {
+		if (ch == 'j') {
+			json = true;
+		} else if (ch == 'o' || ch == 'k') {
 			vz_msg_set_bool(args, ch == 'o' ? "online" : "keep_src", true);
 		} else if (ch == 's') {
 			vz_msg_set_str(args, "ssh_opts", optarg);
@@ -48,7 +90,7 @@ int cmd_migrate(struct client *c, int argc, char **argv)
 		vz_msg_free(args);
 		return cmd_usage_error(argv[0], "give CTID and HOST");
 	}
-	return send_migrate(c, argv[optind], argv[optind + 1], args);
+	return send_migrate(c, argv[optind], argv[optind + 1], args, json);
 }
 
 /* OpenVZ's vzmigrate: HOST before CTID; -r no keeps the source. */
@@ -83,7 +125,7 @@ int cmd_vzmigrate(struct client *c, int argc, char **argv)
 		vz_msg_free(args);
 		return cmd_usage_error("vzmigrate", "give HOST and CTID");
 	}
-	return send_migrate(c, argv[optind + 1], argv[optind], args);
+	return send_migrate(c, argv[optind + 1], argv[optind], args, false);
 }
 
 /*

@@ -37,6 +37,25 @@ static void output(void *data, enum vz_out_level level, const char *msg)
 		 NULL, 0);
 }
 
+static void event(void *data, const char *name, char *const *kv)
+{
+	struct vzd_conn *c = data;
+	struct vz_msg *m = vz_proto_event(c->id, name, NULL);
+
+	for (; kv[0] && kv[1]; kv += 2) {
+		char *end;
+		long long v;
+
+		errno = 0;
+		v = strtoll(kv[1], &end, 10);
+		if (*kv[1] && !*end && !errno)
+			vz_msg_set_int(m, kv[0], v);
+		else
+			vz_msg_set_str(m, kv[0], kv[1]);
+	}
+	vzd_send(c, m, NULL, 0);
+}
+
 static int op_version(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
 {
 	*res = vz_msg_new();
@@ -432,6 +451,7 @@ void vzd_worker_serve(struct vzd_conn *c)
 		_exit(EXIT_FAILURE);
 	}
 	c->ctx->out = output;
+	c->ctx->event = event;
 	c->ctx->out_data = c;
 	op = find_op(name);
 	if (!op) {

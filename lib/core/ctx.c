@@ -176,6 +176,28 @@ void vz_info(struct vz_ctx *ctx, const char *fmt, ...)
 	va_end(ap);
 }
 
+void vz_event(struct vz_ctx *ctx, const char *name, ...)
+{
+	const char *kv[33];
+	size_t n = 0;
+	va_list ap;
+
+	if (!ctx->event)
+		return;
+	va_start(ap, name);
+	while (n + 2 < ARRAY_SIZE(kv)) {
+		const char *k = va_arg(ap, const char *);
+
+		if (!k)
+			break;
+		kv[n++] = k;
+		kv[n++] = va_arg(ap, const char *);
+	}
+	va_end(ap);
+	kv[n] = NULL;
+	ctx->event(ctx->out_data, name, (char *const *)kv);
+}
+
 void vz_warn(struct vz_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;

@@ -33,6 +33,12 @@ enum vz_out_level {
 };
 
 typedef void (*vz_output_fn)(void *data, enum vz_out_level level, const char *msg);
+/*
+ * A machine-readable event (e.g. a migration's progress): name and
+ * key/value pairs, kv[0] kv[1] ... NULL; a value that is a whole number
+ * is one.
+ */
+typedef void (*vz_event_fn)(void *data, const char *name, char *const *kv);
 
 /*
  * Anti-spoofing filter of the CTs' host interfaces, provided by the program
@@ -77,6 +83,7 @@ struct vz_ctx {
 	char *neighbour_devs; /* NEIGHBOUR_DEVS: uplinks that answer ARP/NDP for CTs */
 	int seccomp_fd;	      /* CT seccomp filter compiled once by vzd, or -1 */
 	vz_output_fn out;
+	vz_event_fn event; /* or NULL; gets out_data too */
 	void *out_data;
 	const struct vz_net_filter *net_filter; /* or NULL */
 };
@@ -99,6 +106,8 @@ int vz_ctx_prepare(struct vz_ctx *ctx, vz_error_t *err);
 
 void vz_info(struct vz_ctx *ctx, const char *fmt, ...) VZ_PRINTF(2, 3);
 void vz_warn(struct vz_ctx *ctx, const char *fmt, ...) VZ_PRINTF(2, 3);
+/* Emit event name with the key/value strings that follow, up to a NULL key. */
+void vz_event(struct vz_ctx *ctx, const char *name, ...) __attribute__((sentinel));
 
 /* The template cache, <root>/template/cache (heap string); a CT's paths are in struct vz_ct. */
 char *vz_path_cache(const struct vz_ctx *ctx);

@@ -189,17 +189,32 @@ static int hello(struct mig *g, vz_error_t *err)
 
 /* ---- the steps ---- */
 
-static void report(struct mig *g, const char *what, uint64_t bytes, double secs)
+/* An event for -j: phase, and optionally bytes and milliseconds with the rate. */
+static void event(struct mig *g, const char *phase, uint64_t bytes, double secs)
+{
+	char b[32], ms[32], rate[32], total[32];
+
+	snprintf(b, sizeof(b), "%" PRIu64, bytes);
+	snprintf(ms, sizeof(ms), "%.0f", secs * 1000);
+	snprintf(rate, sizeof(rate), "%.0f", secs > 0 ? (double)bytes / secs : 0.0);
+	snprintf(total, sizeof(total), "%" PRIu64, g->sent);
+	vz_event(g->ct->ctx, "migrate", "ctid", g->ct->id, "phase", phase, "bytes", b, "ms", ms,
+		 "rate", rate, "sent", total, NULL);
+}
+
+static void report(struct mig *g, const char *phase, const char *what, uint64_t bytes,
+		   double secs)
 {
 	double mb = (double)bytes / 1e6;
 
 	g->sent += bytes;
 	vz_info(g->ct->ctx, "%s: %.1f MB in %.2f s (%.1f MB/s)", what, mb, secs,
 		secs > 0 ? mb / secs : 0.0);
+	event(g, phase, bytes, secs);
 }
 
-static int sync_tree(struct mig *g, const char *what, const char *src, const char *dst,
-		     vz_error_t *err)
+static int sync_tree(struct mig *g, const char *phase, const char *what, const char *src,
+		     const char *dst, vz_error_t *err)
 {
 	double t = now_s();
 	uint64_t bytes = 0;
@@ -207,7 +222,7 @@ static int sync_tree(struct mig *g, const char *what, const char *src, const cha
 	vz_info(g->ct->ctx, "%s ...", what);
 	if (vz_remote_sync(&g->remote, src, dst, &bytes, err) < 0)
 		return vz_error_wrap(err, "%s", what);
-	report(g, what, bytes, now_s() - t);
+	report(g, phase, what, bytes, now_s() - t);
 	return 0;
 }
 
@@ -233,8 +248,12 @@ static int run_there(struct mig *g, const char *op, vz_error_t *err)
 
 	vz_info(g->ct->ctx, "%s the container on %s ...",
 		streq(op, "start") ? "Starting" : "Restoring", g->o->host);
+	double t = now_s();
+
 	g->asked_to_run = true;
 	res = ask(g, request(op), SLOW_MS, err);
+	if (res)
+		event(g, op, 0, now_s() - t);
 	return res ? 0 : -1;
 }
 
@@ -246,8 +265,8 @@ static int offline(struct mig *g, vz_error_t *err)
 			return -1;
 		g->stopped_here = true;
 	}
-	if (sync_tree(g, "Syncing the private area (final pass)", g->ct->path.private,
-		      g->dst_private, err) < 0 ||
+	if (sync_tree(g, "sync-final", "Syncing the private area (final pass)",
+		      g->ct->path.private, g->dst_private, err) < 0 ||
 	    send_config(g, err) < 0)
 		return -1;
 	return g->was_running ? run_there(g, "start", err) : 0;
@@ -267,12 +286,15 @@ static int online(struct mig *g, vz_error_t *err)
 	if (vz_ct_chkpnt(g->ct, g->local_dump, err) < 0)
 		return -1;
 	g->stopped_here = true;
-	if (sync_tree(g, "Syncing the private area (final pass)", g->ct->path.private,
-		      g->dst_private, err) < 0 ||
-	    sync_tree(g, "Copying the checkpoint", g->local_dump, g->dst_dump, err) < 0 ||
+	event(g, "checkpoint", 0, now_s() - t);
+	if (sync_tree(g, "sync-final", "Syncing the private area (final pass)",
+		      g->ct->path.private, g->dst_private, err) < 0 ||
+	    sync_tree(g, "copy-checkpoint", "Copying the checkpoint", g->local_dump, g->dst_dump,
+		      err) < 0 ||
 	    send_config(g, err) < 0 || run_there(g, "restore", err) < 0)
 		return -1;
 	vz_info(g->ct->ctx, "The container was frozen for %.2f s", now_s() - t);
+	event(g, "frozen", 0, now_s() - t);
 	return 0;
 }
 
@@ -398,7 +420,8 @@ static int migrate(struct mig *g, vz_error_t *err)
 {
 	if (connect_dest(g, err) < 0 || hello(g, err) < 0)
 		return -1;
-	if (sync_tree(g, "Syncing the private area", g->ct->path.private, g->dst_private, err) < 0)
+	if (sync_tree(g, "sync", "Syncing the private area", g->ct->path.private, g->dst_private,
+		      err) < 0)
 		return -1;
 	return g->o->online ? online(g, err) : offline(g, err);
 }
@@ -452,9 +475,11 @@ int vz_migrate(struct vz_ct *ct, const struct vz_migrate_opts *o, vz_error_t *er
 	if (r == 0)
 		r = finish(&g, err);
 	disconnect(&g);
-	if (r == 0)
+	if (r == 0) {
 		vz_info(ct->ctx, "Migration completed: %.1f MB sent in %.2f s", g.sent / 1e6,
 			now_s() - g.t0);
+		event(&g, "done", 0, now_s() - g.t0);
+	}
 	free(g.dst_private);
 	free(g.dst_dump);
 	free(g.local_dump);

@@ -97,8 +97,11 @@ knob() {
 
 @test "offline migration: the CT stops here and starts there with its files and settings" {
 	ct_on_a
-	run -0 migrate
-	[[ "$output" == *"Migration completed"* ]]
+	run -0 migrate -j
+	# -j: one JSON event per line, phase by phase, the last one "done".
+	echo "$output" | jq -e . >/dev/null
+	[ "$(echo "$output" | jq -r .phase | tr '\n' ' ')" = "sync sync-final start done " ]
+	[ "$(echo "$output" | jq -r 'select(.phase == "sync") | .bytes > 1000000')" = true ]
 	only_on b
 	grep -q '^IP_ADDRESS="198.51.100.50"' "$VZ_ROOT_B/conf/101.conf"
 	grep -q "^VE_PRIVATE=\"$VZ_ROOT_B/private/\$VEID\"" "$VZ_ROOT_B/conf/101.conf"
@@ -190,13 +193,23 @@ fake_criu_on_b() {
 	only_on a
 }
 
+# The migration in the background has asked host b to restore (b's criu stalls).
+until_restoring() {
+	for _ in $(seq 1200); do
+		grep -q "Restoring the container" "$VZ_MH_DIR/migrate.out" && return 0
+		sleep 0.05
+	done
+	cat "$VZ_MH_DIR/migrate.out" >&3
+	return 1
+}
+
 @test "the ssh connection cut during the restore: exactly one copy runs" {
 	ct_on_a
 	start_counter
-	fake_criu_on_b 'sleep 2'
+	fake_criu_on_b 'sleep 3'
 	migrate --online >"$VZ_MH_DIR/migrate.out" 2>&1 &
 	mig=$!
-	for _ in $(seq 200); do grep -q "Restoring the container" "$VZ_MH_DIR/migrate.out" && break; sleep 0.05; done
+	until_restoring
 	pkill -KILL -f "ssh .*migrate-receive 101"
 	wait "$mig" || true
 	if [ "$(status b)" = running ]; then only_on b; else only_on a; fi
@@ -208,7 +221,7 @@ fake_criu_on_b() {
 	fake_criu_on_b 'sleep 3'
 	migrate --online >"$VZ_MH_DIR/migrate.out" 2>&1 &
 	mig=$!
-	for _ in $(seq 200); do grep -q "Restoring the container" "$VZ_MH_DIR/migrate.out" && break; sleep 0.05; done
+	until_restoring
 	sleep 0.5
 	# vzd and every worker of it, as a crash of the whole service would.
 	pkill -KILL -P "$VZD_PID_B" || true
