@@ -119,6 +119,7 @@ check-unit: $(UNIT_BINS) $(FUZZ_BINS)
 bench: all
 	$(Q)bench/run $(BUILD)
 	$(Q)bench/cpu-fairness $(BUILD)
+	$(Q)bench/migration $(BUILD)
 
 # The main job on a fresh Debian machine: dependencies, build, a CT's life.
 demo:

@@ -116,7 +116,7 @@ knob() {
 	start_client
 	weight=$(knob a cpu cpu.shares cpu.weight)
 	run -0 migrate --online
-	[[ "$output" == *"frozen for"* ]]
+	[[ "$output" == *"frozen for"* ]] || { echo "$output" >&3; false; }
 	at=$(count b)
 	only_on b
 	counter_goes_on b "$at"
@@ -210,7 +210,8 @@ until_restoring() {
 	migrate --online >"$VZ_MH_DIR/migrate.out" 2>&1 &
 	mig=$!
 	until_restoring
-	pkill -KILL -f "ssh .*migrate-receive 101"
+	# This test's channel only: its ControlPath is in host a's run dir.
+	pkill -KILL -f "ssh .*ControlPath=$VZ_RUNDIR_A/101.ssh .*migrate-receive 101"
 	wait "$mig" || true
 	if [ "$(status b)" = running ]; then only_on b; else only_on a; fi
 }
