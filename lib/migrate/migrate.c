@@ -202,8 +202,7 @@ static void event(struct mig *g, const char *phase, uint64_t bytes, double secs)
 		 "rate", rate, "sent", total, NULL);
 }
 
-static void report(struct mig *g, const char *phase, const char *what, uint64_t bytes,
-		   double secs)
+static void report(struct mig *g, const char *phase, const char *what, uint64_t bytes, double secs)
 {
 	double mb = (double)bytes / 1e6;
 
@@ -265,8 +264,8 @@ static int offline(struct mig *g, vz_error_t *err)
 			return -1;
 		g->stopped_here = true;
 	}
-	if (sync_tree(g, "sync-final", "Syncing the private area (final pass)",
-		      g->ct->path.private, g->dst_private, err) < 0 ||
+	if (sync_tree(g, "sync-final", "Syncing the private area (final pass)", g->ct->path.private,
+		      g->dst_private, err) < 0 ||
 	    send_config(g, err) < 0)
 		return -1;
 	return g->was_running ? run_there(g, "start", err) : 0;
@@ -287,8 +286,8 @@ static int online(struct mig *g, vz_error_t *err)
 		return -1;
 	g->stopped_here = true;
 	event(g, "checkpoint", 0, now_s() - t);
-	if (sync_tree(g, "sync-final", "Syncing the private area (final pass)",
-		      g->ct->path.private, g->dst_private, err) < 0 ||
+	if (sync_tree(g, "sync-final", "Syncing the private area (final pass)", g->ct->path.private,
+		      g->dst_private, err) < 0 ||
 	    sync_tree(g, "copy-checkpoint", "Copying the checkpoint", g->local_dump, g->dst_dump,
 		      err) < 0 ||
 	    send_config(g, err) < 0 || run_there(g, "restore", err) < 0)
