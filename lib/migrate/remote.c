@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -253,9 +254,38 @@ static uint64_t bytes_sent(const char *out)
 	return v;
 }
 
+/* The log's size now: what a command writes afterwards is its own. */
+static off_t log_size(const struct vz_remote *r)
+{
+	struct stat st;
+
+	return stat(r->log, &st) == 0 ? st.st_size : 0;
+}
+
+/*
+ * rsync's reason is its first complaint ("rsync: [receiver] write failed
+ * on ...: No space left on device"); what it says last is the sender's
+ * broken pipe that followed.
+ */
+static int rsync_failed(const struct vz_remote *r, off_t from, int status, vz_error_t *err)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	const char *p;
+
+	if (read_file_at(AT_FDCWD, r->log, 1 << 20, &text, &len) < 0 || (size_t)from > len)
+		return failed(r, "rsync", VZ_E_SYSTEM, status, err);
+	p = strstr(text + from, "rsync: ");
+	if (!p)
+		return failed(r, "rsync", VZ_E_SYSTEM, status, err);
+	return vz_error_make(err, VZ_E_SYSTEM, 0, "rsync failed (exit status %d): %.*s", status,
+			     (int)strcspn(p, "\n"), p);
+}
+
 int vz_remote_sync(const struct vz_remote *r, const char *src, const char *dst, uint64_t *ret_bytes,
 		   vz_error_t *err)
 {
+	off_t logged = log_size(r);
 	_cleanup_free_ char *ctl = control_opts(r, false);
 	_cleanup_free_ char *e = xasprintf("ssh -o BatchMode=yes -o ServerAliveInterval=5 "
 					   "-o ServerAliveCountMax=3 %s %s",
@@ -283,7 +313,7 @@ int vz_remote_sync(const struct vz_remote *r, const char *src, const char *dst, 
 	out = read_to_end(p[0]);
 	status = wait_status(pid);
 	if (status != 0)
-		return failed(r, "rsync", VZ_E_SYSTEM, status, err);
+		return rsync_failed(r, logged, status, err);
 	if (ret_bytes)
 		*ret_bytes = bytes_sent(out);
 	return 0;

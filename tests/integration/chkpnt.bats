@@ -258,3 +258,27 @@ fake_criu() {
 	[ "$(status_of 102)" = running ]
 	run -32 vzctl restore 102 --dumpfile "$dump"
 }
+
+@test "a CT with a bridged veth comes back in its bridge, with its MAC and address" {
+	require_bridge
+	require_busybox_applets ping ip
+	vz_host ip link add br0 type bridge
+	vz_host ip link set br0 up
+	vz_host ip addr add 198.51.100.1/24 dev br0
+	vzctl --quiet create 101 --ostemplate busybox
+	vzctl --quiet set 101 --netif_add eth0,,,,br0 --save
+	vzctl --quiet start 101
+	vzctl exec 101 ip addr add 198.51.100.12/24 dev eth0
+	run -0 vz_host busybox ping -c1 -W2 198.51.100.12
+	mac=$(sed -n 's/.*ifname=eth0,mac=\([^,]*\),.*/\1/p' "$VZ_ROOT/conf/101.conf")
+	run -0 vzctl chkpnt 101
+	run -0 vz_host ip -o link show master br0
+	[ -z "$output" ]
+	run -0 vzctl restore 101
+	run -0 vz_host ip -o link show master br0
+	[ "${#lines[@]}" = 1 ]
+	run -0 vzctl exec 101 cat /sys/class/net/eth0/address
+	[ "$output" = "$mac" ]
+	# The address the CT gave itself is part of what was checkpointed.
+	run -0 vz_host busybox ping -c1 -W2 198.51.100.12
+}

@@ -203,6 +203,29 @@ until_restoring() {
 	return 1
 }
 
+@test "the destination's disk filling up during the copy: the CT runs on here, nothing left there" {
+	ct_on_a
+	start_counter
+	head -c 60M /dev/urandom >"$VZ_ROOT_A/private/101/root/big"
+	# Room enough for the destination's check (the CT, a tenth more, 64 MB), not for more.
+	mount -t tmpfs -o size=160m vzmh "$VZ_ROOT_B/private"
+	migrate --online >"$VZ_MH_DIR/migrate.out" 2>&1 &
+	mig=$!
+	for _ in $(seq 1200); do
+		grep -q "Syncing the private area \.\.\." "$VZ_MH_DIR/migrate.out" && break
+		sleep 0.02
+	done
+	fallocate -l 150M "$VZ_ROOT_B/private/filler"
+	st=0
+	wait "$mig" || st=$?
+	[ "$st" != 0 ] || { cat "$VZ_MH_DIR/migrate.out" >&3; false; }
+	grep -q "No space left on device" "$VZ_MH_DIR/migrate.out"
+	rm -f "$VZ_ROOT_B/private/filler"
+	umount "$VZ_ROOT_B/private"
+	only_on a
+	counter_goes_on a "$(count a)"
+}
+
 @test "the ssh connection cut during the restore: exactly one copy runs" {
 	ct_on_a
 	start_counter
