@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -52,12 +53,12 @@ static VZ_NORETURN void exec_criu(char **argv, int out)
 	_exit(127);
 }
 
-/* Run criu with argv (argv[0] is criu_path()); its exit status, or -1 if it died or did not run. */
-static int run(char **argv, const char *workdir)
+/*
+ * Run criu with argv (argv[0] is criu_path()), its output to out; its exit
+ * status, or -1 if it died or did not run.
+ */
+static int run_to(char **argv, int out)
 {
-	_cleanup_free_ char *outp = workdir ? xasprintf("%s/" OUTPUT, workdir) : NULL;
-	_cleanup_close_ int out =
-		open(outp ? outp : "/dev/null", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	int status;
 	pid_t pid;
 
@@ -72,6 +73,16 @@ static int run(char **argv, const char *workdir)
 		if (errno != EINTR)
 			return -1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* The same, its output appended to the work dir's criu.out (none without one). */
+static int run(char **argv, const char *workdir)
+{
+	_cleanup_free_ char *outp = workdir ? xasprintf("%s/" OUTPUT, workdir) : NULL;
+	_cleanup_close_ int out =
+		open(outp ? outp : "/dev/null", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+
+	return run_to(argv, out);
 }
 
 /* Errors CRIU logs on every run here that decide nothing. */
@@ -226,10 +237,19 @@ bool vz_criu_has_feature(const char *name)
 int vz_criu_check(vz_error_t *err)
 {
 	char *a[] = {(char *)criu_path(), "check", NULL};
-	int status = run(a, NULL);
+	_cleanup_close_ int out = memfd_create("criu-check", MFD_CLOEXEC);
+	_cleanup_free_ char *said = NULL, *path = NULL;
+	int status = run_to(a, out);
 
 	if (status == 0)
 		return 0;
+	/* What criu check said: its first error, the reason. */
+	path = xasprintf("/proc/self/fd/%d", out);
+	said = vz_criu_log_reason(path);
+	if (said && status != 127 && status >= 0)
+		return vz_error_make(err, VZ_E_SYSTEM, 0,
+				     "'%s check' fails on this host (%s): CRIU cannot checkpoint here",
+				     criu_path(), said);
 	if (status == 127 || status < 0)
 		return vz_error_make(err, VZ_E_SYSTEM, 0,
 				     "criu is not installed or does not run ('%s'): "

@@ -177,7 +177,8 @@ fake_criu_on_b() {
 	start_counter
 	start_client
 	fake_criu_on_b 'echo "(00.1) Error (criu/x.c:1): injected restore failure" >&2; exit 1'
-	run -17 migrate --online
+	run migrate --online
+	[ "$status" = 17 ] || { echo "$output" >&3; false; }
 	[[ "$output" == *"injected restore failure"* ]]
 	only_on a
 	counter_goes_on a "$(count a)"
