@@ -141,21 +141,28 @@ static const struct {
 	{"bridge", "forward", "b"},
 };
 
-/* The table of family with no chain left goes. */
-static void drop_if_empty(const char *family, const char *t)
-{
-	_cleanup_free_ char *tab = xasprintf("list table %s %s\n", family, t), *out = NULL;
-
-	if (run(tab, "list", &out, NULL) == 0 && !strstr(out, "chain ")) {
-		_cleanup_free_ char *drop = xasprintf("delete table %s %s\n", family, t);
-		(void)run(drop, "remove network lock table", NULL, NULL);
-	}
-}
-
+/*
+ * The lock's chains go in one batch (they come and go together); the
+ * tables stay, empty, for the next checkpoint: listing them to see whether
+ * they are empty would cost more nft runs than the lock itself.
+ */
 static int unlock(struct vz_ctx *ctx, const char *ctid, vz_error_t *err)
 {
 	const char *t = table(ctx);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int r;
 
+	for (size_t i = 0; i < ARRAY_SIZE(lock_chains); i++)
+		fprintf(f, "delete chain %s %s lock%s%s\n", lock_chains[i].family, t, ctid,
+			lock_chains[i].suffix);
+	fclose(f);
+	r = run(buf, "remove network lock", NULL, NULL);
+	free(buf);
+	if (r == 0)
+		return 0;
+	/* No lock (or half of one): remove what there is, one chain at a time. */
 	for (size_t i = 0; i < ARRAY_SIZE(lock_chains); i++) {
 		_cleanup_free_ char *list =
 			xasprintf("list chain %s %s lock%s%s\n", lock_chains[i].family, t, ctid,
@@ -168,8 +175,6 @@ static int unlock(struct vz_ctx *ctx, const char *ctid, vz_error_t *err)
 		    run(del, "remove network lock", NULL, err) < 0)
 			return -1;
 	}
-	drop_if_empty("inet", t);
-	drop_if_empty("bridge", t);
 	return 0;
 }
 

@@ -247,9 +247,10 @@ int vz_criu_check(vz_error_t *err)
 	path = xasprintf("/proc/self/fd/%d", out);
 	said = vz_criu_log_reason(path);
 	if (said && status != 127 && status >= 0)
-		return vz_error_make(err, VZ_E_SYSTEM, 0,
-				     "'%s check' fails on this host (%s): CRIU cannot checkpoint here",
-				     criu_path(), said);
+		return vz_error_make(
+			err, VZ_E_SYSTEM, 0,
+			"'%s check' fails on this host (%s): CRIU cannot checkpoint here",
+			criu_path(), said);
 	if (status == 127 || status < 0)
 		return vz_error_make(err, VZ_E_SYSTEM, 0,
 				     "criu is not installed or does not run ('%s'): "

@@ -53,6 +53,7 @@ struct vz_ct {
 	struct vz_state state; /* what the CT has now */
 	bool state_bad;	       /* the state file did not parse: it is stale */
 	bool running;	       /* state.pid is the CT's init, alive */
+	bool net_locked;       /* this object holds the CT's network lock (chkpnt.c) */
 	int lock_fd;	       /* the lock, or -EBADF when opened without it */
 	struct vz_cgroup *cg;  /* from vz_ct_cgroup() */
 	struct vz_storage *storage;

@@ -371,12 +371,15 @@ int ct_net_lock(struct vz_ct *ct, bool on, vz_error_t *err)
 	const struct vz_net_filter *f = ct->ctx->net_filter;
 	_cleanup_strv_ char **ends = NULL;
 
-	if (!f || !f->lock)
+	if (!f || !f->lock || (!on && !ct->net_locked))
 		return 0;
 	ends = on ? host_ends(ct) : NULL;
 	if (on && !ends)
 		return 0;
-	return f->lock(f->data, ct->id, ends, on, err);
+	if (f->lock(f->data, ct->id, ends, on, err) < 0)
+		return -1;
+	ct->net_locked = on;
+	return 0;
 }
 
 /* ---- live changes ---- */
