@@ -312,7 +312,12 @@ int vz_remote_sync(const struct vz_remote *r, const char *src, const char *dst, 
 	}
 	out = read_to_end(p[0]);
 	status = wait_status(pid);
-	if (status != 0)
+	/*
+	 * 24: files vanished while rsync read the tree. A copy of a running CT
+	 * sees that (a file renamed over another); the pass after the CT has
+	 * stopped sends what is there then.
+	 */
+	if (status != 0 && status != 24)
 		return rsync_failed(r, logged, status, err);
 	if (ret_bytes)
 		*ret_bytes = bytes_sent(out);
