@@ -203,7 +203,10 @@ static int lock(void *data, const char *ctid, char *const *host_ifs, bool on, vz
 		fprintf(f, " } drop\n");
 	}
 	fclose(f);
-	r = run(buf, "network lock", NULL, err);
+	r = run(buf, "network lock", NULL, NULL);
+	/* Once more, and then with the reason: a transaction can lose a race with another. */
+	if (r < 0)
+		r = run(buf, "network lock", NULL, err);
 	free(buf);
 	return r;
 }

@@ -11,7 +11,11 @@ setup() {
 	require_criu
 	vz_start_daemon
 }
-teardown() { vz_stop_daemon; }
+teardown() {
+	# A client left by a test that failed half way would keep bats waiting.
+	[ -z "${CLIENT_PID:-}" ] || kill "$CLIENT_PID" 2>/dev/null || true
+	vz_stop_daemon
+}
 
 # A counter inside the CT: its value lives in the shell's memory, so a CT
 # that restarted instead of coming back would count from 1 again.
@@ -117,13 +121,16 @@ status_of() { vzlist -a -H -o status "$1" | tr -d ' '; }
 		vz_host bash -c 'exec 3<>/dev/tcp/198.51.100.21/7000' 2>/dev/null && break
 		sleep 0.05
 	done
-	vz_host "$VZ_BUILD/vzprobe" tcp-client 198.51.100.21 7000 50 >"$log" 2>&1 &
+	vz_host "$VZ_BUILD/vzprobe" tcp-client 198.51.100.21 7000 50 >"$log" 2>&1 3>&- &
 	client=$!
+	CLIENT_PID=$client
 	for _ in $(seq 100); do grep -q "^conn" "$log" && break; sleep 0.05; done
 	conn=$(grep -o '^conn [0-9]*' "$log" | tail -n 1)
 	for _ in 1 2 3; do
-		run -0 vzctl chkpnt 101
-		run -0 vzctl restore 101
+		run vzctl chkpnt 101
+		[ "$status" = 0 ] || { echo "$output" >&3; false; }
+		run vzctl restore 101
+		[ "$status" = 0 ] || { echo "$output" >&3; false; }
 	done
 	n=$(wc -l <"$log")
 	for _ in $(seq 200); do [ "$(wc -l <"$log")" -gt $((n + 5)) ] && break; sleep 0.05; done

@@ -719,13 +719,16 @@ static int tcp_client(const char *addr, unsigned port, int interval_ms)
 	socklen_t dl;
 	int af = sockaddr_of(addr, port, &d, &dl), fd;
 	long long last, gap = 0;
+	struct timeval tv = {.tv_sec = 60};
 	FILE *in;
 	char line[300];
 
 	if (af < 0)
 		return 2;
 	fd = socket(af, SOCK_STREAM, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&d, dl) < 0 || !(in = fdopen(fd, "r"))) {
+	/* An answer that never comes is an error after 60 s, not a hang. */
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+	    connect(fd, (struct sockaddr *)&d, dl) < 0 || !(in = fdopen(fd, "r"))) {
 		printf("error: connect: %s\n", strerror(errno));
 		return 1;
 	}
