@@ -227,13 +227,19 @@ until_restoring() {
 	counter_goes_on a "$(count a)"
 }
 
-@test "the ssh connection cut during the restore: exactly one copy runs" {
+# A counting CT on host a, migrating online in the background (pid $mig),
+# host b's restore stalled for 3 s and under way.
+stalled_migration() {
 	ct_on_a
 	start_counter
 	fake_criu_on_b 'sleep 3'
 	migrate --online >"$VZ_MH_DIR/migrate.out" 2>&1 &
 	mig=$!
 	until_restoring
+}
+
+@test "the ssh connection cut during the restore: exactly one copy runs" {
+	stalled_migration
 	# This test's channel only: its ControlPath is in host a's run dir.
 	pkill -KILL -f "ssh .*ControlPath=$VZ_RUNDIR_A/101.ssh .*migrate-receive 101"
 	wait "$mig" || true
@@ -241,12 +247,7 @@ until_restoring() {
 }
 
 @test "the destination's vzd killed during the restore: the CT comes back here" {
-	ct_on_a
-	start_counter
-	fake_criu_on_b 'sleep 3'
-	migrate --online >"$VZ_MH_DIR/migrate.out" 2>&1 &
-	mig=$!
-	until_restoring
+	stalled_migration
 	sleep 0.5
 	# vzd and every worker of it, as a crash of the whole service would.
 	pkill -KILL -P "$VZD_PID_B" || true
