@@ -177,6 +177,13 @@ require_bridge() {
 		skip "host kernel has no bridge driver: $VZ_FEATURE_OUTPUT"
 }
 
+# tc with the token bucket filter (a test slows a link with it).
+require_tc_tbf() {
+	vz_feature tc-tbf unshare -n tc qdisc add dev lo root tbf rate 1mbit burst 32kb latency 50ms
+	[ "$VZ_FEATURE_STATUS" = 0 ] ||
+		skip "host cannot shape traffic (tc tbf): $VZ_FEATURE_OUTPUT"
+}
+
 # The nft command (tests read the rules with it) and nf_tables in the kernel
 # (vzd's filters are nftables).
 require_nftables() {
@@ -302,6 +309,12 @@ require_criu() {
 	vz_feature criu-check criu check
 	[ "$VZ_FEATURE_STATUS" = 0 ] ||
 		skip "criu cannot checkpoint on this host: $(printf '%s' "$VZ_FEATURE_OUTPUT" | tail -n 1)"
+}
+
+# A CRIU built with vz's fixes (scripts/criu-patches), which post-copy needs.
+require_criu_vz() {
+	criu --version 2>/dev/null | grep -q '^GitID: .*-vz' ||
+		skip "criu here lacks vz's fixes for post-copy (scripts/install-deps builds it)"
 }
 
 # ---- storage ----

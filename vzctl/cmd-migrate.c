@@ -1,17 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * vzctl migrate CTID HOST [--online] [--keep-src] [--ssh-opts "..."], its
- * OpenVZ spelling vzmigrate [--online] [-r yes|no] [--ssh=OPTS] HOST CTID,
+ * vzctl migrate CTID HOST [--online | --lazy] [--keep-src] [--ssh-opts "..."],
+ * its OpenVZ spelling vzmigrate [--online] [--lazy] [-r yes|no] [--ssh=OPTS]
+ * HOST CTID,
  * and migrate-receive, the destination's end, which a migration runs there
  * over ssh (its stdin and stdout are the channel).
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cmds.h"
+#include "util/fs.h"
 #include "util/macros.h"
 
 /* -j: each progress event as a line of JSON. */
@@ -62,11 +69,9 @@ static int send_migrate(struct client *c, const char *ctid, const char *host, st
 int cmd_migrate(struct client *c, int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{"online", no_argument, NULL, 'o'},
-		{"keep-src", no_argument, NULL, 'k'},
-		{"ssh-opts", required_argument, NULL, 's'},
-		{"json", no_argument, NULL, 'j'},
-		{NULL, 0, NULL, 0},
+		{"online", no_argument, NULL, 'o'},   {"lazy", no_argument, NULL, 'l'},
+		{"keep-src", no_argument, NULL, 'k'}, {"ssh-opts", required_argument, NULL, 's'},
+		{"json", no_argument, NULL, 'j'},     {NULL, 0, NULL, 0},
 	};
 	struct vz_msg *args = vz_msg_new();
 	bool json = false;
@@ -77,8 +82,12 @@ int cmd_migrate(struct client *c, int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, ":j", lo, NULL)) != -1) {
 		if (ch == 'j') {
 			json = true;
-		} else if (ch == 'o' || ch == 'k') {
-			vz_msg_set_bool(args, ch == 'o' ? "online" : "keep_src", true);
+		} else if (ch == 'o' || ch == 'k' || ch == 'l') {
+			vz_msg_set_bool(args,
+					ch == 'o'   ? "online"
+					: ch == 'l' ? "lazy"
+						    : "keep_src",
+					true);
 		} else if (ch == 's') {
 			vz_msg_set_str(args, "ssh_opts", optarg);
 		} else {
@@ -98,6 +107,7 @@ int cmd_vzmigrate(struct client *c, int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{"online", no_argument, NULL, 'o'},
+		{"lazy", no_argument, NULL, 'l'},
 		{"remove-area", required_argument, NULL, 'r'},
 		{"ssh", required_argument, NULL, 's'},
 		{NULL, 0, NULL, 0},
@@ -108,8 +118,8 @@ int cmd_vzmigrate(struct client *c, int argc, char **argv)
 	optind = 1;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":r:", lo, NULL)) != -1) {
-		if (ch == 'o') {
-			vz_msg_set_bool(args, "online", true);
+		if (ch == 'o' || ch == 'l') {
+			vz_msg_set_bool(args, ch == 'o' ? "online" : "lazy", true);
 		} else if (ch == 'r' && (streq(optarg, "yes") || streq(optarg, "no"))) {
 			vz_msg_set_bool(args, "keep_src", streq(optarg, "no"));
 		} else if (ch == 's') {
@@ -150,6 +160,60 @@ static int query(struct client *c, struct vz_msg *args, const char *what)
 	return 0;
 }
 
+/* Copy what one side says to the other; false once from has ended. */
+static bool pass(int from, int to, char *buf, size_t size, bool *failed)
+{
+	ssize_t n = read(from, buf, size);
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return true;
+	if (n <= 0) {
+		*failed |= n < 0;
+		return false;
+	}
+	if (write_all(to, buf, (size_t)n) < 0) {
+		*failed = true;
+		return false;
+	}
+	return true;
+}
+
+/*
+ * --pages PATH: a post-copy migration's page stream. ssh gives this end
+ * pipes; CRIU's lazy-pages wants a socket: join stdin and stdout to the
+ * socket the destination's daemon listens on, both ways, until both end.
+ */
+static int relay_pages(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	_cleanup_close_ int s = -1;
+	bool up = true, down = true, failed = false;
+	static char buf[1 << 17];
+
+	if (path[0] != '/' || strlen(path) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "vzctl: migrate-receive --pages: '%s' is no socket path\n", path);
+		return VZ_E_SYNTAX;
+	}
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		fprintf(stderr, "vzctl: connect to '%s': %s\n", path, strerror(errno));
+		return VZ_E_SYSTEM;
+	}
+	while ((up || down) && !failed) {
+		struct pollfd p[2] = {{.fd = up ? 0 : -1, .events = POLLIN},
+				      {.fd = down ? s : -1, .events = POLLIN}};
+
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (p[0].revents && !(up = pass(0, s, buf, sizeof(buf), &failed)))
+			(void)shutdown(s, SHUT_WR);
+		if (p[1].revents && !(down = pass(s, 1, buf, sizeof(buf), &failed)))
+			(void)close(1);
+	}
+	return failed ? VZ_E_SYSTEM : 0;
+}
+
 int cmd_migrate_receive(struct client *c, int argc, char **argv)
 {
 	_cleanup_error_ vz_error_t err = NULL;
@@ -159,9 +223,13 @@ int cmd_migrate_receive(struct client *c, int argc, char **argv)
 	int fds[2] = {0, 1};
 	bool q = argc == 3 && (streq(argv[2], "--query") || streq(argv[2], "--forget"));
 
+	if (argc == 4 && streq(argv[2], "--pages")) {
+		vz_msg_free(args);
+		return relay_pages(argv[3]);
+	}
 	if (argc != 2 && !q) {
 		vz_msg_free(args);
-		return cmd_usage_error(argv[0], "give CTID [--query | --forget]");
+		return cmd_usage_error(argv[0], "give CTID [--query | --forget | --pages SOCKET]");
 	}
 	vz_msg_set_str(args, "ctid", argv[1]);
 	if (q)

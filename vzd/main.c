@@ -350,6 +350,9 @@ static void reap(struct daemon *d)
 				break;
 			}
 		}
+		/* A worker that dies without a word leaves its client with nothing: say why. */
+		if (worker && WIFSIGNALED(status))
+			logmsg("worker %d killed by signal %d", (int)pid, WTERMSIG(status));
 		if (!worker)
 			init_exited(d, pid);
 	}

@@ -174,7 +174,9 @@ static int op_migrate(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
 	struct vz_migrate_opts o = {
 		.host = vz_msg_get_str(r->args, "host"),
 		.ssh_opts = vz_msg_get_str(r->args, "ssh_opts"),
-		.online = vz_msg_get_bool(r->args, "online", false),
+		.online = vz_msg_get_bool(r->args, "online", false) ||
+			  vz_msg_get_bool(r->args, "lazy", false),
+		.lazy = vz_msg_get_bool(r->args, "lazy", false),
 		.keep_src = vz_msg_get_bool(r->args, "keep_src", false),
 	};
 

@@ -12,18 +12,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "criu/criu.h"
+#include "util/exec.h"
 #include "util/fs.h"
 #include "util/strv.h"
+#include "util/syscalls.h"
 #include "util/xalloc.h"
 
 #define DUMP_LOG "dump.log"
 #define RESTORE_LOG "restore.log"
+#define LAZY_LOG "lazy-pages.log"
 #define RESTORE_PIDFILE "restore.pid"
 #define OUTPUT "criu.out"
 
@@ -34,23 +38,24 @@ static const char *criu_path(void)
 	return p && *p ? p : "criu";
 }
 
-/* In the child: stdio to the work dir's output file, nothing else open. */
-static VZ_NORETURN void exec_criu(char **argv, int out)
+/*
+ * In the child: stdout and stderr to the work dir's output file; extra[]
+ * (the page stream and status pipe of a lazy run) become fds 3, 4, ...
+ */
+static VZ_NORETURN void exec_criu(char **argv, int out, const int *extra, size_t n_extra)
 {
-	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int fds[8] = {-1, out, out};
 
-	reset_signals();
 	/*
 	 * A worker that dies takes its CRIU along: a restore half done is
 	 * then cleaned up with the CT's groups, never left running unknown.
 	 */
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
+	if (n_extra > ARRAY_SIZE(fds) - 3)
 		_exit(127);
-	close_fds_from(3, NULL, 0);
-	execvp(argv[0], argv);
-	dprintf(2, "vz: exec '%s': %s\n", argv[0], strerror(errno));
-	_exit(127);
+	for (size_t i = 0; i < n_extra; i++)
+		fds[3 + i] = extra[i];
+	exec_with_fds(argv, fds, 3 + n_extra);
 }
 
 /*
@@ -68,7 +73,7 @@ static int run_to(char **argv, int out)
 	if (pid < 0)
 		return -1;
 	if (pid == 0)
-		exec_criu(argv, out);
+		exec_criu(argv, out, NULL, 0);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -1;
@@ -119,17 +124,17 @@ char *vz_criu_log_reason(const char *log)
 }
 
 /* A failed run: CRIU's reason from its log, or from its output when it wrote no log. */
-static int failed(const struct vz_criu_req *r, int code, const char *what, const char *logname,
-		  int status, vz_error_t *err)
+static int failed(const char *workdir, int code, const char *what, const char *logname, int status,
+		  vz_error_t *err)
 {
-	_cleanup_free_ char *log = xasprintf("%s/%s", r->workdir, logname);
-	_cleanup_free_ char *out = xasprintf("%s/" OUTPUT, r->workdir);
+	_cleanup_free_ char *log = xasprintf("%s/%s", workdir, logname);
+	_cleanup_free_ char *out = xasprintf("%s/" OUTPUT, workdir);
 	_cleanup_free_ char *reason = vz_criu_log_reason(log);
 
 	if (!reason && read_file_at(AT_FDCWD, out, 4096, &reason, NULL) == 0) {
 		reason[strcspn(reason, "\n")] = '\0';
 		if (!*reason)
-			freep(&reason);
+			reason = mfree(reason);
 	}
 	if (!reason)
 		reason = status < 0 ? xasprintf("%s did not run or was killed", criu_path())
@@ -158,10 +163,9 @@ static char **common_args(const struct vz_criu_req *r, const char *logname)
 	return a;
 }
 
-int vz_criu_dump(const struct vz_criu_req *r, vz_error_t *err)
+static char **dump_args(const struct vz_criu_req *r)
 {
-	_cleanup_strv_ char **a = common_args(r, DUMP_LOG);
-	int status;
+	char **a = common_args(r, DUMP_LOG);
 
 	a = strv_push(a, xstrdup("dump"));
 	a = strv_push(a, xstrdup("--tree"));
@@ -174,10 +178,136 @@ int vz_criu_dump(const struct vz_criu_req *r, vz_error_t *err)
 	}
 	if (r->leave_running)
 		a = strv_push(a, xstrdup("--leave-running"));
-	status = run(a, r->workdir);
+	return a;
+}
+
+int vz_criu_dump(const struct vz_criu_req *r, vz_error_t *err)
+{
+	_cleanup_strv_ char **a = dump_args(r);
+	int status = run(a, r->workdir);
+
 	if (status != 0)
-		return failed(r, VZ_E_CHKPNT, "dump", DUMP_LOG, status, err);
+		return failed(r->workdir, VZ_E_CHKPNT, "dump", DUMP_LOG, status, err);
 	return 0;
+}
+
+/* ---- lazy runs: CRIU going on in the background ---- */
+
+/* The page stream and the status pipe are the child's fds 3 and 4. */
+#define PS_FD "3"
+#define STATUS_FD "4"
+
+static void lazy_args(char ***a)
+{
+	*a = strv_push(*a, xstrdup("--ps-socket"));
+	*a = strv_push(*a, xstrdup(PS_FD));
+	*a = strv_push(*a, xstrdup("--status-fd"));
+	*a = strv_push(*a, xstrdup(STATUS_FD));
+}
+
+static void run_init(struct vz_criu_run *run, const char *workdir, const char *what,
+		     const char *logname, int code)
+{
+	*run = (struct vz_criu_run){
+		.pid = -1,
+		.pidfd = -1,
+		.workdir = xstrdup(workdir),
+		.what = what,
+		.logname = logname,
+		.code = code,
+	};
+}
+
+/* Wait for the child's exit: its status, or -1 if it died (killed at the deadline). */
+static int reap(struct vz_criu_run *run, int timeout_ms)
+{
+	struct pollfd p = {.fd = run->pidfd, .events = POLLIN};
+	int status;
+
+	if (run->pidfd >= 0 && timeout_ms >= 0 && poll(&p, 1, timeout_ms) == 0)
+		(void)kill(run->pid, SIGKILL);
+	while (waitpid(run->pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	run->pid = -1;
+	closep(&run->pidfd);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/*
+ * Start argv with the page stream ps; return once CRIU says it is ready
+ * (a byte on its status fd) with the run going on, or with CRIU's reason
+ * when it ended first.
+ */
+static int start_ready(char **argv, int ps, struct vz_criu_run *run, vz_error_t *err)
+{
+	_cleanup_free_ char *outp = xasprintf("%s/" OUTPUT, run->workdir);
+	_cleanup_close_ int out = open(outp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	int st[2];
+	char c;
+	ssize_t n;
+
+	if (out < 0 || pipe2(st, O_CLOEXEC) < 0)
+		return vz_error_make(err, run->code, errno, "criu %s: set up", run->what);
+	run->pid = fork();
+	if (run->pid == 0) {
+		int extra[2] = {ps, st[1]};
+
+		exec_criu(argv, out, extra, 2);
+	}
+	close(st[1]);
+	if (run->pid < 0) {
+		close(st[0]);
+		return vz_error_make(err, run->code, errno, "fork");
+	}
+	run->pidfd = vz_pidfd_open(run->pid, 0);
+	do
+		n = read(st[0], &c, 1);
+	while (n < 0 && errno == EINTR);
+	close(st[0]);
+	if (n == 1)
+		return 0;
+	return failed(run->workdir, run->code, run->what, run->logname, reap(run, -1), err);
+}
+
+int vz_criu_dump_lazy(const struct vz_criu_req *r, struct vz_criu_run *run, vz_error_t *err)
+{
+	_cleanup_strv_ char **a = dump_args(r);
+
+	a = strv_push(a, xstrdup("--lazy-pages"));
+	lazy_args(&a);
+	run_init(run, r->workdir, "dump", DUMP_LOG, VZ_E_CHKPNT);
+	return start_ready(a, r->ps_socket, run, err);
+}
+
+int vz_criu_lazy_pages(const struct vz_criu_req *r, struct vz_criu_run *run, vz_error_t *err)
+{
+	_cleanup_strv_ char **a = NULL;
+
+	a = strv_push(a, xstrdup(criu_path()));
+	a = strv_push(a, xstrdup("lazy-pages"));
+	a = strv_push(a, xstrdup("--images-dir"));
+	a = strv_push(a, xstrdup(r->images));
+	a = strv_push(a, xstrdup("--work-dir"));
+	a = strv_push(a, xstrdup(r->workdir));
+	a = strv_push(a, xstrdup("--log-file"));
+	a = strv_push(a, xstrdup(LAZY_LOG));
+	a = strv_push(a, xstrdup("-v4"));
+	a = strv_push(a, xstrdup("--page-server"));
+	lazy_args(&a);
+	run_init(run, r->workdir, "lazy-pages", LAZY_LOG, VZ_E_RESTORE);
+	return start_ready(a, r->ps_socket, run, err);
+}
+
+int vz_criu_finish(struct vz_criu_run *run, int timeout_ms, vz_error_t *err)
+{
+	int status = run->pid > 0 ? reap(run, timeout_ms) : -1;
+	int r = 0;
+
+	if (status != 0)
+		r = failed(run->workdir, run->code, run->what, run->logname, status, err);
+	run->workdir = mfree(run->workdir);
+	return r;
 }
 
 static int read_pid(const char *path, pid_t *ret)
@@ -210,6 +340,8 @@ int vz_criu_restore(const struct vz_criu_req *r, pid_t *ret_pid, vz_error_t *err
 	a = strv_push(a, xstrdup("--restore-detached"));
 	a = strv_push(a, xstrdup("--pidfile"));
 	a = strv_push(a, xstrdup(pidfile));
+	if (r->lazy)
+		a = strv_push(a, xstrdup("--lazy-pages"));
 	if (r->cgroup_root) {
 		a = strv_push(a, xstrdup("--cgroup-root"));
 		a = strv_push(a, xstrdup(r->cgroup_root));
@@ -220,7 +352,7 @@ int vz_criu_restore(const struct vz_criu_req *r, pid_t *ret_pid, vz_error_t *err
 	}
 	status = run(a, r->workdir);
 	if (status != 0)
-		return failed(r, VZ_E_RESTORE, "restore", RESTORE_LOG, status, err);
+		return failed(r->workdir, VZ_E_RESTORE, "restore", RESTORE_LOG, status, err);
 	if (read_pid(pidfile, ret_pid) < 0)
 		return vz_error_make(err, VZ_E_RESTORE, 0,
 				     "criu restore: no pid of the restored init in '%s'", pidfile);
@@ -259,4 +391,75 @@ int vz_criu_check(vz_error_t *err)
 	return vz_error_make(err, VZ_E_SYSTEM, 0,
 			     "'%s check' fails on this host: CRIU cannot checkpoint here",
 			     criu_path());
+}
+
+/* ---- what post-copy needs of a host ---- */
+
+/* CRIU keeps the CT's memory in pipes of up to 819 pages, which root without CAP_SYS_RESOURCE can
+ * only make below this. */
+#define LAZY_PIPE_MAX (4 << 20)
+#define PIPE_MAX_SYSCTL "/proc/sys/fs/pipe-max-size"
+#define UFFD_SYSCTL "/proc/sys/vm/unprivileged_userfaultfd"
+
+static long sysctl_value(const char *path)
+{
+	_cleanup_free_ char *s = NULL;
+
+	if (read_file_at(AT_FDCWD, path, 64, &s, NULL) < 0)
+		return -1;
+	return strtol(s, NULL, 10);
+}
+
+/* vz's fixes to CRIU (scripts/criu-patches) are in: the build's GitID ends in -vzN. */
+static bool criu_has_vz_fixes(void)
+{
+	char *a[] = {(char *)criu_path(), "--version", NULL};
+	_cleanup_close_ int out = memfd_create("criu-version", MFD_CLOEXEC);
+	_cleanup_free_ char *text = NULL, *path = NULL;
+
+	if (run_to(a, out) != 0)
+		return false;
+	path = xasprintf("/proc/self/fd/%d", out);
+	if (read_file_at(AT_FDCWD, path, 4096, &text, NULL) < 0)
+		return false;
+	const char *g = strstr(text, "GitID: ");
+
+	return g && strstr(g, "-vz") && strstr(g, "-vz") < g + strcspn(g, "\n");
+}
+
+int vz_criu_lazy_check(bool source, vz_error_t *err)
+{
+	long v;
+
+	if (vz_criu_check(err) < 0)
+		return -1;
+	if (source) {
+		v = sysctl_value(PIPE_MAX_SYSCTL);
+		if (v >= 0 && v < LAZY_PIPE_MAX)
+			return vz_error_make(
+				err, VZ_E_SYSTEM, 0,
+				"a post-copy migration needs fs.pipe-max-size >= %d "
+				"here (it is %ld): CRIU holds the CT's memory in pipes",
+				LAZY_PIPE_MAX, v);
+		if (!criu_has_vz_fixes())
+			return vz_error_make(
+				err, VZ_E_SYSTEM, 0,
+				"'%s' lacks vz's fix for a failed lazy dump "
+				"(scripts/criu-patches): the CT could not run on here "
+				"if the migration failed; scripts/install-deps builds it",
+				criu_path());
+		return 0;
+	}
+	/* The restored CT's own tasks open the userfaultfd, in the CT's user namespace. */
+	v = sysctl_value(UFFD_SYSCTL);
+	if (v == 0)
+		return vz_error_make(err, VZ_E_SYSTEM, 0,
+				     "a post-copy migration of an unprivileged CT needs "
+				     "vm.unprivileged_userfaultfd = 1 here (the CT's seccomp "
+				     "filter still denies userfaultfd to its processes)");
+	if (!vz_criu_has_feature("uffd-noncoop"))
+		return vz_error_make(err, VZ_E_SYSTEM, 0,
+				     "this kernel lacks userfaultfd (criu check --feature "
+				     "uffd-noncoop fails): no post-copy migration to it");
+	return 0;
 }

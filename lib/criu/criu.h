@@ -33,6 +33,17 @@ struct vz_criu_req {
 	const char *root;	 /* restore: host path of the CT's mounted root */
 	const char *cgroup_root; /* restore: "/<prefix>/<ctid>", the groups made for it */
 	char *const *external;	 /* restore: --external values ("netdev[venet0]:vzt3") */
+	bool lazy;		 /* restore: memory comes from a lazy-pages daemon */
+	int ps_socket;		 /* lazy dump, lazy-pages: the page stream, a connected socket */
+};
+
+/* A CRIU going on in the background: a lazy dump serving pages, a lazy-pages daemon. */
+struct vz_criu_run {
+	pid_t pid;
+	int pidfd;
+	char *workdir;
+	const char *what, *logname;
+	int code;
 };
 
 /*
@@ -40,6 +51,27 @@ struct vz_criu_req {
  * VZ_E_CHKPNT) carries CRIU's own reason in one line and the log's path.
  */
 int vz_criu_dump(const struct vz_criu_req *r, vz_error_t *err);
+
+/*
+ * Post-copy (lazy) migration. The source dumps the CT without its memory
+ * (vz_criu_dump_lazy returns once the images are written; the CT stays
+ * frozen, its memory held by CRIU); the destination starts a lazy-pages
+ * daemon on the images (vz_criu_lazy_pages, ready when it returns) and
+ * restores with r->lazy: the CT runs there at once and its pages come
+ * over the page stream, on demand and in the background. Both ends end
+ * with vz_criu_finish: the dump when every page was served (the CT's
+ * processes here are then killed; on a failure they run on here, as
+ * after any failed dump), the daemon when every page arrived. The page
+ * stream is any connected socket (vz passes one tunnelled through ssh).
+ */
+int vz_criu_dump_lazy(const struct vz_criu_req *r, struct vz_criu_run *run, vz_error_t *err);
+int vz_criu_lazy_pages(const struct vz_criu_req *r, struct vz_criu_run *run, vz_error_t *err);
+
+/*
+ * Wait for run to end, at most timeout_ms (< 0: for ever) before it is
+ * killed: 0 when it did all it was to do, else CRIU's reason.
+ */
+int vz_criu_finish(struct vz_criu_run *run, int timeout_ms, vz_error_t *err);
 
 /*
  * Restore the CT from r->images into groups and a root already made;
@@ -51,6 +83,13 @@ int vz_criu_restore(const struct vz_criu_req *r, pid_t *ret_pid, vz_error_t *err
 
 /* `criu check --feature name` passes here. */
 bool vz_criu_has_feature(const char *name);
+
+/*
+ * This host can take part in a post-copy migration (err says why not):
+ * as the source (CRIU with vz's fixes, pipes large enough for the CT's
+ * memory) or as the destination (userfaultfd allowed in user namespaces).
+ */
+int vz_criu_lazy_check(bool source, vz_error_t *err);
 
 /* `criu check` passes (err says why not); what every checkpoint needs. */
 int vz_criu_check(vz_error_t *err);

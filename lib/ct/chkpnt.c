@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -29,6 +30,7 @@
 #include "ct/internal.h"
 #include "res/cpuio.h"
 #include "sandbox/mount.h"
+#include "util/clock.h"
 #include "util/fs.h"
 #include "util/strv.h"
 #include "util/xalloc.h"
@@ -128,13 +130,23 @@ static char *moved_cgroup_root(struct vz_ct *ct, const char *dumped_prefix)
 	return xasprintf("/%s/%s", ct->state.cgroup_prefix, ct->id);
 }
 
+/* A restore whose memory comes later, over a page stream (post-copy). */
+struct lazy_in {
+	int ps_socket;
+	struct vz_criu_run pages; /* the lazy-pages daemon, once started */
+	double ran_at;		  /* when the CT ran (CLOCK_MONOTONIC) */
+};
+
 static int run_criu_restore(struct vz_ct *ct, const char *images, const char *work,
-			    const char *dumped_prefix, char **external, vz_error_t *err)
+			    const char *dumped_prefix, char **external, bool lazy, vz_error_t *err)
 {
 	_cleanup_free_ char *dev = ct_stage_dir(ct, err);
 	_cleanup_free_ char *cgroot = moved_cgroup_root(ct, dumped_prefix);
-	struct vz_criu_req req = {
-		.images = images, .workdir = work, .root = ct->path.root, .cgroup_root = cgroot};
+	struct vz_criu_req req = {.images = images,
+				  .workdir = work,
+				  .root = ct->path.root,
+				  .cgroup_root = cgroot,
+				  .lazy = lazy};
 	uint32_t base, size;
 	pid_t pid;
 	int r;
@@ -156,8 +168,18 @@ static int run_criu_restore(struct vz_ct *ct, const char *images, const char *wo
 	return ct_record_init(ct, pid, err);
 }
 
+/* Post-copy: the lazy-pages daemon that will feed the restored CT. */
+static int start_pages(const char *images, const char *work, struct lazy_in *lz, vz_error_t *err)
+{
+	_cleanup_free_ char *sock = xasprintf("%s/lazy-pages.socket", work);
+	struct vz_criu_req req = {.images = images, .workdir = work, .ps_socket = lz->ps_socket};
+
+	(void)unlink(sock);
+	return vz_criu_lazy_pages(&req, &lz->pages, err);
+}
+
 static int restore_from(struct vz_ct *ct, const char *images, const char *dumped_prefix,
-			vz_error_t *err)
+			struct lazy_in *lz, vz_error_t *err)
 {
 	_cleanup_free_ char *work = make_workdir(ct, err);
 	char **external = NULL;
@@ -168,13 +190,24 @@ static int restore_from(struct vz_ct *ct, const char *images, const char *dumped
 	if (ct_begin_state(ct, err) < 0 || ct_net_lock(ct, true, err) < 0 ||
 	    restore_cgroup(ct, err) < 0 || ct_net_stage(ct, &external, err) < 0)
 		goto fail;
-	if (run_criu_restore(ct, images, work, dumped_prefix, steal_ptr(external), err) < 0)
+	if (lz && start_pages(images, work, lz, err) < 0)
+		goto fail;
+	if (run_criu_restore(ct, images, work, dumped_prefix, steal_ptr(external), lz != NULL,
+			     err) < 0)
 		goto fail;
 	(void)ct_net_lock(ct, false, NULL);
 	ct_net_announce(ct);
+	if (lz) {
+		lz->ran_at = vz_now_s();
+		/* The CT runs; it is whole once every page has arrived. */
+		if (vz_criu_finish(&lz->pages, -1, err) < 0)
+			goto fail;
+	}
 	return 0;
 fail:
 	strv_free(external);
+	if (lz && lz->pages.pid > 0)
+		(void)vz_criu_finish(&lz->pages, 0, NULL);
 	ct->running = false;
 	(void)ct_cleanup_locked(ct, NULL);
 	(void)ct_net_lock(ct, false, NULL);
@@ -183,7 +216,7 @@ fail:
 
 /* Restore from images with the settings saved, the config the CT ran with while it runs. */
 static int restore_with(struct vz_ct *ct, const char *images, const struct vz_config *saved,
-			vz_error_t *err)
+			struct lazy_in *lz, vz_error_t *err)
 {
 	_cleanup_(vz_config_freep) struct vz_config *cfg = running_config(ct, saved, err);
 	struct vz_config *own = ct->cfg;
@@ -192,12 +225,12 @@ static int restore_with(struct vz_ct *ct, const char *images, const struct vz_co
 	if (!cfg)
 		return -1;
 	ct->cfg = cfg;
-	r = restore_from(ct, images, vz_config_get(saved, VZ_STATE_CGROUP_PREFIX), err);
+	r = restore_from(ct, images, vz_config_get(saved, VZ_STATE_CGROUP_PREFIX), lz, err);
 	ct->cfg = own;
 	return r;
 }
 
-int vz_ct_restore(struct vz_ct *ct, const char *dumpfile, vz_error_t *err)
+static int restore(struct vz_ct *ct, const char *dumpfile, struct lazy_in *lz, vz_error_t *err)
 {
 	const char *dir = dump_dir(ct, dumpfile);
 	_cleanup_(vz_config_freep) struct vz_config *saved = NULL;
@@ -215,7 +248,7 @@ int vz_ct_restore(struct vz_ct *ct, const char *dumpfile, vz_error_t *err)
 	if (ct_cleanup_locked(ct, err) < 0)
 		return -1;
 	vz_info(ct->ctx, "Restoring container ...");
-	if (restore_with(ct, dir, saved, err) < 0)
+	if (restore_with(ct, dir, saved, lz, err) < 0)
 		return vz_error_wrap(err, "restore CT %s (the dump is kept)", ct->id);
 	/* The CT's own dump is used up; one the operator named is theirs to keep. */
 	if (streq(dir, ct->path.dump) && rm_rf_at(AT_FDCWD, dir) < 0)
@@ -223,6 +256,22 @@ int vz_ct_restore(struct vz_ct *ct, const char *dumpfile, vz_error_t *err)
 			dir);
 	vz_info(ct->ctx, "Restoring completed successfully");
 	return 0;
+}
+
+int vz_ct_restore(struct vz_ct *ct, const char *dumpfile, vz_error_t *err)
+{
+	return restore(ct, dumpfile, NULL, err);
+}
+
+int vz_ct_restore_lazy(struct vz_ct *ct, int ps_socket, double *ret_ran_s, vz_error_t *err)
+{
+	struct lazy_in lz = {.ps_socket = ps_socket, .pages = {.pid = -1, .pidfd = -1}};
+	double t = vz_now_s();
+	int r = restore(ct, NULL, &lz, err);
+
+	if (r == 0 && ret_ran_s)
+		*ret_ran_s = lz.ran_at - t;
+	return r;
 }
 
 /* ---- checkpoint ---- */
@@ -281,7 +330,7 @@ static void undo_dump(struct vz_ct *ct, const char *tmp)
 	vz_warn(ct->ctx, "CT %s: restoring it from its unsealed checkpoint", ct->id);
 	if (!saved)
 		saved = vz_config_new();
-	if (ct_cleanup_locked(ct, &e) < 0 || restore_with(ct, tmp, saved, &e) < 0)
+	if (ct_cleanup_locked(ct, &e) < 0 || restore_with(ct, tmp, saved, NULL, &e) < 0)
 		vz_warn(ct->ctx, "CT %s could not be restored (%s): its images are kept in '%s'",
 			ct->id, e->msg, tmp);
 	else
@@ -357,4 +406,126 @@ int vz_ct_chkpnt(struct vz_ct *ct, const char *dumpfile, vz_error_t *err)
 	}
 	vz_info(ct->ctx, "Checkpointing completed successfully");
 	return 0;
+}
+
+/* ---- post-copy: the source's half ---- */
+
+struct vz_ct_lazy_out {
+	struct vz_criu_run run;
+	char *dir;
+	int ps; /* our own reference to the page stream, to cut it */
+	bool was_frozen;
+};
+
+static void lazy_out_free(struct vz_ct_lazy_out *lo)
+{
+	closep(&lo->ps);
+	free(lo->run.workdir);
+	free(lo->dir);
+	free(lo);
+}
+
+/* CRIU started, and the images are sealed in place: 0; else the CT runs on. */
+static int lazy_dump_to(struct vz_ct *ct, const char *tmp, struct vz_ct_lazy_out *lo,
+			vz_error_t *err)
+{
+	_cleanup_free_ char *work = make_workdir(ct, err);
+	struct vz_cgroup *cg = vz_ct_cgroup(ct, err);
+	_cleanup_free_ char *freezer = cg ? vz_cgroup_freezer_path(cg) : NULL;
+	struct vz_criu_req req = {.images = tmp,
+				  .workdir = work,
+				  .pid = ct->state.pid,
+				  .freezer = freezer,
+				  .ps_socket = lo->ps};
+
+	if (!work || !cg)
+		return -1;
+	lo->was_frozen = vz_cgroup_frozen(cg) > 0;
+	if (ct_net_lock(ct, true, err) < 0)
+		return -1;
+	if (vz_criu_dump_lazy(&req, &lo->run, err) < 0) {
+		if (!lo->was_frozen && vz_cgroup_frozen(cg) > 0)
+			(void)vz_cgroup_freeze(cg, false, NULL);
+		ct->running = vz_state_alive(&ct->state);
+		(void)ct_net_lock(ct, false, NULL);
+		return -1;
+	}
+	if (keep_dump(ct, tmp, lo->dir, err) < 0) {
+		/* The CT is still whole here: stop serving and let it run on. */
+		_cleanup_error_ vz_error_t e = NULL;
+
+		(void)vz_ct_chkpnt_lazy_end(ct, lo, true, &e);
+		return -2;
+	}
+	return 0;
+}
+
+struct vz_ct_lazy_out *vz_ct_chkpnt_lazy(struct vz_ct *ct, const char *dumpfile, int ps_socket,
+					 vz_error_t *err)
+{
+	struct vz_ct_lazy_out *lo;
+	_cleanup_free_ char *tmp = NULL;
+	int r;
+
+	if (ct_require_lock(ct, err) < 0 || ct_require_config(ct, err) < 0)
+		return NULL;
+	if (!ct->running)
+		return vz_error_make(err, VZ_E_NOT_RUNNING, 0, "CT %s is not running", ct->id),
+		       NULL;
+	if (path_exists_at(AT_FDCWD, dumpfile))
+		return vz_error_make(err, VZ_E_CHKPNT, 0, "CT %s: '%s' exists already", ct->id,
+				     dumpfile),
+		       NULL;
+	tmp = make_tmp_dir(dumpfile, err);
+	if (!tmp)
+		return vz_error_wrap(err, "checkpoint CT %s", ct->id), NULL;
+	lo = xzalloc(sizeof(*lo));
+	lo->dir = xstrdup(dumpfile);
+	lo->ps = fcntl(ps_socket, F_DUPFD_CLOEXEC, 3);
+	lo->run.pid = lo->run.pidfd = -1;
+	vz_info(ct->ctx, "Setting up checkpoint (memory left to be served)...");
+	r = lo->ps < 0 ? vz_error_make(err, VZ_E_SYSTEM, errno, "dup")
+		       : lazy_dump_to(ct, tmp, lo, err);
+	if (r < 0) {
+		(void)rm_rf_at(AT_FDCWD, tmp);
+		/* -2: lazy_dump_to ended the run and freed lo already. */
+		if (r != -2)
+			lazy_out_free(lo);
+		return vz_error_wrap(err, "checkpoint CT %s", ct->id), NULL;
+	}
+	return lo;
+}
+
+int vz_ct_chkpnt_lazy_end(struct vz_ct *ct, struct vz_ct_lazy_out *lo, bool cut, vz_error_t *err)
+{
+	int r;
+
+	/* CRIU's page server reads end of file and rolls the CT back to running. */
+	if (cut)
+		(void)shutdown(lo->ps, SHUT_RDWR);
+	r = vz_criu_finish(&lo->run, -1, err);
+	if (r == 0) {
+		/* Every page is there: CRIU has killed the CT's processes here. */
+		ct->running = false;
+		r = ct_cleanup_locked(ct, err);
+		(void)ct_net_lock(ct, false, NULL);
+		(void)rm_rf_at(AT_FDCWD, lo->dir);
+		lazy_out_free(lo);
+		return r;
+	}
+	struct vz_cgroup *cg = vz_ct_cgroup(ct, NULL);
+
+	if (cg && !lo->was_frozen && vz_cgroup_frozen(cg) > 0)
+		(void)vz_cgroup_freeze(cg, false, NULL);
+	ct->running = vz_state_alive(&ct->state);
+	(void)ct_net_lock(ct, false, NULL);
+	/* Without its memory the dump cannot be restored: only the running CT counts. */
+	(void)rm_rf_at(AT_FDCWD, lo->dir);
+	if (!ct->running)
+		vz_warn(ct->ctx, "CT %s did not survive the failed post-copy checkpoint", ct->id);
+	else
+		/* Its addresses may have moved to where it ran meanwhile: call them back. */
+		ct_net_announce(ct);
+	lazy_out_free(lo);
+	return cut ? 0 : -1;
 }

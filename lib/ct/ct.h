@@ -134,6 +134,26 @@ int vz_ct_chkpnt(struct vz_ct *ct, const char *dumpfile, vz_error_t *err);
  * (VZ_E_RESTORE), with CRIU's reason and log.
  */
 int vz_ct_restore(struct vz_ct *ct, const char *dumpfile, vz_error_t *err);
+/*
+ * Post-copy (see lib/criu/criu.h), the source's half: checkpoint the
+ * running CT into dumpfile (as vz_ct_chkpnt, sealed) without its memory,
+ * which CRIU serves over ps_socket while the CT stays frozen here. Then
+ * vz_ct_chkpnt_lazy_end waits until every page was served: 0, and the CT
+ * has stopped here; or the serving failed (or cut: the caller gives up
+ * and cuts the stream) and the CT runs on here as before, its images
+ * removed (-1, or 0 when cut). Either frees lo.
+ */
+struct vz_ct_lazy_out;
+struct vz_ct_lazy_out *vz_ct_chkpnt_lazy(struct vz_ct *ct, const char *dumpfile, int ps_socket,
+					 vz_error_t *err);
+int vz_ct_chkpnt_lazy_end(struct vz_ct *ct, struct vz_ct_lazy_out *lo, bool cut, vz_error_t *err);
+/*
+ * Post-copy, the destination's half: restore the CT from its dump
+ * directory, its memory fetched over ps_socket. Returns once every page
+ * has arrived; *ret_ran_s: how long after the call the CT ran.
+ */
+int vz_ct_restore_lazy(struct vz_ct *ct, int ps_socket, double *ret_ran_s, vz_error_t *err);
+
 /* The CT has a checkpoint in its dump directory: it is suspended. */
 bool vz_ct_has_dump(const struct vz_ct *ct);
 

@@ -22,7 +22,7 @@ void vz_chan_init(struct vz_chan *c, int in, int out)
 
 void vz_chan_done(struct vz_chan *c)
 {
-	freep(&c->buf);
+	c->buf = mfree(c->buf);
 	c->len = 0;
 }
 

@@ -17,10 +17,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "criu/criu.h"
 #include "ct/ct.h"
 #include "migrate/chan.h"
 #include "migrate/migrate.h"
 #include "migrate/remote.h"
+#include "util/clock.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
 
@@ -36,22 +38,17 @@ struct mig {
 	pid_t ssh;
 	int in, out;
 	char *dst_private, *dst_dump;
-	char *local_dump;  /* online: the checkpoint, here until the CT runs there */
-	bool was_running;  /* offline: the CT ran before we stopped it */
+	char *local_dump;		 /* online: the checkpoint, here until the CT runs there */
+	struct vz_ct_lazy_out *lazy_out; /* lazy: the CT frozen here, its pages being served */
+	pid_t pages_ssh;		 /* lazy: the page stream's ssh */
+	int ps;				 /* lazy: the page stream, our end */
+	bool was_running;		 /* offline: the CT ran before we stopped it */
 	bool stopped_here; /* the CT no longer runs here: on failure it must come back */
 	bool asked_to_run; /* the destination was told to start or restore */
 	bool lost;	   /* the channel broke: what the destination did is unknown */
 	uint64_t sent;	   /* bytes sent to the destination */
 	double t0;
 };
-
-static double now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + t.tv_nsec / 1e9;
-}
 
 static uint64_t du_total;
 static int du_one(const char *path, const struct stat *st, int flag, struct FTW *f)
@@ -166,6 +163,7 @@ static int hello(struct mig *g, vz_error_t *err)
 	vz_msg_set_str(m, "layout", vz_config_get(g->ct->cfg, "VE_LAYOUT"));
 	vz_msg_set_int(m, "bytes", (int64_t)disk_usage(g->ct->path.private));
 	vz_msg_set_bool(m, "online", g->o->online);
+	vz_msg_set_bool(m, "lazy", g->o->lazy);
 	res = ask_raw(g, m, QUICK_MS, err);
 	if (!res)
 		return unreachable(g, err);
@@ -215,13 +213,13 @@ static void report(struct mig *g, const char *phase, const char *what, uint64_t 
 static int sync_tree(struct mig *g, const char *phase, const char *what, const char *src,
 		     const char *dst, vz_error_t *err)
 {
-	double t = now_s();
+	double t = vz_now_s();
 	uint64_t bytes = 0;
 
 	vz_info(g->ct->ctx, "%s ...", what);
 	if (vz_remote_sync(&g->remote, src, dst, &bytes, err) < 0)
 		return vz_error_wrap(err, "%s", what);
-	report(g, phase, what, bytes, now_s() - t);
+	report(g, phase, what, bytes, vz_now_s() - t);
 	return 0;
 }
 
@@ -247,12 +245,12 @@ static int run_there(struct mig *g, const char *op, vz_error_t *err)
 
 	vz_info(g->ct->ctx, "%s the container on %s ...",
 		streq(op, "start") ? "Starting" : "Restoring", g->o->host);
-	double t = now_s();
+	double t = vz_now_s();
 
 	g->asked_to_run = true;
 	res = ask(g, request(op), SLOW_MS, err);
 	if (res)
-		event(g, op, 0, now_s() - t);
+		event(g, op, 0, vz_now_s() - t);
 	return res ? 0 : -1;
 }
 
@@ -281,20 +279,123 @@ static int online(struct mig *g, vz_error_t *err)
 				     "'%s' is left from an earlier migration: restore the CT "
 				     "from it (vzctl restore --dumpfile) or remove it",
 				     g->local_dump);
-	t = now_s();
+	t = vz_now_s();
 	if (vz_ct_chkpnt(g->ct, g->local_dump, err) < 0)
 		return -1;
 	g->stopped_here = true;
-	event(g, "checkpoint", 0, now_s() - t);
+	event(g, "checkpoint", 0, vz_now_s() - t);
 	if (sync_tree(g, "sync-final", "Syncing the private area (final pass)", g->ct->path.private,
 		      g->dst_private, err) < 0 ||
 	    sync_tree(g, "copy-checkpoint", "Copying the checkpoint", g->local_dump, g->dst_dump,
 		      err) < 0 ||
 	    send_config(g, err) < 0 || run_there(g, "restore", err) < 0)
 		return -1;
-	vz_info(g->ct->ctx, "The container was frozen for %.2f s", now_s() - t);
-	event(g, "frozen", 0, now_s() - t);
+	vz_info(g->ct->ctx, "The container was frozen for %.2f s", vz_now_s() - t);
+	event(g, "frozen", 0, vz_now_s() - t);
 	return 0;
+}
+
+/*
+ * The destination has every page (or gave up: cut): CRIU's dump here ends.
+ * 0 when the CT has left this host, else it runs here again.
+ */
+static int end_lazy(struct mig *g, bool cut, vz_error_t *err)
+{
+	struct vz_ct_lazy_out *lo = steal_ptr(g->lazy_out);
+	int r;
+
+	if (!lo)
+		return 0;
+	r = vz_ct_chkpnt_lazy_end(g->ct, lo, cut, err);
+	if (!cut && r < 0 && g->ct->running) {
+		/* The destination said it has it all: one copy only, there. */
+		_cleanup_error_ vz_error_t e = NULL;
+
+		vz_warn(g->ct->ctx,
+			"CRIU here failed after every page was sent (%s): stopping the "
+			"copy here",
+			(*err)->msg);
+		vz_error_release(err);
+		r = vz_ct_stop(g->ct, true, &e);
+	}
+	return r;
+}
+
+/*
+ * The page stream: a socket here that CRIU's dump serves pages on, joined
+ * by ssh to the destination's socket (relayed there by migrate-receive
+ * --pages), over the shared connection.
+ */
+static int open_pages(struct mig *g, vz_error_t *err)
+{
+	_cleanup_msg_ struct vz_msg *res = ask(g, request("pages"), QUICK_MS, err);
+	const char *path = res ? vz_msg_get_str(res, "socket") : NULL;
+
+	if (!res)
+		return -1;
+	if (!path || path[0] != '/')
+		return vz_error_make(err, VZ_E_PROTOCOL, 0, "%s: no page stream socket",
+				     g->remote.host);
+	char *cmd[] = {"vzctl",	     "--quiet", "migrate-receive", g->ct->id, "--pages",
+		       (char *)path, NULL};
+
+	g->pages_ssh = vz_remote_stream(&g->remote, cmd, &g->ps, err);
+	return g->pages_ssh < 0 ? -1 : 0;
+}
+
+static void close_pages(struct mig *g)
+{
+	closep(&g->ps);
+	if (g->pages_ssh > 0) {
+		(void)kill(g->pages_ssh, SIGTERM);
+		(void)waitpid(g->pages_ssh, NULL, 0);
+	}
+	g->pages_ssh = 0;
+}
+
+/*
+ * Post-copy: the CT is dumped without its memory and restored there at
+ * once; its pages follow, asked for as it touches them and sent in the
+ * background. The destination answers once every page is there; until
+ * then the CT's memory lives in two places and a failure rolls it back
+ * to here (CRIU resumes it, and the destination's copy is removed).
+ */
+static int lazy(struct mig *g, vz_error_t *err)
+{
+	_cleanup_msg_ struct vz_msg *res = NULL;
+	int64_t ran_ms = 0;
+	double t, asked;
+
+	g->local_dump = xasprintf("%s.migrate", g->ct->path.dump);
+	if (path_exists_at(AT_FDCWD, g->local_dump))
+		return vz_error_make(err, VZ_E_CHKPNT, 0,
+				     "'%s' is left from an earlier migration: remove it",
+				     g->local_dump);
+	if (open_pages(g, err) < 0)
+		return -1;
+	t = vz_now_s();
+	g->lazy_out = vz_ct_chkpnt_lazy(g->ct, g->local_dump, g->ps, err);
+	if (!g->lazy_out)
+		return -1;
+	event(g, "checkpoint", 0, vz_now_s() - t);
+	if (sync_tree(g, "sync-final", "Syncing the private area (final pass)", g->ct->path.private,
+		      g->dst_private, err) < 0 ||
+	    sync_tree(g, "copy-checkpoint", "Copying the checkpoint (without memory)",
+		      g->local_dump, g->dst_dump, err) < 0 ||
+	    send_config(g, err) < 0)
+		return -1;
+	vz_info(g->ct->ctx, "Restoring the container on %s, its memory following ...", g->o->host);
+	asked = vz_now_s();
+	g->asked_to_run = true;
+	res = ask(g, request("restore"), SLOW_MS, err);
+	if (!res)
+		return -1;
+	(void)vz_msg_get_int(res, "ran_ms", &ran_ms);
+	vz_info(g->ct->ctx, "The container was frozen for %.2f s; its memory followed in %.2f s",
+		asked - t + ran_ms / 1000.0, vz_now_s() - asked - ran_ms / 1000.0);
+	event(g, "frozen", 0, asked - t + ran_ms / 1000.0);
+	event(g, "restore", 0, vz_now_s() - asked);
+	return end_lazy(g, false, err);
 }
 
 /* ---- after ---- */
@@ -307,10 +408,10 @@ static int online(struct mig *g, vz_error_t *err)
 static int runs_there(struct mig *g)
 {
 	char *cmd[] = {"vzctl", "--quiet", "migrate-receive", g->ct->id, "--query", NULL};
-	double until = now_s() + SLOW_MS / 1000;
+	double until = vz_now_s() + SLOW_MS / 1000;
 	int unreachable = 0;
 
-	while (now_s() < until && unreachable < 5) {
+	while (vz_now_s() < until && unreachable < 5) {
 		_cleanup_free_ char *out = NULL;
 		_cleanup_error_ vz_error_t e = NULL;
 
@@ -329,6 +430,14 @@ static int come_back(struct mig *g, vz_error_t *err)
 {
 	int r = 0;
 
+	if (g->lazy_out) {
+		vz_info(g->ct->ctx, "Resuming the container on this host ...");
+		r = end_lazy(g, true, err);
+		if (r == 0 && !g->ct->running)
+			return vz_error_make(err, VZ_E_SYSTEM, 0,
+					     "every page had been sent: the container left");
+		return r;
+	}
 	if (!g->stopped_here)
 		return 0;
 	vz_info(g->ct->ctx, "Bringing the container back on this host ...");
@@ -365,6 +474,39 @@ static void fail(struct mig *g)
 		vz_warn(g->ct->ctx, "CT %s could not be brought back: %s", g->ct->id, e->msg);
 }
 
+/* With the channel gone: remove what the migration left there, if anything. */
+static void forget_there(struct mig *g)
+{
+	char *cmd[] = {"vzctl", "--quiet", "migrate-receive", g->ct->id, "--forget", NULL};
+	_cleanup_error_ vz_error_t e = NULL;
+
+	if (vz_remote_run(&g->remote, cmd, NULL, &e) < 0)
+		vz_warn(g->ct->ctx, "%s: the half copy could not be removed there: %s", g->o->host,
+			e->msg);
+}
+
+/*
+ * Post-copy, the channel broke after the restore was asked for. CRIU's
+ * dump here knows how it ended: every page served (the destination has
+ * the whole CT and runs it), or not (it runs here again).
+ */
+static int settle_lazy(struct mig *g, vz_error_t *err)
+{
+	_cleanup_error_ vz_error_t e = NULL;
+
+	vz_info(g->ct->ctx, "Waiting for the page transfer to end ...");
+	if (end_lazy(g, false, &e) == 0 && !g->ct->running) {
+		vz_warn(g->ct->ctx,
+			"the answer of %s was lost, but every page reached it: the "
+			"container runs there",
+			g->o->host);
+		vz_error_release(err);
+		return 0;
+	}
+	forget_there(g);
+	return vz_error_wrap(err, "the container runs on here");
+}
+
 /*
  * The channel broke after the destination was told to run the CT: it may
  * run there. 0: it does (the migration succeeded); < 0: it does not, or
@@ -381,12 +523,7 @@ static int settle(struct mig *g, vz_error_t *err)
 		return 0;
 	}
 	if (there == 0) {
-		char *cmd[] = {"vzctl", "--quiet", "migrate-receive", g->ct->id, "--forget", NULL};
-		_cleanup_error_ vz_error_t e = NULL;
-
-		if (vz_remote_run(&g->remote, cmd, NULL, &e) < 0)
-			vz_warn(g->ct->ctx, "%s: the half copy could not be removed there: %s",
-				g->o->host, e->msg);
+		forget_there(g);
 		fail(g);
 		return -1;
 	}
@@ -422,6 +559,8 @@ static int migrate(struct mig *g, vz_error_t *err)
 	if (sync_tree(g, "sync", "Syncing the private area", g->ct->path.private, g->dst_private,
 		      err) < 0)
 		return -1;
+	if (g->o->lazy)
+		return lazy(g, err);
 	return g->o->online ? online(g, err) : offline(g, err);
 }
 
@@ -432,7 +571,7 @@ static int check_source(struct vz_ct *ct, const struct vz_migrate_opts *o, vz_er
 				     ct->id);
 	if (!ct->cfg)
 		return vz_error_make(err, VZ_E_NOCONFIG, 0, "CT %s does not exist", ct->id);
-	if (o->online && !ct->running)
+	if ((o->online || o->lazy) && !ct->running)
 		return vz_error_make(err, VZ_E_NOT_RUNNING, 0,
 				     "CT %s is not running: an online migration moves a running "
 				     "CT (without --online a stopped one moves as it is)",
@@ -442,6 +581,8 @@ static int check_source(struct vz_ct *ct, const struct vz_migrate_opts *o, vz_er
 				     "CT %s is suspended: resume it first (or start it with "
 				     "--skip-resume)",
 				     ct->id);
+	if (o->lazy && vz_criu_lazy_check(true, err) < 0)
+		return -1;
 	return 0;
 }
 
@@ -449,7 +590,7 @@ int vz_migrate(struct vz_ct *ct, const struct vz_migrate_opts *o, vz_error_t *er
 {
 	_cleanup_free_ char *log = xasprintf("%s/%s.migrate.log", ct->ctx->rundir, ct->id);
 	_cleanup_free_ char *ctl = xasprintf("%s/%s.ssh", ct->ctx->rundir, ct->id);
-	struct mig g = {.ct = ct, .o = o, .in = -1, .out = -1, .t0 = now_s()};
+	struct mig g = {.ct = ct, .o = o, .in = -1, .out = -1, .ps = -1, .t0 = vz_now_s()};
 	int r;
 
 	if (check_source(ct, o, err) < 0 ||
@@ -464,20 +605,26 @@ int vz_migrate(struct vz_ct *ct, const struct vz_migrate_opts *o, vz_error_t *er
 			"is",
 			ct->id, o->host);
 	}
-	vz_info(ct->ctx, "Starting %s migration of CT %s to %s", o->online ? "online" : "offline",
+	vz_info(ct->ctx, "Starting %s migration of CT %s to %s",
+		o->lazy	    ? "post-copy"
+		: o->online ? "online"
+			    : "offline",
 		ct->id, o->host);
 	r = migrate(&g, err);
-	if (r < 0 && g.asked_to_run && g.lost)
+	if (r < 0 && g.lazy_out && g.asked_to_run && g.lost)
+		r = settle_lazy(&g, err);
+	else if (r < 0 && g.asked_to_run && g.lost)
 		r = settle(&g, err);
 	else if (r < 0)
 		fail(&g);
 	if (r == 0)
 		r = finish(&g, err);
+	close_pages(&g);
 	disconnect(&g);
 	if (r == 0) {
 		vz_info(ct->ctx, "Migration completed: %.1f MB sent in %.2f s", g.sent / 1e6,
-			now_s() - g.t0);
-		event(&g, "done", 0, now_s() - g.t0);
+			vz_now_s() - g.t0);
+		event(&g, "done", 0, vz_now_s() - g.t0);
 	}
 	free(g.dst_private);
 	free(g.dst_dump);

@@ -28,6 +28,7 @@ struct vz_migrate_opts {
 	const char *host;     /* [user@]host */
 	const char *ssh_opts; /* extra ssh options, as one string; may be NULL */
 	bool online;	      /* keep the CT running: checkpoint and restore */
+	bool lazy;	      /* online, post-copy: memory follows the restored CT */
 	bool keep_src;	      /* keep the (stopped) source CT afterwards */
 };
 

@@ -3,10 +3,12 @@
  * The destination's end of a migration (see migrate.h): one request per
  * line from the source, one answer each.
  *
- *   hello {ctid, proto, uid_range, layout, bytes, online}
+ *   hello {ctid, proto, uid_range, layout, bytes, online, lazy}
  *         -> {private, dump, host}: where to copy; nothing made yet
+ *   pages -> {socket}: (lazy) where the page stream is to connect
  *   config {text}  -> the CT exists here (config adopted)
- *   start | restore -> the CT runs here ("running": the commit point)
+ *   start | restore -> the CT runs here ("running": the commit point;
+ *         lazy, once every page has arrived: {ran_ms} says when it ran)
  *   commit -> done, the CT stays; abort -> the half copy is removed
  *
  * If the source goes away (EOF: ssh cut, source killed) before the CT ran
@@ -22,7 +24,12 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <poll.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "criu/criu.h"
 #include "ct/ct.h"
@@ -34,9 +41,15 @@
 struct receiver {
 	struct vz_ct *ct;
 	struct vz_chan ch;
-	bool checked; /* hello passed: what lands here for the CT is ours to remove */
-	bool running; /* the CT runs here and the source was told */
+	bool checked;	  /* hello passed: what lands here for the CT is ours to remove */
+	bool running;	  /* the CT runs here and the source was told */
+	bool lazy;	  /* post-copy: memory comes over a page stream */
+	int pages_listen; /* where the page stream connects (lazy) */
+	char *pages_path;
 };
+
+/* How long the page stream may take to connect once the restore is asked for. */
+#define PAGES_ACCEPT_MS (60 * 1000)
 
 char *vz_migrate_host_id(struct vz_ctx *ctx)
 {
@@ -73,11 +86,86 @@ static int on_hello(struct receiver *r, const struct vz_msg *m, struct vz_msg *r
 	in.bytes = bytes > 0 ? (uint64_t)bytes : 0;
 	if (vz_ct_incoming_check(r->ct, &in, err) < 0)
 		return -1;
-	if (vz_msg_get_bool(m, "online", false) && vz_criu_check(err) < 0)
+	r->lazy = vz_msg_get_bool(m, "lazy", false);
+	if (r->lazy ? vz_criu_lazy_check(false, err) < 0
+		    : vz_msg_get_bool(m, "online", false) && vz_criu_check(err) < 0)
 		return -1;
 	r->checked = true;
 	vz_msg_set_str(res, "private", r->ct->path.private);
 	vz_msg_set_str(res, "dump", r->ct->path.dump);
+	return 0;
+}
+
+/*
+ * Post-copy: a socket in the daemon's run directory (root's only) for the
+ * page stream, which the source connects through
+ * `ssh HOST vzctl migrate-receive CTID --pages PATH`.
+ */
+static int on_pages(struct receiver *r, struct vz_msg *res, vz_error_t *err)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+
+	if (!r->lazy || r->pages_listen >= 0)
+		return vz_error_make(err, VZ_E_PROTOCOL, 0, "'pages' out of place");
+	r->pages_path = xasprintf("%s/%s.pages", r->ct->ctx->rundir, r->ct->id);
+	if (strlen(r->pages_path) >= sizeof(sa.sun_path))
+		return vz_error_make(err, VZ_E_SYSTEM, ENAMETOOLONG, "'%s'", r->pages_path);
+	memcpy(sa.sun_path, r->pages_path, strlen(r->pages_path) + 1);
+	(void)unlink(r->pages_path);
+	r->pages_listen = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (r->pages_listen < 0 || bind(r->pages_listen, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    chmod(r->pages_path, 0600) < 0 || listen(r->pages_listen, 1) < 0)
+		return vz_error_make(err, VZ_E_SYSTEM, errno, "page stream socket '%s'",
+				     r->pages_path);
+	vz_msg_set_str(res, "socket", r->pages_path);
+	return 0;
+}
+
+static void pages_close(struct receiver *r)
+{
+	closep(&r->pages_listen);
+	if (r->pages_path)
+		(void)unlink(r->pages_path);
+	r->pages_path = mfree(r->pages_path);
+}
+
+/* The page stream, connected by root (the relay ssh ran). */
+static int pages_accept(struct receiver *r, vz_error_t *err)
+{
+	struct pollfd p = {.fd = r->pages_listen, .events = POLLIN};
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	int fd, n;
+
+	if (r->pages_listen < 0)
+		return vz_error_make(err, VZ_E_PROTOCOL, 0, "a lazy restore without 'pages'");
+	do
+		n = poll(&p, 1, PAGES_ACCEPT_MS);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return vz_error_make(err, VZ_E_PROTOCOL, n < 0 ? errno : ETIMEDOUT,
+				     "the page stream did not connect");
+	fd = accept4(r->pages_listen, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0)
+		return vz_error_make(err, VZ_E_SYSTEM, errno, "accept the page stream");
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != 0) {
+		close(fd);
+		return vz_error_make(err, VZ_E_PROTOCOL, EPERM, "the page stream is not root's");
+	}
+	pages_close(r);
+	return fd;
+}
+
+static int restore_lazy(struct receiver *r, struct vz_msg *res, vz_error_t *err)
+{
+	_cleanup_close_ int ps = pages_accept(r, err);
+	double ran = 0;
+
+	if (ps < 0)
+		return -1;
+	if (vz_ct_restore_lazy(r->ct, ps, &ran, err) < 0)
+		return -1;
+	vz_msg_set_int(res, "ran_ms", (int64_t)(ran * 1000));
 	return 0;
 }
 
@@ -95,8 +183,11 @@ static int on_request(struct receiver *r, const char *op, const struct vz_msg *m
 			return vz_error_make(err, VZ_E_PROTOCOL, 0, "config without text");
 		return vz_ct_incoming_adopt(r->ct, text, err);
 	}
+	if (streq(op, "pages"))
+		return on_pages(r, res, err);
 	if (streq(op, "start") || streq(op, "restore")) {
 		int rc = streq(op, "start") ? vz_ct_start(r->ct, 0, err)
+			 : r->lazy	    ? restore_lazy(r, res, err)
 					    : vz_ct_restore(r->ct, NULL, err);
 
 		r->running = rc == 0;
@@ -154,11 +245,12 @@ static int serve(struct receiver *r, vz_error_t *err)
 
 int vz_migrate_receive(struct vz_ct *ct, int in, int out, vz_error_t *err)
 {
-	struct receiver r = {.ct = ct};
+	struct receiver r = {.ct = ct, .pages_listen = -1};
 	int rc;
 
 	vz_chan_init(&r.ch, in, out);
 	rc = serve(&r, err);
+	pages_close(&r);
 	vz_chan_done(&r.ch);
 	return rc;
 }

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "migrate/remote.h"
+#include "util/exec.h"
 #include "util/fs.h"
 #include "util/strv.h"
 #include "util/xalloc.h"
@@ -102,15 +103,11 @@ static char **ssh_argv(const struct vz_remote *r, char *const *cmd, bool master)
 /* In the child: stdin/stdout as given, stderr to the log, then exec. */
 static VZ_NORETURN void exec_with(char **argv, int in, int out, const char *log)
 {
-	int e = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	int fds[3] = {in, out, open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600)};
 
-	reset_signals();
-	if (e < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(e, 2) < 0)
+	if (fds[2] < 0)
 		_exit(127);
-	close_fds_from(3, NULL, 0);
-	execvp(argv[0], argv);
-	dprintf(2, "vz: exec '%s': %s\n", argv[0], strerror(errno));
-	_exit(127);
+	exec_with_fds(argv, fds, 3);
 }
 
 static pid_t spawn(char **argv, int in, int out, const char *log, vz_error_t *err)
@@ -158,6 +155,24 @@ pid_t vz_remote_spawn(const struct vz_remote *r, char *const *cmd, int *ret_in, 
 	if (r->control)
 		(void)unlink(r->control);
 	return spawn_ssh(r, cmd, true, ret_in, ret_out, err);
+}
+
+pid_t vz_remote_stream(const struct vz_remote *r, char *const *cmd, int *ret_sock, vz_error_t *err)
+{
+	_cleanup_strv_ char **a = ssh_argv(r, cmd, false);
+	int sp[2];
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
+		return vz_error_make(err, VZ_E_SYSTEM, errno, "socketpair"), -1;
+	pid = spawn(a, sp[1], sp[1], r->log, err);
+	close(sp[1]);
+	if (pid < 0) {
+		close(sp[0]);
+		return -1;
+	}
+	*ret_sock = sp[0];
+	return pid;
 }
 
 static int wait_status(pid_t pid)

@@ -42,6 +42,13 @@ pid_t vz_remote_spawn(const struct vz_remote *r, char *const *cmd, int *ret_in, 
 		      vz_error_t *err);
 
 /*
+ * Run cmd there over the shared connection, its stdin and stdout one
+ * byte stream with *ret_sock, a socket here (for programs that want one).
+ * Returns ssh's pid.
+ */
+pid_t vz_remote_stream(const struct vz_remote *r, char *const *cmd, int *ret_sock, vz_error_t *err);
+
+/*
  * Run cmd there and wait; its stdout in *ret_out (may be NULL). When it
  * fails, err's code is its exit status (vzctl's, for a vzctl there), or
  * VZ_E_SYSTEM when ssh itself failed.

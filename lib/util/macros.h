@@ -19,9 +19,17 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/* For _cleanup_: frees *p and leaves it as it is (the variable is going away). */
 static inline void freep(void *p)
 {
 	free(*(void **)p);
+}
+
+/* Free p and return NULL, to write "x = mfree(x)" where x lives on. */
+static inline void *mfree(void *p)
+{
+	free(p);
+	return NULL;
 }
 
 /* Closing must not clobber the errno a failing caller is about to report. */

@@ -21,6 +21,10 @@
  *   vzprobe hog MB [SECONDS]    (allocate and touch MB MiB, 1 MiB at a time,
  *                                printing "allocated N" every 16 MiB; then hold
  *                                it SECONDS; exit 0 if all of it was had)
+ *   vzprobe memcheck MB FILE    (fill MB MiB, each MiB with its own byte and
+ *                                page numbers; then, forever, read all of it
+ *                                back every 100 ms and write "passes N" to
+ *                                FILE, or "corrupt at MIB:PAGE" and exit 1)
  *   vzprobe forks N             (fork up to N children that sleep, then report
  *                                "forked K" and the first fork error; the
  *                                children are killed before it exits)
@@ -562,6 +566,59 @@ static int hog(long mb, unsigned hold)
 	return 0;
 }
 
+/* The value page pg of MiB i holds: a byte of each, so a page moved or lost shows. */
+static unsigned char mem_pattern(long i, long pg)
+{
+	return (unsigned char)(i * 31 + pg * 7 + 1);
+}
+
+static void put_status(const char *file, const char *text)
+{
+	char tmp[4096];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.new", file);
+	f = fopen(tmp, "w");
+	if (!f)
+		return;
+	fputs(text, f);
+	fclose(f);
+	(void)rename(tmp, file);
+}
+
+static int memcheck(long mb, const char *file)
+{
+	const long pages = (1 << 20) / 4096;
+	char **mib = calloc((size_t)mb, sizeof(char *));
+	char line[64];
+
+	if (!mib)
+		return report_denied();
+	for (long i = 0; i < mb; i++) {
+		mib[i] = malloc(1 << 20);
+		if (!mib[i])
+			return report_denied();
+		for (long pg = 0; pg < pages; pg++)
+			memset(mib[i] + pg * 4096, mem_pattern(i, pg), 4096);
+	}
+	for (unsigned long pass = 1;; pass++) {
+		for (long i = 0; i < mb; i++)
+			for (long pg = 0; pg < pages; pg++) {
+				const char *p = mib[i] + pg * 4096;
+
+				if ((unsigned char)p[0] != mem_pattern(i, pg) ||
+				    memcmp(p, p + 1, 4095) != 0) {
+					snprintf(line, sizeof(line), "corrupt at %ld:%ld\n", i, pg);
+					put_status(file, line);
+					return 1;
+				}
+			}
+		snprintf(line, sizeof(line), "passes %lu\n", pass);
+		put_status(file, line);
+		usleep(100 * 1000);
+	}
+}
+
 static int forks(long n)
 {
 	pid_t *kids = calloc((size_t)n, sizeof(pid_t));
@@ -848,6 +905,8 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "hog") && argc > 2)
 		return hog(strtol(argv[2], NULL, 10),
 			   argc > 3 ? (unsigned)strtoul(argv[3], NULL, 10) : 0);
+	if (!strcmp(argv[1], "memcheck") && argc > 3)
+		return memcheck(strtol(argv[2], NULL, 10), argv[3]);
 	if (!strcmp(argv[1], "forks") && argc > 2)
 		return forks(strtol(argv[2], NULL, 10));
 	if (!strcmp(argv[1], "udp-send") && argc > 4)

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/exec.h"
+#include "util/fs.h"
+
+/* Above every target number, so that no dup2 overwrites a source not moved yet. */
+#define SPARE_FD_MIN 64
+
+VZ_NORETURN void exec_with_fds(char *const *argv, const int *fds, size_t n)
+{
+	int moved[SPARE_FD_MIN / 2];
+
+	if (n > sizeof(moved) / sizeof(moved[0]))
+		_exit(127);
+	reset_signals();
+	for (size_t i = 0; i < n; i++) {
+		int src = fds[i] >= 0 ? fds[i] : open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		moved[i] = src < 0 ? -1 : fcntl(src, F_DUPFD_CLOEXEC, SPARE_FD_MIN);
+		if (moved[i] < 0)
+			_exit(127);
+	}
+	/* dup2 clears close-on-exec on the copy it makes. */
+	for (size_t i = 0; i < n; i++)
+		if (dup2(moved[i], (int)i) < 0)
+			_exit(127);
+	close_fds_from((int)n, NULL, 0);
+	execvp(argv[0], argv);
+	dprintf(2, "vz: exec '%s': %s\n", argv[0], strerror(errno));
+	_exit(127);
+}
