@@ -194,12 +194,15 @@ static int op_migrate_in(struct vzd_req *r, struct vz_msg **res, vz_error_t *err
 	if (vz_msg_get_bool(r->args, "query", false)) {
 		*res = vz_msg_new();
 		vz_msg_set_bool(*res, "exists", r->ct->exists);
-		vz_msg_set_bool(*res, "running", r->ct->running);
+		vz_msg_set_bool(*res, "running", r->ct->running && !vz_ct_pages_pending(r->ct));
 		return 0;
 	}
-	/* A source whose channel broke removes the copy its migration left here. */
+	/*
+	 * A source whose channel broke removes the copy its migration left
+	 * here: never a CT that runs whole, always one still missing pages.
+	 */
 	if (vz_msg_get_bool(r->args, "forget", false)) {
-		if (r->ct->running)
+		if (r->ct->running && !vz_ct_pages_pending(r->ct))
 			return vz_error_make(err, VZ_E_RUNNING, 0, "CT %s runs here", r->ct->id);
 		return vz_ct_incoming_forget(r->ct, err);
 	}

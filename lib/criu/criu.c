@@ -393,6 +393,24 @@ int vz_criu_check(vz_error_t *err)
 			     criu_path());
 }
 
+uint64_t vz_criu_lazy_bytes(const char *workdir)
+{
+	_cleanup_free_ char *log = xasprintf("%s/" LAZY_LOG, workdir);
+	_cleanup_fclose_ FILE *f = fopen(log, "re");
+	_cleanup_free_ char *line = NULL;
+	size_t cap = 0;
+	uint64_t pages = 0;
+
+	/* One summary per task: "... UFFD transferred pages: (COPIED/TOTAL)". */
+	while (f && getline(&line, &cap, f) > 0) {
+		const char *p = strstr(line, "UFFD transferred pages: (");
+
+		if (p)
+			pages += strtoull(p + strlen("UFFD transferred pages: ("), NULL, 10);
+	}
+	return pages * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
 /* ---- what post-copy needs of a host ---- */
 
 /* CRIU keeps the CT's memory in pipes of up to 819 pages, which root without CAP_SYS_RESOURCE can

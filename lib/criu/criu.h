@@ -17,6 +17,7 @@
 #define VZ_CRIU_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "core/error.h"
@@ -66,6 +67,9 @@ int vz_criu_dump(const struct vz_criu_req *r, vz_error_t *err);
  */
 int vz_criu_dump_lazy(const struct vz_criu_req *r, struct vz_criu_run *run, vz_error_t *err);
 int vz_criu_lazy_pages(const struct vz_criu_req *r, struct vz_criu_run *run, vz_error_t *err);
+
+/* What a finished lazy-pages daemon with this work dir copied into the CT, in bytes. */
+uint64_t vz_criu_lazy_bytes(const char *workdir);
 
 /*
  * Wait for run to end, at most timeout_ms (< 0: for ever) before it is

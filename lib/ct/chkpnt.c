@@ -135,6 +135,7 @@ struct lazy_in {
 	int ps_socket;
 	struct vz_criu_run pages; /* the lazy-pages daemon, once started */
 	double ran_at;		  /* when the CT ran (CLOCK_MONOTONIC) */
+	uint64_t bytes;		  /* memory that came over the page stream */
 };
 
 static int run_criu_restore(struct vz_ct *ct, const char *images, const char *work,
@@ -168,6 +169,34 @@ static int run_criu_restore(struct vz_ct *ct, const char *images, const char *wo
 	return ct_record_init(ct, pid, err);
 }
 
+static char *pages_pending_path(const struct vz_ct *ct)
+{
+	return xasprintf("%s/%s.pages-pending", ct->ctx->rundir, ct->id);
+}
+
+/*
+ * While a post-copy restore waits for pages, the CT runs without all its
+ * memory: should the worker feeding it die, a marker tells that this copy
+ * is not the CT (see vz_ct_pages_pending).
+ */
+int ct_mark_pages_pending(struct vz_ct *ct, bool on, vz_error_t *err)
+{
+	_cleanup_free_ char *p = pages_pending_path(ct);
+
+	if (!on)
+		return unlink(p) < 0 && errno != ENOENT ? -1 : 0;
+	if (replace_file_at(AT_FDCWD, p, "", 0, 0600) < 0)
+		return vz_error_make(err, VZ_E_RESTORE, errno, "mark '%s'", p);
+	return 0;
+}
+
+bool vz_ct_pages_pending(const struct vz_ct *ct)
+{
+	_cleanup_free_ char *p = pages_pending_path(ct);
+
+	return path_exists_at(AT_FDCWD, p);
+}
+
 /* Post-copy: the lazy-pages daemon that will feed the restored CT. */
 static int start_pages(const char *images, const char *work, struct lazy_in *lz, vz_error_t *err)
 {
@@ -190,7 +219,8 @@ static int restore_from(struct vz_ct *ct, const char *images, const char *dumped
 	if (ct_begin_state(ct, err) < 0 || ct_net_lock(ct, true, err) < 0 ||
 	    restore_cgroup(ct, err) < 0 || ct_net_stage(ct, &external, err) < 0)
 		goto fail;
-	if (lz && start_pages(images, work, lz, err) < 0)
+	if (lz &&
+	    (start_pages(images, work, lz, err) < 0 || ct_mark_pages_pending(ct, true, err) < 0))
 		goto fail;
 	if (run_criu_restore(ct, images, work, dumped_prefix, steal_ptr(external), lz != NULL,
 			     err) < 0)
@@ -202,6 +232,8 @@ static int restore_from(struct vz_ct *ct, const char *images, const char *dumped
 		/* The CT runs; it is whole once every page has arrived. */
 		if (vz_criu_finish(&lz->pages, -1, err) < 0)
 			goto fail;
+		lz->bytes = vz_criu_lazy_bytes(work);
+		(void)ct_mark_pages_pending(ct, false, NULL);
 	}
 	return 0;
 fail:
@@ -211,6 +243,8 @@ fail:
 	ct->running = false;
 	(void)ct_cleanup_locked(ct, NULL);
 	(void)ct_net_lock(ct, false, NULL);
+	if (lz)
+		(void)ct_mark_pages_pending(ct, false, NULL);
 	return -1;
 }
 
@@ -263,14 +297,17 @@ int vz_ct_restore(struct vz_ct *ct, const char *dumpfile, vz_error_t *err)
 	return restore(ct, dumpfile, NULL, err);
 }
 
-int vz_ct_restore_lazy(struct vz_ct *ct, int ps_socket, double *ret_ran_s, vz_error_t *err)
+int vz_ct_restore_lazy(struct vz_ct *ct, int ps_socket, struct vz_ct_lazy_stats *ret,
+		       vz_error_t *err)
 {
 	struct lazy_in lz = {.ps_socket = ps_socket, .pages = {.pid = -1, .pidfd = -1}};
 	double t = vz_now_s();
 	int r = restore(ct, NULL, &lz, err);
 
-	if (r == 0 && ret_ran_s)
-		*ret_ran_s = lz.ran_at - t;
+	if (r == 0 && ret)
+		*ret = (struct vz_ct_lazy_stats){.ran_s = lz.ran_at - t,
+						 .pages_s = vz_now_s() - lz.ran_at,
+						 .bytes = lz.bytes};
 	return r;
 }
 

@@ -150,9 +150,21 @@ int vz_ct_chkpnt_lazy_end(struct vz_ct *ct, struct vz_ct_lazy_out *lo, bool cut,
 /*
  * Post-copy, the destination's half: restore the CT from its dump
  * directory, its memory fetched over ps_socket. Returns once every page
- * has arrived; *ret_ran_s: how long after the call the CT ran.
+ * has arrived, with *ret (may be NULL): how long after the call the CT
+ * ran, how long its memory took after that, and how much came.
  */
-int vz_ct_restore_lazy(struct vz_ct *ct, int ps_socket, double *ret_ran_s, vz_error_t *err);
+struct vz_ct_lazy_stats {
+	double ran_s, pages_s;
+	uint64_t bytes;
+};
+int vz_ct_restore_lazy(struct vz_ct *ct, int ps_socket, struct vz_ct_lazy_stats *ret,
+		       vz_error_t *err);
+
+/*
+ * A post-copy restore of the CT began here and did not see all its pages
+ * arrive: if it runs, it is an incomplete copy, not the CT.
+ */
+bool vz_ct_pages_pending(const struct vz_ct *ct);
 
 /* The CT has a checkpoint in its dump directory: it is suspended. */
 bool vz_ct_has_dump(const struct vz_ct *ct);

@@ -163,6 +163,7 @@ int vz_ct_incoming_forget(struct vz_ct *ct, vz_error_t *err)
 		return -1;
 	if (ct->running && vz_ct_stop(ct, true, err) < 0)
 		return -1;
+	(void)ct_mark_pages_pending(ct, false, NULL);
 	/* Opened new (as the migration's end opens it), the object has not read the config. */
 	if (ct->exists && !ct->cfg) {
 		ct->cfg = vz_config_load(ct->path.conf, err);

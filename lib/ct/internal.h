@@ -139,6 +139,11 @@ int ct_res_pty_max(const struct vz_config *cfg);
 /* Warn about the beancounters among changes that this kernel cannot enforce. */
 void ct_res_warn(struct vz_ctx *ctx, const struct vz_ct_change *c, size_t n);
 
+/* ---- chkpnt.c ---- */
+
+/* Mark (on) or unmark the CT as a post-copy restore still missing pages. */
+int ct_mark_pages_pending(struct vz_ct *ct, bool on, vz_error_t *err);
+
 /* ---- dumpdir.c: a checkpoint's manifest ---- */
 
 /* Seal the images in dir: a manifest naming the CT, its live settings and each image's size. */

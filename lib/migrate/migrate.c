@@ -296,10 +296,11 @@ static int online(struct mig *g, vz_error_t *err)
 }
 
 /*
- * The destination has every page (or gave up: cut): CRIU's dump here ends.
- * 0 when the CT has left this host, else it runs here again.
+ * CRIU's dump here ends: cut, because the migration failed; or on its own,
+ * when the destination has every page (whole: it said so) or the stream
+ * broke. 0 when the CT has left this host, else it runs here again.
  */
-static int end_lazy(struct mig *g, bool cut, vz_error_t *err)
+static int end_lazy(struct mig *g, bool cut, bool whole, vz_error_t *err)
 {
 	struct vz_ct_lazy_out *lo = steal_ptr(g->lazy_out);
 	int r;
@@ -307,7 +308,7 @@ static int end_lazy(struct mig *g, bool cut, vz_error_t *err)
 	if (!lo)
 		return 0;
 	r = vz_ct_chkpnt_lazy_end(g->ct, lo, cut, err);
-	if (!cut && r < 0 && g->ct->running) {
+	if (whole && r < 0 && g->ct->running) {
 		/* The destination said it has it all: one copy only, there. */
 		_cleanup_error_ vz_error_t e = NULL;
 
@@ -363,7 +364,7 @@ static void close_pages(struct mig *g)
 static int lazy(struct mig *g, vz_error_t *err)
 {
 	_cleanup_msg_ struct vz_msg *res = NULL;
-	int64_t ran_ms = 0;
+	int64_t ran_ms = 0, pages_ms = 0, bytes = 0;
 	double t, asked;
 
 	g->local_dump = xasprintf("%s.migrate", g->ct->path.dump);
@@ -391,11 +392,13 @@ static int lazy(struct mig *g, vz_error_t *err)
 	if (!res)
 		return -1;
 	(void)vz_msg_get_int(res, "ran_ms", &ran_ms);
-	vz_info(g->ct->ctx, "The container was frozen for %.2f s; its memory followed in %.2f s",
-		asked - t + ran_ms / 1000.0, vz_now_s() - asked - ran_ms / 1000.0);
+	(void)vz_msg_get_int(res, "pages_ms", &pages_ms);
+	(void)vz_msg_get_int(res, "bytes", &bytes);
+	vz_info(g->ct->ctx, "The container was frozen for %.2f s", asked - t + ran_ms / 1000.0);
 	event(g, "frozen", 0, asked - t + ran_ms / 1000.0);
-	event(g, "restore", 0, vz_now_s() - asked);
-	return end_lazy(g, false, err);
+	report(g, "restore", "Its memory followed", bytes > 0 ? (uint64_t)bytes : 0,
+	       pages_ms / 1000.0);
+	return end_lazy(g, false, true, err);
 }
 
 /* ---- after ---- */
@@ -432,7 +435,7 @@ static int come_back(struct mig *g, vz_error_t *err)
 
 	if (g->lazy_out) {
 		vz_info(g->ct->ctx, "Resuming the container on this host ...");
-		r = end_lazy(g, true, err);
+		r = end_lazy(g, true, false, err);
 		if (r == 0 && !g->ct->running)
 			return vz_error_make(err, VZ_E_SYSTEM, 0,
 					     "every page had been sent: the container left");
@@ -495,7 +498,7 @@ static int settle_lazy(struct mig *g, vz_error_t *err)
 	_cleanup_error_ vz_error_t e = NULL;
 
 	vz_info(g->ct->ctx, "Waiting for the page transfer to end ...");
-	if (end_lazy(g, false, &e) == 0 && !g->ct->running) {
+	if (end_lazy(g, false, false, &e) == 0 && !g->ct->running) {
 		vz_warn(g->ct->ctx,
 			"the answer of %s was lost, but every page reached it: the "
 			"container runs there",

@@ -8,7 +8,8 @@
  *   pages -> {socket}: (lazy) where the page stream is to connect
  *   config {text}  -> the CT exists here (config adopted)
  *   start | restore -> the CT runs here ("running": the commit point;
- *         lazy, once every page has arrived: {ran_ms} says when it ran)
+ *         lazy, once every page has arrived: {ran_ms, pages_ms, bytes},
+ *         when it ran, how long and how much its memory took after)
  *   commit -> done, the CT stays; abort -> the half copy is removed
  *
  * If the source goes away (EOF: ssh cut, source killed) before the CT ran
@@ -159,13 +160,15 @@ static int pages_accept(struct receiver *r, vz_error_t *err)
 static int restore_lazy(struct receiver *r, struct vz_msg *res, vz_error_t *err)
 {
 	_cleanup_close_ int ps = pages_accept(r, err);
-	double ran = 0;
+	struct vz_ct_lazy_stats st;
 
 	if (ps < 0)
 		return -1;
-	if (vz_ct_restore_lazy(r->ct, ps, &ran, err) < 0)
+	if (vz_ct_restore_lazy(r->ct, ps, &st, err) < 0)
 		return -1;
-	vz_msg_set_int(res, "ran_ms", (int64_t)(ran * 1000));
+	vz_msg_set_int(res, "ran_ms", (int64_t)(st.ran_s * 1000));
+	vz_msg_set_int(res, "pages_ms", (int64_t)(st.pages_s * 1000));
+	vz_msg_set_int(res, "bytes", (int64_t)st.bytes);
 	return 0;
 }
 

@@ -25,8 +25,9 @@ start_counter() {
 	for _ in $(seq 100); do [ -s "$VZ_ROOT/private/$1/tmp/count" ] && break; sleep 0.05; done
 }
 count() { cat "$VZ_ROOT/private/$1/tmp/count"; }
-# The counter's pid inside CT 101.
-counter_pid() { vzctl exec 101 ps | awk '/[w]hile/ { print $1 }'; }
+# The counter's pid inside CT 101: the first shell with its loop (a child
+# it has just forked shows the same command line until it execs).
+counter_pid() { vzctl exec 101 ps | awk '/[w]hile/ { print $1; exit }'; }
 
 # The counter moved past $2 (within ~5 s).
 counter_goes_on() {
