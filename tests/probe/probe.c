@@ -562,7 +562,9 @@ static int hog(long mb, unsigned hold)
 	}
 	printf("had %ld MiB\n", mb);
 	fflush(stdout);
-	sleep(hold);
+	/* A sleep cut short (a checkpoint and restore interrupts it) goes on. */
+	for (time_t end = time(NULL) + hold, now; (now = time(NULL)) < end;)
+		sleep((unsigned)(end - now));
 	return 0;
 }
 
