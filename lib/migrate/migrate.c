@@ -273,6 +273,14 @@ static int online(struct mig *g, vz_error_t *err)
 {
 	double t;
 
+	/* Iterative pre-copy is not built; where it could be, the operator hears why not. */
+	vz_info(g->ct->ctx,
+		"%s: the memory is copied once, while the CT is frozen (--lazy "
+		"keeps the freeze short)",
+		vz_criu_has_feature("mem_dirty_track")
+			? "Iterative pre-copy is not implemented"
+			: "This kernel cannot track dirty memory (no soft-dirty bits)");
+
 	g->local_dump = xasprintf("%s.migrate", g->ct->path.dump);
 	if (path_exists_at(AT_FDCWD, g->local_dump))
 		return vz_error_make(err, VZ_E_CHKPNT, 0,

@@ -152,6 +152,7 @@ until_restoring() {
 # A counting CT on host a, migrating online in the background (pid $mig),
 # host b's restore stalled for 3 s and under way.
 stalled_migration() {
+	require_restore_elsewhere
 	ct_on_a
 	start_counter
 	fake_criu_on_b 'sleep 3'
