@@ -488,6 +488,33 @@ static bool link_is_ours(struct nl_sock *sk, const char *name, const char *alias
 	return a && alias && streq(a, alias);
 }
 
+static int delete_link(struct nl_sock *sk, const char *name);
+
+/*
+ * Delete a CT's host end, if it is ours: 0 when gone (also when it went
+ * by itself meanwhile: the CT's network namespace, dying, takes the pair
+ * along), else err.
+ */
+static int delete_own_link(struct nl_sock *sk, const char *name, const char *alias, vz_error_t *err)
+{
+	_cleanup_link_ struct rtnl_link *l = NULL;
+	const char *a;
+	int e = rtnl_link_get_kernel(sk, 0, name, &l);
+
+	if (e < 0 && (nl_errno(e) == ENODEV || nl_errno(e) == ENOENT))
+		return 0;
+	if (e < 0)
+		return vz_error_make(err, VZ_E_SYSTEM, nl_errno(e), "look up %s", name);
+	a = rtnl_link_get_ifalias(l);
+	if (!a || !alias || !streq(a, alias))
+		return vz_error_make(err, VZ_E_SYSTEM, EPERM,
+				     "host interface %s is not this CT's: left alone", name);
+	e = delete_link(sk, name);
+	if (e < 0 && e != -ENODEV)
+		return vz_error_make(err, VZ_E_SYSTEM, -e, "delete host interface %s", name);
+	return 0;
+}
+
 static int delete_link(struct nl_sock *sk, const char *name)
 {
 	_cleanup_link_ struct rtnl_link *l = rtnl_link_alloc();
@@ -758,15 +785,7 @@ int vz_net_routed_stop(const struct vz_net_routed *r, vz_error_t *err)
 	for (char *const *p = r->addrs; p && *p; p++)
 		for (char *const *d = r->neigh_devs; d && *d; d++)
 			(void)neigh_proxy(sk, *d, *p, false);
-	if (link_index(sk, r->host_if) < 0)
-		return 0;
-	if (!link_is_ours(sk, r->host_if, r->alias))
-		return vz_error_make(err, VZ_E_SYSTEM, EPERM,
-				     "host interface %s is not this CT's: left alone", r->host_if);
-	e = delete_link(sk, r->host_if);
-	if (e < 0 && e != -ENODEV)
-		return vz_error_make(err, VZ_E_SYSTEM, -e, "delete host interface %s", r->host_if);
-	return 0;
+	return delete_own_link(sk, r->host_if, r->alias, err);
 }
 
 int vz_net_link_stats(const char *host_if, struct vz_net_stats *ret)
@@ -852,13 +871,5 @@ int vz_net_veth_del(const char *host_ifname, const char *alias, vz_error_t *err)
 
 	if (!sk)
 		return vz_error_make(err, VZ_E_SYSTEM, -e, "netlink socket");
-	if (link_index(sk, host_ifname) < 0)
-		return 0;
-	if (!link_is_ours(sk, host_ifname, alias))
-		return vz_error_make(err, VZ_E_SYSTEM, EPERM,
-				     "host interface %s is not this CT's: left alone", host_ifname);
-	e = delete_link(sk, host_ifname);
-	if (e < 0 && e != -ENODEV)
-		return vz_error_make(err, VZ_E_SYSTEM, -e, "delete host interface %s", host_ifname);
-	return 0;
+	return delete_own_link(sk, host_ifname, alias, err);
 }
