@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* vzctl template list | build NAME | import FILE [--name NAME] */
+/*
+ * vzctl template list [--remote [--server URL]] | build NAME |
+ * import FILE [--name NAME] | download NAME [--server URL]
+ */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -13,20 +16,64 @@
 #include "util/strv.h"
 #include "util/xalloc.h"
 
-static int template_list(struct client *c)
+/* [--server URL] after the words a command takes: 0, or -1 if something else follows. */
+static int server_option(int argc, char **argv, int from, struct vz_msg *args)
+{
+	if (argc == from)
+		return 0;
+	if (argc == from + 2 && streq(argv[from], "--server")) {
+		vz_msg_set_str(args, "server", argv[from + 1]);
+		return 0;
+	}
+	return -1;
+}
+
+/* The cache's templates, or with --remote the server's: NAME, VERSION, SIZE MB. */
+static int template_list(struct client *c, int argc, char **argv)
 {
 	_cleanup_error_ vz_error_t err = NULL;
 	_cleanup_msg_ struct vz_msg *reply = NULL;
 	const struct vz_msg *res;
 	_cleanup_strv_ char **names = NULL;
+	struct vz_msg *args = vz_msg_new();
+	bool remote = argc > 2 && streq(argv[2], "--remote");
 
-	reply = client_call(c, VZ_OP_TEMPLATE_LIST, NULL, &res, &err);
+	if (server_option(argc, argv, remote ? 3 : 2, args) < 0 ||
+	    (!remote && vz_msg_has(args, "server"))) {
+		vz_msg_free(args);
+		return cmd_usage_error("template", "usage: vzctl template list [--remote "
+						   "[--server URL]]");
+	}
+	vz_msg_set_bool(args, "remote", remote);
+	reply = client_call(c, VZ_OP_TEMPLATE_LIST, args, &res, &err);
 	if (!reply)
 		return client_fail(err);
 	names = vz_msg_get_strv(res, "templates");
-	for (char **p = names; p && *p; p++)
-		printf("%s\n", *p);
+	if (remote)
+		printf("%-32s %-16s %10s\n", "NAME", "VERSION", "SIZE_MB");
+	for (char **p = names; p && *p; p++) {
+		char name[256], version[64];
+		unsigned long long size;
+
+		if (remote && sscanf(*p, "%255s %63s %llu", name, version, &size) == 3)
+			printf("%-32s %-16s %10.1f\n", name, version, size / 1e6);
+		else
+			printf("%s\n", *p);
+	}
 	return 0;
+}
+
+static int template_download(struct client *c, int argc, char **argv)
+{
+	struct vz_msg *args = vz_msg_new();
+
+	vz_msg_set_str(args, "name", argv[2]);
+	if (server_option(argc, argv, 3, args) < 0) {
+		vz_msg_free(args);
+		return cmd_usage_error("template",
+				       "usage: vzctl template download NAME [--server URL]");
+	}
+	return cmd_simple(c, VZ_OP_TEMPLATE_DOWNLOAD, args);
 }
 
 /* NAME from FILE: basename without .tar, .tar.gz, .tgz, ... */
@@ -86,8 +133,10 @@ int cmd_template(struct client *c, int argc, char **argv)
 {
 	struct vz_msg *args;
 
-	if (argc == 2 && streq(argv[1], "list"))
-		return template_list(c);
+	if (argc >= 2 && streq(argv[1], "list"))
+		return template_list(c, argc, argv);
+	if (argc >= 3 && streq(argv[1], "download"))
+		return template_download(c, argc, argv);
 	if (argc == 3 && streq(argv[1], "build")) {
 		args = vz_msg_new();
 		vz_msg_set_str(args, "name", argv[2]);
@@ -95,6 +144,7 @@ int cmd_template(struct client *c, int argc, char **argv)
 	}
 	if (argc >= 3 && streq(argv[1], "import"))
 		return template_import(c, argc, argv);
-	return cmd_usage_error("template", "usage: vzctl template list | build NAME | "
-					   "import FILE [--name NAME]");
+	return cmd_usage_error("template",
+			       "usage: vzctl template list [--remote] | build NAME | "
+			       "import FILE [--name NAME] | download NAME [--server URL]");
 }

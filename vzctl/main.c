@@ -47,7 +47,9 @@ static const struct {
 	{"suspend", cmd_suspend, "suspend CTID"},
 	{"resume", cmd_resume, "resume CTID"},
 	{"ubc", cmd_ubc, "ubc CTID [-j]"},
-	{"template", cmd_template, "template list | build NAME | import FILE [--name NAME]"},
+	{"template", cmd_template,
+	 "template list [--remote] | build NAME | import FILE [--name NAME] | download NAME "
+	 "[--server URL]"},
 };
 
 static void usage(FILE *f)

@@ -14,6 +14,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include "ct/ct.h"
 #include "ct/ctid.h"
 #include "migrate/migrate.h"
+#include "template/streams.h"
 #include "template/template.h"
 #include "util/macros.h"
 #include "util/strv.h"
@@ -274,15 +276,66 @@ static int op_set(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
 	return vz_ct_set(r->ct, &o, err);
 }
 
+/* --remote: what the image server offers, "NAME VERSION SIZE" each. */
+static int template_list_remote(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
+{
+	const char *server = vz_msg_get_str(r->args, "server");
+	struct vz_template_server srv = {.url = server ? server : r->c->ctx->template_server,
+					 .ca_file = r->c->ctx->template_server_ca};
+	_cleanup_strv_ char **list = NULL;
+	struct vz_image *img;
+	size_t n = 0;
+
+	if (!srv.url)
+		return vz_error_make(err, VZ_E_TEMPLATE_NOT_FOUND, 0,
+				     "no image server: set TEMPLATE_SERVER in vz.conf or give "
+				     "--server");
+	img = vz_template_remote_list(&srv, &n, err);
+	if (!img)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *name = vz_image_cache_name(&img[i]);
+
+		list = strv_push(list,
+				 xasprintf("%s %s %" PRIu64, name, img[i].version, img[i].size));
+	}
+	vz_images_free(img, n);
+	*res = vz_msg_new();
+	vz_msg_set_strv(*res, "templates", list ? list : (char *[]){NULL});
+	return 0;
+}
+
 static int op_template_list(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
 {
 	_cleanup_free_ char *cache = vz_path_cache(r->c->ctx);
-	_cleanup_strv_ char **list = vz_template_list(cache, err);
+	_cleanup_strv_ char **list = NULL;
 
+	if (vz_msg_get_bool(r->args, "remote", false))
+		return template_list_remote(r, res, err);
+	list = vz_template_list(cache, err);
 	if (!list)
 		return -1;
 	*res = vz_msg_new();
 	vz_msg_set_strv(*res, "templates", list);
+	return 0;
+}
+
+/* Root only: it fills the cache every CT's create reads from. */
+static int op_template_download(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
+{
+	const char *name = vz_msg_get_str(r->args, "name");
+	_cleanup_free_ char *got = NULL;
+
+	if (require_root(r, "template download", err) < 0)
+		return -1;
+	if (!name)
+		return vz_error_make(err, VZ_E_SYNTAX, 0,
+				     "template-download: no template name given");
+	if (vz_ct_template_download(r->c->ctx, name, vz_msg_get_str(r->args, "server"), &got, err) <
+	    0)
+		return -1;
+	*res = vz_msg_new();
+	vz_msg_set_str(*res, "name", got);
 	return 0;
 }
 
@@ -353,6 +406,7 @@ static const struct op ops[] = {
 	{VZ_OP_TEMPLATE_LIST, 0, op_template_list},
 	{VZ_OP_TEMPLATE_BUILD, 0, op_template_build},
 	{VZ_OP_TEMPLATE_IMPORT, 0, op_template_import},
+	{VZ_OP_TEMPLATE_DOWNLOAD, 0, op_template_download},
 };
 
 /* The CTID a request names: as given for create, else a number or a CT's name. */

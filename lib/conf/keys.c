@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -316,6 +317,29 @@ static int validate_domains(const char *key, const char *value, vz_error_t *err)
 	return validate_list(key, value, "domain name", hostname_valid, err);
 }
 
+/* An image server: host[:port][/path], or an http(s) URL; no blanks or quotes. */
+static int validate_server(const char *key, const char *value, vz_error_t *err)
+{
+	const char *rest = value;
+
+	if (strncmp(value, "https://", 8) == 0)
+		rest = value + 8;
+	else if (strncmp(value, "http://", 7) == 0)
+		rest = value + 7;
+	else if (strstr(value, "://"))
+		return vz_error_make(err, VZ_E_VALUE, 0, "%s: '%s': only http and https servers",
+				     key, value);
+	if (!*rest || (!isalnum((unsigned char)*rest) && *rest != '[') || strlen(value) > 1024)
+		goto bad;
+	for (const char *p = rest; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr(".-_:/[]~%+", *p))
+			goto bad;
+	return 0;
+bad:
+	return vz_error_make(err, VZ_E_VALUE, 0, "%s: '%s' is not a server address or URL", key,
+			     value);
+}
+
 static int validate_uid_range(const char *key, const char *value, vz_error_t *err)
 {
 	const char *colon = strchr(value, ':');
@@ -468,6 +492,10 @@ static const struct vz_config_key keys[] = {
 	{"VZD_GROUP", NULL, validate_group, "group allowed to talk to vzd"},
 	{"NEIGHBOUR_DEVS", NULL, validate_ifnames,
 	 "host interfaces that answer ARP/NDP for CT addresses"},
+	{"TEMPLATE_SERVER", NULL, validate_server,
+	 "image server templates are downloaded from (https unless a URL says otherwise)"},
+	{"TEMPLATE_SERVER_CA", NULL, validate_abs_path,
+	 "CA bundle (PEM) that the image server's certificate is checked against"},
 	{NULL, NULL, NULL, NULL},
 };
 

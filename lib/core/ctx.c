@@ -47,7 +47,17 @@ static int apply_global(struct vz_ctx *ctx, const struct vz_config *g, vz_error_
 	}
 	if ((v = vz_config_get(g, "NEIGHBOUR_DEVS"))) {
 		free(ctx->neighbour_devs);
+		free(ctx->template_server);
+		free(ctx->template_server_ca);
 		ctx->neighbour_devs = xstrdup(v);
+	}
+	if ((v = vz_config_get(g, "TEMPLATE_SERVER"))) {
+		free(ctx->template_server);
+		ctx->template_server = xstrdup(v);
+	}
+	if ((v = vz_config_get(g, "TEMPLATE_SERVER_CA"))) {
+		free(ctx->template_server_ca);
+		ctx->template_server_ca = xstrdup(v);
 	}
 	if ((v = vz_config_get(g, "UID_RANGE_START"))) {
 		if (parse_u32("UID_RANGE_START", v, &ctx->uid_start, err) < 0)
@@ -119,6 +129,8 @@ void vz_ctx_free(struct vz_ctx *ctx)
 	free(ctx->def_ostemplate);
 	free(ctx->def_config);
 	free(ctx->neighbour_devs);
+	free(ctx->template_server);
+	free(ctx->template_server_ca);
 	free(ctx->vzd_group);
 	if (ctx->seccomp_fd >= 0)
 		(void)close(ctx->seccomp_fd);

@@ -78,10 +78,12 @@ struct vz_ctx {
 	uint32_t uid_size;   /* ids per CT */
 	unsigned stop_timeout;
 	char *def_ostemplate;
-	char *def_config;     /* sample name used by create without --config */
-	char *vzd_group;      /* VZD_GROUP: members may talk to vzd, or NULL */
-	char *neighbour_devs; /* NEIGHBOUR_DEVS: uplinks that answer ARP/NDP for CTs */
-	int seccomp_fd;	      /* CT seccomp filter compiled once by vzd, or -1 */
+	char *def_config;	  /* sample name used by create without --config */
+	char *vzd_group;	  /* VZD_GROUP: members may talk to vzd, or NULL */
+	char *neighbour_devs;	  /* NEIGHBOUR_DEVS: uplinks that answer ARP/NDP for CTs */
+	char *template_server;	  /* TEMPLATE_SERVER: image server to download templates from */
+	char *template_server_ca; /* TEMPLATE_SERVER_CA: its CA bundle, or NULL */
+	int seccomp_fd;		  /* CT seccomp filter compiled once by vzd, or -1 */
 	vz_output_fn out;
 	vz_event_fn event; /* or NULL; gets out_data too */
 	void *out_data;

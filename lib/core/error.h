@@ -51,6 +51,8 @@ enum vz_code {
 	/* Not in OpenVZ: the daemon cannot be reached or answered garbage. */
 	VZ_E_DAEMON = 200,
 	VZ_E_PROTOCOL = 201,
+	/* Not in OpenVZ: an image server could not be reached or sent less than it should. */
+	VZ_E_DOWNLOAD = 202,
 };
 
 struct vz_error_s {

@@ -81,9 +81,37 @@ int vz_ct_template_build(struct vz_ctx *ctx, const char *name, vz_error_t *err)
 	return vz_template_build_recipe(cache, recipes, name, recipe_line, ctx, err);
 }
 
+int vz_ct_template_download(struct vz_ctx *ctx, const char *name, const char *server,
+			    char **ret_name, vz_error_t *err)
+{
+	_cleanup_free_ char *cache = vz_path_cache(ctx);
+	struct vz_template_server srv = {.url = server ? server : ctx->template_server,
+					 .ca_file = ctx->template_server_ca};
+
+	if (!srv.url)
+		return vz_error_make(err, VZ_E_TEMPLATE_NOT_FOUND, 0,
+				     "no image server: set TEMPLATE_SERVER in vz.conf or give "
+				     "--server");
+	vz_info(ctx, "Downloading template %s from %s", name, srv.url);
+	return vz_template_download(cache, &srv, name, recipe_line, ctx, ret_name, err);
+}
+
+/* Not in the cache: from the image server, when there is one. */
+static char *download_template(struct vz_ctx *ctx, const char *name, vz_error_t *err)
+{
+	_cleanup_free_ char *cache = vz_path_cache(ctx);
+	_cleanup_free_ char *got = NULL;
+
+	vz_info(ctx, "OS template %s is not in the cache: downloading it", name);
+	if (vz_ct_template_download(ctx, name, NULL, &got, err) < 0)
+		return NULL;
+	return vz_template_find(cache, got, err);
+}
+
 /*
  * Find the template in the cache. The embedded busybox one is built on
- * demand (it takes a moment); others name the command that builds them.
+ * demand (it takes a moment); others come from the image server if there
+ * is one, or the message names the commands that get them.
  */
 static char *locate_template(struct vz_ctx *ctx, const char *name, vz_error_t *err)
 {
@@ -101,10 +129,13 @@ static char *locate_template(struct vz_ctx *ctx, const char *name, vz_error_t *e
 		return NULL;
 	}
 	vz_error_release(&e);
+	if (!streq(name, "busybox") && ctx->template_server)
+		return download_template(ctx, name, err);
 	if (!streq(name, "busybox")) {
 		vz_error_make(err, VZ_E_TEMPLATE_NOT_FOUND, 0,
 			      "OS template '%s' is not in the cache '%s' (build it with "
-			      "'vzctl template build %s' or import it)",
+			      "'vzctl template build %s', import it, or set TEMPLATE_SERVER in "
+			      "vz.conf to download it)",
 			      name, cache, name);
 		return NULL;
 	}

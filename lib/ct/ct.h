@@ -213,6 +213,14 @@ int vz_ct_destroy(struct vz_ct *ct, vz_error_t *err);
  */
 int vz_ct_template_build(struct vz_ctx *ctx, const char *name, vz_error_t *err);
 
+/*
+ * Download template NAME from server (NULL: vz.conf's TEMPLATE_SERVER)
+ * into the cache (lib/template: vz_template_download), with progress;
+ * *ret_name (may be NULL): its name in the cache.
+ */
+int vz_ct_template_download(struct vz_ctx *ctx, const char *name, const char *server,
+			    char **ret_name, vz_error_t *err);
+
 /* ---- set (lib/ct/set.c) ---- */
 
 /* One `vzctl set` change: key=value (value NULL removes the key). */

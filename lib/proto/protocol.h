@@ -49,6 +49,7 @@
 #define VZ_OP_TEMPLATE_LIST "template-list"
 #define VZ_OP_TEMPLATE_BUILD "template-build"
 #define VZ_OP_TEMPLATE_IMPORT "template-import"
+#define VZ_OP_TEMPLATE_DOWNLOAD "template-download"
 /* Not a request: what a client sends during exec to forward a signal. */
 #define VZ_OP_SIGNAL "signal"
 

@@ -10,6 +10,7 @@
 #ifndef VZ_TEMPLATE_H
 #define VZ_TEMPLATE_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -69,5 +70,27 @@ typedef void (*vz_template_progress_fn)(void *data, const char *line);
  */
 int vz_template_build_recipe(const char *cachedir, const char *recipes, const char *name,
 			     vz_template_progress_fn progress, void *data, vz_error_t *err);
+
+/* An image server (vz.conf's TEMPLATE_SERVER, TEMPLATE_SERVER_CA). */
+struct vz_template_server {
+	const char *url;     /* "images.example.com/path" (https) or a full URL */
+	const char *ca_file; /* PEM CA bundle to trust instead of the system's, or NULL */
+};
+
+/* The images srv offers for this machine (lib/template/streams.h), *ret_n of them. */
+struct vz_image;
+struct vz_image *vz_template_remote_list(const struct vz_template_server *srv, size_t *ret_n,
+					 vz_error_t *err);
+
+/*
+ * Download the image NAME means ("fedora", "fedora-41", "fedora-41-x86_64")
+ * from srv into the cache as DIST-RELEASE-MACHINE.tar.xz, checked against
+ * the catalogue's size and sha256 and read as a template before it is
+ * there; *ret_name (may be NULL) is that name. A download cut short is
+ * gone on with by the next; nothing partial is ever a template.
+ */
+int vz_template_download(const char *cachedir, const struct vz_template_server *srv,
+			 const char *name, vz_template_progress_fn progress, void *data,
+			 char **ret_name, vz_error_t *err);
 
 #endif

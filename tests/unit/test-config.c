@@ -543,6 +543,11 @@ static const struct sample samples[] = {
 	{"VZD_GROUP",
 	 {"vz", "_vz", "vz-admin", "vz_1", GROUP32},
 	 {"", "Vz", "1vz", "vz admin", "-vz", "vz.adm", GROUP32 "a"}},
+	{"TEMPLATE_SERVER",
+	 {"images.example.com", "https://images.example.com/lxc/", "http://10.0.0.1:8080",
+	  "[2001:db8::1]:8443/x"},
+	 {"", "ftp://host", "file:///etc", "https://", "host name", "a\"b", "-x", "host;rm"}},
+	{"TEMPLATE_SERVER_CA", {"/etc/vz/ca.pem"}, {"", "ca.pem", "../x"}},
 };
 
 static const struct sample *sample_for(const char *name)
