@@ -63,6 +63,37 @@ char *template_find_stem(int dfd, const char *stem)
 	return NULL;
 }
 
+/* What follows "NAME-" in a cache name: "41", or "41-MACHINE" of this machine. */
+static bool is_release_part(const char *rest, const char *mach)
+{
+	const char *dash = strchr(rest, '-');
+
+	if (!*rest || dash == rest)
+		return false;
+	return !dash || streq(dash + 1, mach);
+}
+
+/*
+ * "fedora" with fedora-40-x86_64 and fedora-41-x86_64 cached: the newest
+ * release's file (releases compared as versions), this machine's or one
+ * without a machine. NULL when no NAME-RELEASE[-MACHINE] is cached.
+ */
+static char *newest_release(const char *cachedir, int dfd, const char *name, const char *mach)
+{
+	_cleanup_strv_ char **all = vz_template_list(cachedir, NULL);
+	size_t n = strlen(name);
+	const char *best = NULL;
+
+	for (char **p = all; p && *p; p++) {
+		if (strncmp(*p, name, n) != 0 || (*p)[n] != '-' ||
+		    !is_release_part(*p + n + 1, mach))
+			continue;
+		if (!best || strverscmp(*p, best) > 0)
+			best = *p;
+	}
+	return best ? template_find_stem(dfd, best) : NULL;
+}
+
 char *vz_template_find(const char *cachedir, const char *name, vz_error_t *err)
 {
 	_cleanup_free_ char *mach = template_machine_name(), *f = NULL, *stem = NULL;
@@ -80,6 +111,8 @@ char *vz_template_find(const char *cachedir, const char *name, vz_error_t *err)
 		f = template_find_stem(dfd, name);
 		if (!f)
 			f = template_find_stem(dfd, stem);
+		if (!f)
+			f = newest_release(cachedir, dfd, name, mach);
 	}
 	if (!f) {
 		(void)vz_error_make(err, VZ_E_TEMPLATE_NOT_FOUND, 0,

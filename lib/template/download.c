@@ -5,9 +5,10 @@
  *
  * A download goes to a hidden ".NAME.tar.xz.part" in the cache (dot names
  * are never templates), which a download cut short leaves for the next
- * one to go on from. Only a file of the catalogue's size and sha256 that
- * reads as a template becomes NAME.tar.xz, by rename; anything else is
- * removed and refused.
+ * one to go on from. A squashfs image (a server that offers no
+ * root.tar.xz) comes as ".NAME.squashfs.part" and is repacked as a tarball. Only a file of the
+ * catalogue's size and sha256 that reads as a template becomes NAME.tar.xz, by rename; anything
+ * else is removed and refused.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -19,12 +20,14 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "template/fetch.h"
 #include "template/internal.h"
 #include "template/streams.h"
 #include "template/template.h"
+#include "util/exec.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
 
@@ -176,6 +179,51 @@ static int publish(int dfd, const char *part, const char *name, vz_error_t *err)
 	return 0;
 }
 
+/* Run argv, its output to /dev/null: its exit status, or -1. */
+static int run_quiet(char **argv)
+{
+	int fds[3] = {-1, -1, -1}, st;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0)
+		exec_with_fds(argv, fds, 3);
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/*
+ * A squashfs image (checked) into the tarball part tar_part: unpacked by
+ * unsquashfs (squashfs-tools) into a hidden directory of the cache, packed
+ * again by tar with numeric owners; the directory and the image go.
+ */
+static int squashfs_to_tar(const char *cachedir, int dfd, const char *part, const char *tar_part,
+			   vz_error_t *err)
+{
+	_cleanup_free_ char *img = xasprintf("%s/%s", cachedir, part);
+	_cleanup_free_ char *tree = xasprintf("%s/%s.d", cachedir, part);
+	_cleanup_free_ char *out = xasprintf("%s/%s", cachedir, tar_part);
+	char *unsq[] = {"unsquashfs", "-no-progress", "-quiet", "-d", tree, img, NULL};
+	char *tar[] = {"tar", "--numeric-owner", "--xattrs", "-cJf", out, "-C", tree, ".", NULL};
+	int r = 0;
+
+	(void)rm_rf_at(AT_FDCWD, tree);
+	if (run_quiet(unsq) != 0)
+		r = vz_error_make(err, VZ_E_BAD_TEMPLATE, 0,
+				  "unsquashfs could not unpack %s (is squashfs-tools installed?)",
+				  part);
+	else if (run_quiet(tar) != 0)
+		r = vz_error_make(err, VZ_E_SYSTEM, 0, "tar could not pack %s", part);
+	(void)rm_rf_at(AT_FDCWD, tree);
+	(void)unlinkat(dfd, part, 0);
+	if (r < 0)
+		(void)unlinkat(dfd, tar_part, 0);
+	return r;
+}
+
 int vz_template_download(const char *cachedir, const struct vz_template_server *srv,
 			 const char *name, vz_template_progress_fn progress, void *data,
 			 char **ret_name, vz_error_t *err)
@@ -208,14 +256,19 @@ int vz_template_download(const char *cachedir, const struct vz_template_server *
 			progress(data, "Already in the template cache");
 		goto found;
 	}
-	if (!streq(img->ftype, "root.tar.xz")) {
-		vz_error_make(err, VZ_E_BAD_TEMPLATE, 0,
-			      "%s is only offered as %s, which vz does not unpack yet", cname,
-			      img->ftype);
-		goto out;
+	if (streq(img->ftype, "squashfs")) {
+		_cleanup_free_ char *sq = xasprintf(".%s.squashfs.part", cname);
+
+		part = xasprintf(".%s.tar.xz.part", cname);
+		if (fetch_checked(srv, dfd, sq, img, &p, err) < 0 ||
+		    squashfs_to_tar(cachedir, dfd, sq, part, err) < 0)
+			goto out;
+	} else {
+		part = xasprintf(".%s.tar.xz.part", cname);
+		if (fetch_checked(srv, dfd, part, img, &p, err) < 0)
+			goto out;
 	}
-	part = xasprintf(".%s.tar.xz.part", cname);
-	if (fetch_checked(srv, dfd, part, img, &p, err) < 0 || publish(dfd, part, cname, err) < 0)
+	if (publish(dfd, part, cname, err) < 0)
 		goto out;
 	r = 0;
 found:

@@ -12,6 +12,8 @@ PORT=8443
 setup() {
 	require_cmd openssl openssl
 	require_cmd python3 python3
+	require_cmd mksquashfs squashfs-tools
+	require_cmd unsquashfs squashfs-tools
 	SRV=$BATS_TEST_TMPDIR/srv
 	mkdir -p "$SRV/www/streams/v1"
 	make_certs
@@ -19,7 +21,7 @@ setup() {
 	MACHINE=$(uname -m)
 	add_image fedora 40 40
 	add_image fedora 41 41
-	add_image alpine 3.20 3.20
+	add_image alpine 3.20 3.20 squashfs
 	add_image debian bookworm 12
 	write_catalogue
 	vz_netns_holder
@@ -45,17 +47,23 @@ make_certs() {
 	)
 }
 
-# add_image DIST RELEASE TITLE: a root file system (the busybox template with
-# the distribution's os-release) as DIST:RELEASE:ARCH:default on the server.
+# add_image DIST RELEASE TITLE [squashfs]: a root file system (the busybox
+# template with the distribution's os-release) as DIST:RELEASE:ARCH:default
+# on the server, a root.tar.xz item (or only a squashfs one).
 add_image() {
-	local dist=$1 rel=$2 title=$3 rootfs=$BATS_TEST_TMPDIR/rootfs-$1-$2
+	local dist=$1 rel=$2 title=$3 ftype=${4:-root.tar.xz} rootfs=$BATS_TEST_TMPDIR/rootfs-$1-$2
 	local rel_path="images/$dist/$rel/$ARCH/default/20261201_00:00/rootfs.tar.xz"
+	[ "$ftype" = root.tar.xz ] || rel_path=${rel_path%.tar.xz}.squashfs
 	mkdir -p "$rootfs" "$SRV/www/$(dirname "$rel_path")"
 	tar -xf "$(vz_template_cache)"/busybox*.tar* -C "$rootfs"
 	printf 'ID=%s\nVERSION_ID=%s\nPRETTY_NAME="%s %s"\n' "$dist" "$title" "$dist" "$title" \
 		>"$rootfs/etc/os-release"
-	tar --numeric-owner -cJf "$SRV/www/$rel_path" -C "$rootfs" .
-	echo "$dist $rel $title $rel_path" >>"$SRV/images"
+	if [ "$ftype" = root.tar.xz ]; then
+		tar --numeric-owner -cJf "$SRV/www/$rel_path" -C "$rootfs" .
+	else
+		mksquashfs "$rootfs" "$SRV/www/$rel_path" -quiet -no-progress >/dev/null
+	fi
+	echo "$dist $rel $title $ftype $rel_path" >>"$SRV/images"
 }
 
 # The catalogue of what add_image put there; $1 (jq) may change it first.
@@ -63,13 +71,14 @@ write_catalogue() {
 	local edit=${1:-.}
 	printf '{"format":"index:1.0","index":{"images":{"datatype":"image-downloads","path":"streams/v1/images.json","format":"products:1.0"}}}\n' \
 		>"$SRV/www/streams/v1/index.json"
-	while read -r dist rel title path; do
+	while read -r dist rel title ftype path; do
 		jq -n --arg d "$dist" --arg r "$rel" --arg t "$title" --arg a "$ARCH" --arg p "$path" \
+			--arg f "$ftype" \
 			--arg s "$(sha256sum "$SRV/www/$path" | cut -d' ' -f1)" \
 			--argjson z "$(stat -c %s "$SRV/www/$path")" \
 			'{($d + ":" + $r + ":" + $a + ":default"): {arch: $a, os: $d, release: $r,
 			  release_title: $t, variant: "default", versions: {"20261201_00:00": {items:
-			  {"root.tar.xz": {ftype: "root.tar.xz", path: $p, sha256: $s, size: $z}}}}}}'
+			  {($f): {ftype: $f, path: $p, sha256: $s, size: $z}}}}}}'
 	done <"$SRV/images" | jq -s "{content_id: \"images\", datatype: \"image-downloads\",
 		format: \"products:1.0\", products: add} | $edit" >"$SRV/www/streams/v1/images.json"
 }
@@ -114,9 +123,13 @@ cache() { ls -A "$VZ_ROOT/template/cache"; }
 	[ -f "$VZ_ROOT/template/cache/debian-bookworm-$MACHINE.tar.xz" ]
 	run -91 vzctl template download fedora-39
 	[[ "$output" == *"has no fedora-39"*"fedora-41-$MACHINE"* ]]
+	# fedora from the cache is its newest release there, no download.
+	run -0 vzctl create 101 --ostemplate fedora
+	[[ "$output" != *"downloading"* ]]
+	grep -q '^VERSION_ID=41' "$VZ_ROOT/private/101/etc/os-release"
 }
 
-@test "create with a template not in the cache downloads it first" {
+@test "create with a template not in the cache downloads it first (a squashfs-only image)" {
 	start_server
 	vz_start_daemon
 	run -0 vzctl create 101 --ostemplate alpine

@@ -279,6 +279,32 @@ static void test_find(void **state)
 	vz_error_release(&err);
 }
 
+/* "fedora" is the newest fedora-RELEASE[-MACHINE] of this machine in the cache. */
+static void test_find_newest_release(void **state)
+{
+	struct fx *f = *state;
+	_cleanup_free_ char *mach = machine(), *f9 = NULL, *f41 = NULL, *other = NULL;
+	_cleanup_free_ char *want = NULL;
+	vz_error_t err = NULL;
+	char *path;
+
+	assert_int_equal(mkdir(f->cache, 0755), 0);
+	f9 = xasprintf("fedora-9-%s.tar.xz", mach);
+	f41 = xasprintf("fedora-41-%s.tar.xz", mach);
+	other = xasprintf("fedora-99-not%s.tar.xz", mach);
+	touch_in(f->cache, f9);
+	touch_in(f->cache, f41);
+	touch_in(f->cache, other);
+	touch_in(f->cache, "fedora-40.tar.gz");
+	touch_in(f->cache, "fedoraX-50.tar.gz");
+	path = vz_template_find(f->cache, "fedora", &err);
+	want = xasprintf("%s/%s", f->cache, f41);
+	assert_string_equal(path, want);
+	free(path);
+	assert_null(vz_template_find(f->cache, "fedor", &err));
+	vz_error_release(&err);
+}
+
 static void test_list(void **state)
 {
 	struct fx *f = *state;
@@ -782,6 +808,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_name_check),
 		T(test_find),
+		T(test_find_newest_release),
 		T(test_list),
 		T(test_import),
 		T(test_refuse_absolute),
