@@ -28,36 +28,24 @@ static int apply_global(struct vz_ctx *ctx, const struct vz_config *g, vz_error_
 {
 	const char *v;
 	uint32_t n;
+	const struct {
+		const char *key;
+		char **field;
+	} strings[] = {
+		{"CGROUP_PREFIX", &ctx->cgroup_prefix},
+		{"DEF_OSTEMPLATE", &ctx->def_ostemplate},
+		{"CONFIGFILE", &ctx->def_config},
+		{"VZD_GROUP", &ctx->vzd_group},
+		{"NEIGHBOUR_DEVS", &ctx->neighbour_devs},
+		{"TEMPLATE_SERVER", &ctx->template_server},
+		{"TEMPLATE_SERVER_CA", &ctx->template_server_ca},
+	};
 
-	if ((v = vz_config_get(g, "CGROUP_PREFIX"))) {
-		free(ctx->cgroup_prefix);
-		ctx->cgroup_prefix = xstrdup(v);
-	}
-	if ((v = vz_config_get(g, "DEF_OSTEMPLATE"))) {
-		free(ctx->def_ostemplate);
-		ctx->def_ostemplate = xstrdup(v);
-	}
-	if ((v = vz_config_get(g, "CONFIGFILE"))) {
-		free(ctx->def_config);
-		ctx->def_config = xstrdup(v);
-	}
-	if ((v = vz_config_get(g, "VZD_GROUP"))) {
-		free(ctx->vzd_group);
-		ctx->vzd_group = xstrdup(v);
-	}
-	if ((v = vz_config_get(g, "NEIGHBOUR_DEVS"))) {
-		free(ctx->neighbour_devs);
-		free(ctx->template_server);
-		free(ctx->template_server_ca);
-		ctx->neighbour_devs = xstrdup(v);
-	}
-	if ((v = vz_config_get(g, "TEMPLATE_SERVER"))) {
-		free(ctx->template_server);
-		ctx->template_server = xstrdup(v);
-	}
-	if ((v = vz_config_get(g, "TEMPLATE_SERVER_CA"))) {
-		free(ctx->template_server_ca);
-		ctx->template_server_ca = xstrdup(v);
+	for (size_t i = 0; i < ARRAY_SIZE(strings); i++) {
+		if (!(v = vz_config_get(g, strings[i].key)))
+			continue;
+		free(*strings[i].field);
+		*strings[i].field = xstrdup(v);
 	}
 	if ((v = vz_config_get(g, "UID_RANGE_START"))) {
 		if (parse_u32("UID_RANGE_START", v, &ctx->uid_start, err) < 0)

@@ -142,8 +142,8 @@ static int failed(const char *workdir, int code, const char *what, const char *l
 	return vz_error_make(err, code, 0, "criu %s: %s (log: %s)", what, reason, log);
 }
 
-/* What dump and restore share. */
-static char **common_args(const struct vz_criu_req *r, const char *logname)
+/* criu with the images, work dir and log every run has. */
+static char **base_args(const struct vz_criu_req *r, const char *logname)
 {
 	char **a = NULL;
 
@@ -155,6 +155,14 @@ static char **common_args(const struct vz_criu_req *r, const char *logname)
 	a = strv_push(a, xstrdup("--log-file"));
 	a = strv_push(a, xstrdup(logname));
 	a = strv_push(a, xstrdup("-v4"));
+	return a;
+}
+
+/* What dump and restore share. */
+static char **common_args(const struct vz_criu_req *r, const char *logname)
+{
+	char **a = base_args(r, logname);
+
 	a = strv_push(a, xstrdup("--tcp-established"));
 	a = strv_push(a, xstrdup("--file-locks"));
 	a = strv_push(a, xstrdup("--link-remap"));
@@ -282,17 +290,9 @@ int vz_criu_dump_lazy(const struct vz_criu_req *r, struct vz_criu_run *run, vz_e
 
 int vz_criu_lazy_pages(const struct vz_criu_req *r, struct vz_criu_run *run, vz_error_t *err)
 {
-	_cleanup_strv_ char **a = NULL;
+	_cleanup_strv_ char **a = base_args(r, LAZY_LOG);
 
-	a = strv_push(a, xstrdup(criu_path()));
 	a = strv_push(a, xstrdup("lazy-pages"));
-	a = strv_push(a, xstrdup("--images-dir"));
-	a = strv_push(a, xstrdup(r->images));
-	a = strv_push(a, xstrdup("--work-dir"));
-	a = strv_push(a, xstrdup(r->workdir));
-	a = strv_push(a, xstrdup("--log-file"));
-	a = strv_push(a, xstrdup(LAZY_LOG));
-	a = strv_push(a, xstrdup("-v4"));
 	a = strv_push(a, xstrdup("--page-server"));
 	lazy_args(&a);
 	run_init(run, r->workdir, "lazy-pages", LAZY_LOG, VZ_E_RESTORE);

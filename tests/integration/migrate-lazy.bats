@@ -142,7 +142,7 @@ kill_relay() {
 # b's worker receiving the CT (the parent of its lazy-pages daemon), killed.
 kill_receiver() {
 	local pages worker
-	pages=$(pgrep -f "^criu lazy-pages --images-dir $VZ_ROOT_B/") || return 1
+	pages=$(pgrep -f "^criu --images-dir $VZ_ROOT_B/.* lazy-pages") || return 1
 	worker=$(ps -o ppid= -p "$pages" | tr -d ' ')
 	[ -n "$worker" ] && [ "$worker" != "$(vz_mh_var b VZD_PID)" ] || return 1
 	kill -9 "$worker"
