@@ -374,6 +374,19 @@ static void undo_dump(struct vz_ct *ct, const char *tmp)
 		(void)rm_rf_at(AT_FDCWD, tmp);
 }
 
+/*
+ * CRIU gave up and left the CT's processes running: as they were, thawed
+ * unless they were frozen before (a CRIU that died half way may leave the
+ * freezer on), the network lock gone.
+ */
+static void dump_failed(struct vz_ct *ct, struct vz_cgroup *cg, bool was_frozen)
+{
+	if (cg && !was_frozen && vz_cgroup_frozen(cg) > 0)
+		(void)vz_cgroup_freeze(cg, false, NULL);
+	ct->running = vz_state_alive(&ct->state);
+	(void)ct_net_lock(ct, false, NULL);
+}
+
 static int dump_to(struct vz_ct *ct, const char *tmp, const char *dir, vz_error_t *err)
 {
 	_cleanup_free_ char *work = make_workdir(ct, err);
@@ -396,11 +409,7 @@ static int dump_to(struct vz_ct *ct, const char *tmp, const char *dir, vz_error_
 	if (ct_net_lock(ct, true, err) < 0)
 		return -1;
 	if (vz_criu_dump(&req, err) < 0) {
-		/* A CRIU that died half way may leave the freezer on. */
-		if (!was_frozen && vz_cgroup_frozen(cg) > 0)
-			(void)vz_cgroup_freeze(cg, false, NULL);
-		ct->running = vz_state_alive(&ct->state);
-		(void)ct_net_lock(ct, false, NULL);
+		dump_failed(ct, cg, was_frozen);
 		return -1;
 	}
 	if (keep_dump(ct, tmp, dir, err) < 0) {
@@ -481,10 +490,7 @@ static int lazy_dump_to(struct vz_ct *ct, const char *tmp, struct vz_ct_lazy_out
 	if (ct_net_lock(ct, true, err) < 0)
 		return -1;
 	if (vz_criu_dump_lazy(&req, &lo->run, err) < 0) {
-		if (!lo->was_frozen && vz_cgroup_frozen(cg) > 0)
-			(void)vz_cgroup_freeze(cg, false, NULL);
-		ct->running = vz_state_alive(&ct->state);
-		(void)ct_net_lock(ct, false, NULL);
+		dump_failed(ct, cg, lo->was_frozen);
 		return -1;
 	}
 	if (keep_dump(ct, tmp, lo->dir, err) < 0) {
@@ -550,12 +556,7 @@ int vz_ct_chkpnt_lazy_end(struct vz_ct *ct, struct vz_ct_lazy_out *lo, bool cut,
 		lazy_out_free(lo);
 		return r;
 	}
-	struct vz_cgroup *cg = vz_ct_cgroup(ct, NULL);
-
-	if (cg && !lo->was_frozen && vz_cgroup_frozen(cg) > 0)
-		(void)vz_cgroup_freeze(cg, false, NULL);
-	ct->running = vz_state_alive(&ct->state);
-	(void)ct_net_lock(ct, false, NULL);
+	dump_failed(ct, vz_ct_cgroup(ct, NULL), lo->was_frozen);
 	/* Without its memory the dump cannot be restored: only the running CT counts. */
 	(void)rm_rf_at(AT_FDCWD, lo->dir);
 	if (!ct->running)
