@@ -9,7 +9,7 @@ BUILD ?= build
 PKG_CONFIG ?= pkg-config
 VERSION := 0.1.0
 
-PKGS := jansson libcap libseccomp libnl-3.0 libnl-route-3.0 libarchive libcurl libcrypto
+PKGS := jansson libcap libseccomp libnl-3.0 libnl-route-3.0 libarchive libcurl libcrypto libcrypt
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 

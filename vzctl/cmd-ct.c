@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -202,9 +203,10 @@ int cmd_status(struct client *c, int argc, char **argv)
 /* How a vzctl set option's value becomes the config value. */
 enum set_conv {
 	CONV_NONE,
-	CONV_RAM,     /* --ram/--swap SIZE in bytes: "0:PAGES" (vswap: no barrier) */
-	CONV_IOLIMIT, /* a bare number is MB/s, as in OpenVZ */
-	CONV_SETMODE, /* OpenVZ's --setmode restart|ignore: vz applies everything live */
+	CONV_RAM,	 /* --ram/--swap SIZE in bytes: "0:PAGES" (vswap: no barrier) */
+	CONV_IOLIMIT,	 /* a bare number is MB/s, as in OpenVZ */
+	CONV_SETMODE,	 /* OpenVZ's --setmode restart|ignore: vz applies everything live */
+	CONV_USERPASSWD, /* USER:PASSWORD, or USER and the password on stdin */
 };
 
 /* A vzctl set option and the config key it changes. */
@@ -266,6 +268,7 @@ static const struct set_row set_rows[] = {
 	{"iopslimit", "IOPSLIMIT", true, CONV_NONE},
 	{"applyconfig", "", true, CONV_NONE},
 	{"setmode", "", true, CONV_SETMODE},
+	{"userpasswd", "", true, CONV_USERPASSWD},
 	{"save", NULL, false, CONV_NONE},
 };
 
@@ -294,6 +297,7 @@ static char *convert(const struct set_row *r, const char *arg)
 			return xasprintf("%sM", arg);
 		return xstrdup(arg);
 	case CONV_SETMODE:
+	case CONV_USERPASSWD:
 	case CONV_NONE:
 		break;
 	}
@@ -328,12 +332,73 @@ static bool append_repeated(char **keys, char **values, size_t n, const char *ke
 	return false;
 }
 
+/* One line from stdin; on a terminal asked for without echo. NULL at end of input. */
+static char *read_password(const char *user)
+{
+	struct termios old, quiet;
+	bool tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
+	char *line = NULL;
+	size_t size = 0;
+	ssize_t n;
+
+	if (tty) {
+		fprintf(stderr, "Password for %s: ", user);
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	}
+	n = getline(&line, &size, stdin);
+	if (tty) {
+		(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fputc('\n', stderr);
+	}
+	if (n <= 0) {
+		free(line);
+		return NULL;
+	}
+	line[strcspn(line, "\n")] = '\0';
+	return line;
+}
+
+/*
+ * --userpasswd USER:PASSWORD (OpenVZ's form) or USER, the password then
+ * read from stdin. The password is wiped from vzctl's argv at once, so
+ * /proc/PID/cmdline shows it only for the moment before.
+ */
+static int userpasswd_arg(char *arg, char **ret_user, char **ret_password)
+{
+	char *colon = strchr(arg, ':');
+
+	*ret_user = xstrndup(arg, colon ? (size_t)(colon - arg) : strlen(arg));
+	if (colon) {
+		*ret_password = xstrdup(colon + 1);
+		explicit_bzero(colon + 1, strlen(colon + 1));
+	} else {
+		*ret_password = read_password(*ret_user);
+	}
+	if (!**ret_user || !*ret_password || !**ret_password) {
+		fprintf(stderr, "vzctl set: --userpasswd: expected USER:PASSWORD, or USER and the "
+				"password on stdin\n");
+		return 21; /* OpenVZ: invalid parameter value */
+	}
+	return 0;
+}
+
+static void free_secret(char **p)
+{
+	if (*p)
+		explicit_bzero(*p, strlen(*p));
+	free(*p);
+}
+
 int cmd_set(struct client *c, int argc, char **argv)
 {
 	struct option lo[ARRAY_SIZE(set_rows) + 1] = {{0}};
 	_cleanup_free_ char **keys = NULL;
 	_cleanup_strv_ char **values = NULL;
 	const char *applyconfig = NULL;
+	_cleanup_free_ char *user = NULL;
+	_cleanup_(free_secret) char *password = NULL;
 	size_t nk = 0, nv = 0;
 	bool save = false;
 	struct vz_msg *args;
@@ -364,6 +429,16 @@ int cmd_set(struct client *c, int argc, char **argv)
 						       optarg);
 			continue;
 		}
+		if (r->conv == CONV_USERPASSWD) {
+			int e;
+
+			free(user);
+			free_secret(&password);
+			e = userpasswd_arg(optarg, &user, &password);
+			if (e)
+				return e;
+			continue;
+		}
 		if (!r->key[0]) {
 			applyconfig = optarg;
 			continue;
@@ -380,7 +455,7 @@ int cmd_set(struct client *c, int argc, char **argv)
 		return cmd_usage_error("set", "CT ID missing");
 	if (optind + 1 < argc)
 		return cmd_usage_error("set", "unexpected argument '%s'", argv[optind + 1]);
-	if (nk == 0 && !applyconfig)
+	if (nk == 0 && !applyconfig && !user)
 		return cmd_usage_error("set", "nothing to set");
 	args = vz_msg_new();
 	vz_msg_set_str(args, "ctid", argv[optind]);
@@ -389,5 +464,9 @@ int cmd_set(struct client *c, int argc, char **argv)
 	vz_msg_set_bool(args, "save", save);
 	if (applyconfig)
 		vz_msg_set_str(args, "applyconfig", applyconfig);
+	if (user) {
+		vz_msg_set_str(args, "user", user);
+		vz_msg_set_str(args, "password", password);
+	}
 	return cmd_simple(c, VZ_OP_SET, args);
 }

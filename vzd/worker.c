@@ -267,11 +267,15 @@ static int op_set(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
 	struct vz_ct_set_opts o = {
 		.save = vz_msg_get_bool(r->args, "save", false),
 		.applyconfig = vz_msg_get_str(r->args, "applyconfig"),
+		.user = vz_msg_get_str(r->args, "user"),
+		.password = vz_msg_get_str(r->args, "password"),
 	};
 
 	ch = set_changes(keys, values, &o.n, err);
 	if (!ch)
 		return -1;
+	if (!o.user != !o.password)
+		return vz_error_make(err, VZ_E_SYNTAX, 0, "set: user and password go together");
 	o.changes = ch;
 	return vz_ct_set(r->ct, &o, err);
 }

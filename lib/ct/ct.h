@@ -235,6 +235,8 @@ struct vz_ct_set_opts {
 	bool save;
 	/* OpenVZ's --applyconfig: the resource keys of this sample first, then changes. */
 	const char *applyconfig;
+	/* --userpasswd USER:PASSWORD (user NULL: none); never saved in the config. */
+	const char *user, *password;
 };
 
 /*

@@ -19,15 +19,16 @@
 #include "util/macros.h"
 #include "util/xalloc.h"
 
-int vz_ctfile_write(int rootfd, const char *path, const char *content, uid_t owner, vz_error_t *err)
+/* The directory of path (inside the root), opened for *at calls; *ret_name is path's last part. */
+static int open_parent(int rootfd, const char *path, const char **ret_name, vz_error_t *err)
 {
-	_cleanup_free_ char *dir = xstrdup(path), *tmp = NULL;
-	_cleanup_close_ int opath = -EBADF, dfd = -EBADF, fd = -EBADF;
+	_cleanup_free_ char *dir = xstrdup(path);
+	_cleanup_close_ int opath = -EBADF;
 	char *slash = strrchr(dir, '/');
-	const char *name = slash ? slash + 1 : path;
 	char proc[64];
-	int r;
+	int dfd;
 
+	*ret_name = slash ? path + (slash - dir) + 1 : path;
 	if (slash)
 		*slash = '\0';
 	opath = slash ? vz_open_in_root(rootfd, dir, O_PATH | O_DIRECTORY)
@@ -39,13 +40,32 @@ int vz_ctfile_write(int rootfd, const char *path, const char *content, uid_t own
 	dfd = open(proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return vz_error_make(err, VZ_E_SYSTEM, errno, "open '/%s' in the CT", dir);
+	return dfd;
+}
+
+int vz_ctfile_write_as(int rootfd, const char *path, const char *content,
+		       const struct vz_ctfile_attr *a, vz_error_t *err)
+{
+	_cleanup_free_ char *tmp = NULL;
+	_cleanup_close_ int dfd = -EBADF, fd = -EBADF;
+	const char *name;
+	int r;
+
+	dfd = open_parent(rootfd, path, &name, err);
+	if (dfd < 0)
+		return -1;
 	tmp = xasprintf(".%s.vz-%d", name, (int)getpid());
 	(void)unlinkat(dfd, tmp, 0);
-	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	/* Created without any permission: nobody reads a secret before fchmod. */
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0);
 	if (fd < 0)
 		return vz_error_make(err, VZ_E_SYSTEM, errno, "write '/%s' in the CT", path);
 	r = write_all(fd, content, strlen(content));
-	if (r == 0 && fchown(fd, owner, owner) < 0)
+	if (r == 0 && fchown(fd, a->uid, a->gid) < 0)
+		r = -errno;
+	if (r == 0 && fchmod(fd, a->mode) < 0)
+		r = -errno;
+	if (r == 0 && a->sync && fsync(fd) < 0)
 		r = -errno;
 	if (r == 0 && renameat(dfd, tmp, dfd, name) < 0)
 		r = -errno;
@@ -54,6 +74,35 @@ int vz_ctfile_write(int rootfd, const char *path, const char *content, uid_t own
 		return vz_error_make(err, VZ_E_SYSTEM, -r, "write '/%s' in the CT", path);
 	}
 	return 0;
+}
+
+int vz_ctfile_write(int rootfd, const char *path, const char *content, uid_t owner, vz_error_t *err)
+{
+	struct vz_ctfile_attr a = {.uid = owner, .gid = owner, .mode = 0644};
+
+	return vz_ctfile_write_as(rootfd, path, content, &a, err);
+}
+
+int vz_ctfile_remove(int rootfd, const char *path, vz_error_t *err)
+{
+	_cleanup_close_ int dfd = -EBADF;
+	const char *name;
+
+	dfd = open_parent(rootfd, path, &name, NULL);
+	if (dfd < 0)
+		return 0; /* no directory, no file */
+	if (unlinkat(dfd, name, 0) < 0 && errno != ENOENT)
+		return vz_error_make(err, VZ_E_SYSTEM, errno, "remove '/%s' in the CT", path);
+	return 0;
+}
+
+int vz_ctfile_stat(int rootfd, const char *path, struct stat *st)
+{
+	_cleanup_close_ int fd = vz_open_in_root(rootfd, path, O_PATH | O_NOFOLLOW);
+
+	if (fd < 0)
+		return fd;
+	return fstat(fd, st) < 0 ? -errno : 0;
 }
 
 int vz_ctfile_read(int rootfd, const char *path, size_t max, char **ret)

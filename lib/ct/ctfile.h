@@ -3,7 +3,9 @@
 #ifndef VZ_CTFILE_H
 #define VZ_CTFILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "core/error.h"
@@ -16,6 +18,28 @@
  */
 int vz_ctfile_write(int rootfd, const char *path, const char *content, uid_t owner,
 		    vz_error_t *err);
+
+/* Owner, mode and care of a file written with vz_ctfile_write_as. */
+struct vz_ctfile_attr {
+	uid_t uid;
+	gid_t gid;
+	mode_t mode;
+	bool sync; /* fsync before the rename: files that must survive a crash (shadow) */
+};
+
+/*
+ * vz_ctfile_write with its owner and mode given: the temp file has no
+ * permission at all until it is complete, so a secret is never readable
+ * through a looser mode on the way.
+ */
+int vz_ctfile_write_as(int rootfd, const char *path, const char *content,
+		       const struct vz_ctfile_attr *a, vz_error_t *err);
+
+/* Remove path (resolved inside the root); a missing file or directory is fine. */
+int vz_ctfile_remove(int rootfd, const char *path, vz_error_t *err);
+
+/* lstat-like: path resolved inside the root, its last part not followed. 0 or -errno. */
+int vz_ctfile_stat(int rootfd, const char *path, struct stat *st);
 
 /*
  * Read path (relative to the CT root at rootfd, resolved inside it) into

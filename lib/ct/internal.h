@@ -5,9 +5,11 @@
  *
  *	create.c                      create, destroy
  *	lifecycle.c  set.c  exec.c    start/stop/cleanup, set, exec
+ *	userpasswd.c                  --userpasswd (passwd.c: the account files' text)
  *	chkpnt.c                      checkpoint and restore (lib/criu)
  *	run.c                         what start and restore share
  *	net.c  res.c  files.c         apply network, resources, files to a CT
+ *	                              (distro.c, netfiles.c: the distribution's files)
  *	dumpdir.c                     a checkpoint's manifest
  *	netconf.c                     network keys of a config: edits and checks
  *	ct.c                          the object: paths, lock, config, state
@@ -42,6 +44,14 @@ int ct_save_state(struct vz_ct *ct, vz_error_t *err);
  * vz's /etc/hosts line) in line with cfg; the CT's root must be mounted.
  */
 int ct_write_files(struct vz_ct *ct, const struct vz_config *cfg, vz_error_t *err);
+
+/* ---- userpasswd.c ---- */
+
+/*
+ * Set user's password in the CT (mounting a stopped one for it), making
+ * the user when it does not exist.
+ */
+int ct_userpasswd(struct vz_ct *ct, const char *user, const char *password, vz_error_t *err);
 
 /* ---- netconf.c: the network keys of a config ---- */
 

@@ -206,11 +206,18 @@ int vz_ct_set(struct vz_ct *ct, const struct vz_ct_set_opts *o, vz_error_t *err)
 
 	if (ct_require_lock(ct, err) < 0 || ct_require_config(ct, err) < 0)
 		return -1;
-	if (!o->applyconfig)
-		return set_locked(ct, o->changes, o->n, o->save, err);
-	if (with_sample(ct, o, &sample, &l, err) < 0)
-		return vz_error_wrap(err, "set CT %s", ct->id);
-	r = set_locked(ct, l.v, l.n, o->save, err);
-	free(l.v);
+	if (o->user && o->n == 0 && !o->applyconfig)
+		return ct_userpasswd(ct, o->user, o->password, err);
+	if (!o->applyconfig) {
+		r = set_locked(ct, o->changes, o->n, o->save, err);
+	} else {
+		if (with_sample(ct, o, &sample, &l, err) < 0)
+			return vz_error_wrap(err, "set CT %s", ct->id);
+		r = set_locked(ct, l.v, l.n, o->save, err);
+		free(l.v);
+	}
+	/* The password last: a set that failed changes nothing, not even that. */
+	if (r == 0 && o->user)
+		r = ct_userpasswd(ct, o->user, o->password, err);
 	return r;
 }

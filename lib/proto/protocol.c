@@ -503,6 +503,8 @@ int vz_proto_send(int sock, const struct vz_msg *m, const int *fds, size_t nfds,
 	do
 		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
+	/* A request may carry a secret (set --userpasswd): no copy of it stays behind. */
+	explicit_bzero(text, len);
 	if (n < 0)
 		return vz_error_make(err, VZ_E_PROTOCOL, errno, "send message");
 	return 0;

@@ -117,3 +117,87 @@ wait_running() {
 	b=$(vzctl exec 202 cat /etc/ssh/ssh_host_ed25519_key.pub)
 	[ -n "$a" ] && [ "$a" != "$b" ]
 }
+
+# The CT's addresses and default routes on venet0, one per line.
+venet_state() {
+	vzctl exec "$1" ip -o addr show dev venet0 | awk '{print $4}'
+	vzctl exec "$1" ip route show default
+	vzctl exec "$1" ip -6 route show default
+}
+
+@test "debian-12 keeps its addresses through ifupdown and systemd-networkd" {
+	vzctl --quiet create 201 --ostemplate debian-12 --hostname deb.example.com
+	vzctl --quiet set 201 --ipadd 198.51.100.21 --ipadd 2001:db8::21 \
+		--nameserver 192.0.2.53 --searchdomain example.com --save
+	vzctl --quiet start 201
+	run wait_running 201
+	[ "$output" = "running" ]
+	# ifupdown's networking service brought venet0 up from vz's stanza.
+	run -0 vzctl exec 201 systemctl is-active networking
+	[ "$output" = active ]
+	run -0 vzctl exec 201 ifquery --state venet0
+	[ "$output" = "venet0=venet0" ]
+	run -0 venet_state 201
+	[[ "$output" == *"198.51.100.21/32"* ]]
+	[[ "$output" == *"2001:db8::21/128"* ]]
+	[[ "$output" == *"default via 169.254.0.1 dev venet0"* ]]
+	[[ "$output" == *"default via fe80::1 dev venet0"* ]]
+	before=$output
+	# What a customer does: the interface down and up again.
+	run -0 vzctl exec 201 'ifdown venet0 && ifup venet0'
+	run -0 venet_state 201
+	[[ "$output" == *"198.51.100.21/32"* ]]
+	[[ "$output" == *"2001:db8::21/128"* ]]
+	[[ "$output" == *"default via 169.254.0.1 dev venet0"* ]]
+	[[ "$output" == *"default via fe80::1 dev venet0"* ]]
+	# systemd-networkd takes the interface over from vz's .network file and keeps it.
+	run -0 vzctl exec 201 systemctl start systemd-networkd
+	for _ in $(seq 50); do
+		state=$(vzctl exec 201 networkctl list venet0 --no-legend | awk '{print $5}')
+		[ "$state" = configured ] && break
+		sleep 0.1
+	done
+	[ "$state" = configured ]
+	run -0 venet_state 201
+	[[ "$output" == *"198.51.100.21/32"* ]]
+	[[ "$output" == *"2001:db8::21/128"* ]]
+	[[ "$output" == *"default via 169.254.0.1 dev venet0"* ]]
+	[[ "$output" == *"default via fe80::1 dev venet0"* ]]
+	run -0 vzctl exec 201 cat /etc/resolv.conf
+	[[ "$output" == *"nameserver 192.0.2.53"* ]]
+	[[ "$output" == *"search example.com"* ]]
+	run -0 vzctl exec 201 systemctl --failed --no-legend
+	[ -z "$output" ]
+	# An address removed live leaves the CT's configuration too.
+	vzctl --quiet set 201 --ipdel 2001:db8::21 --save
+	run -0 vzctl exec 201 cat /etc/network/interfaces /etc/systemd/network/10-vz-venet0.network
+	[[ "$output" != *"2001:db8::21"* ]]
+	[[ "$output" == *"198.51.100.21"* ]]
+}
+
+@test "debian-12: --userpasswd stores a yescrypt hash that su accepts" {
+	vzctl --quiet create 201 --ostemplate debian-12
+	vzctl --quiet start 201
+	run wait_running 201
+	# A new user, made the way useradd would.
+	run -0 vzctl set 201 --userpasswd 'alice:Corr3ct horse:battery'
+	run -0 vzctl exec 201 getent passwd alice
+	[[ "$output" == "alice:x:1000:1000::/home/alice:/bin/bash" ]]
+	run -0 vzctl exec 201 "stat -c '%U %G %a' /home/alice"
+	[ "$output" = "alice alice 700" ]
+	run -0 vzctl exec 201 "stat -c '%U %G %a' /etc/shadow"
+	[ "$output" = "root shadow 640" ]
+	run -0 vzctl exec 201 getent shadow alice
+	[[ "$output" == "alice:\$y\$"* ]]
+	# The CT's own PAM takes the password, and refuses a wrong one (asked by a
+	# user other than root, whom su would not ask).
+	as_nobody="setpriv --reuid=65534 --regid=65534 --clear-groups script -qec 'su alice -c id' /dev/null"
+	# (Typed once su asks: it flushes what came before its prompt.)
+	run -0 vzctl exec 201 "(sleep 1; printf 'Corr3ct horse:battery\n') | $as_nobody"
+	[[ "$output" == *"uid=1000(alice)"* ]]
+	run vzctl exec 201 "(sleep 1; printf 'wrong\n') | $as_nobody"
+	[[ "$output" == *"Authentication failure"* ]]
+	[[ "$output" != *"uid=1000(alice)"* ]]
+	# The password is in no file of the host's.
+	run ! grep -rq "Corr3ct" "$VZ_ROOT/conf" "$VZ_TEST_DIR/vzd.log"
+}

@@ -23,6 +23,8 @@ setup() {
 	add_image fedora 41 41
 	add_image alpine 3.20 3.20 squashfs
 	add_image debian bookworm 12
+	add_image centos 7 7
+	add_image gentoo current current
 	write_catalogue
 	vz_netns_holder
 	export VZ_TEST_CONF_EXTRA="TEMPLATE_SERVER=\"https://127.0.0.1:$PORT\"
@@ -58,12 +60,42 @@ add_image() {
 	tar -xf "$(vz_template_cache)"/busybox*.tar* -C "$rootfs"
 	printf 'ID=%s\nVERSION_ID=%s\nPRETTY_NAME="%s %s"\n' "$dist" "$title" "$dist" "$title" \
 		>"$rootfs/etc/os-release"
+	layout "$dist" "$rootfs"
 	if [ "$ftype" = root.tar.xz ]; then
 		tar --numeric-owner -cJf "$SRV/www/$rel_path" -C "$rootfs" .
 	else
 		mksquashfs "$rootfs" "$SRV/www/$rel_path" -quiet -no-progress >/dev/null
 	fi
 	echo "$dist $rel $title $ftype $rel_path" >>"$SRV/images"
+}
+
+# layout DIST ROOTFS: the files by which vz tells the distribution's network
+# configuration system and password hash apart, as the real ones have them
+# (the programs are stand-ins: only their presence counts).
+layout() {
+	local r=$2
+	case $1 in
+	fedora)
+		mkdir -p "$r/usr/sbin" "$r/etc/NetworkManager/system-connections" "$r/etc/pam.d"
+		printf '#!/bin/sh\n' >"$r/usr/sbin/NetworkManager"
+		chmod 0755 "$r/usr/sbin/NetworkManager"
+		printf 'password sufficient pam_unix.so yescrypt shadow use_authtok\n' \
+			>"$r/etc/pam.d/system-auth"
+		;;
+	centos)
+		mkdir -p "$r/etc/sysconfig/network-scripts"
+		;;
+	alpine | debian)
+		mkdir -p "$r/etc/network"
+		printf 'auto lo\niface lo inet loopback\n\nauto eth0\niface eth0 inet dhcp\n' \
+			>"$r/etc/network/interfaces"
+		;;
+	esac
+	if [ "$1" = debian ]; then
+		mkdir -p "$r/lib/systemd" "$r/etc/systemd/network"
+		printf '#!/bin/sh\n' >"$r/lib/systemd/systemd-networkd"
+		chmod 0755 "$r/lib/systemd/systemd-networkd"
+	fi
 }
 
 # The catalogue of what add_image put there; $1 (jq) may change it first.
@@ -206,4 +238,101 @@ cache() { ls -A "$VZ_ROOT/template/cache"; }
 	[[ "$output" == *"TEMPLATE_SERVER"* ]]
 	run -91 vzctl template download fedora
 	[[ "$output" == *"no image server"* ]]
+}
+
+# A file of the CT's private area.
+ct_file() { cat "$VZ_ROOT/private/$1/$2"; }
+
+# make_ct CT TEMPLATE: created, with addresses, DNS and a host name, started.
+make_ct() {
+	vzctl --quiet create "$1" --ostemplate "$2" --hostname "ct$1.example.com"
+	vzctl --quiet set "$1" --ipadd "198.51.100.$1" --ipadd "2001:db8::$1" \
+		--nameserver 192.0.2.53 --searchdomain example.com --save
+	vzctl --quiet start "$1"
+	[ "$(vzctl exec "$1" hostname)" = "ct$1.example.com" ]
+	ct_file "$1" etc/resolv.conf | grep -qx 'nameserver 192.0.2.53'
+	ct_file "$1" etc/resolv.conf | grep -qx 'search example.com'
+}
+
+@test "fedora: a NetworkManager profile of venet0, a yescrypt password" {
+	start_server
+	vz_start_daemon
+	make_ct 101 fedora
+	f=$VZ_ROOT/private/101/etc/NetworkManager/system-connections/vz-venet0.nmconnection
+	base=$(sed -n 's/^UID_RANGE="\([0-9]*\):.*/\1/p' "$VZ_ROOT/conf/101.conf")
+	[ "$(stat -c '%a %u' "$f")" = "600 $base" ]
+	grep -qx 'interface-name=venet0' "$f"
+	grep -qx 'address1=198.51.100.101/32' "$f"
+	grep -qx 'address1=2001:db8::101/128' "$f"
+	grep -qx 'dns=192.0.2.53;' "$f"
+	[ ! -e "$VZ_ROOT/private/101/etc/sysconfig/network-scripts/ifcfg-venet0" ]
+	run -0 vzctl set 101 --userpasswd root:fedora-pw
+	hash=$(ct_file 101 etc/shadow | awk -F: '$1 == "root" {print $2}')
+	[[ "$hash" == "\$y\$"* ]]
+	# Removing the CT's addresses removes the profile.
+	vzctl --quiet set 101 --ipdel all --save
+	[ ! -e "$f" ]
+}
+
+@test "centos: ifcfg-venet0 and its route files" {
+	start_server
+	vz_start_daemon
+	make_ct 102 centos-7
+	d=$VZ_ROOT/private/102/etc/sysconfig/network-scripts
+	grep -qx 'DEVICE=venet0' "$d/ifcfg-venet0"
+	grep -qx 'IPADDR=198.51.100.102' "$d/ifcfg-venet0"
+	grep -qx 'IPV6ADDR=2001:db8::102/128' "$d/ifcfg-venet0"
+	grep -qx 'default via 169.254.0.1 dev venet0' "$d/route-venet0"
+	grep -qx 'default via fe80::1 dev venet0' "$d/route6-venet0"
+	# Only an IPv4 address left: no IPv6 route file.
+	vzctl --quiet set 102 --ipdel 2001:db8::102 --save
+	[ ! -e "$d/route6-venet0" ]
+	run ! grep -q IPV6 "$d/ifcfg-venet0"
+}
+
+@test "alpine: the interfaces stanza brings the addresses back after ifdown; SHA-512 password" {
+	start_server
+	vz_start_daemon
+	make_ct 103 alpine
+	run -0 ct_file 103 etc/network/interfaces
+	[[ "$output" == *"iface eth0 inet dhcp"* ]]
+	[[ "$output" == *"iface venet0 inet manual"* ]]
+	# busybox's ifupdown runs the stanza: the interface down (addresses and
+	# routes gone), then up again from the CT's own configuration.
+	vzctl exec 103 'mkdir -p /var/run /run && ip link set venet0 down && ip addr flush dev venet0'
+	run -0 vzctl exec 103 ip -o addr show dev venet0
+	[[ "$output" != *"198.51.100.103"* ]]
+	run -0 vzctl exec 103 ifup -f venet0
+	run -0 vzctl exec 103 ip -o addr show dev venet0
+	[[ "$output" == *"198.51.100.103/32"* ]]
+	[[ "$output" == *"2001:db8::103/128"* ]]
+	run -0 vzctl exec 103 ip route show default
+	[[ "$output" == *"default via 169.254.0.1 dev venet0"* ]]
+	# The password from stdin, hashed as busybox can check it.
+	echo 'alpine pw' | vzctl --quiet set 103 --userpasswd root
+	hash=$(ct_file 103 etc/shadow | awk -F: '$1 == "root" {print $2}')
+	[[ "$hash" == "\$6\$"* ]]
+	salt=$(echo "$hash" | cut -d'$' -f3)
+	[ "$(openssl passwd -6 -salt "$salt" 'alpine pw')" = "$hash" ]
+}
+
+@test "debian layout: the ifupdown block and the networkd file" {
+	start_server
+	vz_start_daemon
+	make_ct 104 debian-12
+	grep -qx 'iface venet0 inet manual' "$VZ_ROOT/private/104/etc/network/interfaces"
+	grep -qx 'Address=198.51.100.104/32' \
+		"$VZ_ROOT/private/104/etc/systemd/network/10-vz-venet0.network"
+}
+
+@test "an unknown distribution gets the generic files and a warning, never a failure" {
+	start_server
+	vz_start_daemon
+	vzctl --quiet create 105 --ostemplate gentoo --hostname ct105.example.com
+	vzctl --quiet set 105 --ipadd 198.51.100.105 --save
+	run -0 vzctl start 105
+	[[ "$output" == *"distribution 'gentoo' is not one vz knows"* ]]
+	[ "$(vzctl exec 105 hostname)" = "ct105.example.com" ]
+	grep -q 'ct105.example.com' "$VZ_ROOT/private/105/etc/hosts"
+	[ ! -e "$VZ_ROOT/private/105/etc/network/interfaces" ]
 }
