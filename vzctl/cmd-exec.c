@@ -18,6 +18,7 @@
 
 #include "cli.h"
 #include "cmds.h"
+#include "term.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
 
@@ -115,8 +116,7 @@ int cmd_exec(struct client *c, int argc, char **argv)
 
 struct pty_state {
 	int master;
-	struct termios saved;
-	bool raw;
+	struct term term;
 };
 
 static int on_pty(struct client *c, const char *event, const struct vz_msg *m, int *fds,
@@ -136,38 +136,6 @@ static void copy_winsize(int master)
 
 	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
 		(void)ioctl(master, TIOCSWINSZ, &ws);
-}
-
-static void raw_mode(struct pty_state *s)
-{
-	struct termios t;
-
-	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &s->saved) < 0)
-		return;
-	t = s->saved;
-	cfmakeraw(&t);
-	if (tcsetattr(STDIN_FILENO, TCSADRAIN, &t) == 0)
-		s->raw = true;
-}
-
-static void restore_mode(struct pty_state *s)
-{
-	if (s->raw)
-		(void)tcsetattr(STDIN_FILENO, TCSADRAIN, &s->saved);
-	s->raw = false;
-}
-
-/* Copy what is readable on from to to; false at EOF or error. */
-static bool pump(int from, int to)
-{
-	char buf[16384];
-	ssize_t n = read(from, buf, sizeof(buf));
-
-	if (n < 0 && (errno == EINTR || errno == EAGAIN))
-		return true;
-	if (n <= 0)
-		return false;
-	return write_all(to, buf, (size_t)n) == 0;
 }
 
 /* Bytes we wrote that the CT side has not read yet; -1 when that cannot be told. */
@@ -228,9 +196,9 @@ static void relay(struct client *c, struct pty_state *s)
 			eof = send_eof(s->master);
 			continue;
 		}
-		if (p[0].revents && !pump(s->master, STDOUT_FILENO))
+		if (p[0].revents && !term_pump(s->master, STDOUT_FILENO))
 			return;
-		if (p[1].revents && !pump(STDIN_FILENO, s->master)) {
+		if (p[1].revents && !term_pump(STDIN_FILENO, s->master)) {
 			p[1].fd = -1; /* keep showing output */
 			eof = true;
 		}
@@ -286,9 +254,9 @@ int cmd_enter(struct client *c, int argc, char **argv)
 			return client_fail(err);
 	}
 	fprintf(stderr, "entered into CT %s\n", argv[1]);
-	raw_mode(&s);
+	term_raw(&s.term);
 	relay(c, &s);
-	restore_mode(&s);
+	term_restore(&s.term);
 	closep(&s.master);
 	r = finish(c);
 	fprintf(stderr, "exited from CT %s\n", argv[1]);

@@ -20,6 +20,7 @@ int cmd_status(struct client *c, int argc, char **argv);
 int cmd_set(struct client *c, int argc, char **argv);
 int cmd_exec(struct client *c, int argc, char **argv);
 int cmd_enter(struct client *c, int argc, char **argv);
+int cmd_console(struct client *c, int argc, char **argv);
 int cmd_template(struct client *c, int argc, char **argv);
 int cmd_chkpnt(struct client *c, int argc, char **argv);
 int cmd_restore(struct client *c, int argc, char **argv);

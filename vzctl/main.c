@@ -39,6 +39,7 @@ static const struct {
 	{"exec", cmd_exec, "exec CTID COMMAND [ARG...] | exec CTID -"},
 	{"exec2", cmd_exec, "exec2 CTID COMMAND [ARG...]"},
 	{"enter", cmd_enter, "enter CTID [--exec COMMAND [ARG...]]"},
+	{"console", cmd_console, "console CTID  (Esc . detaches)"},
 	{"chkpnt", cmd_chkpnt, "chkpnt CTID [--dumpfile DIR] | --suspend | --resume"},
 	{"restore", cmd_restore, "restore CTID [--dumpfile DIR]"},
 	{"migrate", cmd_migrate,

@@ -280,6 +280,18 @@ static int op_set(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
 	return vz_ct_set(r->ct, &o, err);
 }
 
+/* The CT's console: a connection to its keeper, for vzctl to talk to directly. */
+static int op_console(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
+{
+	int fd;
+
+	if (vz_ct_console_connect(r->ct, &fd, err) < 0)
+		return -1;
+	vzd_send(r->c, vz_proto_event(r->c->id, "console", NULL), &fd, 1);
+	closep(&fd);
+	return 0;
+}
+
 /* --remote: what the image server offers, "NAME VERSION SIZE" each. */
 static int template_list_remote(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
 {
@@ -407,6 +419,7 @@ static const struct op ops[] = {
 	{VZ_OP_UBC, OP_CT, op_ubc},
 	/* Commands run beside other operations, as in OpenVZ: no lock. */
 	{VZ_OP_EXEC, OP_CT | OP_OWN_REPLY, vzd_op_exec},
+	{VZ_OP_CONSOLE, OP_CT, op_console},
 	{VZ_OP_TEMPLATE_LIST, 0, op_template_list},
 	{VZ_OP_TEMPLATE_BUILD, 0, op_template_build},
 	{VZ_OP_TEMPLATE_IMPORT, 0, op_template_import},

@@ -62,7 +62,7 @@ static VZ_NORETURN void exec_criu(char **argv, int out, const int *extra, size_t
  * Run criu with argv (argv[0] is criu_path()), its output to out; its exit
  * status, or -1 if it died or did not run.
  */
-static int run_to(char **argv, int out)
+static int run_to(char **argv, int out, const int *extra, size_t n_extra)
 {
 	int status;
 	pid_t pid;
@@ -73,7 +73,7 @@ static int run_to(char **argv, int out)
 	if (pid < 0)
 		return -1;
 	if (pid == 0)
-		exec_criu(argv, out, NULL, 0);
+		exec_criu(argv, out, extra, n_extra);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -1;
@@ -81,13 +81,18 @@ static int run_to(char **argv, int out)
 }
 
 /* The same, its output appended to the work dir's criu.out (none without one). */
-static int run(char **argv, const char *workdir)
+static int run_with(char **argv, const char *workdir, const int *extra, size_t n_extra)
 {
 	_cleanup_free_ char *outp = workdir ? xasprintf("%s/" OUTPUT, workdir) : NULL;
 	_cleanup_close_ int out =
 		open(outp ? outp : "/dev/null", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 
-	return run_to(argv, out);
+	return run_to(argv, out, extra, n_extra);
+}
+
+static int run(char **argv, const char *workdir)
+{
+	return run_with(argv, workdir, NULL, 0);
 }
 
 /* Errors CRIU logs on every run here that decide nothing. */
@@ -180,6 +185,13 @@ static char **dump_args(const struct vz_criu_req *r)
 	a = strv_push(a, xasprintf("%d", (int)r->pid));
 	a = strv_push(a, xstrdup("--external"));
 	a = strv_push(a, xstrdup("mnt[/dev]:" VZ_CRIU_DEV_KEY));
+	if (r->console_tty) {
+		/* The pty's master is the keeper's, outside the CT: the slave is external. */
+		a = strv_push(a, xstrdup("--external"));
+		a = strv_push(a, xasprintf("tty[%s]", r->console_tty));
+		a = strv_push(a, xstrdup("--external"));
+		a = strv_push(a, xstrdup("mnt[/dev/console]:" VZ_CRIU_CONSOLE_KEY));
+	}
 	if (r->freezer) {
 		a = strv_push(a, xstrdup("--freeze-cgroup"));
 		a = strv_push(a, xstrdup(r->freezer));
@@ -350,7 +362,15 @@ int vz_criu_restore(const struct vz_criu_req *r, pid_t *ret_pid, vz_error_t *err
 		a = strv_push(a, xstrdup("--external"));
 		a = strv_push(a, xstrdup(*e));
 	}
-	status = run(a, r->workdir);
+	if (r->console_tty && r->console_fd >= 0) {
+		/* The new console's slave is CRIU's fd 3. */
+		a = strv_push(a, xstrdup("--inherit-fd"));
+		a = strv_push(a, xasprintf("fd[3]:tty[%s]", r->console_tty));
+		a = strv_push(a, xstrdup("--external"));
+		a = strv_push(a, xasprintf("mnt[" VZ_CRIU_CONSOLE_KEY "]:%s", r->console_path));
+	}
+	status = r->console_tty && r->console_fd >= 0 ? run_with(a, r->workdir, &r->console_fd, 1)
+						      : run(a, r->workdir);
 	if (status != 0)
 		return failed(r->workdir, VZ_E_RESTORE, "restore", RESTORE_LOG, status, err);
 	if (read_pid(pidfile, ret_pid) < 0)
@@ -371,7 +391,7 @@ int vz_criu_check(vz_error_t *err)
 	char *a[] = {(char *)criu_path(), "check", NULL};
 	_cleanup_close_ int out = memfd_create("criu-check", MFD_CLOEXEC);
 	_cleanup_free_ char *said = NULL, *path = NULL;
-	int status = run_to(a, out);
+	int status = run_to(a, out, NULL, 0);
 
 	if (status == 0)
 		return 0;
@@ -435,7 +455,7 @@ static bool criu_has_vz_fixes(void)
 	_cleanup_close_ int out = memfd_create("criu-version", MFD_CLOEXEC);
 	_cleanup_free_ char *text = NULL, *path = NULL;
 
-	if (run_to(a, out) != 0)
+	if (run_to(a, out, NULL, 0) != 0)
 		return false;
 	path = xasprintf("/proc/self/fd/%d", out);
 	if (read_file_at(AT_FDCWD, path, 4096, &text, NULL) < 0)

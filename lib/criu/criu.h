@@ -24,6 +24,8 @@
 
 /* The key under which a CT's /dev is external in its images. */
 #define VZ_CRIU_DEV_KEY "vzdev"
+/* The same for its /dev/console, the bind of a host pty. */
+#define VZ_CRIU_CONSOLE_KEY "vzconsole"
 
 struct vz_criu_req {
 	const char *images;	 /* images directory: dump writes it, restore only reads it */
@@ -35,7 +37,16 @@ struct vz_criu_req {
 	const char *cgroup_root; /* restore: "/<prefix>/<ctid>", the groups made for it */
 	char *const *external;	 /* restore: --external values ("netdev[venet0]:vzt3") */
 	bool lazy;		 /* restore: memory comes from a lazy-pages daemon */
-	int ps_socket;		 /* lazy dump, lazy-pages: the page stream, a connected socket */
+	/*
+	 * The console: dump, the tty id (RDEV:DEV, hex) of the pty slave that is
+	 * the CT's /dev/console, an external tty and mount (NULL: none);
+	 * restore, that id as the images have it, with the new slave to put in
+	 * its place (console_fd, console_path its host path).
+	 */
+	const char *console_tty;
+	int console_fd;
+	const char *console_path;
+	int ps_socket; /* lazy dump, lazy-pages: the page stream, a connected socket */
 };
 
 /* A CRIU going on in the background: a lazy dump serving pages, a lazy-pages daemon. */

@@ -138,35 +138,65 @@ struct lazy_in {
 	uint64_t bytes;		  /* memory that came over the page stream */
 };
 
+/*
+ * What the images say of the CT's console: its tty id then (NULL: a CT
+ * without one), and a new console to restore it onto in con.
+ */
+static int restore_console(struct vz_ct *ct, const char *old, struct ct_console *con,
+			   vz_error_t *err)
+{
+	*con = (struct ct_console){.master = -EBADF, .slave = -EBADF};
+	if (!old)
+		return 0;
+	if (!ct_console_id_valid(old))
+		return vz_error_make(err, VZ_E_RESTORE, 0, "the dump's %s '%s' is malformed",
+				     VZ_STATE_CONSOLE, old);
+	return ct_console_make(ct, con, err);
+}
+
 static int run_criu_restore(struct vz_ct *ct, const char *images, const char *work,
-			    const char *dumped_prefix, char **external, bool lazy, vz_error_t *err)
+			    const struct vz_config *saved, char **external, bool lazy,
+			    vz_error_t *err)
 {
 	_cleanup_free_ char *dev = ct_stage_dir(ct, err);
-	_cleanup_free_ char *cgroot = moved_cgroup_root(ct, dumped_prefix);
+	_cleanup_free_ char *cgroot =
+		moved_cgroup_root(ct, vz_config_get(saved, VZ_STATE_CGROUP_PREFIX));
+	const char *old_console = vz_config_get(saved, VZ_STATE_CONSOLE);
+	struct ct_console con;
 	struct vz_criu_req req = {.images = images,
 				  .workdir = work,
 				  .root = ct->path.root,
 				  .cgroup_root = cgroot,
-				  .lazy = lazy};
+				  .lazy = lazy,
+				  .console_tty = old_console,
+				  .console_fd = -1};
 	uint32_t base, size;
 	pid_t pid;
 	int r;
 
 	if (!dev || ct_uid_range(ct, &base, &size, err) < 0 ||
-	    vz_mount_ct_dev(dev, base, err) < 0) {
+	    restore_console(ct, old_console, &con, err) < 0 ||
+	    vz_mount_ct_dev(dev, base, old_console != NULL, err) < 0) {
+		ct_console_close(&con);
 		ct_unstage(ct);
 		strv_free(external);
 		return -1;
 	}
 	external = strv_push(external, xasprintf("mnt[" VZ_CRIU_DEV_KEY "]:%s", dev));
 	req.external = external;
+	req.console_fd = con.slave;
+	req.console_path = con.path;
 	r = vz_criu_restore(&req, &pid, err);
 	/* The CT holds its own reference to the tmpfs by now. */
 	ct_unstage(ct);
 	strv_free(external);
-	if (r < 0)
+	if (r < 0 || ct_record_init(ct, pid, err) < 0) {
+		ct_console_close(&con);
 		return -1;
-	return ct_record_init(ct, pid, err);
+	}
+	if (old_console)
+		ct_console_keep(ct, &con, pid);
+	return 0;
 }
 
 static char *pages_pending_path(const struct vz_ct *ct)
@@ -207,7 +237,7 @@ static int start_pages(const char *images, const char *work, struct lazy_in *lz,
 	return vz_criu_lazy_pages(&req, &lz->pages, err);
 }
 
-static int restore_from(struct vz_ct *ct, const char *images, const char *dumped_prefix,
+static int restore_from(struct vz_ct *ct, const char *images, const struct vz_config *saved,
 			struct lazy_in *lz, vz_error_t *err)
 {
 	_cleanup_free_ char *work = make_workdir(ct, err);
@@ -222,8 +252,7 @@ static int restore_from(struct vz_ct *ct, const char *images, const char *dumped
 	if (lz &&
 	    (start_pages(images, work, lz, err) < 0 || ct_mark_pages_pending(ct, true, err) < 0))
 		goto fail;
-	if (run_criu_restore(ct, images, work, dumped_prefix, steal_ptr(external), lz != NULL,
-			     err) < 0)
+	if (run_criu_restore(ct, images, work, saved, steal_ptr(external), lz != NULL, err) < 0)
 		goto fail;
 	(void)ct_net_lock(ct, false, NULL);
 	ct_net_announce(ct);
@@ -259,7 +288,7 @@ static int restore_with(struct vz_ct *ct, const char *images, const struct vz_co
 	if (!cfg)
 		return -1;
 	ct->cfg = cfg;
-	r = restore_from(ct, images, vz_config_get(saved, VZ_STATE_CGROUP_PREFIX), lz, err);
+	r = restore_from(ct, images, saved, lz, err);
 	ct->cfg = own;
 	return r;
 }
@@ -392,8 +421,11 @@ static int dump_to(struct vz_ct *ct, const char *tmp, const char *dir, vz_error_
 	_cleanup_free_ char *work = make_workdir(ct, err);
 	struct vz_cgroup *cg = vz_ct_cgroup(ct, err);
 	_cleanup_free_ char *freezer = cg ? vz_cgroup_freezer_path(cg) : NULL;
-	struct vz_criu_req req = {
-		.images = tmp, .workdir = work, .pid = ct->state.pid, .freezer = freezer};
+	struct vz_criu_req req = {.images = tmp,
+				  .workdir = work,
+				  .pid = ct->state.pid,
+				  .freezer = freezer,
+				  .console_tty = vz_state_get(&ct->state, VZ_STATE_CONSOLE)};
 
 	bool was_frozen;
 
@@ -482,7 +514,8 @@ static int lazy_dump_to(struct vz_ct *ct, const char *tmp, struct vz_ct_lazy_out
 				  .workdir = work,
 				  .pid = ct->state.pid,
 				  .freezer = freezer,
-				  .ps_socket = lo->ps};
+				  .ps_socket = lo->ps,
+				  .console_tty = vz_state_get(&ct->state, VZ_STATE_CONSOLE)};
 
 	if (!work || !cg)
 		return -1;

@@ -247,6 +247,14 @@ struct vz_ct_set_opts {
  */
 int vz_ct_set(struct vz_ct *ct, const struct vz_ct_set_opts *o, vz_error_t *err);
 
+/* ---- console (lib/ct/console.c) ---- */
+
+/*
+ * A connection to the running CT's console keeper (*ret_fd): bytes both
+ * ways, the buffered output first. VZ_E_NOT_RUNNING when it is stopped.
+ */
+int vz_ct_console_connect(struct vz_ct *ct, int *ret_fd, vz_error_t *err);
+
 /* ---- exec (lib/ct/exec.c) ---- */
 
 struct vz_ct_exec_opts {

@@ -8,6 +8,7 @@
  *	userpasswd.c                  --userpasswd (passwd.c: the account files' text)
  *	chkpnt.c                      checkpoint and restore (lib/criu)
  *	run.c                         what start and restore share
+ *	console.c  consoled.c         the console pty and its keeper process
  *	net.c  res.c  files.c         apply network, resources, files to a CT
  *	                              (distro.c, netfiles.c: the distribution's files)
  *	dumpdir.c                     a checkpoint's manifest
@@ -44,6 +45,31 @@ int ct_save_state(struct vz_ct *ct, vz_error_t *err);
  * vz's /etc/hosts line) in line with cfg; the CT's root must be mounted.
  */
 int ct_write_files(struct vz_ct *ct, const struct vz_config *cfg, vz_error_t *err);
+
+/* ---- console.c, consoled.c: the console's pty and its keeper ---- */
+
+struct ct_console {
+	int master, slave;
+	char path[32];	 /* the slave: /dev/pts/N of the host */
+	char tty_id[64]; /* RDEV:DEV in hex, CRIU's name of the slave */
+};
+
+/* A new console pty, the slave CT root's; master and slave stay open here. */
+int ct_console_make(struct vz_ct *ct, struct ct_console *c, vz_error_t *err);
+/*
+ * Hand the console of init (which runs now, on the slave) to a keeper and
+ * record its tty id in ct->state; c is closed here. A CT whose console
+ * cannot be kept runs on without one, with a warning.
+ */
+void ct_console_keep(struct vz_ct *ct, struct ct_console *c, pid_t init);
+/* Is id a tty id as ct_console_make writes them (a dump's is input)? */
+bool ct_console_id_valid(const char *id);
+void ct_console_close(struct ct_console *c);
+/* <rundir>/CTID.console, where the keeper listens. */
+char *ct_console_socket(const struct vz_ct *ct);
+/* Fork the keeper: it serves path and ends with pidfd's process. */
+int ct_consoled_start(const char *ctid, const char *path, int master, int slave, int pidfd,
+		      vz_error_t *err);
 
 /* ---- userpasswd.c ---- */
 

@@ -54,7 +54,8 @@ static int prepare_init(void *data, pid_t pid, vz_error_t *err)
 	return ct_net_start(data, pid, err);
 }
 
-static int spawn_ct_init(struct vz_ct *ct, struct vz_cgroup *cg, pid_t *ret_pid, vz_error_t *err)
+static int spawn_ct_init(struct vz_ct *ct, struct vz_cgroup *cg, const struct ct_console *con,
+			 pid_t *ret_pid, vz_error_t *err)
 {
 	char *argv[] = {"/sbin/init", NULL};
 	_cleanup_strv_ char **env = init_env();
@@ -66,7 +67,8 @@ static int spawn_ct_init(struct vz_ct *ct, struct vz_cgroup *cg, pid_t *ret_pid,
 		.cg = cg,
 		.argv = argv,
 		.envp = env,
-		.stdio_fd = -1,
+		.stdio_fd = con->slave,
+		.console = con->path,
 		.cgroup2_path = cg2,
 		.seccomp_fd = ct->ctx->seccomp_fd,
 		.pty_max = ct_res_pty_max(ct->cfg),
@@ -82,6 +84,7 @@ static int spawn_ct_init(struct vz_ct *ct, struct vz_cgroup *cg, pid_t *ret_pid,
 
 static int do_start(struct vz_ct *ct, vz_error_t *err)
 {
+	struct ct_console con = {.master = -EBADF, .slave = -EBADF};
 	struct vz_cgroup *cg;
 	pid_t pid = 0;
 
@@ -98,15 +101,17 @@ static int do_start(struct vz_ct *ct, vz_error_t *err)
 	if (ct_res_start(ct, cg, err) < 0)
 		goto err_cleanup;
 	ct_res_sync_weight(ct, cg);
-	if (spawn_ct_init(ct, cg, &pid, err) < 0)
+	if (ct_console_make(ct, &con, err) < 0 || spawn_ct_init(ct, cg, &con, &pid, err) < 0)
 		goto err_cleanup;
 	if (ct_record_init(ct, pid, err) < 0)
 		goto err_kill;
+	ct_console_keep(ct, &con, pid);
 	vz_info(ct->ctx, "Container start in progress...");
 	return 0;
 err_kill:
 	(void)kill(pid, SIGKILL);
 err_cleanup:
+	ct_console_close(&con);
 	(void)ct_cleanup_locked(ct, NULL);
 	return -1;
 err_umount:

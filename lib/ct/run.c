@@ -128,6 +128,12 @@ int ct_cleanup_locked(struct vz_ct *ct, vz_error_t *err)
 		return -1;
 	/* A restore that died half way: its staged /dev. */
 	ct_unstage(ct);
+	/* The keeper ended with init; its socket is left for here, under the lock. */
+	{
+		_cleanup_free_ char *sock = ct_console_socket(ct);
+
+		(void)unlink(sock);
+	}
 	if (ct_umount(ct, err) < 0)
 		return -1;
 	return vz_state_remove(ct->path.state, &ct->state, err);

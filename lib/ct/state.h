@@ -29,6 +29,8 @@
 #define VZ_STATE_STARTED "STARTED"
 #define VZ_STATE_CGROUP_PREFIX "CGROUP_PREFIX"
 #define VZ_STATE_HOST_IF "HOST_IF"
+/* The console pty's tty id (RDEV:DEV, hex), as CRIU names an external tty. */
+#define VZ_STATE_CONSOLE "CONSOLE_TTY"
 
 struct vz_state {
 	bool exists;	    /* a state file was read (or is to be written) */

@@ -46,6 +46,7 @@
 #define VZ_OP_SET "set"
 #define VZ_OP_UBC "ubc"
 #define VZ_OP_EXEC "exec"
+#define VZ_OP_CONSOLE "console"
 #define VZ_OP_TEMPLATE_LIST "template-list"
 #define VZ_OP_TEMPLATE_BUILD "template-build"
 #define VZ_OP_TEMPLATE_IMPORT "template-import"

@@ -178,8 +178,12 @@ static const struct {
 	{"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"},
 };
 
-/* Nodes, links and dirs of a fresh /dev tmpfs (dev, a directory fd); all the CT's. */
-static int fill_dev_dir(int dev, uid_t owner, vz_error_t *err)
+/*
+ * Nodes, links and dirs of a fresh /dev tmpfs (dev, a directory fd); all the
+ * CT's. With console, an empty file /dev/console for the console's pty to
+ * be bound on.
+ */
+static int fill_dev_dir(int dev, uid_t owner, bool console, vz_error_t *err)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(dev_nodes); i++) {
 		if (mknodat(dev, dev_nodes[i].name, S_IFCHR | 0666,
@@ -200,10 +204,17 @@ static int fill_dev_dir(int dev, uid_t owner, vz_error_t *err)
 		return vz_error_make(err, VZ_E_MOUNT, errno, "populate '/dev'");
 	(void)!fchownat(dev, "shm", owner, owner, 0);
 	(void)!fchownat(dev, "mqueue", owner, owner, 0);
+	if (console) {
+		_cleanup_close_ int fd =
+			openat(dev, "console", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+		if (fd < 0 || fchown(fd, owner, owner) < 0)
+			return vz_error_make(err, VZ_E_MOUNT, errno, "create '/dev/console'");
+	}
 	return 0;
 }
 
-static int fill_dev(int rootfd, uid_t owner, vz_error_t *err)
+static int fill_dev(int rootfd, uid_t owner, bool console, vz_error_t *err)
 {
 	_cleanup_close_ int opath = vz_open_in_root(rootfd, "dev", O_PATH | O_DIRECTORY);
 	_cleanup_close_ int dev = -EBADF;
@@ -215,7 +226,7 @@ static int fill_dev(int rootfd, uid_t owner, vz_error_t *err)
 	dev = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dev < 0)
 		return vz_error_make(err, VZ_E_MOUNT, errno, "open '/dev' in the CT");
-	return fill_dev_dir(dev, owner, err);
+	return fill_dev_dir(dev, owner, console, err);
 }
 
 static char *dev_options(uid_t owner)
@@ -223,7 +234,7 @@ static char *dev_options(uid_t owner)
 	return xasprintf("mode=755,size=65536k,uid=%u,gid=%u", owner, owner);
 }
 
-int vz_mount_ct_dev(const char *path, uid_t owner, vz_error_t *err)
+int vz_mount_ct_dev(const char *path, uid_t owner, bool console, vz_error_t *err)
 {
 	_cleanup_free_ char *opt = dev_options(owner);
 	_cleanup_close_ int dev = -EBADF;
@@ -233,7 +244,7 @@ int vz_mount_ct_dev(const char *path, uid_t owner, vz_error_t *err)
 	if (mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NOEXEC, opt) < 0)
 		return vz_error_make(err, VZ_E_MOUNT, errno, "mount tmpfs on '%s'", path);
 	dev = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dev < 0 || fill_dev_dir(dev, owner, err) < 0) {
+	if (dev < 0 || fill_dev_dir(dev, owner, console, err) < 0) {
 		if (dev < 0)
 			vz_error_make(err, VZ_E_MOUNT, errno, "open '%s'", path);
 		(void)umount2(path, MNT_DETACH);
@@ -255,19 +266,31 @@ static char *devpts_options(uid_t owner, int pty_max)
 	return xasprintf("newinstance,ptmxmode=0666,mode=0620,gid=%u%s", owner + 5, max);
 }
 
-static int setup_dev(int rootfd, uid_t owner, int pty_max, vz_error_t *err)
+static int setup_dev(int rootfd, uid_t owner, int pty_max, const char *console, vz_error_t *err)
 {
 	_cleanup_free_ char *devopt = dev_options(owner);
 	_cleanup_free_ char *ptsopt = devpts_options(owner, pty_max);
 	_cleanup_free_ char *shmopt = xasprintf("mode=1777,uid=%u,gid=%u", owner, owner);
 
 	if (mount_fs(rootfd, "dev", "tmpfs", MS_NOSUID | MS_NOEXEC, devopt, owner, err) < 0 ||
-	    fill_dev(rootfd, owner, err) < 0 ||
+	    fill_dev(rootfd, owner, console != NULL, err) < 0 ||
 	    mount_fs(rootfd, "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, ptsopt, owner, err) < 0 ||
 	    mount_fs(rootfd, "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, shmopt, owner, err) < 0 ||
 	    mount_fs(rootfd, "dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, owner,
 		     err) < 0)
 		return -1;
+	/*
+	 * The console's pty, a host one the daemon's keeper holds the master of,
+	 * by its path: a bind needs its source in our own mount namespace.
+	 */
+	if (console) {
+		_cleanup_close_ int src = open(console, O_PATH | O_CLOEXEC);
+
+		if (src < 0)
+			return vz_error_make(err, VZ_E_MOUNT, errno, "open '%s'", console);
+		if (bind_fd(rootfd, src, "dev/console", false, err) < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -351,7 +374,7 @@ static int mount_cgroup(int rootfd, const char *cgroup2_path, vz_error_t *err)
 }
 
 int vz_mount_ct_root(const char *rootfs, uid_t owner, const char *cgroup2_path, int pty_max,
-		     vz_error_t *err)
+		     const char *console, vz_error_t *err)
 {
 	_cleanup_close_ int rootfd = -EBADF;
 
@@ -365,7 +388,8 @@ int vz_mount_ct_root(const char *rootfs, uid_t owner, const char *cgroup2_path, 
 	rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return vz_error_make(err, VZ_E_MOUNT, errno, "open '%s'", rootfs);
-	if (setup_dev(rootfd, owner, pty_max, err) < 0 || setup_proc(rootfd, owner, err) < 0 ||
+	if (setup_dev(rootfd, owner, pty_max, console, err) < 0 ||
+	    setup_proc(rootfd, owner, err) < 0 ||
 	    mount_fs(rootfd, "sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
 		     owner, err) < 0 ||
 	    mount_cgroup(rootfd, cgroup2_path, err) < 0)

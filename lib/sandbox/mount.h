@@ -3,6 +3,7 @@
 #ifndef VZ_MOUNT_H
 #define VZ_MOUNT_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "core/error.h"
@@ -19,7 +20,7 @@ int vz_open_in_root(int rootfd, const char *path, int flags);
  * inside the CT's user namespace, which cannot create device nodes. The
  * caller detaches it once the CT has it.
  */
-int vz_mount_ct_dev(const char *path, uid_t owner, vz_error_t *err);
+int vz_mount_ct_dev(const char *path, uid_t owner, bool console, vz_error_t *err);
 
 /*
  * In the host-root mounter: unshare a private mount namespace, mount /dev,
@@ -27,10 +28,11 @@ int vz_mount_ct_dev(const char *path, uid_t owner, vz_error_t *err);
  * group (host path cgroup2_path, or none when NULL) on /sys/fs/cgroup, pivot into rootfs
  * and detach the old root. owner is the host uid of CT root, which owns the
  * new /dev entries. pty_max caps the CT's ptys (devpts max=, OpenVZ's
- * numpty); -1 for no cap.
+ * numpty); -1 for no cap. console, when not NULL, is the host path of a
+ * pty slave bound on the CT's /dev/console.
  */
 int vz_mount_ct_root(const char *rootfs, uid_t owner, const char *cgroup2_path, int pty_max,
-		     vz_error_t *err);
+		     const char *console, vz_error_t *err);
 
 /*
  * Change the pty cap of a running CT: remount its devpts with the same

@@ -23,6 +23,7 @@ struct vz_spawn_init_params {
 	char *const *argv;
 	char *const *envp;
 	int stdio_fd;		  /* init's stdin/stdout/stderr; < 0 means /dev/null */
+	const char *console;	  /* host path of a pty slave to bind on /dev/console, or NULL */
 	const char *cgroup2_path; /* host path of the CT's cgroup2 group, or NULL */
 	int seccomp_fd;		  /* precompiled filter (vz_seccomp_compile), or -1 */
 	int pty_max;		  /* numpty: devpts max=, -1 for none */
