@@ -22,7 +22,8 @@ struct vz_spawn_init_params {
 	struct vz_cgroup *cg;
 	char *const *argv;
 	char *const *envp;
-	int stdio_fd;		  /* init's stdin/stdout/stderr; < 0 means /dev/null */
+	int stdio_fd;	  /* init's stdin/stdout/stderr; < 0 means /dev/null */
+	const int *stdio; /* or three fds for them (a < 0 one is /dev/null); NULL: stdio_fd */
 	const char *cgroup2_path; /* host path of the CT's cgroup2 group, or NULL */
 	int seccomp_fd;		  /* precompiled filter (vz_seccomp_compile), or -1 */
 	int pty_max;		  /* numpty: devpts max=, -1 for none */
