@@ -22,6 +22,8 @@ static const struct {
 	{"restart", cmd_restart, "restart CTID"},
 	{"destroy", cmd_destroy, "destroy | delete CTID"},
 	{"delete", cmd_destroy, NULL},
+	{"mount", cmd_mount, "mount CTID"},
+	{"umount", cmd_umount, "umount CTID"},
 	{"status", cmd_status, "status CTID"},
 	{"set", cmd_set,
 	 "set CTID [--hostname H] [--onboot yes|no] [--name NAME] "
@@ -39,6 +41,7 @@ static const struct {
 	{"exec", cmd_exec, "exec CTID COMMAND [ARG...] | exec CTID -"},
 	{"exec2", cmd_exec, "exec2 CTID COMMAND [ARG...]"},
 	{"enter", cmd_enter, "enter CTID [--exec COMMAND [ARG...]]"},
+	{"runscript", cmd_runscript, "runscript CTID FILE"},
 	{"chkpnt", cmd_chkpnt, "chkpnt CTID [--dumpfile DIR] | --suspend | --resume"},
 	{"restore", cmd_restore, "restore CTID [--dumpfile DIR]"},
 	{"migrate", cmd_migrate,
