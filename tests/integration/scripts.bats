@@ -41,7 +41,8 @@ EOF
 	run vzctl status 101
 	[ "$output" = "CTID 101 exist mounted down" ]
 	run vzlist -a -H -o ctid,status 101
-	[ "$(echo $output)" = "101 mounted" ]
+	read -r id st <<<"$output"
+	[ "$id $st" = "101 mounted" ]
 	# OpenVZ: mounting a mounted CT is no error.
 	run vzctl mount 101
 	[ "$status" -eq 0 ]
@@ -49,12 +50,13 @@ EOF
 	run vzctl umount 101
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"Container is unmounted"* ]]
-	! ct_mounted 101
-	! in_vzd test -e "$VZ_ROOT/root/101/.vz-test-marker"
+	run ! ct_mounted 101
+	run ! in_vzd test -e "$VZ_ROOT/root/101/.vz-test-marker"
 	run vzctl status 101
 	[ "$output" = "CTID 101 exist unmounted down" ]
 	run vzlist -a -H -o ctid,status 101
-	[ "$(echo $output)" = "101 stopped" ]
+	read -r id st <<<"$output"
+	[ "$id $st" = "101 stopped" ]
 	run vzctl umount 101
 	[ "$status" -eq 40 ]
 	[ "$output" = "CT 101 is not mounted" ]
@@ -142,7 +144,7 @@ EOF
 	# Before the root goes, per-CT first.
 	[ "$(cat "$VZ_TEST_DIR/scripts.log")" = "101.umount $env
 vps.umount $env" ]
-	! ct_mounted 101
+	run ! ct_mounted 101
 }
 
 @test "start and stop run the mount and umount scripts around the CT's life" {
@@ -169,7 +171,7 @@ vps.umount $env" ]
 	[ "$status" -eq 79 ]
 	[[ "$output" == *"101.mount: no storage for 101"* ]]
 	[[ "$output" == *"mount CT 101: action script '$VZ_ROOT/conf/101.mount' failed: exit status 3" ]]
-	! ct_mounted 101
+	run ! ct_mounted 101
 	run vzctl status 101
 	[ "$output" = "CTID 101 exist unmounted down" ]
 	# The mount is undone without the umount scripts, as in OpenVZ.
@@ -177,7 +179,7 @@ vps.umount $env" ]
 	run vzctl start 101
 	[ "$status" -eq 79 ]
 	[[ "$output" == *"start CT 101: action script '$VZ_ROOT/conf/101.mount' failed: exit status 3" ]]
-	! ct_mounted 101
+	run ! ct_mounted 101
 	run vzctl status 101
 	[ "$output" = "CTID 101 exist unmounted down" ]
 	[ -z "$(vz_ct_cgroups 101)" ]
@@ -190,13 +192,13 @@ vps.umount $env" ]
 	run vzctl mount 101
 	[ "$status" -eq 79 ]
 	[[ "$output" == *"action script '$VZ_ROOT/conf/101.mount' is not a regular file owned by root and writable by root only: not run" ]]
-	! ct_mounted 101
+	run ! ct_mounted 101
 	[ ! -e "$VZ_TEST_DIR/scripts.log" ]
 	chmod 755 "$VZ_ROOT/conf/101.mount"
 	chown 4242 "$VZ_ROOT/conf/101.mount"
 	run vzctl mount 101
 	[ "$status" -eq 79 ]
-	! ct_mounted 101
+	run ! ct_mounted 101
 	log_script vps.mount 757
 	chown 0 "$VZ_ROOT/conf/101.mount"
 	run vzctl start 101
@@ -212,7 +214,7 @@ vps.umount $env" ]
 	vzctl --quiet mount 101
 	action_script 101.umount <<-'EOF'
 		#!/bin/sh
-		[ -e /tmp/vz-test-allow-umount-$VEID ] || exit 1
+		echo "busy: $VE_ROOT in use"; exit 1
 	EOF
 	run vzctl umount 101
 	[ "$status" -eq 79 ]
@@ -221,7 +223,7 @@ vps.umount $env" ]
 	rm "$VZ_ROOT/conf/101.umount"
 	run vzctl umount 101
 	[ "$status" -eq 0 ]
-	! ct_mounted 101
+	run ! ct_mounted 101
 }
 
 @test "CTID.start runs inside the CT after its start, CTID.stop before its stop" {
@@ -322,7 +324,7 @@ vps.umount $env" ]
 	[ "$output" = "CTID 101 exist mounted down" ]
 }
 
-@test "runscript: a missing file, an unknown CT, a suspended CT are clear errors" {
+@test "runscript: a missing file, an unknown CT, a huge script are clear errors" {
 	vzctl --quiet create 101 --ostemplate busybox
 	run vzctl runscript 101 "$BATS_TEST_TMPDIR/none.sh"
 	[ "$status" -eq 11 ]
@@ -356,7 +358,7 @@ vps.umount $env" ]
 	[ "$status" -eq 79 ]
 	[[ "$output" == *"action script '$VZ_ROOT/conf/101.mount' ran longer than 1s (ACTION_SCRIPT_TIMEOUT): killed" ]]
 	[ "$SECONDS" -lt 10 ]
-	! ct_mounted 101
+	run ! ct_mounted 101
 	# Its background child went with it.
-	! kill -0 "$(cat "$VZ_ROOT/private/sleeper.pid")" 2>/dev/null
+	run ! kill -0 "$(cat "$VZ_ROOT/private/sleeper.pid")" 2>/dev/null
 }
