@@ -226,6 +226,52 @@ vps.umount $env" ]
 	run ! ct_mounted 101
 }
 
+@test "a failing umount script on stop: the CT stops, stays mounted, and starts again" {
+	vzctl --quiet create 101 --ostemplate busybox
+	vzctl --quiet start 101
+	printf '#!/bin/sh\necho "still busy"; exit 6\n' | action_script 101.umount
+	run vzctl stop 101
+	[ "$status" -eq 79 ]
+	[[ "$output" == *"Container was stopped"* ]]
+	[[ "$output" == *"101.umount: still busy"* ]]
+	[[ "$output" == *"CT 101 stays mounted: action script '$VZ_ROOT/conf/101.umount' failed: exit status 6" ]]
+	run vzctl status 101
+	[ "$output" = "CTID 101 exist mounted down" ]
+	[ ! -e "$VZ_RUNDIR/101.state" ]
+	[ -z "$(vz_ct_cgroups 101)" ]
+	# As OpenVZ: start warns and starts it as it is.
+	run vzctl start 101
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Warning: CT 101 stays mounted: action script"* ]]
+	run vzctl status 101
+	[ "$output" = "CTID 101 exist mounted running" ]
+	rm "$VZ_ROOT/conf/101.umount"
+	vzctl --quiet stop 101
+	run vzctl status 101
+	[ "$output" = "CTID 101 exist unmounted down" ]
+}
+
+@test "a mount script's bind mount below VE_ROOT is in the CT; umount takes it away" {
+	mkdir "$VZ_TEST_DIR/shared"
+	echo "from the host" >"$VZ_TEST_DIR/shared/file"
+	vzctl --quiet create 101 --ostemplate busybox
+	action_script 101.mount <<-EOF
+		#!/bin/sh
+		mkdir -p "\$VE_ROOT/mnt/shared" && mount --bind "$VZ_TEST_DIR/shared" "\$VE_ROOT/mnt/shared"
+	EOF
+	action_script 101.umount <<-'EOF'
+		#!/bin/sh
+		umount "$VE_ROOT/mnt/shared"
+	EOF
+	vzctl --quiet start 101
+	run vzctl exec 101 cat /mnt/shared/file
+	[ "$status" -eq 0 ]
+	[ "$output" = "from the host" ]
+	vzctl --quiet stop 101
+	run ! in_vzd mountpoint -q "$VZ_ROOT/root/101/mnt/shared"
+	run ! ct_mounted 101
+}
+
 @test "CTID.start runs inside the CT after its start, CTID.stop before its stop" {
 	vzctl --quiet create 101 --ostemplate busybox --hostname inside101
 	vz_install_probe 101
