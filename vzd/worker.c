@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ct/ct.h"
@@ -37,8 +38,14 @@ static void output(void *data, enum vz_out_level level, const char *msg)
 	struct vzd_conn *c = data;
 
 	/* What an action script printed is kept in the daemon's log (our stderr) too. */
-	if (level == VZ_OUT_SCRIPT)
-		fprintf(stderr, "vzd[%d]: CT script output: %s\n", (int)getpid(), msg);
+	if (level == VZ_OUT_SCRIPT) {
+		char ts[32];
+		time_t now = time(NULL);
+		struct tm tm;
+
+		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", gmtime_r(&now, &tm));
+		fprintf(stderr, "%s vzd[%d]: CT script output: %s\n", ts, (int)getpid(), msg);
+	}
 	vzd_send(c, vz_proto_event(c->id, level == VZ_OUT_WARNING ? "warning" : "progress", msg),
 		 NULL, 0);
 }
