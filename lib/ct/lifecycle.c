@@ -59,6 +59,7 @@ static int prepare_init(void *data, pid_t pid, vz_error_t *err)
 struct init_spec {
 	char *const *argv;
 	const int *stdio; /* its stdin, stdout, stderr; NULL: /dev/null */
+	bool keep_mount;  /* mounted before: a failed start leaves it so */
 };
 
 static int spawn_ct_init(struct vz_ct *ct, struct vz_cgroup *cg, const struct init_spec *is,
@@ -127,10 +128,14 @@ err_kill:
 	(void)waitpid(pid, NULL, 0);
 	ct->running = false;
 err_cleanup:
-	(void)ct_cleanup_locked(ct, NULL);
+	if (is && is->keep_mount)
+		(void)ct_cleanup_keep_mount(ct, NULL);
+	else
+		(void)ct_cleanup_locked(ct, NULL);
 	return -1;
 err_umount:
-	(void)ct_umount(ct, NULL);
+	if (!is || !is->keep_mount)
+		(void)ct_umount(ct, NULL);
 	return -1;
 }
 
@@ -473,7 +478,7 @@ int vz_ct_runscript(struct vz_ct *ct, const struct vz_ct_runscript_opts *o,
 	s = vz_ct_storage(ct, err);
 	if (!s)
 		return -1;
-	ret->was_mounted = vz_storage_mounted(s);
+	ret->was_mounted = is.keep_mount = vz_storage_mounted(s);
 	if (do_start(ct, &is, &ret->pid, err) < 0)
 		return vz_error_wrap(err, "runscript: start CT %s", ct->id);
 	ret->started = true;

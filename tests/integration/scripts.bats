@@ -370,7 +370,7 @@ vps.umount $env" ]
 	[ "$output" = "CTID 101 exist mounted down" ]
 }
 
-@test "runscript: a missing file, an unknown CT, a huge script are clear errors" {
+@test "runscript: a missing file, an unknown CT, a huge script, no shell are clear errors" {
 	vzctl --quiet create 101 --ostemplate busybox
 	run vzctl runscript 101 "$BATS_TEST_TMPDIR/none.sh"
 	[ "$status" -eq 11 ]
@@ -386,6 +386,14 @@ vps.umount $env" ]
 	[[ "$output" == *"larger than 127 KiB"* ]]
 	run vzctl status 101
 	[ "$output" = "CTID 101 exist unmounted down" ]
+	# A CT without a shell: the start for the script fails, and changes nothing.
+	rm "$VZ_ROOT/private/101/bin/sh"
+	vzctl --quiet mount 101
+	run -127 vzctl runscript 101 "$BATS_TEST_TMPDIR/ok.sh"
+	[ "$output" = "runscript: start CT 101: start init: exec '/bin/sh': No such file or directory" ]
+	run vzctl status 101
+	[ "$output" = "CTID 101 exist mounted down" ]
+	[ -z "$(vz_ct_cgroups 101)" ]
 }
 
 @test "a hung action script is killed after ACTION_SCRIPT_TIMEOUT and fails the mount" {
