@@ -87,7 +87,8 @@ int cmd_start(struct client *c, int argc, char **argv)
 
 int cmd_stop(struct client *c, int argc, char **argv)
 {
-	static const struct opt_row rows[] = {{"fast", "fast", false}};
+	static const struct opt_row rows[] = {{"fast", "fast", false},
+					      {"skip-umount", "skip_umount", false}};
 	return ct_verb(c, argc, argv, VZ_OP_STOP, rows, ARRAY_SIZE(rows));
 }
 

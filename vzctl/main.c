@@ -18,7 +18,7 @@ static const struct {
 	 "create CTID [--ostemplate NAME] [--config NAME] [--hostname H] "
 	 "[--name NAME] [--description TEXT]"},
 	{"start", cmd_start, "start CTID [--wait] [--skip-resume]"},
-	{"stop", cmd_stop, "stop CTID [--fast]"},
+	{"stop", cmd_stop, "stop CTID [--fast] [--skip-umount]"},
 	{"restart", cmd_restart, "restart CTID"},
 	{"destroy", cmd_destroy, "destroy | delete CTID"},
 	{"delete", cmd_destroy, NULL},

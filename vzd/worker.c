@@ -128,7 +128,8 @@ static int op_start(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
 
 static int op_stop(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
 {
-	return vz_ct_stop(r->ct, vz_msg_get_bool(r->args, "fast", false), err);
+	return vz_ct_stop_mounted(r->ct, vz_msg_get_bool(r->args, "fast", false),
+				  vz_msg_get_bool(r->args, "skip_umount", false), err);
 }
 
 static int op_restart(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)

@@ -93,6 +93,8 @@ enum {
 /* Start the CT; a suspended one (with a checkpoint) is restored from it instead. */
 int vz_ct_start(struct vz_ct *ct, unsigned flags, vz_error_t *err);
 int vz_ct_stop(struct vz_ct *ct, bool fast, vz_error_t *err);
+/* The same; keep_mount (OpenVZ's --skip-umount) leaves the root mounted, no umount scripts run. */
+int vz_ct_stop_mounted(struct vz_ct *ct, bool fast, bool keep_mount, vz_error_t *err);
 int vz_ct_restart(struct vz_ct *ct, vz_error_t *err);
 
 /*

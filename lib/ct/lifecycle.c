@@ -307,12 +307,14 @@ static bool frozen(struct vz_ct *ct)
 	return cg && vz_cgroup_frozen(cg) > 0;
 }
 
-static int do_stop(struct vz_ct *ct, bool fast, vz_error_t *err)
+static int do_stop(struct vz_ct *ct, bool fast, bool keep_mount, vz_error_t *err)
 {
 	_cleanup_close_ int pidfd = -EBADF;
 
 	if (!ct->running) {
-		(void)ct_cleanup_locked(ct, NULL);
+		/* Leftovers of a dead init go; a CT mounted on purpose stays so. */
+		if (ct->state.exists || ct->state_bad)
+			(void)ct_cleanup_locked(ct, NULL);
 		return not_running(ct, err);
 	}
 	pidfd = vz_pidfd_open(ct->state.pid, 0);
@@ -330,17 +332,24 @@ static int do_stop(struct vz_ct *ct, bool fast, vz_error_t *err)
 		return -1;
 	vz_info(ct->ctx, "Container was stopped");
 	ct->running = false;
+	if (keep_mount)
+		return ct_cleanup_keep_mount(ct, err);
 	return ct_cleanup_locked(ct, err);
 }
 
-int vz_ct_stop(struct vz_ct *ct, bool fast, vz_error_t *err)
+int vz_ct_stop_mounted(struct vz_ct *ct, bool fast, bool keep_mount, vz_error_t *err)
 {
 	/* No config needed: a CT whose config went bad must still stop. */
 	if (ct_require_lock(ct, err) < 0)
 		return -1;
 	if (!ct->exists)
 		return vz_error_make(err, VZ_E_NOCONFIG, 0, "CT %s does not exist", ct->id);
-	return do_stop(ct, fast, err);
+	return do_stop(ct, fast, keep_mount, err);
+}
+
+int vz_ct_stop(struct vz_ct *ct, bool fast, vz_error_t *err)
+{
+	return vz_ct_stop_mounted(ct, fast, false, err);
 }
 
 int vz_ct_restart(struct vz_ct *ct, vz_error_t *err)
@@ -355,7 +364,7 @@ int vz_ct_restart(struct vz_ct *ct, vz_error_t *err)
 				     ct->id);
 	vz_info(ct->ctx, "Restarting container");
 	/* A CT that was not running just starts (the caller's err may be NULL). */
-	if (do_stop(ct, false, &e) < 0) {
+	if (do_stop(ct, false, false, &e) < 0) {
 		if (e->code != VZ_E_NOT_RUNNING) {
 			if (err)
 				*err = e;

@@ -78,7 +78,7 @@ EOF
 	[ "$output" = "CTID 101 exist unmounted down" ]
 }
 
-@test "start on a mounted CT works; stop unmounts it, as OpenVZ does" {
+@test "start on a mounted CT works; stop unmounts it unless --skip-umount, as OpenVZ does" {
 	vzctl --quiet create 101 --ostemplate busybox
 	vzctl --quiet mount 101
 	run vzctl start 101
@@ -90,6 +90,22 @@ EOF
 	vzctl --quiet stop 101
 	run vzctl status 101
 	[ "$output" = "CTID 101 exist unmounted down" ]
+	# OpenVZ's --skip-umount keeps it mounted, without the umount scripts.
+	log_script 101.umount
+	vzctl --quiet start 101
+	run vzctl stop 101 --skip-umount
+	[ "$status" -eq 0 ]
+	run vzctl status 101
+	[ "$output" = "CTID 101 exist mounted down" ]
+	[ ! -e "$VZ_TEST_DIR/scripts.log" ]
+	# stop of a CT that only is mounted: not running, and still mounted.
+	run vzctl stop 101
+	[ "$status" -eq 31 ]
+	run vzctl status 101
+	[ "$output" = "CTID 101 exist mounted down" ]
+	run vzctl umount 101
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"101.umount: hello from 101.umount"* ]]
 }
 
 @test "mount, umount and destroy refuse what OpenVZ refuses, with its codes" {
