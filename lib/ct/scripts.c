@@ -148,8 +148,9 @@ static int wait_script(struct relay *r, pid_t pid, int fd, unsigned timeout_s, b
 		if (n > 0 && fd >= 0 && p[1].revents && !relay_read(r, fd))
 			fd = -1;
 	}
+	/* What is in the pipe now; a background child that writes on is not waited for. */
 	if (fd >= 0 && fcntl(fd, F_SETFL, O_NONBLOCK) == 0)
-		while (relay_read(r, fd))
+		for (int i = 0; i < 64 && relay_read(r, fd); i++)
 			;
 	relay_flush(r);
 	while (waitpid(pid, ret_status, 0) < 0)
