@@ -26,7 +26,9 @@ log_script() {
 	action_script "$1" "${2:-755}" <<EOF
 #!/bin/sh
 m=no; mountpoint -q "\$VE_ROOT" && [ -x "\$VE_ROOT/bin/busybox" ] && m=yes
-echo "\${0##*/} VEID=\$VEID VE_CONFFILE=\$VE_CONFFILE VE_ROOT=\$VE_ROOT VE_PRIVATE=\$VE_PRIVATE mounted=\$m" >>"$VZ_TEST_DIR/scripts.log"
+# OpenVZ's scripts source the CT's config for the rest.
+t=\$(. "\$VE_CONFFILE" && echo "\$OSTEMPLATE")
+echo "\${0##*/} VEID=\$VEID VE_CONFFILE=\$VE_CONFFILE VE_ROOT=\$VE_ROOT VE_PRIVATE=\$VE_PRIVATE mounted=\$m ostemplate=\$t" >>"$VZ_TEST_DIR/scripts.log"
 echo "hello from \${0##*/}"
 EOF
 }
@@ -149,7 +151,7 @@ EOF
 	[[ "$output" == *"vps.mount (CT 101): hello from vps.mount"* ]]
 	[[ "$output" == *"101.mount: hello from 101.mount"* ]]
 	env="VEID=101 VE_CONFFILE=$VZ_ROOT/conf/101.conf VE_ROOT=$VZ_ROOT/root/101"
-	env+=" VE_PRIVATE=$VZ_ROOT/private/101 mounted=yes"
+	env+=" VE_PRIVATE=$VZ_ROOT/private/101 mounted=yes ostemplate=busybox"
 	[ "$(cat "$VZ_TEST_DIR/scripts.log")" = "vps.mount $env
 101.mount $env" ]
 	# ... and the daemon's log.
@@ -171,7 +173,7 @@ vps.umount $env" ]
 	[ "$(cut -d' ' -f1 "$VZ_TEST_DIR/scripts.log")" = "101.mount" ]
 	vzctl --quiet stop 101
 	[ "$(cut -d' ' -f1 "$VZ_TEST_DIR/scripts.log" | tr '\n' ' ')" = "101.mount 101.umount " ]
-	grep -q "^101.umount .* mounted=yes$" "$VZ_TEST_DIR/scripts.log"
+	grep -q "^101.umount .* mounted=yes " "$VZ_TEST_DIR/scripts.log"
 }
 
 @test "a failing mount script fails mount and start with exit 79 and leaves nothing mounted" {
