@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Lifecycle verbs: create, start, stop, restart, destroy, status, set. */
+/* Lifecycle verbs: create, start, stop, restart, destroy, mount, umount, status, set. */
 #define _GNU_SOURCE
 #include <getopt.h>
 #include <stdio.h>
@@ -88,7 +88,8 @@ int cmd_start(struct client *c, int argc, char **argv)
 
 int cmd_stop(struct client *c, int argc, char **argv)
 {
-	static const struct opt_row rows[] = {{"fast", "fast", false}};
+	static const struct opt_row rows[] = {{"fast", "fast", false},
+					      {"skip-umount", "skip_umount", false}};
 	return ct_verb(c, argc, argv, VZ_OP_STOP, rows, ARRAY_SIZE(rows));
 }
 
@@ -100,6 +101,16 @@ int cmd_restart(struct client *c, int argc, char **argv)
 int cmd_destroy(struct client *c, int argc, char **argv)
 {
 	return ct_verb(c, argc, argv, VZ_OP_DESTROY, NULL, 0);
+}
+
+int cmd_mount(struct client *c, int argc, char **argv)
+{
+	return ct_verb(c, argc, argv, VZ_OP_MOUNT, NULL, 0);
+}
+
+int cmd_umount(struct client *c, int argc, char **argv)
+{
+	return ct_verb(c, argc, argv, VZ_OP_UMOUNT, NULL, 0);
 }
 
 /* The daemon runs elsewhere: a relative --dumpfile is made absolute here. */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * exec, exec2 and enter. Our stdio (or a pty master from the CT's devpts)
+ * exec, exec2, enter and runscript. Our stdio (or a pty master from the CT's devpts)
  * is wired to the command directly: its I/O never passes through vzd.
  */
 #define _GNU_SOURCE
@@ -83,20 +83,20 @@ static struct vz_msg *exec_args(const char *ctid, int argc, char **argv, bool pt
 	return args;
 }
 
-int cmd_exec(struct client *c, int argc, char **argv)
+/* Send op with our stdio (and more fds), forward our signals until it ends; its exit status. */
+static int run_with_stdio(struct client *c, const char *op, struct vz_msg *args, const int *fds,
+			  size_t nfds)
 {
 	_cleanup_error_ vz_error_t err = NULL;
 	_cleanup_close_ int sfd = -EBADF;
 	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
-	int fds[3] = {0, 1, 2};
 	struct pollfd p[2];
 
-	if (argc < 3)
-		return cmd_usage_error(argv[0], "usage: vzctl %s CTID COMMAND [ARG...]", argv[0]);
-	if (client_connect(c, &err) < 0)
+	if (client_connect(c, &err) < 0) {
+		vz_msg_free(args);
 		return client_fail(err);
-	if (client_send(c, VZ_OP_EXEC, exec_args(argv[1], argc - 2, argv + 2, false), fds, 3,
-			&err) < 0)
+	}
+	if (client_send(c, op, args, fds, nfds, &err) < 0)
 		return client_fail(err);
 	sfd = signal_fd(sigs, ARRAY_SIZE(sigs));
 	p[0] = (struct pollfd){.fd = c->sock, .events = POLLIN};
@@ -112,6 +112,42 @@ int cmd_exec(struct client *c, int argc, char **argv)
 			forward(c, (int)si.ssi_signo);
 	}
 	return finish(c);
+}
+
+int cmd_exec(struct client *c, int argc, char **argv)
+{
+	int fds[3] = {0, 1, 2};
+
+	if (argc < 3)
+		return cmd_usage_error(argv[0], "usage: vzctl %s CTID COMMAND [ARG...]", argv[0]);
+	return run_with_stdio(c, VZ_OP_EXEC, exec_args(argv[1], argc - 2, argv + 2, false), fds, 3);
+}
+
+/*
+ * OpenVZ's runscript: FILE is a file here, on the operator's host, opened
+ * by us and passed to vzd (never a path the CT could change); the script's
+ * exit status is ours.
+ */
+int cmd_runscript(struct client *c, int argc, char **argv)
+{
+	_cleanup_close_ int fd = -EBADF;
+	struct vz_msg *args;
+	const char *base;
+	int fds[4] = {0, 1, 2, -1};
+
+	if (argc != 3)
+		return cmd_usage_error("runscript", "usage: vzctl runscript CTID FILE");
+	fd = open(argv[2], O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		fprintf(stderr, "vzctl runscript: script '%s': %s\n", argv[2], strerror(errno));
+		return VZ_E_NOSCRIPT;
+	}
+	fds[3] = fd;
+	base = strrchr(argv[2], '/');
+	args = vz_msg_new();
+	vz_msg_set_str(args, "ctid", argv[1]);
+	vz_msg_set_str(args, "name", base ? base + 1 : argv[2]);
+	return run_with_stdio(c, VZ_OP_RUNSCRIPT, args, fds, 4);
 }
 
 struct pty_state {

@@ -18,10 +18,12 @@ static const struct {
 	 "create CTID [--ostemplate NAME] [--config NAME] [--hostname H] "
 	 "[--name NAME] [--description TEXT]"},
 	{"start", cmd_start, "start CTID [--wait] [--skip-resume]"},
-	{"stop", cmd_stop, "stop CTID [--fast]"},
+	{"stop", cmd_stop, "stop CTID [--fast] [--skip-umount]"},
 	{"restart", cmd_restart, "restart CTID"},
 	{"destroy", cmd_destroy, "destroy | delete CTID"},
 	{"delete", cmd_destroy, NULL},
+	{"mount", cmd_mount, "mount CTID"},
+	{"umount", cmd_umount, "umount CTID"},
 	{"status", cmd_status, "status CTID"},
 	{"set", cmd_set,
 	 "set CTID [--hostname H] [--onboot yes|no] [--name NAME] "
@@ -40,6 +42,7 @@ static const struct {
 	{"exec2", cmd_exec, "exec2 CTID COMMAND [ARG...]"},
 	{"enter", cmd_enter, "enter CTID [--exec COMMAND [ARG...]]"},
 	{"console", cmd_console, "console CTID  (Esc . detaches)"},
+	{"runscript", cmd_runscript, "runscript CTID FILE"},
 	{"chkpnt", cmd_chkpnt, "chkpnt CTID [--dumpfile DIR] | --suspend | --resume"},
 	{"restore", cmd_restore, "restore CTID [--dumpfile DIR]"},
 	{"migrate", cmd_migrate,

@@ -117,3 +117,171 @@ int vzd_op_exec(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
 	reply_status(c, status);
 	return 0;
 }
+
+/* The kernel's limit on one argument: the script travels as sh -c's. */
+#define SCRIPT_MAX (128 * 1024)
+
+/* The client's script file, read here: it can only send what it can read. */
+static char *read_script(int fd, vz_error_t *err)
+{
+	_cleanup_free_ char *buf = xmalloc(SCRIPT_MAX);
+	size_t len = 0;
+
+	for (;;) {
+		ssize_t n = read(fd, buf + len, SCRIPT_MAX - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			vz_error_make(err, VZ_E_NOSCRIPT, errno, "runscript: read the script");
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len == SCRIPT_MAX) {
+			vz_error_make(err, VZ_E_VALUE, 0,
+				      "runscript: the script is larger than %d KiB",
+				      SCRIPT_MAX / 1024 - 1);
+			return NULL;
+		}
+	}
+	if (memchr(buf, '\0', len)) {
+		vz_error_make(err, VZ_E_VALUE, 0, "runscript: the script holds a NUL byte");
+		return NULL;
+	}
+	buf[len] = '\0';
+	return steal_ptr(buf);
+}
+
+/* $0 of the script: the client's file name, when it is a plain short one. */
+static const char *script_name(const struct vz_msg *args)
+{
+	const char *n = vz_msg_get_str(args, "name");
+
+	if (!n || !n[0] || strlen(n) > 255)
+		return "runscript";
+	for (const char *p = n; *p; p++)
+		if ((unsigned char)*p <= 0x20 || *p == '/' || (unsigned char)*p >= 0x7f)
+			return "runscript";
+	return n;
+}
+
+/*
+ * The script is the init of a CT started for it: pid 1 hears no signal it
+ * did not ask for, so the client's ^C, or the client gone, kills it (and
+ * with it the CT). Either way the script is waited for.
+ */
+static int wait_script_init(struct vzd_conn *c, pid_t pid, int *ret_status)
+{
+	_cleanup_close_ int pidfd = vz_pidfd_open(pid, 0);
+	struct pollfd p[2] = {{.fd = pidfd, .events = POLLIN}, {.fd = c->sock, .events = POLLIN}};
+
+	while (pidfd >= 0) {
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[0].revents)
+			break;
+		if (p[1].revents) {
+			_cleanup_msg_ struct vz_msg *m =
+				vz_proto_recv(c->sock, 4096, NULL, NULL, NULL);
+
+			if (!m)
+				p[1].fd = -1;
+			(void)kill(pid, SIGKILL);
+		}
+	}
+	while (waitpid(pid, ret_status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return 0;
+}
+
+/*
+ * While a CT starts and stops for a script, the client sees the script's
+ * output, not our progress lines (warnings and action scripts' lines do
+ * reach it).
+ */
+struct quiet {
+	vz_output_fn out;
+	vz_event_fn event;
+	void *data;
+};
+
+static void quiet_output(void *data, enum vz_out_level level, const char *msg)
+{
+	const struct quiet *q = data;
+
+	if (level != VZ_OUT_INFO && q->out)
+		q->out(q->data, level, msg);
+}
+
+static void quiet_begin(struct vz_ctx *ctx, struct quiet *q)
+{
+	*q = (struct quiet){.out = ctx->out, .event = ctx->event, .data = ctx->out_data};
+	ctx->out = quiet_output;
+	ctx->out_data = q;
+	ctx->event = NULL;
+}
+
+static void quiet_end(struct vz_ctx *ctx, const struct quiet *q)
+{
+	ctx->out = q->out;
+	ctx->out_data = q->data;
+	ctx->event = q->event;
+}
+
+int vzd_op_runscript(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
+{
+	struct vzd_conn *c = r->c;
+	_cleanup_ct_ struct vz_ct *locked = NULL;
+	_cleanup_free_ char *text = NULL;
+	struct vz_ct_runscript_opts o = {.name = script_name(r->args)};
+	struct vz_ct_runscript run;
+	struct vz_ct *ct = r->ct;
+	struct quiet q;
+	int status = 0, w, rc;
+
+	if (r->nfds != 4)
+		return vz_error_make(err, VZ_E_SYNTAX, 0,
+				     "runscript: need 3 stdio fds and the script's");
+	text = read_script(r->fds[3], err);
+	if (!text)
+		return -1;
+	/* A stopped CT starts for the script: under its lock until the script ends. */
+	if (!ct->running) {
+		locked = vz_ct_open(c->ctx, ct->id, VZ_CT_LOCK, err);
+		if (!locked)
+			return -1;
+		ct = locked;
+	}
+	o.text = text;
+	for (int i = 0; i < 3; i++)
+		o.stdio[i] = r->fds[i];
+	quiet_begin(c->ctx, &q);
+	rc = vz_ct_runscript(ct, &o, &run, err);
+	quiet_end(c->ctx, &q);
+	if (rc < 0) {
+		exec_failed(*err);
+		return -1;
+	}
+	for (size_t i = 0; i < r->nfds; i++)
+		closep(&r->fds[i]);
+	w = run.started ? wait_script_init(c, run.pid, &status) : wait_command(c, run.pid, &status);
+	if (w < 0)
+		return vz_error_make(err, VZ_E_EXEC, -w, "CT %s: wait for the script", ct->id);
+	if (run.started) {
+		_cleanup_error_ vz_error_t e = NULL;
+
+		quiet_begin(c->ctx, &q);
+		rc = vz_ct_runscript_end(ct, &run, &e);
+		quiet_end(c->ctx, &q);
+		if (rc < 0)
+			vzd_send(c, vz_proto_event(c->id, "warning", e->msg), NULL, 0);
+	}
+	reply_status(c, status);
+	return 0;
+}

@@ -47,6 +47,11 @@ void vzd_reply_ok(struct vzd_conn *c, struct vz_msg *result);
  * reply with its exit status itself, once it ends.
  */
 int vzd_op_exec(struct vzd_req *r, struct vz_msg **res, vz_error_t *err);
+/*
+ * runscript: the script (fds[3], the client's file) with the client's
+ * stdio in the CT; replies with its exit status once it ends.
+ */
+int vzd_op_runscript(struct vzd_req *r, struct vz_msg **res, vz_error_t *err);
 struct vz_msg *vzd_list(struct vz_ctx *ctx, const struct vz_msg *args, vz_error_t *err);
 
 /* The beancounters of a running CT (the "ubc" request). */

@@ -17,8 +17,10 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ct/ct.h"
@@ -35,6 +37,15 @@ static void output(void *data, enum vz_out_level level, const char *msg)
 {
 	struct vzd_conn *c = data;
 
+	/* What an action script printed is kept in the daemon's log (our stderr) too. */
+	if (level == VZ_OUT_SCRIPT) {
+		char ts[32];
+		time_t now = time(NULL);
+		struct tm tm;
+
+		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", gmtime_r(&now, &tm));
+		fprintf(stderr, "%s vzd[%d]: CT script output: %s\n", ts, (int)getpid(), msg);
+	}
 	vzd_send(c, vz_proto_event(c->id, level == VZ_OUT_WARNING ? "warning" : "progress", msg),
 		 NULL, 0);
 }
@@ -117,12 +128,23 @@ static int op_start(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
 
 static int op_stop(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
 {
-	return vz_ct_stop(r->ct, vz_msg_get_bool(r->args, "fast", false), err);
+	return vz_ct_stop_mounted(r->ct, vz_msg_get_bool(r->args, "fast", false),
+				  vz_msg_get_bool(r->args, "skip_umount", false), err);
 }
 
 static int op_restart(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
 {
 	return vz_ct_restart(r->ct, err);
+}
+
+static int op_mount(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
+{
+	return vz_ct_mount(r->ct, err);
+}
+
+static int op_umount(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
+{
+	return vz_ct_umount(r->ct, err);
 }
 
 static int op_suspend(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
@@ -424,6 +446,10 @@ static const struct op ops[] = {
 	{VZ_OP_TEMPLATE_BUILD, 0, op_template_build},
 	{VZ_OP_TEMPLATE_IMPORT, 0, op_template_import},
 	{VZ_OP_TEMPLATE_DOWNLOAD, 0, op_template_download},
+	{VZ_OP_MOUNT, OP_CT | OP_LOCK, op_mount},
+	{VZ_OP_UMOUNT, OP_CT | OP_LOCK, op_umount},
+	/* Locks a stopped CT itself, for as long as the script runs in it. */
+	{VZ_OP_RUNSCRIPT, OP_CT | OP_OWN_REPLY, vzd_op_runscript},
 };
 
 /* The CTID a request names: as given for create, else a number or a CT's name. */

@@ -486,6 +486,8 @@ static const struct vz_config_key keys[] = {
 	{"DEF_OSTEMPLATE", NULL, validate_template, "OS template when create names none"},
 	{"CONFIGFILE", NULL, validate_template, "config sample when create names none"},
 	{"VE_STOP_TIMEOUT", NULL, validate_timeout, "default STOP_TIMEOUT in seconds"},
+	{"ACTION_SCRIPT_TIMEOUT", NULL, validate_timeout,
+	 "seconds an action script may run before it is killed"},
 	{"CGROUP_PREFIX", NULL, validate_cgroup_prefix, "cgroup directory that holds the CTs"},
 	{"UID_RANGE_START", NULL, validate_uid_start, "first host uid handed out to CTs"},
 	{"UID_RANGE_SIZE", NULL, validate_uid_size, "number of uids in each CT range"},

@@ -60,6 +60,15 @@ static int apply_global(struct vz_ctx *ctx, const struct vz_config *g, vz_error_
 			return -1;
 		ctx->stop_timeout = n;
 	}
+	if ((v = vz_config_get(g, "ACTION_SCRIPT_TIMEOUT"))) {
+		if (parse_u32("ACTION_SCRIPT_TIMEOUT", v, &n, err) < 0)
+			return -1;
+		if (n == 0 || n > 3600)
+			return vz_error_make(err, VZ_E_GLOBAL_CONFIG, 0,
+					     "ACTION_SCRIPT_TIMEOUT: %u is not 1 to 3600 seconds",
+					     n);
+		ctx->script_timeout = n;
+	}
 	if (ctx->uid_size < 65536 || (uint64_t)ctx->uid_start + ctx->uid_size > UINT32_MAX)
 		return vz_error_make(
 			err, VZ_E_GLOBAL_CONFIG, 0,
@@ -83,6 +92,7 @@ struct vz_ctx *vz_ctx_new(const char *root, const char *rundir, const char *glob
 	ctx->uid_start = VZ_DEFAULT_UID_START;
 	ctx->uid_size = VZ_DEFAULT_UID_SIZE;
 	ctx->stop_timeout = VZ_DEFAULT_STOP_TIMEOUT;
+	ctx->script_timeout = VZ_DEFAULT_SCRIPT_TIMEOUT;
 	ctx->def_ostemplate = xstrdup(VZ_DEFAULT_OSTEMPLATE);
 	ctx->def_config = NULL;
 	ctx->seccomp_fd = -1;

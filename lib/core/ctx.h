@@ -23,12 +23,14 @@
 #define VZ_DEFAULT_UID_START 1073741824u /* 2^30: far above distributions' subuid ranges */
 #define VZ_DEFAULT_UID_SIZE 65536u
 #define VZ_DEFAULT_STOP_TIMEOUT 60
+#define VZ_DEFAULT_SCRIPT_TIMEOUT 300
 #define VZ_DEFAULT_OSTEMPLATE "busybox"
 
 enum vz_out_level {
 	VZ_OUT_INFO,	/* OpenVZ's progress lines: "Starting container..." */
 	VZ_OUT_WARNING, /* something the operator should know; not fatal */
 	VZ_OUT_DEBUG,
+	VZ_OUT_SCRIPT, /* a line an action script printed: progress, and the daemon's log */
 	_VZ_OUT_LEVEL_MAX,
 };
 
@@ -77,6 +79,7 @@ struct vz_ctx {
 	uint32_t uid_start;  /* first host uid handed to CTs */
 	uint32_t uid_size;   /* ids per CT */
 	unsigned stop_timeout;
+	unsigned script_timeout; /* ACTION_SCRIPT_TIMEOUT: seconds an action script may run */
 	char *def_ostemplate;
 	char *def_config;	  /* sample name used by create without --config */
 	char *vzd_group;	  /* VZD_GROUP: members may talk to vzd, or NULL */

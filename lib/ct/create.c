@@ -294,6 +294,11 @@ int vz_ct_destroy(struct vz_ct *ct, vz_error_t *err)
 	if (ct->running)
 		return vz_error_make(err, VZ_E_RUNNING, 0,
 				     "CT %s is running: stop it before destroying it", ct->id);
+	/* As OpenVZ: a CT mounted on purpose (vzctl mount) is unmounted on purpose first. */
+	if (!ct->state.exists && !ct->state_bad && is_mount_point_at(AT_FDCWD, ct->path.root))
+		return vz_error_make(err, VZ_E_MOUNTED, 0,
+				     "CT %s is mounted: unmount it first (vzctl umount %s)", ct->id,
+				     ct->id);
 	if (do_destroy(ct, err) < 0)
 		return vz_error_wrap(err, "destroy CT %s", ct->id);
 	return 0;

@@ -93,6 +93,8 @@ enum {
 /* Start the CT; a suspended one (with a checkpoint) is restored from it instead. */
 int vz_ct_start(struct vz_ct *ct, unsigned flags, vz_error_t *err);
 int vz_ct_stop(struct vz_ct *ct, bool fast, vz_error_t *err);
+/* The same; keep_mount (OpenVZ's --skip-umount) leaves the root mounted, no umount scripts run. */
+int vz_ct_stop_mounted(struct vz_ct *ct, bool fast, bool keep_mount, vz_error_t *err);
 int vz_ct_restart(struct vz_ct *ct, vz_error_t *err);
 
 /*
@@ -259,6 +261,7 @@ int vz_ct_console_connect(struct vz_ct *ct, int *ret_fd, vz_error_t *err);
 
 struct vz_ct_exec_opts {
 	char *const *argv; /* OpenVZ semantics: words joined and run by /bin/sh when needed */
+	bool raw_argv;	   /* argv as it is: argv[0] a program, the rest its arguments */
 	char *const *env;  /* extra KEY=value, e.g. TERM */
 	int stdio[3];
 	bool pty;
@@ -267,6 +270,45 @@ struct vz_ct_exec_opts {
 
 /* Start a command in the running CT; returns its pid (reap it with waitpid). */
 int vz_ct_exec(struct vz_ct *ct, const struct vz_ct_exec_opts *o, pid_t *ret_pid, vz_error_t *err);
+
+/* ---- mount, umount, runscript (lib/ct/lifecycle.c) ---- */
+
+/*
+ * OpenVZ's vzctl mount: mount the stopped CT's private area on its root
+ * and run the mount scripts (vps.mount, CTID.mount). Already mounted is
+ * fine; a running CT is VZ_E_RUNNING. Needs the lock.
+ */
+int vz_ct_mount(struct vz_ct *ct, vz_error_t *err);
+/*
+ * vzctl umount: the umount scripts (CTID.umount, vps.umount), then unmount
+ * the stopped CT's root. VZ_E_RUNNING, VZ_E_NOT_MOUNTED; a failing script
+ * keeps it mounted (VZ_E_ACTIONSCRIPT). Needs the lock.
+ */
+int vz_ct_umount(struct vz_ct *ct, vz_error_t *err);
+
+struct vz_ct_runscript_opts {
+	const char *text; /* the script, run with /bin/sh -c */
+	const char *name; /* its $0 */
+	int stdio[3];
+};
+
+struct vz_ct_runscript {
+	pid_t pid;	  /* the script's, a child of the caller: reap it, then call _end */
+	bool started;	  /* the CT was stopped and runs only for the script */
+	bool was_mounted; /* ... and was mounted before */
+};
+
+/*
+ * OpenVZ's runscript: the script inside the CT as CT root. In a running
+ * CT it runs beside its processes, as vzctl exec would (no lock needed).
+ * A stopped CT (opened with its lock) is started with the script in place
+ * of its init: mounted, its cgroups, limits and network set up as for a
+ * start; when the script ends, the CT ends with it.
+ */
+int vz_ct_runscript(struct vz_ct *ct, const struct vz_ct_runscript_opts *o,
+		    struct vz_ct_runscript *ret, vz_error_t *err);
+/* After the script was reaped: undo what the start did; unmount unless it was mounted before. */
+int vz_ct_runscript_end(struct vz_ct *ct, const struct vz_ct_runscript *run, vz_error_t *err);
 
 /* ---- what a running CT has (lib/ct/res.c, lib/ct/net.c) ---- */
 

@@ -53,6 +53,16 @@ static char **exec_argv(char *const *argv)
 	return out;
 }
 
+static char **copy_argv(char *const *argv)
+{
+	size_t n = strv_length(argv);
+	char **out = xzalloc((n + 1) * sizeof(char *));
+
+	for (size_t i = 0; i < n; i++)
+		out[i] = xstrdup(argv[i]);
+	return out;
+}
+
 static char **exec_env(char *const *extra, vz_error_t *err)
 {
 	size_t n = 0;
@@ -100,14 +110,14 @@ int vz_ct_exec(struct vz_ct *ct, const struct vz_ct_exec_opts *o, pid_t *ret_pid
 		return -1;
 	/* The command inherits the CT's per-process limits, as init has them now. */
 	ct_res_copy_rlimits(ct->state.pid);
-	argv = exec_argv(o->argv);
+	argv = o->raw_argv ? copy_argv(o->argv) : exec_argv(o->argv);
 	p.init_pid = ct->state.pid;
 	p.argv = argv;
 	p.envp = env;
 	memcpy(p.stdio, o->stdio, sizeof(p.stdio));
 	r = vz_spawn_exec(&p, ret_pid, &e);
 	/* Not a program: maybe a shell builtin ("exit 3", "cd /tmp && ls"). */
-	if (r < 0 && vz_error_errno(e) == ENOENT && !streq(argv[0], "/bin/sh")) {
+	if (r < 0 && !o->raw_argv && vz_error_errno(e) == ENOENT && !streq(argv[0], "/bin/sh")) {
 		char *sh[] = {"/bin/sh", "-c", NULL, NULL};
 		_cleanup_free_ char *line = strv_join(o->argv, " ");
 

@@ -9,6 +9,7 @@
  *	chkpnt.c                      checkpoint and restore (lib/criu)
  *	run.c                         what start and restore share
  *	console.c  consoled.c         the console pty and its keeper process
+ *	scripts.c                     OpenVZ's action scripts (CTID.mount ...)
  *	net.c  res.c  files.c         apply network, resources, files to a CT
  *	                              (distro.c, netfiles.c: the distribution's files)
  *	dumpdir.c                     a checkpoint's manifest
@@ -175,6 +176,33 @@ int ct_res_pty_max(const struct vz_config *cfg);
 /* Warn about the beancounters among changes that this kernel cannot enforce. */
 void ct_res_warn(struct vz_ctx *ctx, const struct vz_ct_change *c, size_t n);
 
+/* ---- scripts.c: OpenVZ's action scripts in <root>/conf ---- */
+
+enum ct_action {
+	CT_ACTION_MOUNT,  /* host: vps.mount, then CTID.mount, after the root is mounted */
+	CT_ACTION_UMOUNT, /* host: CTID.umount, then vps.umount, before it is unmounted */
+	CT_ACTION_START,  /* in the CT: CTID.start, once its init runs */
+	CT_ACTION_STOP,	  /* in the CT: CTID.stop, before it is stopped */
+	_CT_ACTION_MAX,
+};
+
+/*
+ * Run the scripts of action a that exist, in OpenVZ's order, each waited
+ * for (at most ctx->script_timeout). The first that fails, or that is not
+ * safe to run (see ct_script_check), is the error, VZ_E_ACTIONSCRIPT.
+ */
+int ct_action_script(struct vz_ct *ct, enum ct_action a, vz_error_t *err);
+/* <root>/conf/PREFIX.SUFFIX; prefix NULL: the CTID. */
+char *ct_script_path(const struct vz_ct *ct, const char *prefix, const char *suffix);
+/*
+ * Is the script at path safe to run as root: a regular file owned by root
+ * that no one else may write (and executable, with need_exec)? 0 yes, 1 it
+ * does not exist, < 0 no (err, VZ_E_ACTIONSCRIPT).
+ */
+int ct_script_check(const char *path, bool need_exec, vz_error_t *err);
+/* The text of a script, at most what one sh -c argument may hold. */
+int ct_script_read(const char *path, char **ret, vz_error_t *err);
+
 /* ---- chkpnt.c ---- */
 
 /* Mark (on) or unmark the CT as a post-copy restore still missing pages. */
@@ -204,7 +232,13 @@ int ct_record_init(struct vz_ct *ct, pid_t pid, vz_error_t *err);
 /* A fresh directory for a restore's staged /dev (see run.c); ct_unstage removes it. */
 char *ct_stage_dir(struct vz_ct *ct, vz_error_t *err);
 void ct_unstage(struct vz_ct *ct);
-/* Undo everything a CT whose init is gone left: cgroups, network, mount, state. */
+/*
+ * Undo everything a CT whose init is gone left: cgroups, network, mount,
+ * state. When an umount script fails, the rest is undone and the root
+ * stays mounted: VZ_E_ACTIONSCRIPT.
+ */
 int ct_cleanup_locked(struct vz_ct *ct, vz_error_t *err);
+/* The same, the root left mounted (a runscript on a CT that was mounted before). */
+int ct_cleanup_keep_mount(struct vz_ct *ct, vz_error_t *err);
 
 #endif

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -54,8 +55,16 @@ static int prepare_init(void *data, pid_t pid, vz_error_t *err)
 	return ct_net_start(data, pid, err);
 }
 
-static int spawn_ct_init(struct vz_ct *ct, struct vz_cgroup *cg, const struct ct_console *con,
-			 pid_t *ret_pid, vz_error_t *err)
+/* What a CT starts as: its own init, or (runscript) a script in init's place. */
+struct init_spec {
+	char *const *argv;
+	const int *stdio; /* its stdin, stdout, stderr; NULL: /dev/null */
+	bool keep_mount;  /* mounted before: a failed start leaves it so */
+};
+
+/* init on con, the CT's console; a script (is) on the caller's stdio. */
+static int spawn_ct_init(struct vz_ct *ct, struct vz_cgroup *cg, const struct init_spec *is,
+			 const struct ct_console *con, pid_t *ret_pid, vz_error_t *err)
 {
 	char *argv[] = {"/sbin/init", NULL};
 	_cleanup_strv_ char **env = init_env();
@@ -65,10 +74,11 @@ static int spawn_ct_init(struct vz_ct *ct, struct vz_cgroup *cg, const struct ct
 		.rootfs = ct->path.root,
 		.hostname = vz_config_get(ct->cfg, "HOSTNAME"),
 		.cg = cg,
-		.argv = argv,
+		.argv = is ? is->argv : argv,
 		.envp = env,
-		.stdio_fd = con->slave,
-		.console = con->path,
+		.stdio_fd = is ? -1 : con->slave,
+		.stdio = is ? is->stdio : NULL,
+		.console = is ? NULL : con->path,
 		.cgroup2_path = cg2,
 		.seccomp_fd = ct->ctx->seccomp_fd,
 		.pty_max = ct_res_pty_max(ct->cfg),
@@ -82,16 +92,18 @@ static int spawn_ct_init(struct vz_ct *ct, struct vz_cgroup *cg, const struct ct
 	return vz_spawn_init(&p, ret_pid, err);
 }
 
-static int do_start(struct vz_ct *ct, vz_error_t *err)
+/* Start the CT as is says (NULL: its init, then its CTID.start script). */
+static int do_start(struct vz_ct *ct, const struct init_spec *is, pid_t *ret_pid, vz_error_t *err)
 {
 	struct ct_console con = {.master = -EBADF, .slave = -EBADF};
 	struct vz_cgroup *cg;
 	pid_t pid = 0;
 
-	vz_info(ct->ctx, "Starting container...");
+	if (!is)
+		vz_info(ct->ctx, "Starting container...");
 	if (ct_mount(ct, err) < 0)
 		return -1;
-	if (check_init(ct, err) < 0 || ct_write_files(ct, ct->cfg, err) < 0 ||
+	if ((!is && check_init(ct, err) < 0) || ct_write_files(ct, ct->cfg, err) < 0 ||
 	    ct_begin_state(ct, err) < 0)
 		goto err_umount;
 	cg = vz_ct_cgroup(ct, err);
@@ -101,21 +113,35 @@ static int do_start(struct vz_ct *ct, vz_error_t *err)
 	if (ct_res_start(ct, cg, err) < 0)
 		goto err_cleanup;
 	ct_res_sync_weight(ct, cg);
-	if (ct_console_make(ct, &con, err) < 0 || spawn_ct_init(ct, cg, &con, &pid, err) < 0)
+	if ((!is && ct_console_make(ct, &con, err) < 0) ||
+	    spawn_ct_init(ct, cg, is, &con, &pid, err) < 0)
 		goto err_cleanup;
 	if (ct_record_init(ct, pid, err) < 0)
 		goto err_kill;
+	if (ret_pid)
+		*ret_pid = pid;
+	if (is)
+		return 0;
 	ct_console_keep(ct, &con, pid);
+	/* OpenVZ's CTID.start, in the CT: a failing one fails the start. */
+	if (ct_action_script(ct, CT_ACTION_START, err) < 0)
+		goto err_kill;
 	vz_info(ct->ctx, "Container start in progress...");
 	return 0;
 err_kill:
 	(void)kill(pid, SIGKILL);
+	(void)waitpid(pid, NULL, 0);
+	ct->running = false;
 err_cleanup:
 	ct_console_close(&con);
-	(void)ct_cleanup_locked(ct, NULL);
+	if (is && is->keep_mount)
+		(void)ct_cleanup_keep_mount(ct, NULL);
+	else
+		(void)ct_cleanup_locked(ct, NULL);
 	return -1;
 err_umount:
-	(void)ct_umount(ct, NULL);
+	if (!is || !is->keep_mount)
+		(void)ct_umount(ct, NULL);
 	return -1;
 }
 
@@ -141,6 +167,20 @@ static int resume_or_forget(struct vz_ct *ct, unsigned flags, vz_error_t *err)
 			     ct->id);
 }
 
+/* As OpenVZ: an umount script that fails before a start leaves the CT mounted, and it starts. */
+static int cleanup_before_start(struct vz_ct *ct, vz_error_t *err)
+{
+	vz_error_t e = NULL;
+
+	if (ct_cleanup_locked(ct, &e) == 0)
+		return 0;
+	if (e->code != VZ_E_ACTIONSCRIPT)
+		return vz_error_move(err, &e);
+	vz_warn(ct->ctx, "%s", e->msg);
+	vz_error_release(&e);
+	return 0;
+}
+
 int vz_ct_start(struct vz_ct *ct, unsigned flags, vz_error_t *err)
 {
 	if (ct_require_lock(ct, err) < 0 || ct_require_config(ct, err) < 0)
@@ -156,10 +196,13 @@ int vz_ct_start(struct vz_ct *ct, unsigned flags, vz_error_t *err)
 		if (r <= 0)
 			return r;
 	}
-	/* Leftovers of a CT that died while nobody watched. */
-	if (ct_cleanup_locked(ct, err) < 0)
+	/*
+	 * Leftovers of a CT that died while nobody watched; a mounted CT is
+	 * unmounted and mounted again, its scripts run, as OpenVZ does.
+	 */
+	if (cleanup_before_start(ct, err) < 0)
 		return -1;
-	if (do_start(ct, err) < 0)
+	if (do_start(ct, NULL, NULL, err) < 0)
 		return vz_error_wrap(err, "start CT %s", ct->id);
 	return 0;
 }
@@ -263,12 +306,21 @@ static int not_running(struct vz_ct *ct, vz_error_t *err)
 	return vz_error_make(err, VZ_E_NOT_RUNNING, 0, "CT %s is not running", ct->id);
 }
 
-static int do_stop(struct vz_ct *ct, bool fast, vz_error_t *err)
+static bool frozen(struct vz_ct *ct)
+{
+	struct vz_cgroup *cg = vz_ct_cgroup(ct, NULL);
+
+	return cg && vz_cgroup_frozen(cg) > 0;
+}
+
+static int do_stop(struct vz_ct *ct, bool fast, bool keep_mount, vz_error_t *err)
 {
 	_cleanup_close_ int pidfd = -EBADF;
 
 	if (!ct->running) {
-		(void)ct_cleanup_locked(ct, NULL);
+		/* Leftovers of a dead init go; a CT mounted on purpose stays so. */
+		if (ct->state.exists || ct->state_bad)
+			(void)ct_cleanup_locked(ct, NULL);
 		return not_running(ct, err);
 	}
 	pidfd = vz_pidfd_open(ct->state.pid, 0);
@@ -277,22 +329,33 @@ static int do_stop(struct vz_ct *ct, bool fast, vz_error_t *err)
 	/* The pid could have been recycled between the check and the open. */
 	if (!vz_state_alive(&ct->state))
 		return not_running(ct, err);
+	/* OpenVZ's CTID.stop, in the CT; --fast skips it, and a frozen CT cannot run it. */
+	if (!fast && !frozen(ct) && ct_action_script(ct, CT_ACTION_STOP, err) < 0)
+		return vz_error_wrap(err, "CT %s was not stopped (--fast skips its stop script)",
+				     ct->id);
 	vz_info(ct->ctx, "Stopping container ...");
 	if (kill_ct(ct, pidfd, fast, err) < 0)
 		return -1;
 	vz_info(ct->ctx, "Container was stopped");
 	ct->running = false;
+	if (keep_mount)
+		return ct_cleanup_keep_mount(ct, err);
 	return ct_cleanup_locked(ct, err);
 }
 
-int vz_ct_stop(struct vz_ct *ct, bool fast, vz_error_t *err)
+int vz_ct_stop_mounted(struct vz_ct *ct, bool fast, bool keep_mount, vz_error_t *err)
 {
 	/* No config needed: a CT whose config went bad must still stop. */
 	if (ct_require_lock(ct, err) < 0)
 		return -1;
 	if (!ct->exists)
 		return vz_error_make(err, VZ_E_NOCONFIG, 0, "CT %s does not exist", ct->id);
-	return do_stop(ct, fast, err);
+	return do_stop(ct, fast, keep_mount, err);
+}
+
+int vz_ct_stop(struct vz_ct *ct, bool fast, vz_error_t *err)
+{
+	return vz_ct_stop_mounted(ct, fast, false, err);
 }
 
 int vz_ct_restart(struct vz_ct *ct, vz_error_t *err)
@@ -307,7 +370,7 @@ int vz_ct_restart(struct vz_ct *ct, vz_error_t *err)
 				     ct->id);
 	vz_info(ct->ctx, "Restarting container");
 	/* A CT that was not running just starts (the caller's err may be NULL). */
-	if (do_stop(ct, false, &e) < 0) {
+	if (do_stop(ct, false, false, &e) < 0) {
 		if (e->code != VZ_E_NOT_RUNNING) {
 			if (err)
 				*err = e;
@@ -317,9 +380,9 @@ int vz_ct_restart(struct vz_ct *ct, vz_error_t *err)
 		}
 		vz_error_release(&e);
 	}
-	if (ct_cleanup_locked(ct, err) < 0)
+	if (cleanup_before_start(ct, err) < 0)
 		return -1;
-	if (do_start(ct, err) < 0)
+	if (do_start(ct, NULL, NULL, err) < 0)
 		return vz_error_wrap(err, "start CT %s", ct->id);
 	return 0;
 }
@@ -351,4 +414,99 @@ int vz_ct_suspend(struct vz_ct *ct, bool resume, vz_error_t *err)
 	}
 	vz_info(ct->ctx, resume ? "Container is resumed" : "Container is suspended");
 	return 0;
+}
+
+int vz_ct_mount(struct vz_ct *ct, vz_error_t *err)
+{
+	struct vz_storage *s;
+
+	if (ct_require_lock(ct, err) < 0 || ct_require_config(ct, err) < 0)
+		return -1;
+	if (ct->running)
+		return vz_error_make(err, VZ_E_RUNNING, 0, "CT %s is running (and so mounted)",
+				     ct->id);
+	s = vz_ct_storage(ct, err);
+	if (!s)
+		return -1;
+	/* OpenVZ: not an error, so that scripts may mount whatever the state. */
+	if (vz_storage_mounted(s)) {
+		vz_info(ct->ctx, "Container is already mounted");
+		return 0;
+	}
+	/* What a start that died half way left (its groups, its network) goes first. */
+	if ((ct->state.exists || ct->state_bad) && ct_cleanup_locked(ct, err) < 0)
+		return vz_error_wrap(err, "mount CT %s", ct->id);
+	if (ct_mount(ct, err) < 0)
+		return vz_error_wrap(err, "mount CT %s", ct->id);
+	return 0;
+}
+
+int vz_ct_umount(struct vz_ct *ct, vz_error_t *err)
+{
+	struct vz_storage *s;
+	int r;
+
+	if (ct_require_lock(ct, err) < 0 || ct_require_config(ct, err) < 0)
+		return -1;
+	if (ct->running)
+		return vz_error_make(err, VZ_E_RUNNING, 0, "CT %s is running: stop it first",
+				     ct->id);
+	s = vz_ct_storage(ct, err);
+	if (!s)
+		return -1;
+	if (!vz_storage_mounted(s))
+		return vz_error_make(err, VZ_E_NOT_MOUNTED, 0, "CT %s is not mounted", ct->id);
+	r = ct->state.exists || ct->state_bad ? ct_cleanup_locked(ct, err) : ct_umount(ct, err);
+	if (r < 0)
+		return vz_error_wrap(err, "unmount CT %s", ct->id);
+	return 0;
+}
+
+int vz_ct_runscript(struct vz_ct *ct, const struct vz_ct_runscript_opts *o,
+		    struct vz_ct_runscript *ret, vz_error_t *err)
+{
+	char *argv[] = {"/bin/sh", "-c", (char *)o->text, (char *)(o->name ? o->name : "runscript"),
+			NULL};
+	struct vz_ct_exec_opts eo = {.argv = argv, .raw_argv = true};
+	struct init_spec is = {.argv = argv, .stdio = o->stdio};
+	struct vz_storage *s;
+
+	memset(ret, 0, sizeof(*ret));
+	if (ct_require_config(ct, err) < 0)
+		return -1;
+	if (ct->running) {
+		memcpy(eo.stdio, o->stdio, sizeof(eo.stdio));
+		return vz_ct_exec(ct, &eo, &ret->pid, err);
+	}
+	/* Stopped: started with the script as its only process, which needs the lock. */
+	if (ct_require_lock(ct, err) < 0)
+		return -1;
+	if (vz_ct_has_dump(ct))
+		return vz_error_make(err, VZ_E_RESTORE, 0,
+				     "CT %s is suspended: resume it, or start it with "
+				     "--skip-resume, to run a script in it",
+				     ct->id);
+	if (ct->state.exists || ct->state_bad) {
+		if (ct_cleanup_locked(ct, err) < 0)
+			return -1;
+	}
+	s = vz_ct_storage(ct, err);
+	if (!s)
+		return -1;
+	ret->was_mounted = is.keep_mount = vz_storage_mounted(s);
+	if (do_start(ct, &is, &ret->pid, err) < 0)
+		return vz_error_wrap(err, "runscript: start CT %s", ct->id);
+	ret->started = true;
+	return 0;
+}
+
+int vz_ct_runscript_end(struct vz_ct *ct, const struct vz_ct_runscript *run, vz_error_t *err)
+{
+	if (!run->started)
+		return 0;
+	/* The script was init: its end took every other process of the CT along. */
+	ct->running = false;
+	if (run->was_mounted)
+		return ct_cleanup_keep_mount(ct, err);
+	return ct_cleanup_locked(ct, err);
 }

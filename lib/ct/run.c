@@ -27,6 +27,11 @@ int ct_mount(struct vz_ct *ct, vz_error_t *err)
 		return 0;
 	if (vz_storage_mount(s, err) < 0)
 		return -1;
+	/* As OpenVZ: a failing mount script leaves nothing mounted (and runs no umount script). */
+	if (ct_action_script(ct, CT_ACTION_MOUNT, err) < 0) {
+		(void)vz_storage_umount(s, NULL);
+		return -1;
+	}
 	vz_info(ct->ctx, "Container is mounted");
 	return 0;
 }
@@ -39,6 +44,9 @@ int ct_umount(struct vz_ct *ct, vz_error_t *err)
 		return -1;
 	if (!vz_storage_mounted(s))
 		return 0;
+	/* As OpenVZ: a failing umount script keeps the root mounted. */
+	if (ct_action_script(ct, CT_ACTION_UMOUNT, err) < 0)
+		return -1;
 	if (vz_storage_umount(s, err) < 0)
 		return -1;
 	vz_info(ct->ctx, "Container is unmounted");
@@ -110,8 +118,9 @@ void ct_unstage(struct vz_ct *ct)
 	/* STAGE_DIR stays: another daemon's restore may be about to use it. */
 }
 
-int ct_cleanup_locked(struct vz_ct *ct, vz_error_t *err)
+static int cleanup(struct vz_ct *ct, bool umount, vz_error_t *err)
 {
+	_cleanup_error_ vz_error_t e = NULL;
 	struct vz_cgroup *cg;
 
 	if (ct->running && vz_state_alive(&ct->state))
@@ -134,7 +143,27 @@ int ct_cleanup_locked(struct vz_ct *ct, vz_error_t *err)
 
 		(void)unlink(sock);
 	}
-	if (ct_umount(ct, err) < 0)
+	/*
+	 * A failing umount script leaves the root mounted, not the CT half
+	 * stopped: its state goes, and the error says what stays.
+	 */
+	if (umount && ct_umount(ct, &e) < 0 && e->code != VZ_E_ACTIONSCRIPT)
+		return vz_error_move(err, &e);
+	if (vz_state_remove(ct->path.state, &ct->state, err) < 0)
 		return -1;
-	return vz_state_remove(ct->path.state, &ct->state, err);
+	if (e) {
+		(void)vz_error_wrap(&e, "CT %s stays mounted", ct->id);
+		return vz_error_move(err, &e);
+	}
+	return 0;
+}
+
+int ct_cleanup_locked(struct vz_ct *ct, vz_error_t *err)
+{
+	return cleanup(ct, true, err);
+}
+
+int ct_cleanup_keep_mount(struct vz_ct *ct, vz_error_t *err)
+{
+	return cleanup(ct, false, err);
 }

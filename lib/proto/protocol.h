@@ -51,6 +51,9 @@
 #define VZ_OP_TEMPLATE_BUILD "template-build"
 #define VZ_OP_TEMPLATE_IMPORT "template-import"
 #define VZ_OP_TEMPLATE_DOWNLOAD "template-download"
+#define VZ_OP_MOUNT "mount"
+#define VZ_OP_UMOUNT "umount"
+#define VZ_OP_RUNSCRIPT "runscript"
 /* Not a request: what a client sends during exec to forward a signal. */
 #define VZ_OP_SIGNAL "signal"
 

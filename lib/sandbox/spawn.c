@@ -181,18 +181,22 @@ static int write_id_map(pid_t pid, const char *file, uint32_t base, uint32_t siz
 	return 0;
 }
 
-static void child_stdio(int sock, int fd)
+static void child_stdio(int sock, const int in[3])
 {
 	_cleanup_close_ int null = -EBADF;
+	int fds[3];
 
-	if (fd < 0) {
-		null = open("/dev/null", O_RDWR | O_CLOEXEC);
-		if (null < 0)
-			child_fail(sock, errno, "open /dev/null");
-		fd = null;
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null < 0)
+		child_fail(sock, errno, "open /dev/null");
+	/* Moved above 2 first, so that no dup2 clobbers a source still to come. */
+	for (int i = 0; i < 3; i++) {
+		fds[i] = fcntl(in[i] >= 0 ? in[i] : null, F_DUPFD_CLOEXEC, 3);
+		if (fds[i] < 0)
+			child_fail(sock, errno, "set up stdio");
 	}
 	for (int i = 0; i < 3; i++)
-		if (dup2(fd, i) < 0)
+		if (dup2(fds[i], i) < 0)
 			child_fail(sock, errno, "set up stdio");
 }
 
@@ -380,7 +384,8 @@ static VZ_NORETURN void init_child(const struct vz_spawn_init_params *p, int soc
 		child_fail_err(sock, err);
 	if (setsid() < 0)
 		child_fail(sock, errno, "setsid");
-	child_stdio(sock, p->stdio_fd);
+	child_stdio(sock,
+		    p->stdio ? p->stdio : (const int[3]){p->stdio_fd, p->stdio_fd, p->stdio_fd});
 	close_fds_from(3, keep, ARRAY_SIZE(keep));
 	if (chdir("/") < 0)
 		child_fail(sock, errno, "chdir /");

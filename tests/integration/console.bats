@@ -3,6 +3,7 @@
 # holds from the start; output kept while nobody is attached, Esc . to
 # detach, the same console after a vzd restart and after a checkpoint.
 
+# shellcheck disable=SC2016 # the CT's shell expands what the tests send it
 load helpers
 
 setup() { vz_start_daemon; }

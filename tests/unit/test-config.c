@@ -528,6 +528,7 @@ static const struct sample samples[] = {
 	{"DEF_OSTEMPLATE", TEMPLATE_SAMPLES},
 	{"CONFIGFILE", TEMPLATE_SAMPLES},
 	{"VE_STOP_TIMEOUT", TIMEOUT_SAMPLES},
+	{"ACTION_SCRIPT_TIMEOUT", TIMEOUT_SAMPLES},
 	{"CGROUP_PREFIX",
 	 {"vz", "machine.slice", "vz-ct_1", S64},
 	 {"", ".", "..", "a/b", S64 "a", "a b", "vz:1"}},
