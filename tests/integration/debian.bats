@@ -201,3 +201,40 @@ venet_state() {
 	# The password is in no file of the host's.
 	run ! grep -rq "Corr3ct" "$VZ_ROOT/conf" "$VZ_TEST_DIR/vzd.log"
 }
+
+# console_login CT USER PASSWORD: log in on the CT's console, say who we are, log out.
+console_login() {
+	{
+		sleep 1
+		printf '\r'
+		sleep 1
+		printf '%s\r' "$2"
+		sleep 1
+		printf '%s\r' "$3"
+		sleep 2
+		# shellcheck disable=SC2016 # expanded by the CT's shell
+		printf 'echo logged-in-as-$(id -un)\r'
+		sleep 1
+		printf 'exit\r'
+		sleep 1
+		printf '\033.'
+	} | vzctl console "$1"
+}
+
+@test "debian-12: the console shows a login prompt that logs in" {
+	vzctl --quiet create 201 --ostemplate debian-12 --hostname deb.example.com
+	vzctl --quiet start 201
+	run wait_running 201
+	[ "$output" = "running" ]
+	vzctl --quiet set 201 --userpasswd root:console-pw
+	run -0 vzctl exec 201 systemctl is-active console-getty
+	[ "$output" = active ]
+	run -0 vzctl exec 201 systemctl --failed --no-legend
+	[ -z "$output" ]
+	# Log in on the console, run a command, log out, detach.
+	run -0 console_login 201 root console-pw
+	# systemd's boot messages, then agetty's prompt.
+	[[ "$output" == *"Reached target"*"Multi-User System"* ]]
+	[[ "$output" == *"deb login:"* ]]
+	[[ "$output" == *"logged-in-as-root"* ]]
+}
