@@ -230,7 +230,7 @@ teardown() { vz_teardown_hard; }
 	echo 'bob pw' | vzctl --quiet set 101 --userpasswd bob
 	grep -qx 'bob:x:1000:1000::/home/bob:/bin/sh' "$VZ_ROOT/private/101/etc/passwd"
 	grep -qx 'bob:x:1000:' "$VZ_ROOT/private/101/etc/group"
-	grep -q "^bob:\$6\$" "$shadow"
+	grep -q '^bob:[$]6[$]' "$shadow"
 	[ "$(stat -c %a "$shadow")" = 600 ]
 	run ! grep -rq -e 's3cret' -e 'bob pw' "$VZ_ROOT/conf" "$VZ_TEST_DIR/vzd.log"
 	# It works on the running CT as well, and the CT sees the user.
