@@ -336,3 +336,35 @@ make_ct() {
 	grep -q 'ct105.example.com' "$VZ_ROOT/private/105/etc/hosts"
 	[ ! -e "$VZ_ROOT/private/105/etc/network/interfaces" ]
 }
+
+# Alpine's own ifupdown-ng (Debian packages it), unpacked for this run into
+# NG; skips without it.
+ifupdown_ng() {
+	NG=$BATS_RUN_TMPDIR/ifupdown-ng
+	if [ ! -x "$NG/root/sbin/ifupdown" ]; then
+		mkdir -p "$NG"
+		(cd "$NG" && apt-get download ifupdown-ng >/dev/null 2>&1 &&
+			dpkg -x ifupdown-ng_*.deb root) || skip "ifupdown-ng cannot be downloaded here"
+		ln -sf "$NG/root/sbin/ifupdown" "$NG/ifup"
+	fi
+}
+
+@test "alpine: ifupdown-ng, Alpine's ifup, configures venet0 from vz's stanza" {
+	require_cmd apt-get apt
+	ifupdown_ng
+	start_server
+	vz_start_daemon
+	make_ct 106 alpine
+	cp "$VZ_ROOT/private/106/etc/network/interfaces" "$BATS_TEST_TMPDIR/interfaces"
+	# A venet0 of its own in a scratch network namespace, brought up by ifupdown-ng.
+	# shellcheck disable=SC2016 # the inner shell's arguments
+	run -0 unshare -n sh -c 'ip link add venet0 type veth peer name peer0 &&
+		"$1/ifup" -l -i "$2/interfaces" -S "$2/ifstate" \
+			-E "$1/root/usr/libexec/ifupdown-ng" venet0 &&
+		ip -o addr show dev venet0 && ip route show default && ip -6 route show default' \
+		sh "$NG" "$BATS_TEST_TMPDIR"
+	[[ "$output" == *"198.51.100.106/32"* ]]
+	[[ "$output" == *"2001:db8::106/128"* ]]
+	[[ "$output" == *"default via 169.254.0.1 dev venet0"* ]]
+	[[ "$output" == *"default via fe80::1 dev venet0"* ]]
+}
