@@ -252,6 +252,11 @@ make_ct() {
 	[ "$(vzctl exec "$1" hostname)" = "ct$1.example.com" ]
 	ct_file "$1" etc/resolv.conf | grep -qx 'nameserver 192.0.2.53'
 	ct_file "$1" etc/resolv.conf | grep -qx 'search example.com'
+	# Its console: what the CT wrote there, then detached with Esc .
+	vzctl exec "$1" "echo console-of-$1 >/dev/console"
+	{ sleep 0.3; printf '\033.'; } | vzctl console "$1" >"$BATS_TEST_TMPDIR/console" 2>&1
+	grep -q "console-of-$1" "$BATS_TEST_TMPDIR/console"
+	grep -q "Detached from CT $1 console" "$BATS_TEST_TMPDIR/console"
 }
 
 @test "fedora: a NetworkManager profile of venet0, a yescrypt password" {
@@ -367,4 +372,35 @@ ifupdown_ng() {
 	[[ "$output" == *"2001:db8::106/128"* ]]
 	[[ "$output" == *"default via 169.254.0.1 dev venet0"* ]]
 	[[ "$output" == *"default via fe80::1 dev venet0"* ]]
+}
+
+# NetworkManager's nmcli (its keyfile parser offline, no daemon), unpacked for this run into NM.
+nmcli_offline() {
+	NM=$BATS_RUN_TMPDIR/nm
+	if [ ! -x "$NM/root/usr/bin/nmcli" ]; then
+		mkdir -p "$NM"
+		(cd "$NM" && apt-get download network-manager libnm0 >/dev/null 2>&1 &&
+			for f in ./*.deb; do dpkg -x "$f" root || exit 1; done) ||
+			skip "NetworkManager cannot be downloaded here"
+	fi
+	LD_LIBRARY_PATH=$NM/root/usr/lib/x86_64-linux-gnu "$NM/root/usr/bin/nmcli" --offline \
+		--version >/dev/null 2>&1 || skip "this nmcli has no --offline mode"
+}
+
+@test "fedora: NetworkManager's own parser reads vz's profile, addresses and routes" {
+	require_cmd apt-get apt
+	nmcli_offline
+	start_server
+	vz_start_daemon
+	make_ct 107 fedora
+	# nmcli --offline reads a keyfile on stdin and prints what NetworkManager made of it.
+	run -0 env LD_LIBRARY_PATH="$NM/root/usr/lib/x86_64-linux-gnu" \
+		"$NM/root/usr/bin/nmcli" --offline connection modify connection.autoconnect yes \
+		<"$VZ_ROOT/private/107/etc/NetworkManager/system-connections/vz-venet0.nmconnection"
+	[[ "$output" == *"interface-name=venet0"* ]]
+	[[ "$output" == *"address1=198.51.100.107/32"* ]]
+	[[ "$output" == *"address1=2001:db8::107/128"* ]]
+	[[ "$output" == *"route2=0.0.0.0/0,169.254.0.1"*"route2_options=onlink=true"* ]]
+	[[ "$output" == *"route1=::/0,fe80::1"*"route1_options=onlink=true"* ]]
+	[[ "$output" == *"dns=192.0.2.53;"* ]]
 }
