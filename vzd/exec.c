@@ -40,7 +40,12 @@ static void forward_signal(struct vzd_conn *c, pid_t pid)
 		(void)kill(-pid, (int)sig);
 }
 
-static int wait_command(struct vzd_conn *c, pid_t pid, int *ret_status)
+/*
+ * Wait for pid; whatever the client sends meanwhile goes to on_client,
+ * which returns false once the client is gone (no more reading from it).
+ */
+static int wait_child(struct vzd_conn *c, pid_t pid, bool (*on_client)(struct vzd_conn *, pid_t),
+		      int *ret_status)
 {
 	_cleanup_close_ int pidfd = vz_pidfd_open(pid, 0);
 	struct pollfd p[2] = {{.fd = pidfd, .events = POLLIN}, {.fd = c->sock, .events = POLLIN}};
@@ -53,13 +58,24 @@ static int wait_command(struct vzd_conn *c, pid_t pid, int *ret_status)
 		}
 		if (p[0].revents)
 			break;
-		if (p[1].revents)
-			forward_signal(c, pid);
+		if (p[1].revents && !on_client(c, pid))
+			p[1].fd = -1;
 	}
 	while (waitpid(pid, ret_status, 0) < 0)
 		if (errno != EINTR)
 			return -errno;
 	return 0;
+}
+
+static bool signal_command(struct vzd_conn *c, pid_t pid)
+{
+	forward_signal(c, pid);
+	return true;
+}
+
+static int wait_command(struct vzd_conn *c, pid_t pid, int *ret_status)
+{
+	return wait_child(c, pid, signal_command, ret_status);
 }
 
 static void reply_status(struct vzd_conn *c, int status)
@@ -172,32 +188,18 @@ static const char *script_name(const struct vz_msg *args)
  * did not ask for, so the client's ^C, or the client gone, kills it (and
  * with it the CT). Either way the script is waited for.
  */
+/* Any word from the client, or its going away, ends the script. */
+static bool kill_script(struct vzd_conn *c, pid_t pid)
+{
+	_cleanup_msg_ struct vz_msg *m = vz_proto_recv(c->sock, 4096, NULL, NULL, NULL);
+
+	(void)kill(pid, SIGKILL);
+	return m != NULL;
+}
+
 static int wait_script_init(struct vzd_conn *c, pid_t pid, int *ret_status)
 {
-	_cleanup_close_ int pidfd = vz_pidfd_open(pid, 0);
-	struct pollfd p[2] = {{.fd = pidfd, .events = POLLIN}, {.fd = c->sock, .events = POLLIN}};
-
-	while (pidfd >= 0) {
-		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (p[0].revents)
-			break;
-		if (p[1].revents) {
-			_cleanup_msg_ struct vz_msg *m =
-				vz_proto_recv(c->sock, 4096, NULL, NULL, NULL);
-
-			if (!m)
-				p[1].fd = -1;
-			(void)kill(pid, SIGKILL);
-		}
-	}
-	while (waitpid(pid, ret_status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return 0;
+	return wait_child(c, pid, kill_script, ret_status);
 }
 
 /*
