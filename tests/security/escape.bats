@@ -257,8 +257,10 @@ expect_denied() {
 	[ "$output" = "$(printf '0\n1\n2\n3')" ] # 3: the directory ls reads
 	run vzctl exec 101 ls /proc/1/fd
 	[ "$output" = "$(printf '0\n1\n2')" ]
-	run vzctl exec 101 "for fd in 0 1 2; do readlink /proc/1/fd/\$fd; done"
-	[ "$output" = "$(printf '/dev/null\n/dev/null\n/dev/null')" ]
+	# Init's stdio is the CT's console, the pty bound on its /dev/console.
+	run vzctl exec 101 "for fd in 0 1 2; do stat -L -c %t:%T /proc/1/fd/\$fd; done"
+	console=$(vzctl exec 101 stat -c %t:%T /dev/console)
+	[ "$output" = "$(printf '%s\n%s\n%s' "$console" "$console" "$console")" ]
 }
 
 @test "an exec'd process runs the CT's binary and never exposes a host binary through /proc/PID/exe" {
