@@ -200,11 +200,19 @@ struct vz_ct_create_opts {
 	const char *hostname;
 	const char *name;
 	const char *description;
+	const char *layout; /* VE_LAYOUT; NULL: the sample's, else vz.conf's, else simfs */
 };
 
 /* ct opened with VZ_CT_NEW | VZ_CT_LOCK. */
 int vz_ct_create(struct vz_ct *ct, const struct vz_ct_create_opts *o, vz_error_t *err);
 int vz_ct_destroy(struct vz_ct *ct, vz_error_t *err);
+
+/*
+ * Remove the unpacked templates (<root>/template/unpacked) that no private
+ * area is layered on and that are not the unpacking of a cached tarball
+ * as it is now; takes the create lock. Destroy does it for overlay CTs.
+ */
+int vz_ct_sweep_lowers(struct vz_ctx *ctx, vz_error_t *err);
 
 /*
  * Build template NAME into the cache: busybox from the host's static
