@@ -97,6 +97,18 @@ char *vz_template_unpacked_path(const char *store, const char *id);
  */
 int vz_template_unpacked_sweep(const char *store, char *const *keep, vz_error_t *err);
 
+/*
+ * A migration brings a CT whose tree this host lacks: vz_template_unpacked_stage
+ * makes a staging entry for TAG (the CTID) and returns the path the tree is
+ * to be copied to; vz_template_unpacked_receive makes it entry id (or drops
+ * it when id is here by now), under the create lock;
+ * vz_template_unpacked_unstage drops it (the migration failed).
+ */
+char *vz_template_unpacked_stage(const char *store, const char *tag, vz_error_t *err);
+int vz_template_unpacked_receive(const char *store, const char *tag, const char *id,
+				 vz_error_t *err);
+void vz_template_unpacked_unstage(const char *store, const char *tag);
+
 /* An image server (vz.conf's TEMPLATE_SERVER, TEMPLATE_SERVER_CA). */
 struct vz_template_server {
 	const char *url;     /* "images.example.com/path" (https) or a full URL */

@@ -238,3 +238,58 @@ int vz_template_unpacked_sweep(const char *store, char *const *keep, vz_error_t 
 	}
 	return rc;
 }
+
+/* A migration's copy of a tree this host lacks lands in .incoming-TAG (TAG: the CTID). */
+static char *stage_name(const char *tag)
+{
+	return xasprintf(".incoming-%s", tag);
+}
+
+char *vz_template_unpacked_stage(const char *store, const char *tag, vz_error_t *err)
+{
+	_cleanup_close_ int sfd = open_store(store, err);
+	_cleanup_free_ char *stage = stage_name(tag);
+
+	if (sfd < 0)
+		return NULL;
+	(void)rm_rf_at(sfd, stage);
+	if (mkdirat(sfd, stage, 0700) < 0) {
+		vz_error_make(err, VZ_E_SYSTEM, errno, "create '%s/%s'", store, stage);
+		return NULL;
+	}
+	return xasprintf("%s/%s/root", store, stage);
+}
+
+int vz_template_unpacked_receive(const char *store, const char *tag, const char *id,
+				 vz_error_t *err)
+{
+	_cleanup_close_ int sfd = open_store(store, err);
+	_cleanup_free_ char *stage = stage_name(tag), *tree = xasprintf("%s/root", stage);
+	struct stat st;
+
+	if (sfd < 0)
+		return -1;
+	if (!vz_template_unpacked_id_valid(id))
+		return vz_error_make(err, VZ_E_VALUE, 0, "template tree id '%s' is malformed", id);
+	if (path_exists_at(sfd, id)) {
+		(void)rm_rf_at(sfd, stage);
+		return 0;
+	}
+	if (fstatat(sfd, tree, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+		return vz_error_make(err, VZ_E_NOPRIVATE, ENOENT,
+				     "the template tree %s is neither on this host nor was it sent",
+				     id);
+	/* No source: no tarball here is its origin, so it goes with its last CT. */
+	if (renameat(sfd, stage, sfd, id) < 0)
+		return vz_error_make(err, VZ_E_SYSTEM, errno, "store '%s/%s'", store, id);
+	return 0;
+}
+
+void vz_template_unpacked_unstage(const char *store, const char *tag)
+{
+	_cleanup_free_ char *stage = stage_name(tag);
+	_cleanup_close_ int sfd = open(store, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (sfd >= 0)
+		(void)rm_rf_at(sfd, stage);
+}
