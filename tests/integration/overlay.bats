@@ -42,7 +42,7 @@ overlay_ct() {
 	grep -q '^VE_LAYOUT="overlay"' "$VZ_ROOT/conf/101.conf"
 	id=$(tree_id)
 	[ "$(cat "$VZ_ROOT/private/101/lower")" = "$id" ]
-	[ "$(ls "$VZ_ROOT/private/101" | tr '\n' ' ')" = "lower upper work " ]
+	[ "$(find "$VZ_ROOT/private/101" -mindepth 1 -maxdepth 1 -printf '%f ' | tr ' ' '\n' | sort | tr '\n' ' ')" = "lower upper work " ]
 	[ -z "$(ls -A "$VZ_ROOT/private/101/upper")" ]
 	[ "$(stat -c %u:%a "$VZ_ROOT/private/101/upper")" = "$(base_of 101):755" ]
 	# The store keeps host users out (its trees hold setuid files of host root).
@@ -75,7 +75,7 @@ overlay_ct() {
 	# Only CT 101's upper has the change, owned by CT 101's ids; the tree is as it was.
 	[ "$(stat -c %u "$VZ_ROOT/private/101/upper/etc/passwd")" = "$(base_of 101)" ]
 	[ ! -e "$VZ_ROOT/private/102/upper/etc/passwd" ]
-	! grep -q mine "$tree/etc/passwd"
+	run ! grep -q mine "$tree/etc/passwd"
 	[ -e "$tree/etc/group" ]
 	[ "$(stat -c %a "$tree/etc")" = 755 ]
 	# A write into a template binary copies it up; the tree's stays.
@@ -105,7 +105,7 @@ overlay_ct() {
 	run -0 vzctl create 103 --ostemplate busybox
 	grep -q '^VE_LAYOUT="overlay"' "$VZ_ROOT/conf/103.conf"
 	run -0 vzctl create 104 --ostemplate busybox --layout simfs
-	! grep -q '^VE_LAYOUT' "$VZ_ROOT/conf/104.conf"
+	run ! grep -q '^VE_LAYOUT' "$VZ_ROOT/conf/104.conf"
 	[ -x "$VZ_ROOT/private/104/bin/busybox" ]
 	run vzctl create 105 --ostemplate busybox --layout tmpfs
 	[ "$status" -ne 0 ]
@@ -209,7 +209,7 @@ overlay_ct() {
 	[[ "$output" == *'"phase":"sync-template"'* ]] || { echo "$output" >&3; false; }
 	[ -d "$rb/template/unpacked/$id/root" ]
 	[ "$(stat -c %a "$rb/template/unpacked")" = 700 ]
-	[ -z "$(ls -A "$rb/template/unpacked" | grep -v "^$id\$")" ]
+	[ "$(find "$rb/template/unpacked" -mindepth 1 -maxdepth 1 -printf '%f\n')" = "$id" ]
 	[ "$(cat "$rb/private/101/upper/data")" = "customer data" ]
 	[ ! -e "$ra/private/101" ]
 	# Host a keeps its tree: its tarball is still cached.
