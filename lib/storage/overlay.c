@@ -107,12 +107,13 @@ static int create_failed(int fs, const char *private, vz_error_t *err)
 			     n > 0 ? msg : "");
 }
 
-/* The CT's overlay as a detached mount: an fd for move_mount, or < 0. */
-static int make_overlay(const struct vz_storage *s, const char *id, vz_error_t *err)
+/* The overlay of the area at dir as a detached mount: an fd for move_mount, or < 0. */
+static int make_overlay(const struct vz_storage *s, const char *dir, const char *id,
+			vz_error_t *err)
 {
 	_cleanup_free_ char *lower = vz_template_unpacked_path(s->lowers, id);
-	_cleanup_free_ char *upper = xasprintf("%s/upper", s->private);
-	_cleanup_free_ char *work = xasprintf("%s/work", s->private);
+	_cleanup_free_ char *upper = xasprintf("%s/upper", dir);
+	_cleanup_free_ char *work = xasprintf("%s/work", dir);
 	_cleanup_close_ int tree = -EBADF, fs = -EBADF;
 	int mnt;
 
@@ -132,10 +133,10 @@ static int make_overlay(const struct vz_storage *s, const char *id, vz_error_t *
 	    set_opt(fs, "redirect_dir", "off", err) < 0)
 		return -1;
 	if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-		return create_failed(fs, s->private, err);
+		return create_failed(fs, dir, err);
 	mnt = fsmount(fs, FSMOUNT_CLOEXEC, 0);
 	if (mnt < 0)
-		return vz_error_make(err, VZ_E_MOUNT, errno, "overlay for '%s'", s->private);
+		return vz_error_make(err, VZ_E_MOUNT, errno, "overlay for '%s'", dir);
 	return mnt;
 }
 
@@ -174,7 +175,6 @@ static int overlay_create(struct vz_storage *s, vz_storage_fill_fn fill, void *d
 			  vz_error_t *err)
 {
 	_cleanup_free_ char *stage = storage_sibling(s->private, "creating");
-	_cleanup_free_ char *real = NULL;
 	int mnt;
 
 	if (!vz_template_unpacked_id_valid(s->lower) || !s->lowers)
@@ -183,11 +183,7 @@ static int overlay_create(struct vz_storage *s, vz_storage_fill_fn fill, void *d
 	(void)rm_rf_at(AT_FDCWD, stage);
 	if (make_area(s, stage, err) < 0)
 		goto err_remove;
-	real = steal_ptr(s->private);
-	s->private = xstrdup(stage);
-	mnt = make_overlay(s, s->lower, err);
-	free(s->private);
-	s->private = steal_ptr(real);
+	mnt = make_overlay(s, stage, s->lower, err);
 	if (mnt < 0)
 		goto err_remove;
 	(void)close(mnt);
@@ -209,7 +205,7 @@ static int overlay_mount(struct vz_storage *s, vz_error_t *err)
 	if (!id)
 		return vz_error_make(err, VZ_E_NOPRIVATE, EINVAL,
 				     "'%s/lower' names no unpacked template", s->private);
-	mnt = make_overlay(s, id, err);
+	mnt = make_overlay(s, s->private, id, err);
 	if (mnt < 0)
 		return -1;
 	/* Private: the host's shared propagation must not copy CT mounts around. */
