@@ -96,9 +96,10 @@ overlay_ct() {
 	run -0 vzctl exec 101 hostname
 	[ "$output" = ovl.example.com ]
 	[ "$(cat "$VZ_ROOT/private/101/upper/etc/hostname")" = ovl.example.com ]
-	[ "$(vz_ct_mounts 101)" = 1 ]
+	# The daemon's view: under VZ_TEST_CGROUP2 its mounts are in a namespace of its own.
+	[ "$(vzctl status 101)" = "CTID 101 exist mounted running" ]
 	vzctl --quiet stop 101
-	[ "$(vz_ct_mounts 101)" = 0 ]
+	[ "$(vzctl status 101)" = "CTID 101 exist unmounted down" ]
 	# The layout of new CTs from vz.conf; --layout wins; a bad one is refused.
 	vz_stop_daemon
 	VZ_TEST_CONF_EXTRA='VE_LAYOUT="overlay"' vz_start_daemon
@@ -176,7 +177,7 @@ overlay_ct() {
 	for _ in $(seq 100); do [ -s "$VZ_ROOT/private/101/upper/tmp/count" ] && break; sleep 0.05; done
 	sleep 0.5
 	run -0 vzctl chkpnt 101
-	[ "$(vz_ct_mounts 101)" = 0 ]
+	[ "$(vzctl status 101)" = "CTID 101 exist unmounted down suspended" ]
 	at=$(cat "$VZ_ROOT/private/101/upper/tmp/count")
 	run -0 vzctl restore 101
 	for _ in $(seq 100); do
@@ -217,8 +218,14 @@ overlay_ct() {
 	run -0 vz_on b vzctl exec 101 'cat /data; stat -c %u /bin/busybox'
 	[ "$output" = $'customer data\n0' ]
 	# Back to a, online: a has the tree, nothing but the CT's layer travels.
+	# (Under VZ_TEST_CGROUP2 offline: there CRIU fails to restore any CT into
+	# another daemon's groups, "cg: Failed writing 0-1 to .../cpuset.cpus:
+	# Permission denied", simfs CTs alike.)
+	online=--online
+	[ "${VZ_TEST_CGROUP2:-0}" = 1 ] && online=
 	run -0 vz_on b vzctl exec 101 'echo more >>/data'
-	run -0 vz_on b vzctl migrate 101 "$(vz_mh_var a VZ_ADDR)" --ssh-opts "$VZ_SSH_OPTS" --online -j
+	run vz_on b vzctl migrate 101 "$(vz_mh_var a VZ_ADDR)" --ssh-opts "$VZ_SSH_OPTS" $online -j
+	[ "$status" = 0 ] || { echo "$output" >&3; false; }
 	[[ "$output" != *'"phase":"sync-template"'* ]]
 	[ "$(vz_on a vzlist -H -o status 101 | tr -d ' ')" = running ]
 	run -0 vz_on a vzctl exec 101 'cat /data'
