@@ -252,4 +252,10 @@ overlay_ct() {
 	[ "$output" = running ]
 	run -0 vzctl exec 101 'stat -c %U /usr/bin/passwd; id -u'
 	[ "$output" = $'root\n0' ]
+	# ping's file capability, stored unshifted in the tree, works for a CT
+	# user, and still does once copied up into the CT's layer.
+	ping_as_nobody='ip link set lo up; setpriv --reuid=65534 --regid=65534 --clear-groups ping -c1 -W2 127.0.0.1'
+	run -0 vzctl exec 101 "$ping_as_nobody"
+	run -0 vzctl exec 101 "touch /usr/bin/ping; $ping_as_nobody"
+	[ -f "$VZ_ROOT/private/101/upper/usr/bin/ping" ]
 }
