@@ -74,7 +74,7 @@ int cmd_create(struct client *c, int argc, char **argv)
 	static const struct opt_row rows[] = {
 		{"ostemplate", "ostemplate", true},   {"config", "config", true},
 		{"hostname", "hostname", true},	      {"name", "name", true},
-		{"description", "description", true},
+		{"description", "description", true}, {"layout", "layout", true},
 	};
 	return ct_verb(c, argc, argv, VZ_OP_CREATE, rows, ARRAY_SIZE(rows));
 }

@@ -16,7 +16,7 @@ static const struct {
 } verbs[] = {
 	{"create", cmd_create,
 	 "create CTID [--ostemplate NAME] [--config NAME] [--hostname H] "
-	 "[--name NAME] [--description TEXT]"},
+	 "[--name NAME] [--description TEXT] [--layout simfs|overlay]"},
 	{"start", cmd_start, "start CTID [--wait] [--skip-resume]"},
 	{"stop", cmd_stop, "stop CTID [--fast] [--skip-umount]"},
 	{"restart", cmd_restart, "restart CTID"},

@@ -109,6 +109,7 @@ static int op_create(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
 		.hostname = vz_msg_get_str(r->args, "hostname"),
 		.name = vz_msg_get_str(r->args, "name"),
 		.description = vz_msg_get_str(r->args, "description"),
+		.layout = vz_msg_get_str(r->args, "layout"),
 	};
 
 	return vz_ct_create(r->ct, &o, err);

@@ -56,13 +56,14 @@ static int validate_template(const char *key, const char *value, vz_error_t *err
 }
 
 /*
- * OpenVZ's layouts of a private area: simfs (a directory) and ploop (an
- * image). Which ones this host can run is lib/storage's to say, at start.
+ * Layouts of a private area: OpenVZ's simfs (a directory) and ploop (an
+ * image), and overlay (a CT's layer over a shared template tree). Which
+ * ones this host can run is lib/storage's to say, at start.
  */
 static int validate_layout(const char *key, const char *value, vz_error_t *err)
 {
-	if (!streq(value, "simfs") && !streq(value, "ploop"))
-		return invalid(err, key, "layout (simfs or ploop)", value);
+	if (!streq(value, "simfs") && !streq(value, "ploop") && !streq(value, "overlay"))
+		return invalid(err, key, "layout (simfs, overlay or ploop)", value);
 	return 0;
 }
 
@@ -438,7 +439,9 @@ static const struct vz_config_key keys[] = {
 	{"DESCRIPTION", NULL, validate_description, "free-form CT description"},
 	{"VE_ROOT", NULL, validate_ct_path, "CT root mount point ($VEID is the CTID)"},
 	{"VE_PRIVATE", NULL, validate_ct_path, "CT private area ($VEID is the CTID)"},
-	{"VE_LAYOUT", NULL, validate_layout, "layout of the private area: simfs (a directory)"},
+	{"VE_LAYOUT", NULL, validate_layout,
+	 "layout of the private area: simfs (a directory) or overlay (a layer over the template); "
+	 "in vz.conf, that of new CTs"},
 	{"ORIGIN_SAMPLE", NULL, validate_template, "config sample the CT was created from"},
 	{"NETIF", NULL, vz_netif_validate,
 	 "bridged interfaces: ifname=,mac=,host_ifname=,host_mac=,bridge= (';' between)"},

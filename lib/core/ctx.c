@@ -39,6 +39,7 @@ static int apply_global(struct vz_ctx *ctx, const struct vz_config *g, vz_error_
 		{"NEIGHBOUR_DEVS", &ctx->neighbour_devs},
 		{"TEMPLATE_SERVER", &ctx->template_server},
 		{"TEMPLATE_SERVER_CA", &ctx->template_server_ca},
+		{"VE_LAYOUT", &ctx->def_layout},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(strings); i++) {
@@ -129,6 +130,7 @@ void vz_ctx_free(struct vz_ctx *ctx)
 	free(ctx->neighbour_devs);
 	free(ctx->template_server);
 	free(ctx->template_server_ca);
+	free(ctx->def_layout);
 	free(ctx->vzd_group);
 	if (ctx->seccomp_fd >= 0)
 		(void)close(ctx->seccomp_fd);
@@ -220,6 +222,11 @@ void vz_warn(struct vz_ctx *ctx, const char *fmt, ...)
 char *vz_path_cache(const struct vz_ctx *ctx)
 {
 	return xasprintf("%s/template/cache", ctx->root);
+}
+
+char *vz_path_unpacked(const struct vz_ctx *ctx)
+{
+	return xasprintf("%s/template/unpacked", ctx->root);
 }
 
 uint64_t vz_ctx_tag(const struct vz_ctx *ctx)

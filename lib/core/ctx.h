@@ -86,6 +86,7 @@ struct vz_ctx {
 	char *neighbour_devs;	  /* NEIGHBOUR_DEVS: uplinks that answer ARP/NDP for CTs */
 	char *template_server;	  /* TEMPLATE_SERVER: image server to download templates from */
 	char *template_server_ca; /* TEMPLATE_SERVER_CA: its CA bundle, or NULL */
+	char *def_layout;	  /* VE_LAYOUT: layout of new CTs, or NULL (simfs) */
 	int seccomp_fd;		  /* CT seccomp filter compiled once by vzd, or -1 */
 	vz_output_fn out;
 	vz_event_fn event; /* or NULL; gets out_data too */
@@ -116,5 +117,8 @@ void vz_event(struct vz_ctx *ctx, const char *name, ...) __attribute__((sentinel
 
 /* The template cache, <root>/template/cache (heap string); a CT's paths are in struct vz_ct. */
 char *vz_path_cache(const struct vz_ctx *ctx);
+
+/* <root>/template/unpacked: the unpacked templates overlay CTs share. */
+char *vz_path_unpacked(const struct vz_ctx *ctx);
 
 #endif

@@ -5,6 +5,7 @@
  * tarballs are untrusted and go through vz_template_extract's checks.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include "template/template.h"
 #include "util/fs.h"
 #include "util/macros.h"
+#include "util/strv.h"
 #include "util/xalloc.h"
 
 /* Held while choosing a uid range and a name, which must be unique across CTs. */
@@ -144,6 +146,21 @@ static char *locate_template(struct vz_ctx *ctx, const char *name, vz_error_t *e
 	return vz_template_find(cache, name, err);
 }
 
+/*
+ * The new CT's layout: --layout, else the sample's VE_LAYOUT, else vz.conf's.
+ * Only a layout other than simfs goes into the CT's config: a config
+ * without VE_LAYOUT is simfs, whatever vz.conf says for new CTs.
+ */
+static const char *pick_layout(struct vz_ctx *ctx, const struct vz_config *cfg,
+			       const struct vz_ct_create_opts *o)
+{
+	const char *layout = o->layout ? o->layout : vz_config_get(cfg, "VE_LAYOUT");
+
+	if (!layout)
+		layout = ctx->def_layout;
+	return layout && !streq(layout, "simfs") ? layout : NULL;
+}
+
 static int fill_config(struct vz_ctx *ctx, struct vz_config *cfg, const struct vz_ct_create_opts *o,
 		       const char *tmpl, uint32_t base, vz_error_t *err)
 {
@@ -159,6 +176,7 @@ static int fill_config(struct vz_ctx *ctx, struct vz_config *cfg, const struct v
 		{"NAME", o->name},
 		{"DESCRIPTION", o->description},
 		{"ORIGIN_SAMPLE", o->config},
+		{"VE_LAYOUT", pick_layout(ctx, cfg, o)},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(set); i++) {
@@ -206,6 +224,19 @@ static struct vz_config *new_config(struct vz_ct *ct, const struct vz_ct_create_
 	return steal_ptr(cfg);
 }
 
+/* overlay: the template's shared tree, unpacked now if this is its first CT. */
+static int prepare_lower(struct vz_ct *ct, struct vz_storage *s, const char *tarball,
+			 vz_error_t *err)
+{
+	_cleanup_free_ char *store = vz_path_unpacked(ct->ctx);
+
+	if (!streq(s->ops->layout, "overlay"))
+		return 0;
+	free(s->lower);
+	s->lower = vz_template_unpack(store, tarball, err);
+	return s->lower ? 0 : -1;
+}
+
 static int do_create(struct vz_ct *ct, const struct vz_ct_create_opts *o, vz_error_t *err)
 {
 	_cleanup_free_ char *tarball = NULL;
@@ -226,7 +257,7 @@ static int do_create(struct vz_ct *ct, const struct vz_ct_create_opts *o, vz_err
 	vz_info(ct->ctx, "Creating container private area (%s)",
 		vz_config_get(ct->cfg, "OSTEMPLATE"));
 	x.tarball = tarball;
-	if (ct_uid_range(ct, &x.base, &x.size, err) < 0 ||
+	if (ct_uid_range(ct, &x.base, &x.size, err) < 0 || prepare_lower(ct, s, tarball, err) < 0 ||
 	    vz_storage_create(s, extract_template, &x, err) < 0)
 		return -1;
 	/* The config is the commit point: without it the CT does not exist. */
@@ -256,6 +287,47 @@ int vz_ct_create(struct vz_ct *ct, const struct vz_ct_create_opts *o, vz_error_t
 	return 0;
 }
 
+/*
+ * The unpacked templates this host's private areas are layered on, every
+ * area's whether or not its CT has a config yet (one arriving by
+ * migration has none until the end).
+ */
+static char **lowers_in_use(struct vz_ctx *ctx)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/private", ctx->root);
+	_cleanup_closedir_ DIR *d = opendir(dir);
+	char **keep = strv_push(NULL, NULL);
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		_cleanup_free_ char *priv = NULL;
+		char *id;
+
+		if (de->d_name[0] == '.')
+			continue;
+		priv = xasprintf("%s/%s", dir, de->d_name);
+		id = vz_storage_read_lower(priv);
+		if (id)
+			keep = strv_push(keep, id);
+	}
+	return keep;
+}
+
+int vz_ct_sweep_lowers(struct vz_ctx *ctx, vz_error_t *err)
+{
+	_cleanup_free_ char *path = xasprintf("%s/lock/%s.lck", ctx->root, CREATE_LOCK);
+	_cleanup_free_ char *store = vz_path_unpacked(ctx);
+	_cleanup_close_ int glock = -EBADF;
+	_cleanup_strv_ char **keep = NULL;
+
+	/* A create or a migration adopting a CT must not see its tree go. */
+	glock = vz_lock_file(path, "CT creation", 600000, err);
+	if (glock < 0)
+		return -1;
+	keep = lowers_in_use(ctx);
+	return vz_template_unpacked_sweep(store, keep, err);
+}
+
 /* Move the private area aside (atomic), drop the config, then delete the files. */
 static int do_destroy(struct vz_ct *ct, vz_error_t *err)
 {
@@ -278,6 +350,13 @@ static int do_destroy(struct vz_ct *ct, vz_error_t *err)
 
 	if (r < 0)
 		vz_warn(ct->ctx, "remove the checkpoint '%s': %s", ct->path.dump, strerror(-r));
+	/* The last CT on an outdated template tree takes the tree with it. */
+	if (streq(s->ops->layout, "overlay")) {
+		_cleanup_error_ vz_error_t e = NULL;
+
+		if (vz_ct_sweep_lowers(ct->ctx, &e) < 0)
+			vz_warn(ct->ctx, "unused template trees: %s", e->msg);
+	}
 	vz_info(ct->ctx, "Container private area was destroyed");
 	/*
 	 * The CT is gone: so is its lock file (we still hold it; an operation

@@ -156,6 +156,8 @@ struct vz_storage *vz_ct_storage(struct vz_ct *ct, vz_error_t *err)
 	(void)ct_uid_range(ct, &base, &size, NULL);
 	ct->storage = vz_storage_new(ct->cfg ? vz_config_get(ct->cfg, "VE_LAYOUT") : NULL,
 				     ct->path.private, ct->path.root, base, err);
+	if (ct->storage)
+		ct->storage->lowers = vz_path_unpacked(ct->ctx);
 	return ct->storage;
 }
 

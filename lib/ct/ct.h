@@ -108,15 +108,20 @@ int vz_ct_suspend(struct vz_ct *ct, bool resume, vz_error_t *err);
 struct vz_ct_incoming {
 	const char *uid_range; /* its UID_RANGE, "BASE:SIZE" */
 	const char *layout;    /* its VE_LAYOUT; NULL: simfs */
+	const char *lower;     /* overlay: the id of its template tree */
 	uint64_t bytes;	       /* what its files take */
+	char *lower_stage;     /* set by the check: where the tree is to be copied, when
+				  this host lacks it (the caller frees it) */
 };
 
 /*
  * Before anything is copied, on a CT opened new (VZ_CT_NEW | VZ_CT_LOCK):
  * no CT, private area or dump of that CTID here, a layout this host runs,
- * ids no CT here uses, and room for its files.
+ * ids no CT here uses, and room for its files. An overlay CT whose
+ * template tree this host lacks gets a staging place for it, which adopt
+ * makes the host's (forget removes it).
  */
-int vz_ct_incoming_check(struct vz_ct *ct, const struct vz_ct_incoming *in, vz_error_t *err);
+int vz_ct_incoming_check(struct vz_ct *ct, struct vz_ct_incoming *in, vz_error_t *err);
 /* Its files are here: adopt its config (text), paths made this host's. */
 int vz_ct_incoming_adopt(struct vz_ct *ct, const char *text, vz_error_t *err);
 /* Forget a half-copied CT: stop it, remove its config, files and dump. */
@@ -202,11 +207,19 @@ struct vz_ct_create_opts {
 	const char *hostname;
 	const char *name;
 	const char *description;
+	const char *layout; /* VE_LAYOUT; NULL: the sample's, else vz.conf's, else simfs */
 };
 
 /* ct opened with VZ_CT_NEW | VZ_CT_LOCK. */
 int vz_ct_create(struct vz_ct *ct, const struct vz_ct_create_opts *o, vz_error_t *err);
 int vz_ct_destroy(struct vz_ct *ct, vz_error_t *err);
+
+/*
+ * Remove the unpacked templates (<root>/template/unpacked) that no private
+ * area is layered on and that are not the unpacking of a cached tarball
+ * as it is now; takes the create lock. Destroy does it for overlay CTs.
+ */
+int vz_ct_sweep_lowers(struct vz_ctx *ctx, vz_error_t *err);
 
 /*
  * Build template NAME into the cache: busybox from the host's static

@@ -20,6 +20,7 @@
 #include "ct/ctid.h"
 #include "ct/internal.h"
 #include "ct/lock.h"
+#include "template/template.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
 
@@ -81,7 +82,22 @@ static int check_space(struct vz_ct *ct, uint64_t bytes, vz_error_t *err)
 	return 0;
 }
 
-int vz_ct_incoming_check(struct vz_ct *ct, const struct vz_ct_incoming *in, vz_error_t *err)
+/* overlay: the template tree is here, or a place for the source to copy it to. */
+static int check_lower(struct vz_ct *ct, struct vz_ct_incoming *in, vz_error_t *err)
+{
+	_cleanup_free_ char *store = vz_path_unpacked(ct->ctx), *tree = NULL;
+
+	if (!vz_template_unpacked_id_valid(in->lower))
+		return vz_error_make(err, VZ_E_PROTOCOL, 0,
+				     "an overlay CT without a template tree");
+	tree = vz_template_unpacked_path(store, in->lower);
+	if (path_exists_at(AT_FDCWD, tree))
+		return 0;
+	in->lower_stage = vz_template_unpacked_stage(store, ct->id, err);
+	return in->lower_stage ? 0 : -1;
+}
+
+int vz_ct_incoming_check(struct vz_ct *ct, struct vz_ct_incoming *in, vz_error_t *err)
 {
 	const char *layout = in->layout && *in->layout ? in->layout : "simfs";
 
@@ -96,13 +112,14 @@ int vz_ct_incoming_check(struct vz_ct *ct, const struct vz_ct_incoming *in, vz_e
 	if (path_exists_at(AT_FDCWD, ct->path.dump))
 		return vz_error_make(err, VZ_E_PRIVATE_EXISTS, 0, "'%s' exists on this host",
 				     ct->path.dump);
-	if (!streq(layout, "simfs"))
+	if (!streq(layout, "simfs") && !streq(layout, "overlay"))
 		return vz_error_make(err, VZ_E_VALUE, 0,
-				     "the CT's layout is %s; this host runs simfs CTs only",
+				     "the CT's layout is %s; this host runs simfs and overlay CTs "
+				     "only",
 				     layout);
-	if (check_range_free(ct, in->uid_range, err) < 0)
+	if (check_range_free(ct, in->uid_range, err) < 0 || check_space(ct, in->bytes, err) < 0)
 		return -1;
-	return check_space(ct, in->bytes, err);
+	return streq(layout, "overlay") ? check_lower(ct, in, err) : 0;
 }
 
 /* VE_ROOT and VE_PRIVATE as this host has them. */
@@ -117,6 +134,23 @@ static int local_paths(struct vz_ct *ct, struct vz_config *cfg, vz_error_t *err)
 	return 0;
 }
 
+/* An overlay CT's tree, sent along if this host lacked it, becomes the host's. */
+static int adopt_lower(struct vz_ct *ct, const struct vz_config *cfg, vz_error_t *err)
+{
+	const char *layout = vz_config_get(cfg, "VE_LAYOUT");
+	_cleanup_free_ char *store = vz_path_unpacked(ct->ctx);
+	_cleanup_free_ char *id = NULL;
+
+	if (!layout || !streq(layout, "overlay"))
+		return 0;
+	id = vz_storage_read_lower(ct->path.private);
+	if (!id)
+		return vz_error_make(err, VZ_E_NOPRIVATE, 0,
+				     "the copied private area '%s' names no template tree",
+				     ct->path.private);
+	return vz_template_unpacked_receive(store, ct->id, id, err);
+}
+
 static int adopt(struct vz_ct *ct, const char *text, vz_error_t *err)
 {
 	_cleanup_config_ struct vz_config *cfg =
@@ -124,6 +158,8 @@ static int adopt(struct vz_ct *ct, const char *text, vz_error_t *err)
 	const char *name;
 
 	if (!cfg || local_paths(ct, cfg, err) < 0)
+		return -1;
+	if (adopt_lower(ct, cfg, err) < 0)
 		return -1;
 	if (check_range_free(ct, vz_config_get(cfg, "UID_RANGE"), err) < 0)
 		return -1;
@@ -157,6 +193,7 @@ int vz_ct_incoming_adopt(struct vz_ct *ct, const char *text, vz_error_t *err)
 
 int vz_ct_incoming_forget(struct vz_ct *ct, vz_error_t *err)
 {
+	_cleanup_free_ char *store = vz_path_unpacked(ct->ctx);
 	int r;
 
 	if (ct_require_lock(ct, err) < 0)
@@ -178,10 +215,12 @@ int vz_ct_incoming_forget(struct vz_ct *ct, vz_error_t *err)
 		(void)unlink(destroyed);
 		return 0;
 	}
+	vz_template_unpacked_unstage(store, ct->id);
 	r = rm_rf_at(AT_FDCWD, ct->path.private);
 	if (r == 0)
 		r = rm_rf_at(AT_FDCWD, ct->path.dump);
 	if (r < 0)
 		return vz_error_make(err, VZ_E_DELETE, -r, "remove the half-copied CT %s", ct->id);
-	return 0;
+	/* A template tree it brought along, already the host's, goes unless a CT uses it. */
+	return vz_ct_sweep_lowers(ct->ctx, err);
 }

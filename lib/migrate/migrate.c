@@ -22,6 +22,7 @@
 #include "migrate/chan.h"
 #include "migrate/migrate.h"
 #include "migrate/remote.h"
+#include "template/template.h"
 #include "util/clock.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
@@ -38,6 +39,8 @@ struct mig {
 	pid_t ssh;
 	int in, out;
 	char *dst_private, *dst_dump;
+	char *lower;			 /* overlay: the id of the CT's template tree */
+	char *lower_stage;		 /* where the destination, which lacks the tree, wants it */
 	char *local_dump;		 /* online: the checkpoint, here until the CT runs there */
 	struct vz_ct_lazy_out *lazy_out; /* lazy: the CT frozen here, its pages being served */
 	pid_t pages_ssh;		 /* lazy: the page stream's ssh */
@@ -161,6 +164,9 @@ static int hello(struct mig *g, vz_error_t *err)
 	vz_msg_set_str(m, "ctid", g->ct->id);
 	vz_msg_set_str(m, "uid_range", vz_config_get(g->ct->cfg, "UID_RANGE"));
 	vz_msg_set_str(m, "layout", vz_config_get(g->ct->cfg, "VE_LAYOUT"));
+	g->lower = vz_storage_read_lower(g->ct->path.private);
+	if (g->lower)
+		vz_msg_set_str(m, "lower", g->lower);
 	vz_msg_set_int(m, "bytes", (int64_t)disk_usage(g->ct->path.private));
 	vz_msg_set_bool(m, "online", g->o->online);
 	vz_msg_set_bool(m, "lazy", g->o->lazy);
@@ -182,6 +188,9 @@ static int hello(struct mig *g, vz_error_t *err)
 				     g->remote.host);
 	g->dst_private = xstrdup(priv);
 	g->dst_dump = xstrdup(dump);
+	priv = vz_msg_get_str(res, "lower_stage");
+	if (priv && priv[0] == '/')
+		g->lower_stage = xstrdup(priv);
 	return 0;
 }
 
@@ -221,6 +230,24 @@ static int sync_tree(struct mig *g, const char *phase, const char *what, const c
 		return vz_error_wrap(err, "%s", what);
 	report(g, phase, what, bytes, vz_now_s() - t);
 	return 0;
+}
+
+/*
+ * overlay: the destination lacks the template tree the CT is layered on.
+ * Send the tree itself (not the tarball, which this host may have replaced
+ * since: the tree is what the upper was made against); it becomes the
+ * destination's when the CT's config is adopted there.
+ */
+static int send_lower(struct mig *g, vz_error_t *err)
+{
+	_cleanup_free_ char *store = NULL, *tree = NULL;
+
+	if (!g->lower_stage)
+		return 0;
+	store = vz_path_unpacked(g->ct->ctx);
+	tree = vz_template_unpacked_path(store, g->lower);
+	return sync_tree(g, "sync-template", "Copying the template tree (the destination lacks it)",
+			 tree, g->lower_stage, err);
 }
 
 static int send_config(struct mig *g, vz_error_t *err)
@@ -565,7 +592,7 @@ static int finish(struct mig *g, vz_error_t *err)
 
 static int migrate(struct mig *g, vz_error_t *err)
 {
-	if (connect_dest(g, err) < 0 || hello(g, err) < 0)
+	if (connect_dest(g, err) < 0 || hello(g, err) < 0 || send_lower(g, err) < 0)
 		return -1;
 	if (sync_tree(g, "sync", "Syncing the private area", g->ct->path.private, g->dst_private,
 		      err) < 0)
@@ -638,6 +665,8 @@ int vz_migrate(struct vz_ct *ct, const struct vz_migrate_opts *o, vz_error_t *er
 		event(&g, "done", 0, vz_now_s() - g.t0);
 	}
 	free(g.dst_private);
+	free(g.lower);
+	free(g.lower_stage);
 	free(g.dst_dump);
 	free(g.local_dump);
 	vz_remote_done(&g.remote);

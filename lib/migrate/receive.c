@@ -3,8 +3,10 @@
  * The destination's end of a migration (see migrate.h): one request per
  * line from the source, one answer each.
  *
- *   hello {ctid, proto, uid_range, layout, bytes, online, lazy}
- *         -> {private, dump, host}: where to copy; nothing made yet
+ *   hello {ctid, proto, uid_range, layout, lower, bytes, online, lazy}
+ *         -> {private, dump, host, lower_stage}: where to copy; nothing made
+ *         yet but, for an overlay CT whose template tree (lower, an id) this
+ *         host lacks, lower_stage: where the source is to copy the tree
  *   pages -> {socket}: (lazy) where the page stream is to connect
  *   config {text}  -> the CT exists here (config adopted)
  *   start | restore -> the CT runs here ("running": the commit point;
@@ -70,6 +72,7 @@ static int on_hello(struct receiver *r, const struct vz_msg *m, struct vz_msg *r
 	struct vz_ct_incoming in = {
 		.uid_range = vz_msg_get_str(m, "uid_range"),
 		.layout = vz_msg_get_str(m, "layout"),
+		.lower = vz_msg_get_str(m, "lower"),
 	};
 	_cleanup_free_ char *host = vz_migrate_host_id(r->ct->ctx);
 
@@ -87,6 +90,11 @@ static int on_hello(struct receiver *r, const struct vz_msg *m, struct vz_msg *r
 	in.bytes = bytes > 0 ? (uint64_t)bytes : 0;
 	if (vz_ct_incoming_check(r->ct, &in, err) < 0)
 		return -1;
+	if (in.lower_stage) {
+		/* This host lacks the CT's template tree: the source sends it there. */
+		vz_msg_set_str(res, "lower_stage", in.lower_stage);
+		free(in.lower_stage);
+	}
 	r->lazy = vz_msg_get_bool(m, "lazy", false);
 	if (r->lazy ? vz_criu_lazy_check(false, err) < 0
 		    : vz_msg_get_bool(m, "online", false) && vz_criu_check(err) < 0)

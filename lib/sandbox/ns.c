@@ -110,3 +110,57 @@ int vz_ns_run(int ns_fd, int nstype, int (*fn)(void *data), void *data, const ch
 		return vz_error_make(err, VZ_E_SYSTEM, r.errnum, "%s", what);
 	return 0;
 }
+
+static int write_map(pid_t pid, const char *file, uint32_t base, uint32_t size)
+{
+	char path[64], map[64];
+	_cleanup_close_ int fd = -EBADF;
+	int n;
+
+	(void)snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	n = snprintf(map, sizeof(map), "0 %u %u\n", base, size);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	return write_all(fd, map, (size_t)n);
+}
+
+/*
+ * A child born in a new user namespace holds it while the parent maps its
+ * ids and opens it; the namespace lives on through the fd after the child
+ * is gone (it waits for the pipe's EOF, so it never outlives the call).
+ */
+int vz_ns_userns_new(uint32_t base, uint32_t size, vz_error_t *err)
+{
+	_cleanup_close_ int rd = -EBADF, wr = -EBADF;
+	int p[2], fd = -EBADF, r = 0, placed;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return vz_error_make(err, VZ_E_RESOURCE, errno, "id mapping: pipe");
+	rd = p[0];
+	wr = p[1];
+	pid = vz_clone_fork_into(CLONE_NEWUSER, -1, &placed);
+	if (pid < 0)
+		return vz_error_make(err, VZ_E_RESOURCE, errno, "id mapping: new user namespace");
+	if (pid == 0) {
+		char c;
+
+		(void)close(wr);
+		_exit(read(rd, &c, 1) == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	}
+	r = write_map(pid, "uid_map", base, size);
+	if (r == 0)
+		r = write_map(pid, "gid_map", base, size);
+	if (r == 0) {
+		fd = vz_ns_open(pid, CLONE_NEWUSER);
+		r = fd < 0 ? fd : 0;
+	}
+	closep(&wr);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	if (r < 0)
+		return vz_error_make(err, VZ_E_SYSTEM, -r, "id mapping: map ids 0-%u to %u",
+				     size - 1, base);
+	return fd;
+}

@@ -11,6 +11,7 @@
 #ifndef VZ_NS_H
 #define VZ_NS_H
 
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "core/error.h"
@@ -33,5 +34,12 @@ int vz_ns_open(pid_t pid, int nstype);
  */
 int vz_ns_run(int ns_fd, int nstype, int (*fn)(void *data), void *data, const char *what,
 	      vz_error_t *err);
+
+/*
+ * A new user namespace mapping ids 0..size-1 to base..base+size-1 (uids and
+ * gids), as an fd: what an idmapped mount (MOUNT_ATTR_IDMAP) takes. No
+ * process is left in it. Returns the fd or < 0 with *err set.
+ */
+int vz_ns_userns_new(uint32_t base, uint32_t size, vz_error_t *err);
 
 #endif

@@ -7,27 +7,17 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "storage/internal.h"
 #include "util/fs.h"
 #include "util/macros.h"
 #include "util/xalloc.h"
-
-/* dir/.NAME.suffix beside the private area: same filesystem, so rename is atomic. */
-static char *sibling(const char *private, const char *suffix)
-{
-	_cleanup_free_ char *d = xstrdup(private), *b = xstrdup(private);
-
-	return xasprintf("%s/.%s.%s", dirname(d), basename(b), suffix);
-}
 
 static bool simfs_exists(const struct vz_storage *s)
 {
@@ -38,7 +28,7 @@ static bool simfs_exists(const struct vz_storage *s)
 
 static int simfs_create(struct vz_storage *s, vz_storage_fill_fn fill, void *data, vz_error_t *err)
 {
-	_cleanup_free_ char *stage = sibling(s->private, "creating");
+	_cleanup_free_ char *stage = storage_sibling(s->private, "creating");
 	_cleanup_close_ int fd = -EBADF;
 
 	(void)rm_rf_at(AT_FDCWD, stage);
@@ -73,41 +63,11 @@ static int simfs_mount(struct vz_storage *s, vz_error_t *err)
 	return 0;
 }
 
-static int simfs_retire(struct vz_storage *s, vz_error_t *err)
-{
-	char suffix[64];
-
-	(void)snprintf(suffix, sizeof(suffix), "destroying.%lld", (long long)time(NULL));
-	free(s->retired);
-	s->retired = sibling(s->private, suffix);
-	if (rename(s->private, s->retired) == 0)
-		return 0;
-	if (errno == ENOENT) {
-		/* Nothing to retire: a destroy that stopped half way before. */
-		free(steal_ptr(s->retired));
-		return 0;
-	}
-	return vz_error_make(err, VZ_E_DELETE, errno, "move '%s' aside", s->private);
-}
-
-static int simfs_purge(struct vz_storage *s, vz_error_t *err)
-{
-	int r;
-
-	if (!s->retired)
-		return 0;
-	r = rm_rf_at(AT_FDCWD, s->retired);
-	if (r < 0)
-		return vz_error_make(err, VZ_E_DELETE, -r, "remove '%s'", s->retired);
-	free(steal_ptr(s->retired));
-	return 0;
-}
-
 const struct vz_storage_ops vz_storage_simfs_ops = {
 	.layout = "simfs",
 	.exists = simfs_exists,
 	.create = simfs_create,
 	.mount = simfs_mount,
-	.retire = simfs_retire,
-	.purge = simfs_purge,
+	.retire = storage_retire_dir,
+	.purge = storage_purge_dir,
 };

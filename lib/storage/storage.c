@@ -17,6 +17,7 @@
 
 static const struct vz_storage_ops *const backends[] = {
 	&vz_storage_simfs_ops,
+	&vz_storage_overlay_ops,
 };
 
 struct vz_storage *vz_storage_new(const char *layout, const char *private, const char *root,
@@ -36,8 +37,8 @@ struct vz_storage *vz_storage_new(const char *layout, const char *private, const
 		s->owner = owner;
 		return s;
 	}
-	vz_error_make(err, VZ_E_VALUE, 0, "VE_LAYOUT '%s' is not supported here (simfs is)",
-		      layout);
+	vz_error_make(err, VZ_E_VALUE, 0,
+		      "VE_LAYOUT '%s' is not supported here (simfs and overlay are)", layout);
 	return NULL;
 }
 
@@ -48,6 +49,8 @@ void vz_storage_free(struct vz_storage *s)
 	free(s->private);
 	free(s->root);
 	free(s->retired);
+	free(s->lower);
+	free(s->lowers);
 	free(s);
 }
 

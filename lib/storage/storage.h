@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * A CT's private area behind one interface, so that other layouts (a
- * ploop-like image with its own filesystem and quota, an overlay over a
- * shared template) fit in beside the directory one. The layout is OpenVZ's
- * VE_LAYOUT: "simfs" is a directory bind-mounted on the CT root.
+ * ploop-like image with its own filesystem and quota) fit in beside the
+ * directory ones. The layout is OpenVZ's VE_LAYOUT: "simfs" is a directory
+ * bind-mounted on the CT root; "overlay" (overlay.c) a per-CT upper layer
+ * over the template's shared, unpacked tree.
  *
  * Every backend makes the private area appear, while the CT runs, as the
  * mount at the root path; what lies behind it is the backend's business.
@@ -26,7 +27,8 @@ struct vz_storage_ops {
 	/* Does the private area exist? */
 	bool (*exists)(const struct vz_storage *s);
 	/*
-	 * Make the private area, owned by s->owner, filled by fill; nothing is
+	 * Make the private area, owned by s->owner, filled by fill (overlay:
+	 * layered on the unpacked template s->lower, fill unused); nothing is
 	 * left behind on failure, and a half-filled area is never visible
 	 * under its final name.
 	 */
@@ -45,6 +47,9 @@ struct vz_storage {
 	char *root;    /* its mount point while the CT runs */
 	uid_t owner;   /* host uid of CT root, owner of the area's top directory */
 	char *retired; /* where retire put it, until purge */
+	/* overlay only: */
+	char *lowers; /* the store of unpacked templates (lib/template/unpack.c) */
+	char *lower;  /* create: the id of the unpacked template the CT is made from */
 };
 
 /* A handle for layout (NULL: "simfs"); VZ_E_VALUE naming an unknown layout. */
@@ -56,6 +61,12 @@ void vz_storage_freep(struct vz_storage **s);
 
 /* Is the root path a mount point now? The same for every layout. */
 bool vz_storage_mounted(const struct vz_storage *s);
+
+/*
+ * The id of the unpacked template an overlay private area (a path) is
+ * layered on, or NULL when it has none (another layout, or damaged).
+ */
+char *vz_storage_read_lower(const char *private);
 
 /* Unmount the root path (detached: a CT process's open files do not pin it). */
 int vz_storage_umount(struct vz_storage *s, vz_error_t *err);

@@ -56,8 +56,7 @@ struct vz_image *vz_template_remote_list(const struct vz_template_server *srv, s
 	return vz_streams_images(products, len, vz_streams_arch(), ret_n, err);
 }
 
-/* The file's sha256, in lower-case hex, into hex[65]. */
-static int file_sha256(int fd, char hex[65])
+int template_file_sha256(int fd, char hex[65])
 {
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
 	unsigned char md[EVP_MAX_MD_SIZE], buf[1 << 16];
@@ -146,7 +145,7 @@ static int fetch_checked(const struct vz_template_server *srv, int dfd, const ch
 			(void)unlinkat(dfd, part, 0);
 		return -1;
 	}
-	if (file_sha256(fd, hex) < 0)
+	if (template_file_sha256(fd, hex) < 0)
 		return vz_error_make(err, VZ_E_SYSTEM, errno, "read '%s'", part);
 	if (!streq(hex, img->sha256)) {
 		(void)unlinkat(dfd, part, 0);

@@ -47,4 +47,7 @@ int template_publish(int dfd, int fd, const char *tmp, const char *final, bool r
 int template_validate_tar(int fd, const char **ret_ext, const char *name, const char *file,
 			  vz_error_t *err);
 
+/* The sha256 of the file fd (read from its start), lower-case hex, into hex[65]; 0 or -errno. */
+int template_file_sha256(int fd, char hex[65]);
+
 #endif

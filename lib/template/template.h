@@ -10,6 +10,7 @@
 #ifndef VZ_TEMPLATE_H
 #define VZ_TEMPLATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -70,6 +71,43 @@ typedef void (*vz_template_progress_fn)(void *data, const char *line);
  */
 int vz_template_build_recipe(const char *cachedir, const char *recipes, const char *name,
 			     vz_template_progress_fn progress, void *data, vz_error_t *err);
+
+/*
+ * The store of unpacked templates (lib/template/unpack.c), which overlay
+ * CTs share read-only: store is <root>/template/unpacked.
+ *
+ * vz_template_unpack: the id (sha256 of the tarball, 64 hex digits) of the
+ * unpacked tree of tarball, unpacked now (validated and extracted with ids
+ * 0..65535, as vz_template_extract does) unless an earlier unpacking of
+ * the same file or content is there. Caller holds the create lock.
+ */
+char *vz_template_unpack(const char *store, const char *tarball, vz_error_t *err);
+
+/* Is id what vz_template_unpack returns (64 lower-case hex digits)? */
+bool vz_template_unpacked_id_valid(const char *id);
+
+/* The tree of entry id: <store>/<id>/root. */
+char *vz_template_unpacked_path(const char *store, const char *id);
+
+/*
+ * Remove every entry whose id is not in keep (NULL-terminated, may be
+ * NULL) and which is no longer the unpacking of a tarball as the cache has
+ * it now (replaced, removed), and unpackings that died half way. Caller
+ * holds the create lock.
+ */
+int vz_template_unpacked_sweep(const char *store, char *const *keep, vz_error_t *err);
+
+/*
+ * A migration brings a CT whose tree this host lacks: vz_template_unpacked_stage
+ * makes a staging entry for TAG (the CTID) and returns the path the tree is
+ * to be copied to; vz_template_unpacked_receive makes it entry id (or drops
+ * it when id is here by now), under the create lock;
+ * vz_template_unpacked_unstage drops it (the migration failed).
+ */
+char *vz_template_unpacked_stage(const char *store, const char *tag, vz_error_t *err);
+int vz_template_unpacked_receive(const char *store, const char *tag, const char *id,
+				 vz_error_t *err);
+void vz_template_unpacked_unstage(const char *store, const char *tag);
 
 /* An image server (vz.conf's TEMPLATE_SERVER, TEMPLATE_SERVER_CA). */
 struct vz_template_server {

@@ -119,13 +119,13 @@ teardown() { vz_stop_daemon; }
 	echo 'VE_LAYOUT="ploop"' >>"$VZ_ROOT/conf/101.conf"
 	run -21 vzctl start 101
 	[ "${#lines[@]}" = 1 ]
-	[[ "$output" == *"VE_LAYOUT 'ploop' is not supported here (simfs is)"* ]]
+	[[ "$output" == *"VE_LAYOUT 'ploop' is not supported here (simfs and overlay are)"* ]]
 	run -0 vzctl status 101
 	[ "$output" = "CTID 101 exist unmounted down" ]
 	[ ! -e "$VZ_RUNDIR/101.state" ]
 	sed -i 's/^VE_LAYOUT=.*/VE_LAYOUT="tmpfs"/' "$VZ_ROOT/conf/101.conf"
 	run -21 vzctl start 101
-	[[ "$output" == *"VE_LAYOUT: invalid layout (simfs or ploop) 'tmpfs'"* ]]
+	[[ "$output" == *"VE_LAYOUT: invalid layout (simfs, overlay or ploop) 'tmpfs'"* ]]
 	sed -i 's/^VE_LAYOUT=.*/VE_LAYOUT="simfs"/' "$VZ_ROOT/conf/101.conf"
 	vzctl --quiet start 101
 	run -0 vzctl status 101
