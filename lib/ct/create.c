@@ -151,14 +151,29 @@ static char *locate_template(struct vz_ctx *ctx, const char *name, vz_error_t *e
  * Only a layout other than simfs goes into the CT's config: a config
  * without VE_LAYOUT is simfs, whatever vz.conf says for new CTs.
  */
-static const char *pick_layout(struct vz_ctx *ctx, const struct vz_config *cfg,
-			       const struct vz_ct_create_opts *o)
+static int pick_layout(struct vz_ctx *ctx, const struct vz_config *cfg,
+		       const struct vz_ct_create_opts *o, const char **ret, vz_error_t *err)
 {
 	const char *layout = o->layout ? o->layout : vz_config_get(cfg, "VE_LAYOUT");
 
 	if (!layout)
 		layout = ctx->def_layout;
-	return layout && !streq(layout, "simfs") ? layout : NULL;
+	/*
+	 * A kernel that cannot mount it: asked for by name, that is an error;
+	 * as the configured default, the CT is made the way every kernel can.
+	 */
+	if (layout && streq(layout, "overlay") && !vz_storage_overlay_supported()) {
+		if (o->layout)
+			return vz_error_make(err, VZ_E_VALUE, 0,
+					     "--layout overlay: this kernel's overlayfs takes no "
+					     "lower layer by fd (Linux 6.13 and later do)");
+		vz_warn(ctx,
+			"VE_LAYOUT=overlay: this kernel's overlayfs takes no lower layer by fd "
+			"(Linux 6.13 and later do): the CT is made with VE_LAYOUT=simfs");
+		layout = NULL;
+	}
+	*ret = layout && !streq(layout, "simfs") ? layout : NULL;
+	return 0;
 }
 
 static int fill_config(struct vz_ctx *ctx, struct vz_config *cfg, const struct vz_ct_create_opts *o,
@@ -167,6 +182,10 @@ static int fill_config(struct vz_ctx *ctx, struct vz_config *cfg, const struct v
 	_cleanup_free_ char *range = xasprintf("%u:%u", base, ctx->uid_size);
 	_cleanup_free_ char *priv = xasprintf("%s/private/$VEID", ctx->root);
 	_cleanup_free_ char *root = xasprintf("%s/root/$VEID", ctx->root);
+	const char *layout = NULL;
+
+	if (pick_layout(ctx, cfg, o, &layout, err) < 0)
+		return -1;
 	const struct vz_ct_change set[] = {
 		{"VE_ROOT", root},
 		{"VE_PRIVATE", priv},
@@ -176,7 +195,7 @@ static int fill_config(struct vz_ctx *ctx, struct vz_config *cfg, const struct v
 		{"NAME", o->name},
 		{"DESCRIPTION", o->description},
 		{"ORIGIN_SAMPLE", o->config},
-		{"VE_LAYOUT", pick_layout(ctx, cfg, o)},
+		{"VE_LAYOUT", layout},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(set); i++) {

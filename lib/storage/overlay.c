@@ -94,6 +94,22 @@ static int set_opt(int fs, const char *key, const char *value, vz_error_t *err)
 	return 0;
 }
 
+bool vz_storage_overlay_supported(void)
+{
+	static int known = -1;
+	_cleanup_close_ int fs = -EBADF, dir = -EBADF;
+
+	if (getenv("VZ_TEST_NO_FD_LOWER"))
+		return false;
+	if (known >= 0)
+		return known;
+	fs = fsopen("overlay", FSOPEN_CLOEXEC);
+	dir = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	/* Only configured, never mounted: a kernel before 6.13 refuses the fd here. */
+	known = fs >= 0 && dir >= 0 && fsconfig(fs, FSCONFIG_SET_FD, "lowerdir+", NULL, dir) == 0;
+	return known;
+}
+
 /* The kernel's own words on why a superblock was refused, when it has some. */
 static int create_failed(int fs, const char *private, vz_error_t *err)
 {

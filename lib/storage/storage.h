@@ -68,6 +68,13 @@ bool vz_storage_mounted(const struct vz_storage *s);
  */
 char *vz_storage_read_lower(const char *private);
 
+/*
+ * Can this kernel mount VE_LAYOUT=overlay: does overlayfs take a lower
+ * layer by fd (fsconfig "lowerdir+", Linux 6.13)? Probed once; the test
+ * variable VZ_TEST_NO_FD_LOWER makes it false, for the simfs fallback.
+ */
+bool vz_storage_overlay_supported(void);
+
 /* Unmount the root path (detached: a CT process's open files do not pin it). */
 int vz_storage_umount(struct vz_storage *s, vz_error_t *err);
 

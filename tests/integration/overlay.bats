@@ -115,6 +115,22 @@ overlay_ct() {
 	[ ! -e "$VZ_ROOT/private/105" ]
 }
 
+@test "a kernel whose overlayfs takes no lower layer by fd: vz.conf's overlay falls back to simfs" {
+	vz_stop_daemon
+	VZ_TEST_NO_FD_LOWER=1 VZ_TEST_CONF_EXTRA='VE_LAYOUT="overlay"' vz_start_daemon
+	run -0 vzctl create 101 --ostemplate busybox
+	[[ "$output" == *"the CT is made with VE_LAYOUT=simfs"* ]]
+	run ! grep -q '^VE_LAYOUT' "$VZ_ROOT/conf/101.conf"
+	[ -x "$VZ_ROOT/private/101/bin/busybox" ]
+	vzctl --quiet start 101
+	[ "$(vzctl exec 101 echo up)" = up ]
+	# Asked for by name, it is an error, and nothing is made.
+	run -21 vzctl create 102 --ostemplate busybox --layout overlay
+	[[ "$output" == *"--layout overlay: this kernel's overlayfs takes no lower layer by fd"* ]]
+	[ ! -e "$VZ_ROOT/conf/102.conf" ]
+	[ ! -e "$VZ_ROOT/private/102" ]
+}
+
 @test "overlay destroy removes only the CT's layer; a replaced template keeps old trees while CTs use them" {
 	vzctl --quiet create 101 --ostemplate busybox --layout overlay
 	vzctl --quiet create 102 --ostemplate busybox --layout overlay
