@@ -318,9 +318,14 @@ require_criu() {
 # prefix (cpuset.cpus: permission denied). A real cgroup2-only host lists
 # only "0::".
 require_restore_elsewhere() {
-	if [ "$(vz_daemon_cgroup_layout)" = v2 ] && grep -qv '^0::' /proc/self/cgroup; then
+	restore_elsewhere_works ||
 		skip "cgroup2-only emulation on a hybrid kernel: CRIU cannot move the v1 groups processes still have"
-	fi
+}
+
+# Can a CT be restored under another daemon's cgroup prefix here (not under
+# the cgroup2-only emulation of a hybrid kernel)?
+restore_elsewhere_works() {
+	! { [ "$(vz_daemon_cgroup_layout)" = v2 ] && grep -qv '^0::' /proc/self/cgroup; }
 }
 
 # A CRIU built with vz's fixes (scripts/criu-patches), which post-copy needs.

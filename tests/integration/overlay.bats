@@ -234,11 +234,11 @@ overlay_ct() {
 	run -0 vz_on b vzctl exec 101 'cat /data; stat -c %u /bin/busybox'
 	[ "$output" = $'customer data\n0' ]
 	# Back to a, online: a has the tree, nothing but the CT's layer travels.
-	# (Under VZ_TEST_CGROUP2 offline: there CRIU fails to restore any CT into
-	# another daemon's groups, "cg: Failed writing 0-1 to .../cpuset.cpus:
-	# Permission denied", simfs CTs alike.)
+	# (Offline under the cgroup2-only emulation of a hybrid kernel: there CRIU
+	# fails to restore any CT into another daemon's groups, "cg: Failed
+	# writing 0-1 to .../cpuset.cpus: Permission denied", simfs CTs alike.)
 	online=--online
-	[ "${VZ_TEST_CGROUP2:-0}" = 1 ] && online=
+	restore_elsewhere_works || online=
 	run -0 vz_on b vzctl exec 101 'echo more >>/data'
 	run vz_on b vzctl migrate 101 "$(vz_mh_var a VZ_ADDR)" --ssh-opts "$VZ_SSH_OPTS" $online -j
 	[ "$status" = 0 ] || { echo "$output" >&3; false; }
