@@ -9,16 +9,21 @@ load helpers
 
 PORT=8443
 
-setup() {
-	require_cmd openssl openssl
-	require_cmd python3 python3
-	require_cmd mksquashfs squashfs-tools
-	require_cmd unsquashfs squashfs-tools
-	SRV=$BATS_TEST_TMPDIR/srv
-	mkdir -p "$SRV/www/streams/v1"
-	make_certs
+arch_names() {
 	ARCH=$(case "$(uname -m)" in x86_64) echo amd64 ;; aarch64) echo arm64 ;; *) uname -m ;; esac)
 	MACHINE=$(uname -m)
+}
+
+# The server's files, made once per file (compressing the images is what
+# costs); each test gets its own copy to tamper with.
+setup_file() {
+	for c in openssl python3 mksquashfs unsquashfs; do
+		command -v "$c" >/dev/null || return 0 # setup skips, naming it
+	done
+	arch_names
+	SRV=$BATS_FILE_TMPDIR/srv
+	mkdir -p "$SRV/www/streams/v1"
+	make_certs
 	add_image fedora 40 40
 	add_image fedora 41 41
 	add_image alpine 3.20 3.20 squashfs
@@ -26,6 +31,16 @@ setup() {
 	add_image centos 7 7
 	add_image gentoo current current
 	write_catalogue
+}
+
+setup() {
+	require_cmd openssl openssl
+	require_cmd python3 python3
+	require_cmd mksquashfs squashfs-tools
+	require_cmd unsquashfs squashfs-tools
+	arch_names
+	SRV=$BATS_TEST_TMPDIR/srv
+	cp -a "$BATS_FILE_TMPDIR/srv" "$SRV"
 	vz_netns_holder
 	export VZ_TEST_CONF_EXTRA="TEMPLATE_SERVER=\"https://127.0.0.1:$PORT\"
 TEMPLATE_SERVER_CA=\"$SRV/ca.pem\""
@@ -53,7 +68,7 @@ make_certs() {
 # template with the distribution's os-release) as DIST:RELEASE:ARCH:default
 # on the server, a root.tar.xz item (or only a squashfs one).
 add_image() {
-	local dist=$1 rel=$2 title=$3 ftype=${4:-root.tar.xz} rootfs=$BATS_TEST_TMPDIR/rootfs-$1-$2
+	local dist=$1 rel=$2 title=$3 ftype=${4:-root.tar.xz} rootfs=$BATS_FILE_TMPDIR/rootfs-$1-$2
 	local rel_path="images/$dist/$rel/$ARCH/default/20261201_00:00/rootfs.tar.xz"
 	[ "$ftype" = root.tar.xz ] || rel_path=${rel_path%.tar.xz}.squashfs
 	mkdir -p "$rootfs" "$SRV/www/$(dirname "$rel_path")"
