@@ -161,3 +161,30 @@ kill_receiver() {
 	require_restore_elsewhere
 	break_lazy_migration kill_receiver
 }
+
+@test "post-copy of an overlay CT to a host that lacks its template tree" {
+	require_restore_elsewhere
+	vz_on a vzctl --quiet create 101 --ostemplate busybox --layout overlay
+	vz_on a vzctl --quiet start 101
+	# shellcheck disable=SC2016
+	vz_on a vzctl exec 101 'setsid sh -c "i=0; while :; do i=\$((i+1)); echo \$i > /tmp/c.new; mv /tmp/c.new /tmp/count; sleep 0.05; done" </dev/null >/dev/null 2>&1 &'
+	c=$VZ_ROOT_A/private/101/upper/tmp/count
+	for _ in $(seq 100); do [ -s "$c" ] && break; sleep 0.05; done
+	id=$(cat "$VZ_ROOT_A/private/101/lower")
+	[ ! -e "$VZ_ROOT_B/template/unpacked/$id" ]
+	run -0 migrate --lazy -j
+	[[ "$output" == *'"phase":"sync-template"'* ]] || { echo "$output" >&3; false; }
+	[ "$(status b)" = running ]
+	[ -z "$(status a)" ]
+	[ ! -e "$VZ_ROOT_A/private/101" ]
+	# The counter, a process with its memory, goes on at b over b's own copy of the tree.
+	at=$(cat "$VZ_ROOT_B/private/101/upper/tmp/count")
+	for _ in $(seq 100); do
+		[ "$(cat "$VZ_ROOT_B/private/101/upper/tmp/count")" -gt "$at" ] && break
+		sleep 0.05
+	done
+	[ "$(cat "$VZ_ROOT_B/private/101/upper/tmp/count")" -gt "$at" ]
+	[ -d "$VZ_ROOT_B/template/unpacked/$id/root" ]
+	run -0 vz_on b vzctl exec 101 stat -c %u /bin/busybox
+	[ "$output" = 0 ]
+}
