@@ -110,6 +110,7 @@ struct vz_ct_incoming {
 	const char *layout;    /* its VE_LAYOUT; NULL: simfs */
 	const char *lower;     /* overlay: the id of its template tree */
 	uint64_t bytes;	       /* what its files take */
+	uint64_t lower_bytes;  /* overlay: what its template tree takes */
 	char *lower_stage;     /* set by the check: where the tree is to be copied, when
 				  this host lacks it (the caller frees it) */
 };
@@ -118,8 +119,8 @@ struct vz_ct_incoming {
  * Before anything is copied, on a CT opened new (VZ_CT_NEW | VZ_CT_LOCK):
  * no CT, private area or dump of that CTID here, a layout this host runs,
  * ids no CT here uses, and room for its files. An overlay CT whose
- * template tree this host lacks gets a staging place for it, which adopt
- * makes the host's (forget removes it).
+ * template tree this host lacks needs room for the tree too, and gets a
+ * staging place for it, which adopt makes the host's (forget removes it).
  */
 int vz_ct_incoming_check(struct vz_ct *ct, struct vz_ct_incoming *in, vz_error_t *err);
 /* Its files are here: adopt its config (text), paths made this host's. */

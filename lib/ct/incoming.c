@@ -82,8 +82,8 @@ static int check_space(struct vz_ct *ct, uint64_t bytes, vz_error_t *err)
 	return 0;
 }
 
-/* overlay: the template tree is here, or a place for the source to copy it to. */
-static int check_lower(struct vz_ct *ct, struct vz_ct_incoming *in, vz_error_t *err)
+/* overlay: is its template tree missing here (1), here (0), or not a tree id (-1)? */
+static int lower_missing(struct vz_ct *ct, const struct vz_ct_incoming *in, vz_error_t *err)
 {
 	_cleanup_free_ char *store = vz_path_unpacked(ct->ctx), *tree = NULL;
 
@@ -91,8 +91,14 @@ static int check_lower(struct vz_ct *ct, struct vz_ct_incoming *in, vz_error_t *
 		return vz_error_make(err, VZ_E_PROTOCOL, 0,
 				     "an overlay CT without a template tree");
 	tree = vz_template_unpacked_path(store, in->lower);
-	if (path_exists_at(AT_FDCWD, tree))
-		return 0;
+	return !path_exists_at(AT_FDCWD, tree);
+}
+
+/* A place for the source to copy the missing tree to. */
+static int stage_lower(struct vz_ct *ct, struct vz_ct_incoming *in, vz_error_t *err)
+{
+	_cleanup_free_ char *store = vz_path_unpacked(ct->ctx);
+
 	in->lower_stage = vz_template_unpacked_stage(store, ct->id, err);
 	return in->lower_stage ? 0 : -1;
 }
@@ -100,6 +106,7 @@ static int check_lower(struct vz_ct *ct, struct vz_ct_incoming *in, vz_error_t *
 int vz_ct_incoming_check(struct vz_ct *ct, struct vz_ct_incoming *in, vz_error_t *err)
 {
 	const char *layout = in->layout && *in->layout ? in->layout : "simfs";
+	int missing;
 
 	if (ct_require_lock(ct, err) < 0)
 		return -1;
@@ -117,9 +124,11 @@ int vz_ct_incoming_check(struct vz_ct *ct, struct vz_ct_incoming *in, vz_error_t
 				     "the CT's layout is %s; this host runs simfs and overlay CTs "
 				     "only",
 				     layout);
-	if (check_range_free(ct, in->uid_range, err) < 0 || check_space(ct, in->bytes, err) < 0)
+	missing = streq(layout, "overlay") ? lower_missing(ct, in, err) : 0;
+	if (missing < 0 || check_range_free(ct, in->uid_range, err) < 0 ||
+	    check_space(ct, in->bytes + (missing ? in->lower_bytes : 0), err) < 0)
 		return -1;
-	return streq(layout, "overlay") ? check_lower(ct, in, err) : 0;
+	return missing ? stage_lower(ct, in, err) : 0;
 }
 
 /* VE_ROOT and VE_PRIVATE as this host has them. */

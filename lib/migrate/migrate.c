@@ -165,8 +165,14 @@ static int hello(struct mig *g, vz_error_t *err)
 	vz_msg_set_str(m, "uid_range", vz_config_get(g->ct->cfg, "UID_RANGE"));
 	vz_msg_set_str(m, "layout", vz_config_get(g->ct->cfg, "VE_LAYOUT"));
 	g->lower = vz_storage_read_lower(g->ct->path.private);
-	if (g->lower)
+	if (g->lower) {
+		_cleanup_free_ char *store = vz_path_unpacked(g->ct->ctx);
+		_cleanup_free_ char *tree = vz_template_unpacked_path(store, g->lower);
+
 		vz_msg_set_str(m, "lower", g->lower);
+		/* A destination without the tree must have room for it as well. */
+		vz_msg_set_int(m, "lower_bytes", (int64_t)disk_usage(tree));
+	}
 	vz_msg_set_int(m, "bytes", (int64_t)disk_usage(g->ct->path.private));
 	vz_msg_set_bool(m, "online", g->o->online);
 	vz_msg_set_bool(m, "lazy", g->o->lazy);

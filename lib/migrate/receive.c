@@ -88,6 +88,9 @@ static int on_hello(struct receiver *r, const struct vz_msg *m, struct vz_msg *r
 				     ctid ? ctid : "(none)", r->ct->id);
 	(void)vz_msg_get_int(m, "bytes", &bytes);
 	in.bytes = bytes > 0 ? (uint64_t)bytes : 0;
+	bytes = 0;
+	(void)vz_msg_get_int(m, "lower_bytes", &bytes);
+	in.lower_bytes = bytes > 0 ? (uint64_t)bytes : 0;
 	if (vz_ct_incoming_check(r->ct, &in, err) < 0)
 		return -1;
 	if (in.lower_stage) {

@@ -275,3 +275,28 @@ overlay_ct() {
 	run -0 vzctl exec 101 "touch /usr/bin/ping; $ping_as_nobody"
 	[ -f "$VZ_ROOT/private/101/upper/usr/bin/ping" ]
 }
+
+@test "overlay migration: a destination without room for the template tree it lacks refuses" {
+	require_sshd
+	vz_stop_daemon
+	vz_host_start a 1
+	vz_host_start b 2
+	ra=$(vz_mh_var a VZ_ROOT)
+	rb=$(vz_mh_var b VZ_ROOT)
+	# A template of ~100 MB: busybox and a file that does not compress.
+	big=$BATS_TEST_TMPDIR/big
+	mkdir -p "$big"
+	tar -xf "$(vz_template_cache)"/busybox*.tar* -C "$big"
+	head -c 100M /dev/urandom >"$big/blob"
+	tar --numeric-owner -czf "$BATS_TEST_TMPDIR/bigtpl.tar.gz" -C "$big" .
+	vz_on a vzctl --quiet template import "$BATS_TEST_TMPDIR/bigtpl.tar.gz" --name bigtpl
+	vz_on a vzctl --quiet create 101 --ostemplate bigtpl --layout overlay
+	# Room for the CT's own layer and the margin, not for the tree as well.
+	mount -t tmpfs -o size=120m vzmh "$rb/private"
+	run -46 vz_on a vzctl migrate 101 "$(vz_mh_var b VZ_ADDR)" --ssh-opts "$VZ_SSH_OPTS"
+	umount "$rb/private"
+	[[ "$output" == *"not enough disk space"* ]]
+	[ -d "$ra/private/101/upper" ]
+	[ -z "$(find "$rb/template/unpacked" -mindepth 1 -maxdepth 1 2>/dev/null)" ]
+	run -0 vz_on a vzlist -H -o ctid 101
+}
