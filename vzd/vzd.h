@@ -8,6 +8,7 @@
 
 #include "core/ctx.h"
 #include "proto/protocol.h"
+#include "res/loadavg.h"
 
 /* One client connection, served by a forked worker. */
 struct vzd_conn {
@@ -67,7 +68,7 @@ void vzd_ubc_row(struct vz_msg *o, const struct vz_ubc_row *row);
  * Load averages of running CTs: vzd calls vzd_load_tick every 5 s; workers
  * read their inherited copy with vzd_load_string ("0.42/0.10/0.03").
  */
-#define VZD_LOAD_INTERVAL_S 5
+#define VZD_LOAD_INTERVAL_S VZ_LOADAVG_INTERVAL_S
 void vzd_load_tick(struct vz_ctx *ctx);
 char *vzd_load_string(const char *ctid);
 

@@ -86,6 +86,28 @@ struct vz_cgroup_stats {
 	unsigned supported;
 };
 
+/* One block device's I/O by the CT, as the kernel counts it. */
+struct vz_cg_io {
+	unsigned major, minor;
+	uint64_t rbytes, wbytes, rios, wios;
+};
+
+#define VZ_CG_IO_DEVS 16
+
+/*
+ * What a view of the CT's own /proc needs beyond the beancounters (the
+ * per-CT /proc view, lib/view): memory by kind, CPU time by mode, I/O per
+ * device. Read separately from stats, which vzlist asks for every CT.
+ */
+struct vz_cgroup_detail {
+	bool have_mem; /* the memory breakdown below */
+	uint64_t mem_file, mem_anon, mem_shmem; /* bytes: page cache, anonymous, shmem/tmpfs */
+	bool have_cpu;
+	uint64_t cpu_user_ns, cpu_system_ns;
+	size_t n_io; /* devices in io[] (those the CT did I/O on, up to VZ_CG_IO_DEVS) */
+	struct vz_cg_io io[VZ_CG_IO_DEVS];
+};
+
 struct vz_cgroup_ops {
 	const char *name; /* "v2" or "v1" */
 	/* Create the CT's group(s) and enable what the CT needs; fine if they exist. */
@@ -133,6 +155,8 @@ struct vz_cgroup_ops {
 	 * Run after a CT's weight changed or its group came or went.
 	 */
 	int (*sync_weight)(struct vz_cgroup *cg, vz_error_t *err);
+	/* Read the CT's detail counters; a missing group or counter leaves its part empty. */
+	int (*detail)(struct vz_cgroup *cg, struct vz_cgroup_detail *d, vz_error_t *err);
 };
 
 /* Detect the host's layout under root (normally "/sys/fs/cgroup"). */
@@ -166,6 +190,7 @@ int vz_cgroup_set_limits(struct vz_cgroup *cg, const struct vz_cgroup_limits *li
 int vz_cgroup_stats(struct vz_cgroup *cg, struct vz_cgroup_stats *st, vz_error_t *err);
 unsigned vz_cgroup_supported(struct vz_cgroup *cg);
 int vz_cgroup_sync_weight(struct vz_cgroup *cg, vz_error_t *err);
+int vz_cgroup_detail(struct vz_cgroup *cg, struct vz_cgroup_detail *d, vz_error_t *err);
 /* Pids of every process in the CT (nested groups too), in *ret (free it); count or -1. */
 int vz_cgroup_pids(struct vz_cgroup *cg, pid_t **ret, vz_error_t *err);
 

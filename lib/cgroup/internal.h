@@ -212,6 +212,14 @@ uint64_t cg_add_limit(uint64_t a, uint64_t b);
 /* The weight of OpenVZ ioprio 0..7 within a knob's range lo..hi. */
 uint64_t cg_io_weight(unsigned prio, uint64_t lo, uint64_t hi);
 
+/*
+ * I/O counters into d->io: v1's blkio.throttle.io_service_bytes (ios
+ * false) or io_serviced (ios true), lines "MAJ:MIN Read N"; v2's io.stat,
+ * lines "MAJ:MIN rbytes=N wbytes=N rios=N wios=N ...". Odd lines are skipped.
+ */
+void cg_parse_io_v1(const char *text, bool ios, struct vz_cgroup_detail *d);
+void cg_parse_io_v2(const char *text, struct vz_cgroup_detail *d);
+
 /* Set the prefix level's weight knob to the sum of its CT groups'. */
 int cg_sync_prefix_weight(struct vz_cgroup *cg, struct cg_hier *h, const char *knob, uint64_t lo,
 			  uint64_t hi, uint64_t def);

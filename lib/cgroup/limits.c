@@ -301,3 +301,69 @@ int cg_sync_prefix_weight(struct vz_cgroup *cg, struct cg_hier *h, const char *k
 		       (unsigned long long)(any ? cg_clamp(sum, lo, hi) : def));
 	return cg_write_knob(pfd, knob, buf);
 }
+
+/* The slot of device maj:min in d->io, added when there is room; NULL when full. */
+static struct vz_cg_io *io_slot(struct vz_cgroup_detail *d, unsigned maj, unsigned min)
+{
+	for (size_t i = 0; i < d->n_io; i++)
+		if (d->io[i].major == maj && d->io[i].minor == min)
+			return &d->io[i];
+	if (d->n_io >= VZ_CG_IO_DEVS)
+		return NULL;
+	d->io[d->n_io] = (struct vz_cg_io){.major = maj, .minor = min};
+	return &d->io[d->n_io++];
+}
+
+void cg_parse_io_v1(const char *text, bool ios, struct vz_cgroup_detail *d)
+{
+	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		unsigned maj, min;
+		char op[16];
+		unsigned long long v;
+		struct vz_cg_io *io;
+
+		if (sscanf(l, "%u:%u %15s %llu", &maj, &min, op, &v) != 4)
+			continue;
+		if (!streq(op, "Read") && !streq(op, "Write"))
+			continue;
+		io = io_slot(d, maj, min);
+		if (!io)
+			continue;
+		if (streq(op, "Read"))
+			*(ios ? &io->rios : &io->rbytes) = v;
+		else
+			*(ios ? &io->wios : &io->wbytes) = v;
+	}
+}
+
+void cg_parse_io_v2(const char *text, struct vz_cgroup_detail *d)
+{
+	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		const char *end = strchr(l, '\n');
+		_cleanup_free_ char *line = end ? xstrndup(l, (size_t)(end - l)) : xstrdup(l);
+		char *save = NULL, *w;
+		unsigned maj, min;
+		struct vz_cg_io *io;
+
+		if (sscanf(line, "%u:%u", &maj, &min) != 2 || !(io = io_slot(d, maj, min)))
+			continue;
+		strtok_r(line, " ", &save);
+		while ((w = strtok_r(NULL, " ", &save))) {
+			char *eq = strchr(w, '=');
+			uint64_t v;
+
+			if (!eq)
+				continue;
+			*eq = '\0';
+			v = strtoull(eq + 1, NULL, 10);
+			if (streq(w, "rbytes"))
+				io->rbytes = v;
+			else if (streq(w, "wbytes"))
+				io->wbytes = v;
+			else if (streq(w, "rios"))
+				io->rios = v;
+			else if (streq(w, "wios"))
+				io->wios = v;
+		}
+	}
+}

@@ -708,6 +708,90 @@ static int v1_stats(struct vz_cgroup *cg, struct vz_cgroup_stats *st, vz_error_t
 	return 0;
 }
 
+static int v1_mem_detail(int fd, struct vz_cgroup_detail *d)
+{
+	const struct cg_knob k[] = {{"memory.stat", "total_cache"},
+				    {"memory.stat", "total_rss"},
+				    {"memory.stat", "total_shmem"}};
+	uint64_t *v[] = {&d->mem_file, &d->mem_anon, &d->mem_shmem};
+	bool have = true;
+
+	for (size_t i = 0; i < ARRAY_SIZE(k) && have; i++) {
+		int r = cg_read_opt(fd, &k[i], v[i], &have);
+
+		if (r < 0)
+			return r;
+	}
+	d->have_mem = have;
+	return 0;
+}
+
+/* cpuacct.stat counts USER_HZ ticks. */
+static int v1_cpu_detail(int fd, struct vz_cgroup_detail *d)
+{
+	const struct cg_knob user = {"cpuacct.stat", "user"}, sys = {"cpuacct.stat", "system"};
+	uint64_t hz = (uint64_t)sysconf(_SC_CLK_TCK), u = 0, s = 0;
+	bool have_u = false, have_s = false;
+	int r = cg_read_opt(fd, &user, &u, &have_u);
+
+	if (r == 0)
+		r = cg_read_opt(fd, &sys, &s, &have_s);
+	if (r < 0)
+		return r;
+	d->have_cpu = have_u && have_s && hz > 0;
+	if (d->have_cpu) {
+		d->cpu_user_ns = u * (1000000000 / hz);
+		d->cpu_system_ns = s * (1000000000 / hz);
+	}
+	return 0;
+}
+
+/* The throttle counters see every bio; the _recursive ones include sub-groups. */
+static int v1_io_detail(int fd, struct vz_cgroup_detail *d)
+{
+	static const char *const files[2][2] = {
+		{"blkio.throttle.io_service_bytes_recursive", "blkio.throttle.io_service_bytes"},
+		{"blkio.throttle.io_serviced_recursive", "blkio.throttle.io_serviced"}};
+
+	for (int ios = 0; ios < 2; ios++) {
+		for (int i = 0; i < 2; i++) {
+			_cleanup_free_ char *text = NULL;
+
+			if (cg_read_knob(fd, files[ios][i], &text) == 0) {
+				cg_parse_io_v1(text, ios, d);
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
+typedef int (*detail_fn)(int fd, struct vz_cgroup_detail *d);
+
+static int v1_detail(struct vz_cgroup *cg, struct vz_cgroup_detail *d, vz_error_t *err)
+{
+	static const struct {
+		unsigned flag;
+		detail_fn fn;
+		const char *what;
+	} parts[] = {{CG_MEMORY, v1_mem_detail, "memory.stat"},
+		     {CG_CPUACCT, v1_cpu_detail, "cpuacct.stat"},
+		     {CG_BLKIO, v1_io_detail, "blkio"}};
+
+	*d = (struct vz_cgroup_detail){0};
+	for (size_t i = 0; i < ARRAY_SIZE(parts); i++) {
+		struct cg_hier *h = find_hier(cg, parts[i].flag);
+		int fd = h ? cg_group_fd(cg, h) : -ENOENT;
+		int r = fd < 0 ? fd : parts[i].fn(fd, d);
+
+		if (r == -ENOENT && fd == -ENOENT)
+			continue;
+		if (r < 0)
+			return cg_read_error(cg, parts[i].what, r, err);
+	}
+	return 0;
+}
+
 static int v1_sync_weight(struct vz_cgroup *cg, vz_error_t *err)
 {
 	struct cg_hier *h = task_hier(cg, CG_CPU);
@@ -736,5 +820,6 @@ const struct vz_cgroup_ops cg_v1_ops = {
 	.destroy = v1_destroy,
 	.set_limits = v1_set_limits,
 	.stats = v1_stats,
+	.detail = v1_detail,
 	.supported = v1_supported,
 };

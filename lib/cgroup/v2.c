@@ -423,6 +423,49 @@ static int v2_read_stats(int fd, struct vz_cgroup_stats *st, const char **knob)
 	return r < 0 ? r : v2_cpu_stats(fd, st, knob);
 }
 
+static int v2_read_detail(int fd, struct vz_cgroup_detail *d)
+{
+	const struct cg_knob mem[] = {{"memory.stat", "file"},
+				      {"memory.stat", "anon"},
+				      {"memory.stat", "shmem"}};
+	const struct cg_knob cpu[] = {{"cpu.stat", "user_usec"}, {"cpu.stat", "system_usec"}};
+	uint64_t *mv[] = {&d->mem_file, &d->mem_anon, &d->mem_shmem};
+	uint64_t *cv[] = {&d->cpu_user_ns, &d->cpu_system_ns};
+	_cleanup_free_ char *io = NULL;
+	bool have = true;
+	int r = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(mem) && have && r == 0; i++)
+		r = cg_read_opt(fd, &mem[i], mv[i], &have);
+	d->have_mem = have;
+	have = true;
+	for (size_t i = 0; i < ARRAY_SIZE(cpu) && have && r == 0; i++) {
+		r = cg_read_opt(fd, &cpu[i], cv[i], &have);
+		*cv[i] *= 1000;
+	}
+	d->have_cpu = have;
+	if (r < 0)
+		return r;
+	if (cg_read_knob(fd, "io.stat", &io) == 0)
+		cg_parse_io_v2(io, d);
+	return 0;
+}
+
+static int v2_detail(struct vz_cgroup *cg, struct vz_cgroup_detail *d, vz_error_t *err)
+{
+	struct cg_hier *h = hier(cg);
+	int fd, r;
+
+	*d = (struct vz_cgroup_detail){0};
+	fd = cg_group_fd(cg, h);
+	if (fd == -ENOENT)
+		return 0;
+	r = fd < 0 ? fd : v2_read_detail(fd, d);
+	if (r < 0)
+		return cg_read_error(cg, "memory.stat", r, err);
+	return 0;
+}
+
 static int v2_stats(struct vz_cgroup *cg, struct vz_cgroup_stats *st, vz_error_t *err)
 {
 	struct cg_hier *h = hier(cg);
@@ -463,5 +506,6 @@ const struct vz_cgroup_ops cg_v2_ops = {
 	.destroy = v2_destroy,
 	.set_limits = v2_set_limits,
 	.stats = v2_stats,
+	.detail = v2_detail,
 	.supported = v2_supported,
 };
