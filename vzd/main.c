@@ -65,6 +65,7 @@ struct daemon {
 	int dir_locks[2]; /* flocks on the root and run dirs: one daemon each */
 	struct watched *watched;
 	size_t n_watched;
+	struct vzd_view view;
 	bool quit;
 };
 
@@ -204,6 +205,9 @@ static void child_reset(struct daemon *d)
 	closep(&d->dir_locks[1]);
 	for (size_t i = 0; i < d->n_watched; i++)
 		closep(&d->watched[i].pidfd);
+	closep(&d->view.fd);
+	closep(&d->view.table);
+	closep(&d->view.pidfd);
 	sigemptyset(&all);
 	(void)sigprocmask(SIG_SETMASK, &all, NULL);
 	(void)prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
@@ -441,6 +445,7 @@ static int lock_dir(const char *dir, const char *what, int *ret_fd, vz_error_t *
 }
 
 #define EV_LOAD_TIMER UINT64_MAX
+#define EV_VIEW (UINT64_MAX - 1)
 
 /* The tick of the CTs' load averages (laverage.c). */
 static int setup_load_timer(struct daemon *d, vz_error_t *err)
@@ -464,6 +469,37 @@ static void load_tick(struct daemon *d)
 
 	if (read(d->load_fd, &expirations, sizeof(expirations)) == sizeof(expirations))
 		vzd_load_tick(d->ctx);
+}
+
+static void child_reset_cb(void *data)
+{
+	child_reset(data);
+}
+
+static void watch_view(struct daemon *d)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV_VIEW};
+
+	if (d->view.pidfd >= 0)
+		(void)epoll_ctl(d->ep_fd, EPOLL_CTL_ADD, d->view.pidfd, &ev);
+}
+
+/* The /proc view (view.c): before any CT starts, so that every start gets it. */
+static void setup_view(struct daemon *d)
+{
+	d->view.reset = child_reset_cb;
+	d->view.reset_data = d;
+	d->view.log = logmsg;
+	vzd_view_up(&d->view, d->ctx);
+	watch_view(d);
+}
+
+static void view_died(struct daemon *d)
+{
+	if (d->view.pidfd >= 0)
+		(void)epoll_ctl(d->ep_fd, EPOLL_CTL_DEL, d->view.pidfd, NULL);
+	vzd_view_died(&d->view, d->ctx);
+	watch_view(d);
 }
 
 static int setup(struct daemon *d, vz_error_t *err)
@@ -519,6 +555,8 @@ static void run(struct daemon *d)
 				handle_signal(d);
 			else if (evs[i].data.u64 == EV_LOAD_TIMER)
 				load_tick(d);
+			else if (evs[i].data.u64 == EV_VIEW)
+				view_died(d);
 			else
 				watched_exit(d, evs[i].data.u64 - 2);
 		}
@@ -586,6 +624,7 @@ int main(int argc, char **argv)
 			   .sig_fd = -1,
 			   .ep_fd = -1,
 			   .load_fd = -1,
+			   .view = {.fd = -1, .table = -1, .pidfd = -1},
 			   .group = (gid_t)-1,
 			   .dir_locks = {-1, -1}};
 	char *root = NULL, *rundir = NULL, *config = VZ_DEFAULT_CONFIG, *group = NULL;
@@ -625,6 +664,7 @@ int main(int argc, char **argv)
 	}
 	logmsg("listening on %s (root %s, cgroup prefix %s)", d.socket_path, d.ctx->root,
 	       d.ctx->cgroup_prefix);
+	setup_view(&d);
 	adopt(&d);
 	if (onboot)
 		start_onboot(&d);

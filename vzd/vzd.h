@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "core/ctx.h"
 #include "proto/protocol.h"
@@ -71,6 +72,23 @@ void vzd_ubc_row(struct vz_msg *o, const struct vz_ubc_row *row);
 #define VZD_LOAD_INTERVAL_S VZ_LOADAVG_INTERVAL_S
 void vzd_load_tick(struct vz_ctx *ctx);
 char *vzd_load_string(const char *ctid);
+
+/* The /proc view's connection and server (view.c). */
+struct vzd_view {
+	int fd;	   /* our /dev/fuse fd of the view, or -1 */
+	int table; /* our fd of its load table (a memfd) */
+	int pidfd; /* the server's, or -1 */
+	pid_t pid;
+	time_t started;
+	unsigned quick_deaths;
+	void (*reset)(void *data); /* in the forked server: drop what is vzd's */
+	void *reset_data;
+	void (*log)(const char *fmt, ...) VZ_PRINTF(1, 2);
+};
+/* Serve on the view a server left, or mount a new one and start its server. */
+void vzd_view_up(struct vzd_view *v, struct vz_ctx *ctx);
+/* The server's pidfd said it ended: start another on the same connection. */
+void vzd_view_died(struct vzd_view *v, struct vz_ctx *ctx);
 
 /* Give lib the nftables anti-spoofing filter (netfilter.c). */
 void vzd_net_filter_init(struct vz_ctx *ctx);

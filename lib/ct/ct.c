@@ -238,6 +238,16 @@ int ct_uid_range(const struct vz_ct *ct, uint32_t *base, uint32_t *size, vz_erro
 	return 0;
 }
 
+int vz_ct_root_uid(const struct vz_ct *ct, uid_t *ret)
+{
+	uint32_t base, size;
+
+	if (ct_uid_range(ct, &base, &size, NULL) < 0)
+		return -1;
+	*ret = base;
+	return 0;
+}
+
 int vz_ct_open_ns(struct vz_ct *ct, int nstype, vz_error_t *err)
 {
 	int fd;

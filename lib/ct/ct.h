@@ -75,6 +75,9 @@ void vz_ct_closep(struct vz_ct **ct);
 /* The CT's cgroup handle (under the prefix it runs with, or the daemon's). */
 struct vz_cgroup *vz_ct_cgroup(struct vz_ct *ct, vz_error_t *err);
 
+/* The host uid of the CT's root (its UID_RANGE's base); -1 when it has none. */
+int vz_ct_root_uid(const struct vz_ct *ct, uid_t *ret);
+
 /* The CT's storage handle (VE_LAYOUT of its config). */
 struct vz_storage *vz_ct_storage(struct vz_ct *ct, vz_error_t *err);
 

@@ -21,6 +21,7 @@
 #include "res/cpuio.h"
 #include "sandbox/mount.h"
 #include "sandbox/spawn.h"
+#include "sandbox/viewmount.h"
 #include "util/fs.h"
 #include "util/strv.h"
 #include "util/syscalls.h"
@@ -62,6 +63,24 @@ struct init_spec {
 	bool keep_mount;  /* mounted before: a failed start leaves it so */
 };
 
+/*
+ * The CT's directory in the /proc view when a view runs (the state says
+ * so, for a checkpoint to pass its binds to CRIU); without one the CT gets
+ * the host's files, with a warning.
+ */
+static char *ct_view_dir(struct vz_ct *ct)
+{
+	_cleanup_free_ char *live = vz_view_dir_live(ct->ctx->rundir);
+	char *view = live ? xasprintf("%s/%s", live, ct->id) : NULL;
+
+	if (!view)
+		vz_warn(ct->ctx, "the /proc view is not running: CT %s sees the host's "
+				 "memory, CPUs and uptime in /proc",
+			ct->id);
+	(void)vz_state_set(&ct->state, VZ_STATE_VIEW, view ? "yes" : NULL, NULL);
+	return view;
+}
+
 /* init on con, the CT's console; a script (is) on the caller's stdio. */
 static int spawn_ct_init(struct vz_ct *ct, struct vz_cgroup *cg, const struct init_spec *is,
 			 const struct ct_console *con, pid_t *ret_pid, vz_error_t *err)
@@ -69,6 +88,7 @@ static int spawn_ct_init(struct vz_ct *ct, struct vz_cgroup *cg, const struct in
 	char *argv[] = {"/sbin/init", NULL};
 	_cleanup_strv_ char **env = init_env();
 	_cleanup_free_ char *cg2 = vz_cgroup_v2_path(cg);
+	_cleanup_free_ char *view = ct_view_dir(ct);
 	struct vz_spawn_init_params p = {
 		.ctid = ct->id,
 		.rootfs = ct->path.root,
@@ -79,6 +99,7 @@ static int spawn_ct_init(struct vz_ct *ct, struct vz_cgroup *cg, const struct in
 		.stdio_fd = is ? -1 : con->slave,
 		.stdio = is ? is->stdio : NULL,
 		.console = is ? NULL : con->path,
+		.view = view,
 		.cgroup2_path = cg2,
 		.seccomp_fd = ct->ctx->seccomp_fd,
 		.pty_max = ct_res_pty_max(ct->cfg),

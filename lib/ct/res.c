@@ -86,15 +86,29 @@ static int res_apply(struct vz_ct *ct, struct vz_cgroup *cg, const struct vz_con
 {
 	struct vz_ctx *ctx = ct->ctx;
 	struct vz_cgroup_limits lim;
+	_cleanup_free_ char *cpus_set = NULL;
+	unsigned supported;
 
 	/* A CT without resource keys (most starts): no knob probed or written. */
 	if (mask == 0)
 		return 0;
-	mask = drop_unsupported(ctx, cfg, mask, vz_cgroup_supported(cg));
+	supported = vz_cgroup_supported(cg);
+	mask = drop_unsupported(ctx, cfg, mask, supported);
+	/* CPUS narrows the cpuset too (vz_res_cpus_cpuset): nproc inside counts it. */
+	if ((mask & VZ_CG_CPU_QUOTA) && (supported & VZ_CG_CPUSET))
+		mask |= VZ_CG_CPUSET;
 	if (mask == 0)
 		return 0;
 	if (vz_res_limits(cfg, ct->path.private, mask, &lim, err) < 0)
 		return -1;
+	if (mask & VZ_CG_CPUSET) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		cpus_set = vz_res_cpus_cpuset(cfg, n > 0 ? (unsigned)n : 1,
+					      strtoul(ct->id, NULL, 10));
+		if (cpus_set)
+			lim.cpuset = cpus_set;
+	}
 	/* v1 limits swap as part of RAM+swap: without a RAM limit there is nothing to add it to. */
 	if ((mask & VZ_CG_SWAP) && lim.mem_max == VZ_CG_UNLIMITED &&
 	    lim.swap_max != VZ_CG_UNLIMITED && vz_cgroup_mode(cg) != VZ_CGROUP_UNIFIED)

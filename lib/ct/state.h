@@ -31,6 +31,8 @@
 #define VZ_STATE_HOST_IF "HOST_IF"
 /* The console pty's tty id (RDEV:DEV, hex), as CRIU names an external tty. */
 #define VZ_STATE_CONSOLE "CONSOLE_TTY"
+/* "yes" when the /proc view's files are bound in the CT (sandbox/viewmount.h). */
+#define VZ_STATE_VIEW "PROC_VIEW"
 
 struct vz_state {
 	bool exists;	    /* a state file was read (or is to be written) */

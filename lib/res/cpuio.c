@@ -313,3 +313,51 @@ int vz_res_block_dev(const char *path, dev_t *ret, vz_error_t *err)
 				     path, maj, min);
 	return 0;
 }
+
+struct cpu_pick {
+	unsigned ncpus;
+	bool in[VZ_CPUS_MAX];
+};
+
+static bool mark_cpus(uint64_t lo, uint64_t hi, void *data)
+{
+	struct cpu_pick *p = data;
+
+	for (uint64_t c = lo; c <= hi && c < p->ncpus; c++)
+		p->in[c] = true;
+	return true;
+}
+
+char *vz_res_cpus_cpuset(const struct vz_config *cfg, unsigned ncpus, unsigned long turn)
+{
+	const char *mask = vz_config_get(cfg, "CPUMASK");
+	uint64_t n = get_num(cfg, "CPUS", parse_cpus, 0);
+	_cleanup_free_ struct cpu_pick *p = xzalloc(sizeof(*p));
+	_cleanup_free_ unsigned *allowed = xzalloc(VZ_CPUS_MAX * sizeof(*allowed));
+	_cleanup_free_ bool *pick = xzalloc(VZ_CPUS_MAX * sizeof(*pick));
+	unsigned k = 0;
+	char *list = NULL;
+
+	p->ncpus = ncpus < VZ_CPUS_MAX ? ncpus : VZ_CPUS_MAX;
+	if (!mask || strcasecmp(mask, "all") == 0)
+		(void)mark_cpus(0, p->ncpus - 1, p);
+	else if (!cpumask_walk(mask, mark_cpus, p))
+		return NULL;
+	for (unsigned c = 0; c < p->ncpus; c++)
+		if (p->in[c])
+			allowed[k++] = c;
+	if (n == 0 || n >= k)
+		return NULL;
+	for (uint64_t i = 0; i < n; i++)
+		pick[allowed[(turn + i) % k]] = true;
+	for (unsigned c = 0; c < p->ncpus; c++) {
+		char *next;
+
+		if (!pick[c])
+			continue;
+		next = list ? xasprintf("%s,%u", list, c) : xasprintf("%u", c);
+		free(list);
+		list = next;
+	}
+	return list;
+}

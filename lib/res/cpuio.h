@@ -43,6 +43,17 @@ bool vz_res_is_key(const char *key);
  * device under the CT's private area: private_path is stat'ed for it.
  * lim->cpuset points into cfg.
  */
+/*
+ * The cpuset of a CT with CPUS=n, so that what asks the kernel for its CPUs
+ * inside (sched_getaffinity: nproc, glibc's get_nprocs_conf does not)
+ * counts n: n of the CPUs it may use (CPUMASK's, else the host's ncpus),
+ * from the turn-th on (the CTID), so that CTs with few CPUs spread over the
+ * host instead of all sitting on CPU 0. NULL when n covers them all (or
+ * CPUS is unset): then CPUMASK alone is the cpuset. The quota stays what
+ * limits CPU time.
+ */
+char *vz_res_cpus_cpuset(const struct vz_config *cfg, unsigned ncpus, unsigned long turn);
+
 int vz_res_limits(const struct vz_config *cfg, const char *private_path, unsigned mask,
 		  struct vz_cgroup_limits *lim, vz_error_t *err);
 

@@ -21,6 +21,7 @@
 
 #include "sandbox/mount.h"
 #include "sandbox/ns.h"
+#include "sandbox/viewmount.h"
 #include "util/syscalls.h"
 #include "util/xalloc.h"
 
@@ -374,7 +375,7 @@ static int mount_cgroup(int rootfd, const char *cgroup2_path, vz_error_t *err)
 }
 
 int vz_mount_ct_root(const char *rootfs, uid_t owner, const char *cgroup2_path, int pty_max,
-		     const char *console, vz_error_t *err)
+		     const char *console, const char *view, vz_error_t *err)
 {
 	_cleanup_close_ int rootfd = -EBADF;
 
@@ -393,6 +394,9 @@ int vz_mount_ct_root(const char *rootfs, uid_t owner, const char *cgroup2_path, 
 	    mount_fs(rootfd, "sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
 		     owner, err) < 0 ||
 	    mount_cgroup(rootfd, cgroup2_path, err) < 0)
+		return -1;
+	/* The per-CT /proc view (viewmount.c), over the procfs and sysfs just made. */
+	if (view && vz_view_bind(rootfd, view, owner, err) < 0)
 		return -1;
 	return pivot(rootfd, err);
 }

@@ -29,10 +29,12 @@ int vz_mount_ct_dev(const char *path, uid_t owner, bool console, vz_error_t *err
  * and detach the old root. owner is the host uid of CT root, which owns the
  * new /dev entries. pty_max caps the CT's ptys (devpts max=, OpenVZ's
  * numpty); -1 for no cap. console, when not NULL, is the host path of a
- * pty slave bound on the CT's /dev/console.
+ * pty slave bound on the CT's /dev/console. view, when not NULL, is the
+ * host directory of the per-CT /proc view, whose files are bound over
+ * /proc and /sys files (sandbox/viewmount.h).
  */
 int vz_mount_ct_root(const char *rootfs, uid_t owner, const char *cgroup2_path, int pty_max,
-		     const char *console, vz_error_t *err);
+		     const char *console, const char *view, vz_error_t *err);
 
 /*
  * Change the pty cap of a running CT: remount its devpts with the same

@@ -25,6 +25,7 @@ struct vz_spawn_init_params {
 	int stdio_fd;	     /* init's stdin/stdout/stderr; < 0 means /dev/null */
 	const int *stdio;    /* or three fds for them (a < 0 one is /dev/null); NULL: stdio_fd */
 	const char *console; /* host path of a pty slave to bind on /dev/console, or NULL */
+	const char *view;    /* host directory of the /proc view (viewmount.h), or NULL */
 	const char *cgroup2_path; /* host path of the CT's cgroup2 group, or NULL */
 	int seccomp_fd;		  /* precompiled filter (vz_seccomp_compile), or -1 */
 	int pty_max;		  /* numpty: devpts max=, -1 for none */

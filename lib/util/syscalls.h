@@ -18,6 +18,9 @@
 #ifndef SYS_pidfd_send_signal
 #define SYS_pidfd_send_signal 424
 #endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
 #ifndef SYS_openat2
 #define SYS_openat2 437
 #endif
@@ -102,6 +105,12 @@ static inline int vz_pivot_root(const char *new_root, const char *put_old)
 static inline int vz_pidfd_open(pid_t pid, unsigned int flags)
 {
 	return (int)syscall(SYS_pidfd_open, pid, flags);
+}
+
+/* A copy of fd targetfd of the process behind pidfd (needs ptrace rights over it). */
+static inline int vz_pidfd_getfd(int pidfd, int targetfd, unsigned int flags)
+{
+	return (int)syscall(SYS_pidfd_getfd, pidfd, targetfd, flags);
 }
 
 static inline int vz_pidfd_send_signal(int pidfd, int sig, siginfo_t *info, unsigned int flags)

@@ -32,6 +32,8 @@ vz_template_cache() {
 			"$VZ_BUILD/vzctl" template build busybox >/dev/null
 			kill "$pid"
 			wait "$pid" 2>/dev/null || true
+			# Its /proc view outlives it, as it outlives every vzd; its server ends with the mount.
+			umount -l "$cache.tmp/run/view" 2>/dev/null || true
 		)
 		mv "$cache.tmp/root/template/cache" "$cache"
 		rm -rf "$cache.tmp"

@@ -1,0 +1,547 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The view's server. At each open the reader (the request's pid, a host
+ * pid: the daemon mounted the view in the host's pid namespace) is placed
+ * by its cgroup (/proc/PID/cgroup: "<prefix>/<CTID>/..."), the CT is
+ * opened from its state file as any vzd worker opens it, and the file's
+ * text is made from the CT's counters (lib/cgroup), its beancounters
+ * (lib/ct, lib/res) and the host's own file. The load averages are the
+ * server's: every VZ_LOADAVG_INTERVAL_S seconds it counts each running
+ * CT's tasks, into a table in shared memory the daemon holds as well, so
+ * that a new server goes on from it.
+ *
+ * Trust model: the server runs as host root, outside every CT, and reads
+ * only host files and the daemon's state. What a CT controls is which
+ * files it opens and when; a CT's processes cannot pose as another CT's
+ * (the kernel says which cgroup they are in).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ct/ct.h"
+#include "ct/ctid.h"
+#include "res/cpuio.h"
+#include "res/loadavg.h"
+#include "sandbox/viewmount.h"
+#include "util/fs.h"
+#include "util/strv.h"
+#include "util/syscalls.h"
+#include "util/xalloc.h"
+#include "view/fuse.h"
+#include "view/text.h"
+#include "view/view.h"
+
+enum file {
+	F_MEMINFO,
+	F_SWAPS,
+	F_CPUINFO,
+	F_STAT,
+	F_UPTIME,
+	F_LOADAVG,
+	F_DISKSTATS,
+	F_CPU_ONLINE,
+	F_UBC,
+	_F_MAX,
+};
+
+/* The host's file each view file stands for (NULL: none, a reader outside CTs gets ENOENT). */
+static const char *const host_file[_F_MAX] = {
+	[F_MEMINFO] = "/proc/meminfo",	   [F_SWAPS] = "/proc/swaps",
+	[F_CPUINFO] = "/proc/cpuinfo",	   [F_STAT] = "/proc/stat",
+	[F_UPTIME] = "/proc/uptime",	   [F_LOADAVG] = "/proc/loadavg",
+	[F_DISKSTATS] = "/proc/diskstats", [F_CPU_ONLINE] = "/sys/devices/system/cpu/online",
+	[F_UBC] = NULL,
+};
+
+#define HOST_MAX (4 * 1024 * 1024)
+
+/*
+ * The load averages live in a memfd that the daemon holds too, like the
+ * connection: a new server (or a new daemon, by pidfd_getfd) goes on with
+ * the table, and nothing is ever written to disk.
+ */
+struct load {
+	uint32_t ctid; /* 0: a free slot */
+	uint32_t seen; /* running at the last tick */
+	uint64_t avg[3];
+};
+
+#define MAX_LOADS 16384
+#define TABLE_SIZE (MAX_LOADS * sizeof(struct load))
+
+struct server {
+	struct vz_ctx *ctx;
+	const char *names[_F_MAX];
+	struct load *loads; /* MAX_LOADS of them, shared */
+};
+
+static char *pid_path(const struct vz_ctx *ctx)
+{
+	return xasprintf("%s/view.pid", ctx->rundir);
+}
+
+
+/* ---- which CT a reader is in ---- */
+
+/* The CTID in a cgroup path "/<prefix>/<ctid>[/...]", or NULL. */
+static char *ctid_of_path(const char *path, const char *prefix)
+{
+	size_t n = strlen(prefix), len;
+
+	if (path[0] != '/' || strncmp(path + 1, prefix, n) != 0 || path[n + 1] != '/')
+		return NULL;
+	path += n + 2;
+	len = strcspn(path, "/\n");
+	if (len == 0 || len > 10)
+		return NULL;
+	{
+		_cleanup_free_ char *id = xstrndup(path, len);
+
+		return vz_ctid_is_numeric(id) ? steal_ptr(id) : NULL;
+	}
+}
+
+static char *reader_ctid(struct server *s, pid_t pid)
+{
+	_cleanup_free_ char *path = xasprintf("/proc/%d/cgroup", (int)pid), *text = NULL;
+
+	if (pid <= 0 || read_file_at(AT_FDCWD, path, 65536, &text, NULL) < 0)
+		return NULL;
+	/* "ID:controllers:/path" per hierarchy; the path is after the second colon. */
+	for (const char *l = text; l && *l;) {
+		const char *c1 = strchr(l, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		const char *nl = strchr(l, '\n');
+		char *id = c2 && (!nl || c2 < nl) ? ctid_of_path(c2 + 1, s->ctx->cgroup_prefix)
+						  : NULL;
+
+		if (id)
+			return id;
+		l = nl ? nl + 1 : NULL;
+	}
+	return NULL;
+}
+
+/* The running CT pid is in, opened without its lock (as vzlist's are), or NULL. */
+static struct vz_ct *reader_ct(struct server *s, pid_t pid)
+{
+	_cleanup_free_ char *id = reader_ctid(s, pid);
+	struct vz_ct *ct = id ? vz_ct_open(s->ctx, id, VZ_CT_NO_CONFIG, NULL) : NULL;
+
+	if (ct && !ct->running) {
+		vz_ct_close(ct);
+		return NULL;
+	}
+	return ct;
+}
+
+/* ---- the CT's numbers ---- */
+
+static uint64_t host_kb(const char *meminfo, const char *key)
+{
+	const char *p = strstr(meminfo, key);
+	unsigned long long v;
+
+	if (!p || sscanf(p + strlen(key), ": %llu", &v) != 1)
+		return 0;
+	return (uint64_t)v * 1024;
+}
+
+static void ct_mem(const char *host, const struct vz_cgroup_stats *st,
+		   const struct vz_cgroup_detail *d, struct vz_view_mem *m)
+{
+	uint64_t host_total = host_kb(host, "\nMemTotal"), host_swap = host_kb(host, "\nSwapTotal");
+
+	if (!host_total)
+		host_total = host_kb(host, "MemTotal");
+	*m = (struct vz_view_mem){
+		.total = st->mem.limit < host_total ? st->mem.limit : host_total,
+		.used = st->mem.held,
+		.file = d->have_mem ? d->mem_file : 0,
+		.anon = d->have_mem ? d->mem_anon : st->mem.held,
+		.shmem = d->have_mem ? d->mem_shmem : 0,
+		/* The CT's swap is its limit, as OpenVZ showed its vswap; unlimited: the host's. */
+		.swap_total = !st->swap.have || st->swap.limit == VZ_CG_UNLIMITED ? host_swap
+										   : st->swap.limit,
+		.swap_used = st->swap.have ? st->swap.held : 0,
+	};
+	if (m->used > m->total)
+		m->used = m->total;
+}
+
+static double boot_seconds(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The CPUs the CT is shown, as its CPUS, CPUMASK and CPULIMIT (the state's) make its cpuset and quota. */
+static unsigned ct_cpus(struct vz_ct *ct, unsigned *cpus, unsigned max)
+{
+	_cleanup_free_ char *online = NULL, *set = NULL;
+	struct vz_cgroup_limits lim;
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	const char *mask = vz_state_get(&ct->state, "CPUMASK");
+
+	(void)read_file_at(AT_FDCWD, "/sys/devices/system/cpu/online", 4096, &online, NULL);
+	if (!ct->state.kv ||
+	    vz_res_limits(ct->state.kv, ct->path.private, VZ_CG_CPU_QUOTA, &lim, NULL) < 0)
+		lim.cpu_quota_pct = 0;
+	if (ct->state.kv)
+		set = vz_res_cpus_cpuset(ct->state.kv, n > 0 ? (unsigned)n : 1,
+					 strtoul(ct->id, NULL, 10));
+	if (!set && mask && strcasecmp(mask, "all") != 0)
+		set = xstrdup(mask);
+	return vz_view_pick_cpus(online, set, lim.cpu_quota_pct, cpus, max);
+}
+
+static struct load *find_load(struct server *s, const char *ctid, bool add)
+{
+	unsigned long id = strtoul(ctid, NULL, 10);
+	struct load *free_slot = NULL;
+
+	if (!s->loads || id == 0 || id > UINT32_MAX)
+		return NULL;
+	for (size_t i = 0; i < MAX_LOADS; i++) {
+		if (s->loads[i].ctid == id)
+			return &s->loads[i];
+		if (!free_slot && s->loads[i].ctid == 0)
+			free_slot = &s->loads[i];
+	}
+	if (!add || !free_slot)
+		return NULL;
+	*free_slot = (struct load){.ctid = (uint32_t)id};
+	return free_slot;
+}
+
+static struct vz_loadavg load_of(const struct load *l)
+{
+	struct vz_loadavg a = {{0}};
+
+	for (int i = 0; l && i < 3; i++)
+		a.avg[i] = (unsigned long)l->avg[i];
+	return a;
+}
+
+struct ct_text {
+	struct vz_ct *ct;
+	const char *host;
+	struct vz_cgroup_stats st;
+	struct vz_cgroup_detail d;
+};
+
+static char *cpu_text(struct server *s, enum file f, struct ct_text *t)
+{
+	unsigned cpus[1024];
+	unsigned long running = 0, threads = 0, active = 0;
+	_cleanup_free_ pid_t *pids = NULL;
+	int npids = vz_cgroup_pids(t->ct->cg, &pids, NULL);
+	struct vz_view_cpu c = {.cpus = cpus};
+	struct load *l;
+
+	c.n = ct_cpus(t->ct, cpus, ARRAY_SIZE(cpus));
+	if (c.n == 0)
+		cpus[c.n++] = 0;
+	if (f == F_CPU_ONLINE)
+		return vz_view_cpu_online(c.n);
+	if (f == F_CPUINFO)
+		return vz_view_cpuinfo(t->host, &c);
+	if (npids > 0)
+		active = vz_loadavg_count(pids, npids, &running, &threads);
+	if (f == F_LOADAVG) {
+		struct vz_loadavg a;
+
+		l = find_load(s, t->ct->id, false);
+		a = load_of(l);
+		return vz_view_loadavg(&a, running, threads);
+	}
+	c.running = running;
+	c.blocked = active - running;
+	c.user_ns = t->d.have_cpu ? t->d.cpu_user_ns : t->st.cpu_usage_ns;
+	c.system_ns = t->d.have_cpu ? t->d.cpu_system_ns : 0;
+	c.uptime = boot_seconds() -
+		   (double)t->ct->state.starttime / (double)sysconf(_SC_CLK_TCK);
+	if (c.uptime < 0)
+		c.uptime = 0;
+	return f == F_STAT ? vz_view_stat(t->host, &c) : vz_view_uptime(&c);
+}
+
+static char *ubc_text(struct vz_ct *ct)
+{
+	size_t n = vz_ubc_count();
+	_cleanup_free_ struct vz_ubc_row *rows = xzalloc(n * sizeof(*rows));
+	struct vz_cgroup_stats st;
+
+	if (vz_ct_ubc(ct, rows, &st, NULL) < 0)
+		return NULL;
+	return vz_view_ubc(ct->id, rows, n);
+}
+
+static char *ct_text(struct server *s, enum file f, struct vz_ct *ct, const char *host)
+{
+	struct ct_text t = {.ct = ct, .host = host};
+	struct vz_view_mem m;
+
+	if (f == F_UBC)
+		return ubc_text(ct);
+	if (!vz_ct_cgroup(ct, NULL) || vz_cgroup_stats(ct->cg, &t.st, NULL) < 0 ||
+	    vz_cgroup_detail(ct->cg, &t.d, NULL) < 0)
+		return NULL;
+	switch (f) {
+	case F_MEMINFO:
+	case F_SWAPS:
+		if (!t.st.mem.have)
+			return f == F_MEMINFO ? xstrdup(host) : NULL;
+		ct_mem(host, &t.st, &t.d, &m);
+		return f == F_MEMINFO ? vz_view_meminfo(host, &m) : vz_view_swaps(&m);
+	case F_DISKSTATS:
+		return vz_view_diskstats(host, &t.d);
+	case F_CPUINFO:
+	case F_STAT:
+	case F_UPTIME:
+	case F_LOADAVG:
+	case F_CPU_ONLINE:
+		return cpu_text(s, f, &t);
+	case F_UBC:
+	case _F_MAX:
+		break;
+	}
+	return NULL;
+}
+
+/* CT ctid if it runs, or with ctid 0 the one pid is in; NULL for none. */
+static struct vz_ct *which_ct(struct server *s, unsigned long ctid, pid_t pid)
+{
+	char id[32];
+	struct vz_ct *ct;
+
+	if (!ctid)
+		return reader_ct(s, pid);
+	snprintf(id, sizeof(id), "%lu", ctid);
+	ct = vz_ct_open(s->ctx, id, VZ_CT_NO_CONFIG, NULL);
+	if (ct && !ct->running) {
+		vz_ct_close(ct);
+		return NULL;
+	}
+	return ct;
+}
+
+static char *file_text(void *data, unsigned long ctid, size_t i, pid_t pid, int *ret_errno)
+{
+	struct server *s = data;
+	_cleanup_ct_ struct vz_ct *ct = i < _F_MAX ? which_ct(s, ctid, pid) : NULL;
+	_cleanup_free_ char *host = NULL;
+	char *text;
+	int r;
+
+	/* A CT's own directory shows nothing but that CT, running. */
+	if (i >= _F_MAX || (!ct && (ctid || !host_file[i]))) {
+		*ret_errno = ENOENT;
+		return NULL;
+	}
+	if (host_file[i]) {
+		r = read_file_at(AT_FDCWD, host_file[i], HOST_MAX, &host, NULL);
+		if (r < 0) {
+			*ret_errno = -r;
+			return NULL;
+		}
+	}
+	if (!ct)
+		return steal_ptr(host);
+	text = ct_text(s, (enum file)i, ct, host ? host : "");
+	/* Counters that cannot be read now: the host's file rather than a failed read. */
+	if (!text)
+		text = host ? steal_ptr(host) : xstrdup("");
+	return text;
+}
+
+static void file_owner(void *data, unsigned long ctid, pid_t pid, uid_t *uid, gid_t *gid)
+{
+	struct server *s = data;
+	_cleanup_ct_ struct vz_ct *ct = which_ct(s, ctid, pid);
+	uid_t root;
+
+	*uid = 0;
+	*gid = 0;
+	if (ct && vz_ct_root_uid(ct, &root) == 0) {
+		*uid = root;
+		*gid = root;
+	}
+}
+
+/* ---- load averages ---- */
+
+static void loads_tick(struct server *s)
+{
+	_cleanup_strv_ char **ids = vz_ct_list_ids(s->ctx, NULL);
+
+	if (!s->loads)
+		return;
+	for (size_t i = 0; i < MAX_LOADS; i++)
+		s->loads[i].seen = false;
+	for (char **p = ids; p && *p; p++) {
+		_cleanup_ct_ struct vz_ct *ct = vz_ct_open(s->ctx, *p, VZ_CT_NO_CONFIG, NULL);
+		_cleanup_free_ pid_t *pids = NULL;
+		struct vz_cgroup *cg = ct && ct->running ? vz_ct_cgroup(ct, NULL) : NULL;
+		int n = cg ? vz_cgroup_pids(cg, &pids, NULL) : -1;
+		struct load *l;
+		struct vz_loadavg a;
+
+		l = n < 0 ? NULL : find_load(s, *p, true);
+		if (!l)
+			continue;
+		a = load_of(l);
+		vz_loadavg_fold(&a, vz_loadavg_count(pids, n, NULL, NULL));
+		for (int i = 0; i < 3; i++)
+			l->avg[i] = a.avg[i];
+		l->seen = true;
+	}
+	/* A stopped CT's slot is free again: it starts from zero next time. */
+	for (size_t i = 0; i < MAX_LOADS; i++)
+		if (!s->loads[i].seen)
+			s->loads[i] = (struct load){0};
+}
+
+/* ---- the process ---- */
+
+static void write_pid_file(struct vz_ctx *ctx, int fd, int table)
+{
+	_cleanup_free_ char *path = pid_path(ctx), *text = NULL;
+	uint64_t start = 0;
+
+	(void)vz_proc_stat(getpid(), &start, NULL);
+	text = xasprintf("%d %" PRIu64 " %d %d\n", (int)getpid(), start, fd, table);
+	(void)write_file_atomic_at(AT_FDCWD, path, text, strlen(text), 0600);
+}
+
+/* Is the pid file still ours? Not when the run dir went, or another server took over. */
+static bool pid_file_ours(struct vz_ctx *ctx)
+{
+	_cleanup_free_ char *path = pid_path(ctx), *text = NULL;
+	int pid;
+
+	return read_file_at(AT_FDCWD, path, 256, &text, NULL) == 0 &&
+	       sscanf(text, "%d", &pid) == 1 && pid == (int)getpid();
+}
+
+static void remove_pid_file(struct vz_ctx *ctx)
+{
+	_cleanup_free_ char *path = pid_path(ctx), *text = NULL;
+	int pid;
+
+	if (read_file_at(AT_FDCWD, path, 256, &text, NULL) == 0 && sscanf(text, "%d", &pid) == 1 &&
+	    pid == (int)getpid())
+		(void)unlink(path);
+}
+
+void vz_view_serve(struct vz_ctx *ctx, int fd, int table)
+{
+	struct server s = {.ctx = ctx};
+	const struct vz_view_file *files = vz_view_files();
+	struct itimerspec its = {.it_value = {.tv_sec = VZ_LOADAVG_INTERVAL_S},
+				 .it_interval = {.tv_sec = VZ_LOADAVG_INTERVAL_S}};
+	struct vz_fuse_fs fs = {.names = s.names, .text = file_text, .owner = file_owner};
+	_cleanup_close_ int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	struct vz_fuse f;
+
+	for (size_t i = 0; i < _F_MAX && files[i].name; i++)
+		s.names[fs.n++] = files[i].name;
+	fs.data = &s;
+	(void)setsid();
+	(void)prctl(PR_SET_NAME, "vzview");
+	(void)signal(SIGPIPE, SIG_IGN);
+	write_pid_file(ctx, fd, table);
+	s.loads = mmap(NULL, TABLE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, table, 0);
+	if (s.loads == MAP_FAILED)
+		s.loads = NULL;
+	if (tfd >= 0)
+		(void)timerfd_settime(tfd, 0, &its, NULL);
+	vz_fuse_init(&f, fd, &fs);
+	for (;;) {
+		struct pollfd p[2] = {{.fd = fd, .events = POLLIN}, {.fd = tfd, .events = POLLIN}};
+		uint64_t ticks;
+
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (p[1].revents & POLLIN) {
+			if (read(tfd, &ticks, sizeof(ticks)) == sizeof(ticks))
+				loads_tick(&s);
+			/* Nobody can find us any more: the daemon's run dir was removed. */
+			if (!pid_file_ours(ctx))
+				break;
+		}
+		if ((p[0].revents & (POLLERR | POLLHUP)) && !(p[0].revents & POLLIN))
+			break;
+		if ((p[0].revents & POLLIN) && vz_fuse_process(&f) == -ENODEV)
+			break;
+	}
+	vz_fuse_release(&f);
+	remove_pid_file(ctx);
+}
+
+int vz_view_mount(struct vz_ctx *ctx, int *ret_table, vz_error_t *err)
+{
+	_cleanup_free_ char *dir = vz_view_dir(ctx->rundir), *opts = NULL;
+	_cleanup_close_ int fd = -EBADF, table = -EBADF;
+
+	table = memfd_create("vzview-loadavg", MFD_CLOEXEC);
+	if (table < 0 || ftruncate(table, TABLE_SIZE) < 0)
+		return vz_error_make(err, VZ_E_SYSTEM, errno, "make the view's load table");
+
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return vz_error_make(err, VZ_E_SYSTEM, errno, "mkdir '%s'", dir);
+	/* A view nobody serves any more (its connection is gone): make room for a new one. */
+	while (umount2(dir, MNT_DETACH) == 0)
+		;
+	/* VZ_TEST_NO_FUSE: a host without FUSE, for the test of the fallback. */
+	fd = getenv("VZ_TEST_NO_FUSE") ? (errno = ENOENT, -1) : open("/dev/fuse", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return vz_error_make(err, VZ_E_SYSTEM, errno, "open '/dev/fuse'");
+	opts = vz_fuse_mount_options(fd);
+	if (mount("vz-view", dir, "fuse", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, opts) < 0)
+		return vz_error_make(err, VZ_E_SYSTEM, errno, "mount the /proc view on '%s'", dir);
+	*ret_table = take_fd(table);
+	return take_fd(fd);
+}
+
+int vz_view_find(struct vz_ctx *ctx, int *ret_pidfd, pid_t *ret_pid, int *ret_fd, int *ret_table)
+{
+	_cleanup_free_ char *path = pid_path(ctx), *text = NULL;
+	_cleanup_close_ int pidfd = -EBADF, copy = -EBADF;
+	unsigned long long start;
+	uint64_t now = 0;
+	int pid, fd, table, tcopy;
+
+	if (read_file_at(AT_FDCWD, path, 256, &text, NULL) < 0 ||
+	    sscanf(text, "%d %llu %d %d", &pid, &start, &fd, &table) != 4 || pid <= 0 || fd < 0 ||
+	    table < 0)
+		return -1;
+	pidfd = vz_pidfd_open(pid, 0);
+	/* Checked after the pidfd is held: a recycled pid is never taken for the server. */
+	if (pidfd < 0 || vz_proc_stat(pid, &now, NULL) < 0 || now != start)
+		return -1;
+	copy = vz_pidfd_getfd(pidfd, fd, 0);
+	tcopy = copy < 0 ? -1 : vz_pidfd_getfd(pidfd, table, 0);
+	if (tcopy < 0)
+		return -1;
+	*ret_pidfd = take_fd(pidfd);
+	*ret_pid = pid;
+	*ret_fd = take_fd(copy);
+	*ret_table = tcopy;
+	return 0;
+}

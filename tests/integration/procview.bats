@@ -1,0 +1,212 @@
+#!/usr/bin/env bats
+# The per-CT /proc view (lib/view): /proc/meminfo, swaps, cpuinfo, stat,
+# uptime, loadavg, diskstats and /sys/devices/system/cpu/online show the CT,
+# OpenVZ's beancounters are at /dev/vz/user_beancounters, and all of it
+# survives a vzd restart and a restart of the view's server.
+
+load helpers
+
+setup() {
+	[ -c /dev/fuse ] || skip "no /dev/fuse: the view cannot run (see the fallback test)"
+	vz_start_daemon
+}
+teardown() { vz_stop_daemon; }
+
+# CT 101: busybox, 256 MiB of RAM, 128 MiB of swap, one CPU.
+view_ct() {
+	local ct=${1:-101}
+	vzctl --quiet create "$ct" --ostemplate busybox
+	vzctl --quiet set "$ct" --ram 256M --swap 128M --cpus 1 --save
+	vz_install_probe "$ct"
+	vzctl --quiet start "$ct"
+}
+
+# Field 2 of line KEY: of a meminfo text on stdin.
+meminfo_kb() { awk -v k="$1:" '$1 == k { print $2 }'; }
+
+view_pid() { awk '{ print $1 }' "$VZ_RUNDIR/view.pid"; }
+
+# What the CT reads now must be its own (the checks of the restart tests).
+check_ct_numbers() {
+	local ct=${1:-101} up
+	run -0 vzctl exec "$ct" cat /proc/meminfo
+	[ "$(meminfo_kb MemTotal <<<"$output")" = 262144 ]
+	[ "$(meminfo_kb SwapTotal <<<"$output")" = 131072 ]
+	run -0 vzctl exec "$ct" cat /sys/devices/system/cpu/online
+	[ "$output" = 0 ]
+	run -0 vzctl exec "$ct" cat /proc/uptime
+	up=${output%%.*}
+	# The CT's seconds, not the host's (which are more by far).
+	[ "$up" -lt 600 ]
+	run -0 vzctl exec "$ct" cat /proc/loadavg
+	[[ "$output" =~ ^[0-9]+\.[0-9]{2}\ [0-9]+\.[0-9]{2}\ [0-9]+\.[0-9]{2}\ [0-9]+/[0-9]+\ 0$ ]]
+}
+
+require_host_uptime() {
+	local up
+	up=$(cut -d. -f1 /proc/uptime)
+	[ "$up" -gt 1200 ] || skip "host up only ${up}s: too close to a CT's uptime to tell them apart"
+}
+
+@test "view: /proc/meminfo and /proc/swaps show the CT's RAM and swap" {
+	require_cgroup_controller memory
+	view_ct
+	require_swap_accounting 101
+	run -0 vzctl exec 101 cat /proc/meminfo
+	[ "$(meminfo_kb MemTotal <<<"$output")" = 262144 ]
+	[ "$(meminfo_kb SwapTotal <<<"$output")" = 131072 ]
+	free=$(meminfo_kb MemFree <<<"$output")
+	[ "$free" -gt 0 ] && [ "$free" -le 262144 ]
+	# The host's own file is untouched.
+	[ "$(meminfo_kb MemTotal </proc/meminfo)" -gt 262144 ]
+	run -0 vzctl exec 101 cat /proc/swaps
+	[ "${lines[1]}" = "$(printf '%-40s%-16s%-16s%-16s%s' none virtual 131072 0 -1)" ]
+	# Memory the CT takes shows as used (a tmpfs file stays charged as shmem).
+	vzctl exec 101 'dd if=/dev/zero of=/dev/shm/x bs=1M count=64 2>/dev/null'
+	run -0 vzctl exec 101 cat /proc/meminfo
+	[ "$(meminfo_kb Shmem <<<"$output")" -ge 65536 ]
+	[ "$(meminfo_kb MemFree <<<"$output")" -lt $((262144 - 65536)) ]
+}
+
+@test "view: nproc, cpu/online, cpuinfo and stat show the CT's CPUs" {
+	require_cgroup_controller cpuset
+	[ "$(nproc)" -ge 2 ] || skip "host has one CPU: --cpus 1 changes nothing"
+	view_ct
+	run -0 vzctl exec 101 nproc
+	[ "$output" = 1 ]
+	run -0 vzctl exec 101 cat /sys/devices/system/cpu/online
+	[ "$output" = 0 ]
+	run -0 vzctl exec 101 'grep -c ^processor /proc/cpuinfo'
+	[ "$output" = 1 ]
+	run -0 vzctl exec 101 'grep ^cpu /proc/stat | cut -d" " -f1'
+	[ "$output" = "$(printf 'cpu\ncpu0')" ]
+	# Two CPUs: two of everything.
+	vzctl --quiet set 101 --cpus 2
+	run -0 vzctl exec 101 'nproc; cat /sys/devices/system/cpu/online; grep -c ^processor /proc/cpuinfo'
+	[ "$output" = "$(printf '2\n0-1\n2')" ]
+}
+
+@test "view: /proc/uptime and /proc/stat count from the CT's start" {
+	require_host_uptime
+	view_ct
+	sleep 2
+	run -0 vzctl exec 101 cat /proc/uptime
+	up=${output%%.*}
+	[ "$up" -ge 2 ] && [ "$up" -lt 120 ]
+	host=$(cut -d. -f1 /proc/uptime)
+	[ "$host" -gt $((up + 600)) ]
+	# The cpu line's ticks add up to about the CT's uptime on its one CPU (USER_HZ 100).
+	run -0 vzctl exec 101 'grep "^cpu " /proc/stat'
+	read -r _ user nice sys idle _ <<<"$output"
+	total=$(((user + nice + sys + idle) / 100))
+	[ "$total" -ge $((up - 2)) ] && [ "$total" -le $((up + 2)) ]
+}
+
+@test "view: /proc/loadavg is the CT's own load" {
+	view_ct 101
+	view_ct 102
+	vzctl exec 101 'for i in 1 2; do setsid sh -c "while :; do :; done" </dev/null >/dev/null 2>&1 & done'
+	# Two ticks of the 5 s load average.
+	sleep 11
+	run -0 vzctl exec 101 cat /proc/loadavg
+	one=${output%% *}
+	[ "${one%%.*}${one#*.}" -gt 20 ]
+	[[ "$output" == *" 2/"* ]] || [[ "$output" == *" 3/"* ]]
+	run -0 vzctl exec 102 cat /proc/loadavg
+	[[ "$output" == "0.00 0.00 0.00 "* ]]
+}
+
+@test "view: /dev/vz/user_beancounters is vzctl ubc's table; /proc/user_beancounters cannot exist" {
+	view_ct
+	# Name, barrier, limit and failcnt of each row; held moves while we look.
+	cols() { sed 's/^ *[0-9]*: //' | awk 'NR > 2 && !/^#/ { print $1, $4, $5, $6 } /^#/ || NR <= 2'; }
+	run -0 vzctl exec 101 cat /dev/vz/user_beancounters
+	inside=$(cols <<<"$output")
+	run -0 vzctl ubc 101
+	[ "$inside" = "$(cols <<<"$output")" ]
+	[[ "$inside" == *"physpages 0 65536 0"* ]]
+	run -0 vzctl exec 101 'ls -ln /dev/vz/user_beancounters'
+	[[ "$output" == "-r--r--r--"*" 0 "*" 0 "* ]]
+	run ! vzctl exec 101 'echo 1 > /dev/vz/user_beancounters'
+	# procfs has no such name to bind on, and refuses overlayfs (doc/architecture.md).
+	run ! vzctl exec 101 'test -e /proc/user_beancounters'
+}
+
+@test "view: read-only, root's inside, locked, and busybox cat (sendfile) reads it" {
+	view_ct
+	run -0 vzctl exec 101 'ls -ln /proc/meminfo /proc/stat'
+	[[ "${lines[0]}" == "-r--r--r--"*" 0 "*" 0 "* ]]
+	run ! vzctl exec 101 'echo x > /proc/meminfo'
+	run ! vzctl exec 101 'umount /proc/meminfo'
+	# busybox cat uses sendfile, which reads through the page cache: every time the CT's text.
+	for f in meminfo uptime stat; do
+		run -0 vzctl exec 101 "cat /proc/$f | wc -c; head -c 100000 /proc/$f | wc -c"
+		[ "${lines[0]}" -gt 5 ]
+		[ "$f" != meminfo ] || [ "${lines[0]}" = "${lines[1]}" ]
+	done
+	# A text longer than the last one is read whole through the page cache too.
+	run -0 vzctl exec 101 'cat /proc/loadavg; for i in $(seq 12); do sleep 100 & done; cat /proc/loadavg; head -c 1000 /proc/loadavg; kill $(jobs -p)'
+	[[ "${lines[0]}" =~ \ [0-9]/[0-9]\ 0$ ]]
+	[[ "${lines[1]}" =~ \ [0-9]+/1[0-9]\ 0$ ]]
+	[ "$(cut -d" " -f4- <<<"${lines[1]}")" = "$(cut -d" " -f4- <<<"${lines[2]}")" ]
+}
+
+@test "view: a reader outside CTs gets the host's files" {
+	view_ct
+	[ "$(meminfo_kb MemTotal <"$VZ_RUNDIR/view/meminfo")" = "$(meminfo_kb MemTotal </proc/meminfo)" ]
+	[ "$(cat "$VZ_RUNDIR/view/cpu_online")" = "$(cat /sys/devices/system/cpu/online)" ]
+	# A CT's own directory shows that CT to anyone.
+	[ "$(meminfo_kb MemTotal <"$VZ_RUNDIR/view/101/meminfo")" = 262144 ] ||
+		[ "$(vz_daemon_cgroup_layout)" = v2 ]
+	run ! cat "$VZ_RUNDIR/view/999/meminfo"
+}
+
+@test "view: survives kill -9 of vzd, of its server, and of both one after the other" {
+	require_cgroup_controller memory cpuset
+	require_host_uptime
+	view_ct
+	check_ct_numbers
+	server=$(view_pid)
+	vz_kill_daemon KILL
+	vz_run_daemon
+	# The new vzd took over the same server and connection.
+	[ "$(view_pid)" = "$server" ]
+	check_ct_numbers
+	# The server dies: the new vzd (which holds the connection now) starts another.
+	kill -KILL "$server"
+	for _ in $(seq 100); do
+		[ "$(view_pid 2>/dev/null)" != "$server" ] && kill -0 "$(view_pid)" 2>/dev/null && break
+		sleep 0.05
+	done
+	[ "$(view_pid)" != "$server" ]
+	check_ct_numbers
+	grep -q "view's server $server is gone" "$VZ_TEST_DIR/vzd.log"
+	# And once more the other way round: vzd, then the server it found.
+	server=$(view_pid)
+	vz_kill_daemon KILL
+	vz_run_daemon
+	kill -KILL "$server"
+	sleep 0.5
+	[ "$(view_pid)" != "$server" ]
+	check_ct_numbers
+	# A CT started now gets the same view.
+	view_ct 102
+	check_ct_numbers 102
+}
+
+@test "view: without FUSE, CTs start with the host's /proc and a warning" {
+	# vzd and the view's server both gone: the connection with them.
+	server=$(view_pid)
+	vz_kill_daemon KILL
+	kill -KILL "$server"
+	VZ_TEST_NO_FUSE=1 vz_run_daemon
+	grep -q "no /proc view" "$VZ_TEST_DIR/vzd.log"
+	vzctl --quiet create 101 --ostemplate busybox
+	vzctl --quiet set 101 --ram 256M --save
+	run -0 vzctl start 101
+	[[ "$output" == *"the /proc view is not running"* ]]
+	run -0 vzctl exec 101 cat /proc/meminfo
+	[ "$(meminfo_kb MemTotal <<<"$output")" = "$(meminfo_kb MemTotal </proc/meminfo)" ]
+	run -0 vzctl exec 101 'test -e /dev/vz/user_beancounters || echo none'
+	[ "$output" = none ]
+}
