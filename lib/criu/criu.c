@@ -185,6 +185,10 @@ static char **dump_args(const struct vz_criu_req *r)
 	a = strv_push(a, xasprintf("%d", (int)r->pid));
 	a = strv_push(a, xstrdup("--external"));
 	a = strv_push(a, xstrdup("mnt[/dev]:" VZ_CRIU_DEV_KEY));
+	for (char *const *e = r->dump_external; e && *e; e++) {
+		a = strv_push(a, xstrdup("--external"));
+		a = strv_push(a, xstrdup(*e));
+	}
 	if (r->console_tty) {
 		/* The pty's master is the keeper's, outside the CT: the slave is external. */
 		a = strv_push(a, xstrdup("--external"));

@@ -36,6 +36,7 @@ struct vz_criu_req {
 	const char *root;	 /* restore: host path of the CT's mounted root */
 	const char *cgroup_root; /* restore: "/<prefix>/<ctid>", the groups made for it */
 	char *const *external;	 /* restore: --external values ("netdev[venet0]:vzt3") */
+	char *const *dump_external; /* dump: more of them ("mnt[/proc/meminfo]:vzview-meminfo") */
 	bool lazy;		 /* restore: memory comes from a lazy-pages daemon */
 	/*
 	 * The console: dump, the tty id (RDEV:DEV, hex) of the pty slave that is

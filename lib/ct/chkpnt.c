@@ -30,6 +30,7 @@
 #include "ct/internal.h"
 #include "res/cpuio.h"
 #include "sandbox/mount.h"
+#include "sandbox/viewmount.h"
 #include "util/clock.h"
 #include "util/fs.h"
 #include "util/strv.h"
@@ -154,6 +155,48 @@ static int restore_console(struct vz_ct *ct, const char *old, struct ct_console 
 	return ct_console_make(ct, con, err);
 }
 
+/*
+ * The /proc view's binds (sandbox/viewmount.h) are FUSE mounts CRIU cannot
+ * dump: they are external, each under its key, like /dev/console. A dump
+ * names them by their place in the CT.
+ */
+static char **view_dump_external(const struct vz_ct *ct)
+{
+	char **a = NULL;
+
+	if (!vz_state_get(&ct->state, VZ_STATE_VIEW))
+		return NULL;
+	for (const struct vz_view_file *f = vz_view_files(); f->name; f++)
+		a = strv_push(a, xasprintf("mnt[/%s]:%s", f->target, f->key));
+	return a;
+}
+
+/*
+ * A restore binds each key to this daemon's view of the CT, or, without a
+ * running view, to the host's own file (what a CT without the view reads).
+ * The CT keeps the binds: its state says so for the next dump.
+ */
+static char **view_restore_external(struct vz_ct *ct, const struct vz_config *saved, char **a)
+{
+	_cleanup_free_ char *dir = NULL, *src = NULL, *live = NULL;
+
+	if (!vz_config_get(saved, VZ_STATE_VIEW))
+		return a;
+	dir = vz_view_dir_live(ct->ctx->rundir);
+	src = dir ? xasprintf("%s/%s", dir, ct->id) : NULL;
+	/* The run dir need not be searchable by CT root, whom CRIU becomes. */
+	live = src ? ct_stage_view(ct, src, NULL) : NULL;
+	if (!live)
+		vz_warn(ct->ctx, "the /proc view is not running: CT %s sees the host's "
+				 "memory, CPUs and uptime in /proc",
+			ct->id);
+	for (const struct vz_view_file *f = vz_view_files(); f->name; f++)
+		a = strv_push(a, live ? xasprintf("mnt[%s]:%s/%s", f->key, live, f->name)
+				      : xasprintf("mnt[%s]:%s", f->key, f->fallback));
+	(void)vz_state_set(&ct->state, VZ_STATE_VIEW, "yes", NULL);
+	return a;
+}
+
 static int run_criu_restore(struct vz_ct *ct, const char *images, const char *work,
 			    const struct vz_config *saved, char **external, bool lazy,
 			    vz_error_t *err)
@@ -176,13 +219,15 @@ static int run_criu_restore(struct vz_ct *ct, const char *images, const char *wo
 
 	if (!dev || ct_uid_range(ct, &base, &size, err) < 0 ||
 	    restore_console(ct, old_console, &con, err) < 0 ||
-	    vz_mount_ct_dev(dev, base, old_console != NULL, err) < 0) {
+	    vz_mount_ct_dev(dev, base, old_console != NULL, err) < 0 ||
+	    (vz_config_get(saved, VZ_STATE_VIEW) && vz_view_prepare_dev(dev, base, err) < 0)) {
 		ct_console_close(&con);
 		ct_unstage(ct);
 		strv_free(external);
 		return -1;
 	}
 	external = strv_push(external, xasprintf("mnt[" VZ_CRIU_DEV_KEY "]:%s", dev));
+	external = view_restore_external(ct, saved, external);
 	req.external = external;
 	req.console_fd = con.slave;
 	req.console_path = con.path;
@@ -421,10 +466,12 @@ static int dump_to(struct vz_ct *ct, const char *tmp, const char *dir, vz_error_
 	_cleanup_free_ char *work = make_workdir(ct, err);
 	struct vz_cgroup *cg = vz_ct_cgroup(ct, err);
 	_cleanup_free_ char *freezer = cg ? vz_cgroup_freezer_path(cg) : NULL;
+	_cleanup_strv_ char **view = view_dump_external(ct);
 	struct vz_criu_req req = {.images = tmp,
 				  .workdir = work,
 				  .pid = ct->state.pid,
 				  .freezer = freezer,
+				  .dump_external = view,
 				  .console_tty = vz_state_get(&ct->state, VZ_STATE_CONSOLE)};
 
 	bool was_frozen;
@@ -510,10 +557,12 @@ static int lazy_dump_to(struct vz_ct *ct, const char *tmp, struct vz_ct_lazy_out
 	_cleanup_free_ char *work = make_workdir(ct, err);
 	struct vz_cgroup *cg = vz_ct_cgroup(ct, err);
 	_cleanup_free_ char *freezer = cg ? vz_cgroup_freezer_path(cg) : NULL;
+	_cleanup_strv_ char **view = view_dump_external(ct);
 	struct vz_criu_req req = {.images = tmp,
 				  .workdir = work,
 				  .pid = ct->state.pid,
 				  .freezer = freezer,
+				  .dump_external = view,
 				  .ps_socket = lo->ps,
 				  .console_tty = vz_state_get(&ct->state, VZ_STATE_CONSOLE)};
 

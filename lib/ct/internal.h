@@ -231,6 +231,11 @@ int ct_begin_state(struct vz_ct *ct, vz_error_t *err);
 int ct_record_init(struct vz_ct *ct, pid_t pid, vz_error_t *err);
 /* A fresh directory for a restore's staged /dev (see run.c); ct_unstage removes it. */
 char *ct_stage_dir(struct vz_ct *ct, vz_error_t *err);
+/*
+ * The CT's directory of the /proc view (src) bound beside the staged /dev,
+ * where CRIU, become CT root, can reach it; ct_unstage removes it too.
+ */
+char *ct_stage_view(struct vz_ct *ct, const char *src, vz_error_t *err);
 void ct_unstage(struct vz_ct *ct);
 /*
  * Undo everything a CT whose init is gone left: cgroups, network, mount,

@@ -108,13 +108,32 @@ char *ct_stage_dir(struct vz_ct *ct, vz_error_t *err)
 	return dev;
 }
 
+char *ct_stage_view(struct vz_ct *ct, const char *src, vz_error_t *err)
+{
+	_cleanup_free_ char *dev = stage_path(ct);
+	char *view = xasprintf("%s.view", dev);
+
+	if ((mkdir(STAGE_DIR, 0711) < 0 && errno != EEXIST) ||
+	    (mkdir(view, 0755) < 0 && errno != EEXIST) ||
+	    mount(src, view, NULL, MS_BIND, NULL) < 0) {
+		vz_error_make(err, VZ_E_RESTORE, errno, "stage '%s' on '%s'", src, view);
+		free(view);
+		return NULL;
+	}
+	return view;
+}
+
 void ct_unstage(struct vz_ct *ct)
 {
 	_cleanup_free_ char *dev = stage_path(ct);
+	_cleanup_free_ char *view = xasprintf("%s.view", dev);
 
 	while (umount2(dev, MNT_DETACH) == 0)
 		;
 	(void)rmdir(dev);
+	while (umount2(view, MNT_DETACH) == 0)
+		;
+	(void)rmdir(view);
 	/* STAGE_DIR stays: another daemon's restore may be about to use it. */
 }
 

@@ -210,3 +210,19 @@ require_host_uptime() {
 	run -0 vzctl exec 101 'test -e /dev/vz/user_beancounters || echo none'
 	[ "$output" = none ]
 }
+
+@test "view: a checkpointed and restored CT has its view again (the binds are CRIU externals)" {
+	require_criu
+	require_cgroup_controller memory cpuset
+	view_ct
+	check_ct_numbers
+	vzctl --quiet chkpnt 101
+	run -0 vzctl restore 101
+	check_ct_numbers
+	# And again: the restored CT's state keeps the binds external for the next dump.
+	vzctl --quiet chkpnt 101
+	vzctl --quiet restore 101
+	check_ct_numbers
+	# No staging left behind.
+	run ! ls /run/vz-criu/*."101.view"
+}
