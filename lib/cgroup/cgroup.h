@@ -100,7 +100,7 @@ struct vz_cg_io {
  * device. Read separately from stats, which vzlist asks for every CT.
  */
 struct vz_cgroup_detail {
-	bool have_mem; /* the memory breakdown below */
+	bool have_mem;				/* the memory breakdown below */
 	uint64_t mem_file, mem_anon, mem_shmem; /* bytes: page cache, anonymous, shmem/tmpfs */
 	bool have_cpu;
 	uint64_t cpu_user_ns, cpu_system_ns;

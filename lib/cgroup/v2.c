@@ -425,9 +425,8 @@ static int v2_read_stats(int fd, struct vz_cgroup_stats *st, const char **knob)
 
 static int v2_read_detail(int fd, struct vz_cgroup_detail *d)
 {
-	const struct cg_knob mem[] = {{"memory.stat", "file"},
-				      {"memory.stat", "anon"},
-				      {"memory.stat", "shmem"}};
+	const struct cg_knob mem[] = {
+		{"memory.stat", "file"}, {"memory.stat", "anon"}, {"memory.stat", "shmem"}};
 	const struct cg_knob cpu[] = {{"cpu.stat", "user_usec"}, {"cpu.stat", "system_usec"}};
 	uint64_t *mv[] = {&d->mem_file, &d->mem_anon, &d->mem_shmem};
 	uint64_t *cv[] = {&d->cpu_user_ns, &d->cpu_system_ns};

@@ -28,16 +28,16 @@
 #define VZ_CRIU_CONSOLE_KEY "vzconsole"
 
 struct vz_criu_req {
-	const char *images;	 /* images directory: dump writes it, restore only reads it */
-	const char *workdir;	 /* existing directory for the log, pidfile and stats */
-	pid_t pid;		 /* dump: the CT's init */
-	const char *freezer;	 /* dump: the CT's freezer group (host path), or NULL */
-	bool leave_running;	 /* dump: the CT goes on running afterwards */
-	const char *root;	 /* restore: host path of the CT's mounted root */
-	const char *cgroup_root; /* restore: "/<prefix>/<ctid>", the groups made for it */
-	char *const *external;	 /* restore: --external values ("netdev[venet0]:vzt3") */
+	const char *images;	    /* images directory: dump writes it, restore only reads it */
+	const char *workdir;	    /* existing directory for the log, pidfile and stats */
+	pid_t pid;		    /* dump: the CT's init */
+	const char *freezer;	    /* dump: the CT's freezer group (host path), or NULL */
+	bool leave_running;	    /* dump: the CT goes on running afterwards */
+	const char *root;	    /* restore: host path of the CT's mounted root */
+	const char *cgroup_root;    /* restore: "/<prefix>/<ctid>", the groups made for it */
+	char *const *external;	    /* restore: --external values ("netdev[venet0]:vzt3") */
 	char *const *dump_external; /* dump: more of them ("mnt[/proc/meminfo]:vzview-meminfo") */
-	bool lazy;		 /* restore: memory comes from a lazy-pages daemon */
+	bool lazy;		    /* restore: memory comes from a lazy-pages daemon */
 	/*
 	 * The console: dump, the tty id (RDEV:DEV, hex) of the pty slave that is
 	 * the CT's /dev/console, an external tty and mount (NULL: none);

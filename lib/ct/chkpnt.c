@@ -187,8 +187,9 @@ static char **view_restore_external(struct vz_ct *ct, const struct vz_config *sa
 	/* The run dir need not be searchable by CT root, whom CRIU becomes. */
 	live = src ? ct_stage_view(ct, src, NULL) : NULL;
 	if (!live)
-		vz_warn(ct->ctx, "the /proc view is not running: CT %s sees the host's "
-				 "memory, CPUs and uptime in /proc",
+		vz_warn(ct->ctx,
+			"the /proc view is not running: CT %s sees the host's "
+			"memory, CPUs and uptime in /proc",
 			ct->id);
 	for (const struct vz_view_file *f = vz_view_files(); f->name; f++)
 		a = strv_push(a, live ? xasprintf("mnt[%s]:%s/%s", f->key, live, f->name)

@@ -74,8 +74,9 @@ static char *ct_view_dir(struct vz_ct *ct)
 	char *view = live ? xasprintf("%s/%s", live, ct->id) : NULL;
 
 	if (!view)
-		vz_warn(ct->ctx, "the /proc view is not running: CT %s sees the host's "
-				 "memory, CPUs and uptime in /proc",
+		vz_warn(ct->ctx,
+			"the /proc view is not running: CT %s sees the host's "
+			"memory, CPUs and uptime in /proc",
 			ct->id);
 	(void)vz_state_set(&ct->state, VZ_STATE_VIEW, view ? "yes" : NULL, NULL);
 	return view;

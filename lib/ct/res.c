@@ -104,8 +104,8 @@ static int res_apply(struct vz_ct *ct, struct vz_cgroup *cg, const struct vz_con
 	if (mask & VZ_CG_CPUSET) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 
-		cpus_set = vz_res_cpus_cpuset(cfg, n > 0 ? (unsigned)n : 1,
-					      strtoul(ct->id, NULL, 10));
+		cpus_set =
+			vz_res_cpus_cpuset(cfg, n > 0 ? (unsigned)n : 1, strtoul(ct->id, NULL, 10));
 		if (cpus_set)
 			lim.cpuset = cpus_set;
 	}

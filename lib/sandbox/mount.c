@@ -374,6 +374,36 @@ static int mount_cgroup(int rootfd, const char *cgroup2_path, vz_error_t *err)
 	return 0;
 }
 
+/*
+ * The per-CT /proc view (viewmount.h): each of its files in view (the CT's
+ * directory in it, a mount of our namespace) over its target, read-only.
+ */
+static int bind_view(int rootfd, const char *view, uid_t owner, vz_error_t *err)
+{
+	_cleanup_close_ int opath = vz_open_in_root(rootfd, "dev", O_PATH | O_DIRECTORY);
+	_cleanup_close_ int dev = -EBADF;
+	char p[64];
+	int r;
+
+	if (opath < 0)
+		return vz_error_make(err, VZ_E_MOUNT, -opath, "open '/dev' in the CT");
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", opath);
+	dev = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	r = dev < 0 ? -errno : vz_view_make_dev_targets(dev, owner);
+	if (r < 0)
+		return vz_error_make(err, VZ_E_MOUNT, -r, "make '/dev/vz' in the CT");
+	for (const struct vz_view_file *f = vz_view_files(); f->name; f++) {
+		_cleanup_free_ char *path = xasprintf("%s/%s", view, f->name);
+		_cleanup_close_ int src = open(path, O_PATH | O_CLOEXEC);
+
+		if (src < 0)
+			return vz_error_make(err, VZ_E_MOUNT, errno, "open '%s'", path);
+		if (bind_fd(rootfd, src, f->target, true, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int vz_mount_ct_root(const char *rootfs, uid_t owner, const char *cgroup2_path, int pty_max,
 		     const char *console, const char *view, vz_error_t *err)
 {
@@ -395,8 +425,7 @@ int vz_mount_ct_root(const char *rootfs, uid_t owner, const char *cgroup2_path, 
 		     owner, err) < 0 ||
 	    mount_cgroup(rootfd, cgroup2_path, err) < 0)
 		return -1;
-	/* The per-CT /proc view (viewmount.c), over the procfs and sysfs just made. */
-	if (view && vz_view_bind(rootfd, view, owner, err) < 0)
+	if (view && bind_view(rootfd, view, owner, err) < 0)
 		return -1;
 	return pivot(rootfd, err);
 }

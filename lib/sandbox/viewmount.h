@@ -15,9 +15,9 @@
 #include "core/error.h"
 
 struct vz_view_file {
-	const char *name;   /* in the view */
-	const char *target; /* in the CT, relative to its root */
-	const char *key;    /* CRIU's key for its bind (external mount) */
+	const char *name;     /* in the view */
+	const char *target;   /* in the CT, relative to its root */
+	const char *key;      /* CRIU's key for its bind (external mount) */
 	const char *fallback; /* host path a restore binds when no view runs */
 };
 
@@ -34,12 +34,11 @@ char *vz_view_dir(const char *rundir);
 char *vz_view_dir_live(const char *rundir);
 
 /*
- * In M: bind each of the view's files in view (the host path of the CT's
- * directory in it, <rundir>/view/CTID) over its target inside the tree at
- * rootfd, read-only, nosuid, nodev, noexec. A target missing from the
- * CT's procfs or sysfs is skipped; /dev/vz is made.
+ * In /dev (dev, a directory fd of the CT's /dev tmpfs): the empty files
+ * and directories the view's targets there need, CT root's. -errno on
+ * failure.
  */
-int vz_view_bind(int rootfd, const char *view, uid_t owner, vz_error_t *err);
+int vz_view_make_dev_targets(int dev, uid_t owner);
 
 /*
  * The empty files and directories the view's targets in /dev need, made

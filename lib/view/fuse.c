@@ -148,7 +148,8 @@ static void do_init(struct vz_fuse *f, const struct fuse_in_header *h, const voi
 	struct fuse_init_out o = {.major = FUSE_KERNEL_VERSION};
 
 	if (len < 8 || ii->major != FUSE_KERNEL_VERSION) {
-		/* Answering our major makes a newer kernel ask again in it; an older one gives up. */
+		/* Answering our major makes a newer kernel ask again in it; an older one gives up.
+		 */
 		reply(f, h->unique, 0, &o, FUSE_COMPAT_INIT_OUT_SIZE);
 		return;
 	}
@@ -263,7 +264,8 @@ static void do_read(struct vz_fuse *f, const struct fuse_in_header *h, const voi
 		reply(f, h->unique, EBADF, NULL, 0);
 		return;
 	}
-	/* Reading from the start again is reading anew, as with procfs (top seeks to 0 and reads). */
+	/* Reading from the start again is reading anew, as with procfs (top seeks to 0 and reads).
+	 */
 	if (ri->offset == 0 && !op->fresh) {
 		long i = node_file(f, op->node);
 		int e = 0;

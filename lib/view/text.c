@@ -87,8 +87,8 @@ static bool mem_value(const char *key, const struct vz_view_mem *m, uint64_t *re
 		{"AnonPages", m->anon},
 		{"Shmem", m->shmem},
 	};
-	static const char *const host_keys[] = {"HugePages_", "Hugepagesize", "Hugetlb",
-						"Vmalloc", "DirectMap"};
+	static const char *const host_keys[] = {"HugePages_", "Hugepagesize", "Hugetlb", "Vmalloc",
+						"DirectMap"};
 
 	for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
 		if (streq(key, t[i].key)) {

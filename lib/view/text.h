@@ -31,7 +31,7 @@ struct vz_view_cpu {
 	const unsigned *cpus; /* host CPU numbers it is shown, ascending */
 	unsigned n;	      /* how many (>= 1) */
 	uint64_t user_ns, system_ns;
-	double uptime; /* seconds since the CT started */
+	double uptime;			/* seconds since the CT started */
 	unsigned long running, blocked; /* tasks now */
 };
 
@@ -49,7 +49,8 @@ char *vz_view_cpuinfo(const char *host, const struct vz_view_cpu *c);
 char *vz_view_stat(const char *host, const struct vz_view_cpu *c);
 /* /proc/uptime: the CT's seconds up, and idle seconds summed over its CPUs. */
 char *vz_view_uptime(const struct vz_view_cpu *c);
-/* /proc/loadavg: the CT's averages, running/total tasks, last pid 0 (a host pid means nothing inside). */
+/* /proc/loadavg: the CT's averages, running/total tasks, last pid 0 (a host pid means nothing
+ * inside). */
 char *vz_view_loadavg(const struct vz_loadavg *l, unsigned long running, unsigned long threads);
 /* /proc/diskstats: the host's devices, with the CT's reads and writes (0 for the rest). */
 char *vz_view_diskstats(const char *host, const struct vz_cgroup_detail *d);

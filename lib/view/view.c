@@ -60,10 +60,14 @@ enum file {
 
 /* The host's file each view file stands for (NULL: none, a reader outside CTs gets ENOENT). */
 static const char *const host_file[_F_MAX] = {
-	[F_MEMINFO] = "/proc/meminfo",	   [F_SWAPS] = "/proc/swaps",
-	[F_CPUINFO] = "/proc/cpuinfo",	   [F_STAT] = "/proc/stat",
-	[F_UPTIME] = "/proc/uptime",	   [F_LOADAVG] = "/proc/loadavg",
-	[F_DISKSTATS] = "/proc/diskstats", [F_CPU_ONLINE] = "/sys/devices/system/cpu/online",
+	[F_MEMINFO] = "/proc/meminfo",
+	[F_SWAPS] = "/proc/swaps",
+	[F_CPUINFO] = "/proc/cpuinfo",
+	[F_STAT] = "/proc/stat",
+	[F_UPTIME] = "/proc/uptime",
+	[F_LOADAVG] = "/proc/loadavg",
+	[F_DISKSTATS] = "/proc/diskstats",
+	[F_CPU_ONLINE] = "/sys/devices/system/cpu/online",
 	[F_UBC] = NULL,
 };
 
@@ -93,7 +97,6 @@ static char *pid_path(const struct vz_ctx *ctx)
 {
 	return xasprintf("%s/view.pid", ctx->rundir);
 }
-
 
 /* ---- which CT a reader is in ---- */
 
@@ -125,8 +128,8 @@ static char *reader_ctid(struct server *s, pid_t pid)
 	for (const char *l = text; l && *l;) {
 		const char *c1 = strchr(l, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
 		const char *nl = strchr(l, '\n');
-		char *id = c2 && (!nl || c2 < nl) ? ctid_of_path(c2 + 1, s->ctx->cgroup_prefix)
-						  : NULL;
+		char *id =
+			c2 && (!nl || c2 < nl) ? ctid_of_path(c2 + 1, s->ctx->cgroup_prefix) : NULL;
 
 		if (id)
 			return id;
@@ -175,7 +178,7 @@ static void ct_mem(const char *host, const struct vz_cgroup_stats *st,
 		.shmem = d->have_mem ? d->mem_shmem : 0,
 		/* The CT's swap is its limit, as OpenVZ showed its vswap; unlimited: the host's. */
 		.swap_total = !st->swap.have || st->swap.limit == VZ_CG_UNLIMITED ? host_swap
-										   : st->swap.limit,
+										  : st->swap.limit,
 		.swap_used = st->swap.have ? st->swap.held : 0,
 	};
 	if (m->used > m->total)
@@ -190,7 +193,8 @@ static double boot_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* The CPUs the CT is shown, as its CPUS, CPUMASK and CPULIMIT (the state's) make its cpuset and quota. */
+/* The CPUs the CT is shown, as its CPUS, CPUMASK and CPULIMIT (the state's) make its cpuset and
+ * quota. */
 static unsigned ct_cpus(struct vz_ct *ct, unsigned *cpus, unsigned max)
 {
 	_cleanup_free_ char *online = NULL, *set = NULL;
@@ -274,8 +278,7 @@ static char *cpu_text(struct server *s, enum file f, struct ct_text *t)
 	c.blocked = active - running;
 	c.user_ns = t->d.have_cpu ? t->d.cpu_user_ns : t->st.cpu_usage_ns;
 	c.system_ns = t->d.have_cpu ? t->d.cpu_system_ns : 0;
-	c.uptime = boot_seconds() -
-		   (double)t->ct->state.starttime / (double)sysconf(_SC_CLK_TCK);
+	c.uptime = boot_seconds() - (double)t->ct->state.starttime / (double)sysconf(_SC_CLK_TCK);
 	if (c.uptime < 0)
 		c.uptime = 0;
 	return f == F_STAT ? vz_view_stat(t->host, &c) : vz_view_uptime(&c);
@@ -509,7 +512,8 @@ int vz_view_mount(struct vz_ctx *ctx, int *ret_table, vz_error_t *err)
 	while (umount2(dir, MNT_DETACH) == 0)
 		;
 	/* VZ_TEST_NO_FUSE: a host without FUSE, for the test of the fallback. */
-	fd = getenv("VZ_TEST_NO_FUSE") ? (errno = ENOENT, -1) : open("/dev/fuse", O_RDWR | O_CLOEXEC);
+	fd = getenv("VZ_TEST_NO_FUSE") ? (errno = ENOENT, -1)
+				       : open("/dev/fuse", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return vz_error_make(err, VZ_E_SYSTEM, errno, "open '/dev/fuse'");
 	opts = vz_fuse_mount_options(fd);

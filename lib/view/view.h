@@ -29,8 +29,7 @@ int vz_view_mount(struct vz_ctx *ctx, int *ret_table, vz_error_t *err);
  * and copies of its connection fd and load table (pidfd_getfd). -1 when
  * there is none, or it is gone.
  */
-int vz_view_find(struct vz_ctx *ctx, int *ret_pidfd, pid_t *ret_pid, int *ret_fd,
-		 int *ret_table);
+int vz_view_find(struct vz_ctx *ctx, int *ret_pidfd, pid_t *ret_pid, int *ret_fd, int *ret_table);
 
 /*
  * Be the server of connection fd with load table table: in a child of the

@@ -105,6 +105,7 @@ require_host_uptime() {
 @test "view: /proc/loadavg is the CT's own load" {
 	view_ct 101
 	view_ct 102
+	# shellcheck disable=SC2016 # not expanded at all: a loop's text
 	vzctl exec 101 'for i in 1 2; do setsid sh -c "while :; do :; done" </dev/null >/dev/null 2>&1 & done'
 	# Two ticks of the 5 s load average.
 	sleep 11
@@ -145,6 +146,7 @@ require_host_uptime() {
 		[ "$f" != meminfo ] || [ "${lines[0]}" = "${lines[1]}" ]
 	done
 	# A text longer than the last one is read whole through the page cache too.
+	# shellcheck disable=SC2016 # expanded in the CT
 	run -0 vzctl exec 101 'cat /proc/loadavg; for i in $(seq 12); do sleep 100 & done; cat /proc/loadavg; head -c 1000 /proc/loadavg; kill $(jobs -p)'
 	[[ "${lines[0]}" =~ \ [0-9]/[0-9]\ 0$ ]]
 	[[ "${lines[1]}" =~ \ [0-9]+/1[0-9]\ 0$ ]]
