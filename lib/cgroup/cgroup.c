@@ -300,9 +300,10 @@ int vz_cgroup_sync_weight(struct vz_cgroup *cg, vz_error_t *err)
 	return cg->ops->sync_weight(cg, err);
 }
 
-int vz_cgroup_detail(struct vz_cgroup *cg, struct vz_cgroup_detail *d, vz_error_t *err)
+int vz_cgroup_detail(struct vz_cgroup *cg, unsigned parts, struct vz_cgroup_detail *d,
+		     vz_error_t *err)
 {
-	return cg->ops->detail(cg, d, err);
+	return cg->ops->detail(cg, parts, d, err);
 }
 
 /* Where every task of the CT is listed: the pids hierarchy on v1, the only one on v2. */

@@ -94,12 +94,20 @@ struct vz_cg_io {
 
 #define VZ_CG_IO_DEVS 16
 
+/* Parts of struct vz_cgroup_detail to read. */
+enum vz_cg_detail_part {
+	VZ_CG_DETAIL_MEM = 1 << 0, /* mem, swap and the breakdown */
+	VZ_CG_DETAIL_CPU = 1 << 1,
+	VZ_CG_DETAIL_IO = 1 << 2,
+};
+
 /*
- * What a view of the CT's own /proc needs beyond the beancounters (the
- * per-CT /proc view, lib/view): memory by kind, CPU time by mode, I/O per
- * device. Read separately from stats, which vzlist asks for every CT.
+ * What the per-CT /proc view (lib/view) reads of a CT at each open, part by
+ * part and nothing more: RAM and swap with memory by kind, CPU time by
+ * mode, I/O per device. stats reads every beancounter instead.
  */
 struct vz_cgroup_detail {
+	struct vz_cg_counter mem, swap;		/* as in struct vz_cgroup_stats */
 	bool have_mem;				/* the memory breakdown below */
 	uint64_t mem_file, mem_anon, mem_shmem; /* bytes: page cache, anonymous, shmem/tmpfs */
 	bool have_cpu;
@@ -155,8 +163,12 @@ struct vz_cgroup_ops {
 	 * Run after a CT's weight changed or its group came or went.
 	 */
 	int (*sync_weight)(struct vz_cgroup *cg, vz_error_t *err);
-	/* Read the CT's detail counters; a missing group or counter leaves its part empty. */
-	int (*detail)(struct vz_cgroup *cg, struct vz_cgroup_detail *d, vz_error_t *err);
+	/*
+	 * Read the parts (enum vz_cg_detail_part) of the CT's detail counters;
+	 * a missing group or counter leaves its part empty.
+	 */
+	int (*detail)(struct vz_cgroup *cg, unsigned parts, struct vz_cgroup_detail *d,
+		      vz_error_t *err);
 };
 
 /* Detect the host's layout under root (normally "/sys/fs/cgroup"). */
@@ -190,7 +202,8 @@ int vz_cgroup_set_limits(struct vz_cgroup *cg, const struct vz_cgroup_limits *li
 int vz_cgroup_stats(struct vz_cgroup *cg, struct vz_cgroup_stats *st, vz_error_t *err);
 unsigned vz_cgroup_supported(struct vz_cgroup *cg);
 int vz_cgroup_sync_weight(struct vz_cgroup *cg, vz_error_t *err);
-int vz_cgroup_detail(struct vz_cgroup *cg, struct vz_cgroup_detail *d, vz_error_t *err);
+int vz_cgroup_detail(struct vz_cgroup *cg, unsigned parts, struct vz_cgroup_detail *d,
+		     vz_error_t *err);
 /* Pids of every process in the CT (nested groups too), in *ret (free it); count or -1. */
 int vz_cgroup_pids(struct vz_cgroup *cg, pid_t **ret, vz_error_t *err);
 

@@ -187,6 +187,12 @@ int cg_keyed_u64(const char *text, const char *key, uint64_t *ret);
 int cg_read_value(int fd, const struct cg_knob *k, uint64_t *ret);
 /* The same for an optional value: *have tells whether the kernel has it. */
 int cg_read_opt(int fd, const struct cg_knob *k, uint64_t *ret, bool *have);
+/*
+ * The values of keys[0..n) in the keyed file at fd (memory.stat, cpu.stat),
+ * read once: *have false when the file or a key is missing.
+ */
+int cg_read_keys(int fd, const char *file, const char *const *keys, uint64_t *const *vals, size_t n,
+		 bool *have);
 /* Fill *ret from the knobs of src; on failure *ret_knob names the one that failed. */
 int cg_read_counter(int fd, const struct cg_counter_src *src, struct vz_cg_counter *ret,
 		    const char **ret_knob);

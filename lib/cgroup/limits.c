@@ -367,3 +367,25 @@ void cg_parse_io_v2(const char *text, struct vz_cgroup_detail *d)
 		}
 	}
 }
+
+int cg_read_keys(int fd, const char *file, const char *const *keys, uint64_t *const *vals, size_t n,
+		 bool *have)
+{
+	_cleanup_free_ char *text = NULL;
+	int r = cg_read_knob(fd, file, &text);
+
+	*have = false;
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		r = cg_keyed_u64(text, keys[i], vals[i]);
+		if (r == -ENOENT)
+			return 0;
+		if (r < 0)
+			return r;
+	}
+	*have = true;
+	return 0;
+}

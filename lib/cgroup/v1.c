@@ -710,35 +710,34 @@ static int v1_stats(struct vz_cgroup *cg, struct vz_cgroup_stats *st, vz_error_t
 
 static int v1_mem_detail(int fd, struct vz_cgroup_detail *d)
 {
-	const struct cg_knob k[] = {{"memory.stat", "total_cache"},
-				    {"memory.stat", "total_rss"},
-				    {"memory.stat", "total_shmem"}};
-	uint64_t *v[] = {&d->mem_file, &d->mem_anon, &d->mem_shmem};
-	bool have = true;
+	static const char *const keys[] = {"total_cache", "total_rss", "total_shmem"};
+	uint64_t *const v[] = {&d->mem_file, &d->mem_anon, &d->mem_shmem};
+	struct vz_cg_counter memsw = {0};
+	const char *knob;
+	int r;
 
-	for (size_t i = 0; i < ARRAY_SIZE(k) && have; i++) {
-		int r = cg_read_opt(fd, &k[i], v[i], &have);
-
-		if (r < 0)
-			return r;
-	}
-	d->have_mem = have;
-	return 0;
+	r = cg_read_counter(fd, &v1_mem, &d->mem, &knob);
+	if (r == 0)
+		r = cg_read_counter(fd, &v1_memsw, &memsw, &knob);
+	if (r < 0)
+		return r;
+	d->mem.limit = v1_limit(d->mem.limit);
+	memsw.limit = v1_limit(memsw.limit);
+	v1_swap(&d->mem, &memsw, &d->swap);
+	return cg_read_keys(fd, "memory.stat", keys, v, ARRAY_SIZE(keys), &d->have_mem);
 }
 
 /* cpuacct.stat counts USER_HZ ticks. */
 static int v1_cpu_detail(int fd, struct vz_cgroup_detail *d)
 {
-	const struct cg_knob user = {"cpuacct.stat", "user"}, sys = {"cpuacct.stat", "system"};
+	static const char *const keys[] = {"user", "system"};
 	uint64_t hz = (uint64_t)sysconf(_SC_CLK_TCK), u = 0, s = 0;
-	bool have_u = false, have_s = false;
-	int r = cg_read_opt(fd, &user, &u, &have_u);
+	uint64_t *const v[] = {&u, &s};
+	int r = cg_read_keys(fd, "cpuacct.stat", keys, v, 2, &d->have_cpu);
 
-	if (r == 0)
-		r = cg_read_opt(fd, &sys, &s, &have_s);
 	if (r < 0)
 		return r;
-	d->have_cpu = have_u && have_s && hz > 0;
+	d->have_cpu = d->have_cpu && hz > 0;
 	if (d->have_cpu) {
 		d->cpu_user_ns = u * (1000000000 / hz);
 		d->cpu_system_ns = s * (1000000000 / hz);
@@ -768,23 +767,24 @@ static int v1_io_detail(int fd, struct vz_cgroup_detail *d)
 
 typedef int (*detail_fn)(int fd, struct vz_cgroup_detail *d);
 
-static int v1_detail(struct vz_cgroup *cg, struct vz_cgroup_detail *d, vz_error_t *err)
+static int v1_detail(struct vz_cgroup *cg, unsigned want, struct vz_cgroup_detail *d,
+		     vz_error_t *err)
 {
 	static const struct {
-		unsigned flag;
+		unsigned part, flag;
 		detail_fn fn;
 		const char *what;
-	} parts[] = {{CG_MEMORY, v1_mem_detail, "memory.stat"},
-		     {CG_CPUACCT, v1_cpu_detail, "cpuacct.stat"},
-		     {CG_BLKIO, v1_io_detail, "blkio"}};
+	} parts[] = {{VZ_CG_DETAIL_MEM, CG_MEMORY, v1_mem_detail, "memory"},
+		     {VZ_CG_DETAIL_CPU, CG_CPUACCT, v1_cpu_detail, "cpuacct.stat"},
+		     {VZ_CG_DETAIL_IO, CG_BLKIO, v1_io_detail, "blkio"}};
 
 	*d = (struct vz_cgroup_detail){0};
 	for (size_t i = 0; i < ARRAY_SIZE(parts); i++) {
-		struct cg_hier *h = find_hier(cg, parts[i].flag);
+		struct cg_hier *h = want & parts[i].part ? find_hier(cg, parts[i].flag) : NULL;
 		int fd = h ? cg_group_fd(cg, h) : -ENOENT;
 		int r = fd < 0 ? fd : parts[i].fn(fd, d);
 
-		if (r == -ENOENT && fd == -ENOENT)
+		if (!h || (r == -ENOENT && fd == -ENOENT))
 			continue;
 		if (r < 0)
 			return cg_read_error(cg, parts[i].what, r, err);

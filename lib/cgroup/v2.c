@@ -423,34 +423,42 @@ static int v2_read_stats(int fd, struct vz_cgroup_stats *st, const char **knob)
 	return r < 0 ? r : v2_cpu_stats(fd, st, knob);
 }
 
-static int v2_read_detail(int fd, struct vz_cgroup_detail *d)
+static int v2_mem_detail(int fd, struct vz_cgroup_detail *d)
 {
-	const struct cg_knob mem[] = {
-		{"memory.stat", "file"}, {"memory.stat", "anon"}, {"memory.stat", "shmem"}};
-	const struct cg_knob cpu[] = {{"cpu.stat", "user_usec"}, {"cpu.stat", "system_usec"}};
-	uint64_t *mv[] = {&d->mem_file, &d->mem_anon, &d->mem_shmem};
-	uint64_t *cv[] = {&d->cpu_user_ns, &d->cpu_system_ns};
-	_cleanup_free_ char *io = NULL;
-	bool have = true;
-	int r = 0;
+	static const char *const keys[] = {"file", "anon", "shmem"};
+	uint64_t *const v[] = {&d->mem_file, &d->mem_anon, &d->mem_shmem};
+	const char *knob;
+	int r;
 
-	for (size_t i = 0; i < ARRAY_SIZE(mem) && have && r == 0; i++)
-		r = cg_read_opt(fd, &mem[i], mv[i], &have);
-	d->have_mem = have;
-	have = true;
-	for (size_t i = 0; i < ARRAY_SIZE(cpu) && have && r == 0; i++) {
-		r = cg_read_opt(fd, &cpu[i], cv[i], &have);
-		*cv[i] *= 1000;
-	}
-	d->have_cpu = have;
+	r = cg_read_counter(fd, &v2_mem, &d->mem, &knob);
+	if (r == 0)
+		r = cg_read_counter(fd, &v2_swap, &d->swap, &knob);
 	if (r < 0)
 		return r;
-	if (cg_read_knob(fd, "io.stat", &io) == 0)
-		cg_parse_io_v2(io, d);
-	return 0;
+	return cg_read_keys(fd, "memory.stat", keys, v, ARRAY_SIZE(keys), &d->have_mem);
 }
 
-static int v2_detail(struct vz_cgroup *cg, struct vz_cgroup_detail *d, vz_error_t *err)
+static int v2_read_detail(int fd, unsigned want, struct vz_cgroup_detail *d)
+{
+	static const char *const keys[] = {"user_usec", "system_usec"};
+	uint64_t *const v[] = {&d->cpu_user_ns, &d->cpu_system_ns};
+	_cleanup_free_ char *io = NULL;
+	int r = 0;
+
+	if (want & VZ_CG_DETAIL_MEM)
+		r = v2_mem_detail(fd, d);
+	if (r == 0 && (want & VZ_CG_DETAIL_CPU)) {
+		r = cg_read_keys(fd, "cpu.stat", keys, v, ARRAY_SIZE(keys), &d->have_cpu);
+		d->cpu_user_ns *= 1000;
+		d->cpu_system_ns *= 1000;
+	}
+	if (r == 0 && (want & VZ_CG_DETAIL_IO) && cg_read_knob(fd, "io.stat", &io) == 0)
+		cg_parse_io_v2(io, d);
+	return r;
+}
+
+static int v2_detail(struct vz_cgroup *cg, unsigned want, struct vz_cgroup_detail *d,
+		     vz_error_t *err)
 {
 	struct cg_hier *h = hier(cg);
 	int fd, r;
@@ -459,7 +467,7 @@ static int v2_detail(struct vz_cgroup *cg, struct vz_cgroup_detail *d, vz_error_
 	fd = cg_group_fd(cg, h);
 	if (fd == -ENOENT)
 		return 0;
-	r = fd < 0 ? fd : v2_read_detail(fd, d);
+	r = fd < 0 ? fd : v2_read_detail(fd, want, d);
 	if (r < 0)
 		return cg_read_error(cg, "memory.stat", r, err);
 	return 0;

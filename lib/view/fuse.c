@@ -375,6 +375,9 @@ static void dispatch(struct vz_fuse *f, const struct fuse_in_header *h, const ch
 		do_readdir(f, h, in, len);
 		break;
 	case FUSE_FLUSH:
+		/* Nothing to flush: ENOSYS makes the kernel stop asking at every close. */
+		reply(f, h->unique, ENOSYS, NULL, 0);
+		break;
 	case FUSE_RELEASEDIR:
 	case FUSE_ACCESS:
 		reply(f, h->unique, 0, NULL, 0);

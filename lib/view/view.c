@@ -138,17 +138,93 @@ static char *reader_ctid(struct server *s, pid_t pid)
 	return NULL;
 }
 
-/* The running CT pid is in, opened without its lock (as vzlist's are), or NULL. */
-static struct vz_ct *reader_ct(struct server *s, pid_t pid)
-{
-	_cleanup_free_ char *id = reader_ctid(s, pid);
-	struct vz_ct *ct = id ? vz_ct_open(s->ctx, id, VZ_CT_NO_CONFIG, NULL) : NULL;
+/*
+ * Running CTs as opened for earlier reads. Each open of a view file would
+ * otherwise read the state file and open the CT's groups in every
+ * hierarchy again; an entry is good while its state file is the same
+ * (a start, a stop or a live change rewrites it) and its init lives.
+ */
+struct cached {
+	unsigned long id;
+	struct vz_ct *ct;
+	int pidfd;
+	struct stat st; /* of the state file */
+	time_t used;
+};
 
-	if (ct && !ct->running) {
+#define MAX_CACHED 256
+#define CACHE_IDLE_S 30
+
+static struct cached cache[MAX_CACHED];
+
+static void uncache(struct cached *c)
+{
+	vz_ct_close(c->ct);
+	closep(&c->pidfd);
+	*c = (struct cached){.pidfd = -EBADF};
+}
+
+static bool cache_valid(struct cached *c)
+{
+	struct pollfd p = {.fd = c->pidfd, .events = POLLIN};
+	struct stat st;
+
+	return stat(c->ct->path.state, &st) == 0 && st.st_ino == c->st.st_ino &&
+	       st.st_dev == c->st.st_dev && st.st_mtim.tv_sec == c->st.st_mtim.tv_sec &&
+	       st.st_mtim.tv_nsec == c->st.st_mtim.tv_nsec && poll(&p, 1, 0) == 0;
+}
+
+/* Running CT id, opened without its lock (as vzlist's are) and kept in the cache; NULL if none. */
+static struct vz_ct *cached_ct(struct server *s, unsigned long id)
+{
+	struct cached *slot = NULL;
+	char name[32];
+	struct vz_ct *ct;
+	struct stat st;
+	int pidfd;
+
+	for (size_t i = 0; i < MAX_CACHED; i++) {
+		struct cached *c = &cache[i];
+
+		if (c->ct && c->id == id) {
+			if (cache_valid(c)) {
+				c->used = time(NULL);
+				return c->ct;
+			}
+			uncache(c);
+		}
+		if (!c->ct && !slot)
+			slot = c;
+	}
+	snprintf(name, sizeof(name), "%lu", id);
+	ct = vz_ct_open(s->ctx, name, VZ_CT_NO_CONFIG, NULL);
+	/* The pidfd is taken after the open checked the init: a recycled pid is never the CT. */
+	pidfd = ct && ct->running ? vz_pidfd_open(ct->state.pid, 0) : -1;
+	if (!ct || pidfd < 0 || stat(ct->path.state, &st) < 0 || !vz_ct_cgroup(ct, NULL)) {
+		if (pidfd >= 0)
+			close(pidfd);
 		vz_ct_close(ct);
 		return NULL;
 	}
+	if (!slot) {
+		/* Full: the least recently used goes. */
+		slot = &cache[0];
+		for (size_t i = 1; i < MAX_CACHED; i++)
+			if (cache[i].used < slot->used)
+				slot = &cache[i];
+		uncache(slot);
+	}
+	*slot = (struct cached){.id = id, .ct = ct, .pidfd = pidfd, .st = st, .used = time(NULL)};
 	return ct;
+}
+
+static void cache_sweep(void)
+{
+	time_t now = time(NULL);
+
+	for (size_t i = 0; i < MAX_CACHED; i++)
+		if (cache[i].ct && (now - cache[i].used > CACHE_IDLE_S || !cache_valid(&cache[i])))
+			uncache(&cache[i]);
 }
 
 /* ---- the CT's numbers ---- */
@@ -163,23 +239,22 @@ static uint64_t host_kb(const char *meminfo, const char *key)
 	return (uint64_t)v * 1024;
 }
 
-static void ct_mem(const char *host, const struct vz_cgroup_stats *st,
-		   const struct vz_cgroup_detail *d, struct vz_view_mem *m)
+static void ct_mem(const char *host, const struct vz_cgroup_detail *d, struct vz_view_mem *m)
 {
 	uint64_t host_total = host_kb(host, "\nMemTotal"), host_swap = host_kb(host, "\nSwapTotal");
 
 	if (!host_total)
 		host_total = host_kb(host, "MemTotal");
 	*m = (struct vz_view_mem){
-		.total = st->mem.limit < host_total ? st->mem.limit : host_total,
-		.used = st->mem.held,
+		.total = d->mem.limit < host_total ? d->mem.limit : host_total,
+		.used = d->mem.held,
 		.file = d->have_mem ? d->mem_file : 0,
-		.anon = d->have_mem ? d->mem_anon : st->mem.held,
+		.anon = d->have_mem ? d->mem_anon : d->mem.held,
 		.shmem = d->have_mem ? d->mem_shmem : 0,
 		/* The CT's swap is its limit, as OpenVZ showed its vswap; unlimited: the host's. */
-		.swap_total = !st->swap.have || st->swap.limit == VZ_CG_UNLIMITED ? host_swap
-										  : st->swap.limit,
-		.swap_used = st->swap.have ? st->swap.held : 0,
+		.swap_total = !d->swap.have || d->swap.limit == VZ_CG_UNLIMITED ? host_swap
+										: d->swap.limit,
+		.swap_used = d->swap.have ? d->swap.held : 0,
 	};
 	if (m->used > m->total)
 		m->used = m->total;
@@ -245,7 +320,6 @@ static struct vz_loadavg load_of(const struct load *l)
 struct ct_text {
 	struct vz_ct *ct;
 	const char *host;
-	struct vz_cgroup_stats st;
 	struct vz_cgroup_detail d;
 };
 
@@ -254,7 +328,7 @@ static char *cpu_text(struct server *s, enum file f, struct ct_text *t)
 	unsigned cpus[1024];
 	unsigned long running = 0, threads = 0, active = 0;
 	_cleanup_free_ pid_t *pids = NULL;
-	int npids = vz_cgroup_pids(t->ct->cg, &pids, NULL);
+	int npids;
 	struct vz_view_cpu c = {.cpus = cpus};
 	struct load *l;
 
@@ -265,6 +339,8 @@ static char *cpu_text(struct server *s, enum file f, struct ct_text *t)
 		return vz_view_cpu_online(c.n);
 	if (f == F_CPUINFO)
 		return vz_view_cpuinfo(t->host, &c);
+	/* Only stat and loadavg count tasks: that walks every thread of the CT. */
+	npids = f == F_UPTIME ? 0 : vz_cgroup_pids(t->ct->cg, &pids, NULL);
 	if (npids > 0)
 		active = vz_loadavg_count(pids, npids, &running, &threads);
 	if (f == F_LOADAVG) {
@@ -276,7 +352,7 @@ static char *cpu_text(struct server *s, enum file f, struct ct_text *t)
 	}
 	c.running = running;
 	c.blocked = active - running;
-	c.user_ns = t->d.have_cpu ? t->d.cpu_user_ns : t->st.cpu_usage_ns;
+	c.user_ns = t->d.have_cpu ? t->d.cpu_user_ns : 0;
 	c.system_ns = t->d.have_cpu ? t->d.cpu_system_ns : 0;
 	c.uptime = boot_seconds() - (double)t->ct->state.starttime / (double)sysconf(_SC_CLK_TCK);
 	if (c.uptime < 0)
@@ -295,6 +371,13 @@ static char *ubc_text(struct vz_ct *ct)
 	return vz_view_ubc(ct->id, rows, n);
 }
 
+/* The counters each file needs, and no more: a view's open costs what its file needs. */
+static const unsigned parts_of[_F_MAX] = {
+	[F_MEMINFO] = VZ_CG_DETAIL_MEM,	 [F_SWAPS] = VZ_CG_DETAIL_MEM,
+	[F_STAT] = VZ_CG_DETAIL_CPU,	 [F_UPTIME] = VZ_CG_DETAIL_CPU,
+	[F_DISKSTATS] = VZ_CG_DETAIL_IO,
+};
+
 static char *ct_text(struct server *s, enum file f, struct vz_ct *ct, const char *host)
 {
 	struct ct_text t = {.ct = ct, .host = host};
@@ -302,15 +385,14 @@ static char *ct_text(struct server *s, enum file f, struct vz_ct *ct, const char
 
 	if (f == F_UBC)
 		return ubc_text(ct);
-	if (!vz_ct_cgroup(ct, NULL) || vz_cgroup_stats(ct->cg, &t.st, NULL) < 0 ||
-	    vz_cgroup_detail(ct->cg, &t.d, NULL) < 0)
+	if (!vz_ct_cgroup(ct, NULL) || vz_cgroup_detail(ct->cg, parts_of[f], &t.d, NULL) < 0)
 		return NULL;
 	switch (f) {
 	case F_MEMINFO:
 	case F_SWAPS:
-		if (!t.st.mem.have)
+		if (!t.d.mem.have)
 			return f == F_MEMINFO ? xstrdup(host) : NULL;
-		ct_mem(host, &t.st, &t.d, &m);
+		ct_mem(host, &t.d, &m);
 		return f == F_MEMINFO ? vz_view_meminfo(host, &m) : vz_view_swaps(&m);
 	case F_DISKSTATS:
 		return vz_view_diskstats(host, &t.d);
@@ -327,27 +409,21 @@ static char *ct_text(struct server *s, enum file f, struct vz_ct *ct, const char
 	return NULL;
 }
 
-/* CT ctid if it runs, or with ctid 0 the one pid is in; NULL for none. */
+/* CT ctid if it runs, or with ctid 0 the one pid is in; NULL for none. Borrowed from the cache. */
 static struct vz_ct *which_ct(struct server *s, unsigned long ctid, pid_t pid)
 {
-	char id[32];
-	struct vz_ct *ct;
+	if (!ctid) {
+		_cleanup_free_ char *id = reader_ctid(s, pid);
 
-	if (!ctid)
-		return reader_ct(s, pid);
-	snprintf(id, sizeof(id), "%lu", ctid);
-	ct = vz_ct_open(s->ctx, id, VZ_CT_NO_CONFIG, NULL);
-	if (ct && !ct->running) {
-		vz_ct_close(ct);
-		return NULL;
+		ctid = id ? strtoul(id, NULL, 10) : 0;
 	}
-	return ct;
+	return ctid ? cached_ct(s, ctid) : NULL;
 }
 
 static char *file_text(void *data, unsigned long ctid, size_t i, pid_t pid, int *ret_errno)
 {
 	struct server *s = data;
-	_cleanup_ct_ struct vz_ct *ct = i < _F_MAX ? which_ct(s, ctid, pid) : NULL;
+	struct vz_ct *ct = i < _F_MAX ? which_ct(s, ctid, pid) : NULL;
 	_cleanup_free_ char *host = NULL;
 	char *text;
 	int r;
@@ -376,7 +452,7 @@ static char *file_text(void *data, unsigned long ctid, size_t i, pid_t pid, int 
 static void file_owner(void *data, unsigned long ctid, pid_t pid, uid_t *uid, gid_t *gid)
 {
 	struct server *s = data;
-	_cleanup_ct_ struct vz_ct *ct = which_ct(s, ctid, pid);
+	struct vz_ct *ct = which_ct(s, ctid, pid);
 	uid_t root;
 
 	*uid = 0;
@@ -487,6 +563,7 @@ void vz_view_serve(struct vz_ctx *ctx, int fd, int table)
 			/* Nobody can find us any more: the daemon's run dir was removed. */
 			if (!pid_file_ours(ctx))
 				break;
+			cache_sweep();
 		}
 		if ((p[0].revents & (POLLERR | POLLHUP)) && !(p[0].revents & POLLIN))
 			break;

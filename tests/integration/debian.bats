@@ -93,6 +93,36 @@ wait_running() {
 	[ "$output" = "container-other" ]
 }
 
+@test "debian-12 sees its own memory, CPUs and uptime (procps free, nproc, uptime, top) and boots as before" {
+	require_cgroup_controller memory cpuset
+	[ "$(nproc)" -ge 2 ] || skip "host has one CPU: --cpus 1 changes nothing"
+	vzctl --quiet create 201 --ostemplate debian-12
+	vzctl --quiet set 201 --ram 512M --swap 256M --cpus 1 --save
+	vzctl --quiet start 201
+	run wait_running 201
+	[ "$output" = "running" ]
+	run -0 vzctl exec 201 systemctl --failed --no-legend
+	[ -z "$output" ]
+	run -0 vzctl exec 201 free -m
+	[ "$(awk '$1 == "Mem:" { print $2 }' <<<"$output")" = 512 ]
+	[ "$(awk '$1 == "Swap:" { print $2 }' <<<"$output")" = 256 ]
+	used=$(awk '$1 == "Mem:" { print $3 }' <<<"$output")
+	[ "$used" -gt 0 ] && [ "$used" -lt 512 ]
+	run -0 vzctl exec 201 nproc
+	[ "$output" = 1 ]
+	run -0 vzctl exec 201 'top -bn1 | head -5'
+	[[ "$output" == *"MiB Mem :    512.0 total"* ]]
+	[[ "$output" == *"%Cpu(s):"* ]]
+	# procps uptime reads /proc/uptime: minutes since the CT started, not the host's hours.
+	host_up=$(cut -d. -f1 /proc/uptime)
+	if [ "$host_up" -gt 7200 ]; then
+		run -0 vzctl exec 201 uptime
+		[[ "$output" == *" up 0 min,"* ]] || [[ "$output" == *" up 1 min,"* ]]
+	fi
+	run -0 vzctl exec 201 'head -3 /dev/vz/user_beancounters'
+	[[ "${lines[2]}" == *"201: kmemsize"* ]]
+}
+
 @test "debian-12 stops cleanly through systemd, well before the timeout" {
 	vzctl --quiet create 201 --ostemplate debian-12
 	vzctl --quiet start 201

