@@ -270,22 +270,41 @@ static double boot_seconds(void)
 
 /* The CPUs the CT is shown, as its CPUS, CPUMASK and CPULIMIT (the state's) make its cpuset and
  * quota. */
+/*
+ * Only what the host enforces counts (a host without CFS bandwidth control
+ * or cpuset lets the CT use every CPU whatever it asked): the backend's
+ * supported bits, the same for every CT, asked once.
+ */
+static unsigned host_supports(struct vz_ct *ct)
+{
+	static unsigned bits;
+	static bool known;
+
+	if (!known) {
+		bits = vz_cgroup_supported(ct->cg);
+		known = true;
+	}
+	return bits;
+}
+
 static unsigned ct_cpus(struct vz_ct *ct, unsigned *cpus, unsigned max)
 {
 	_cleanup_free_ char *online = NULL, *set = NULL;
 	struct vz_cgroup_limits lim;
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	const char *mask = vz_state_get(&ct->state, "CPUMASK");
+	unsigned supported = host_supports(ct);
 
 	(void)read_file_at(AT_FDCWD, "/sys/devices/system/cpu/online", 4096, &online, NULL);
-	if (!ct->state.kv ||
+	if (!ct->state.kv || !(supported & VZ_CG_CPU_QUOTA) ||
 	    vz_res_limits(ct->state.kv, ct->path.private, VZ_CG_CPU_QUOTA, &lim, NULL) < 0)
 		lim.cpu_quota_pct = 0;
-	if (ct->state.kv)
+	if (ct->state.kv && (supported & VZ_CG_CPUSET)) {
 		set = vz_res_cpus_cpuset(ct->state.kv, n > 0 ? (unsigned)n : 1,
 					 strtoul(ct->id, NULL, 10));
-	if (!set && mask && strcasecmp(mask, "all") != 0)
-		set = xstrdup(mask);
+		if (!set && mask && strcasecmp(mask, "all") != 0)
+			set = xstrdup(mask);
+	}
 	return vz_view_pick_cpus(online, set, lim.cpu_quota_pct, cpus, max);
 }
 
