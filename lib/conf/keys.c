@@ -20,6 +20,7 @@
 #include "conf/internal.h"
 #include "net/netif.h"
 #include "res/cpuio.h"
+#include "res/disk.h"
 #include "res/ubc.h"
 #include "util/macros.h"
 
@@ -476,6 +477,11 @@ static const struct vz_config_key keys[] = {
 	{"NUMFILE", NULL, vz_ubc_validate, "open files (barrier:limit)"},
 	{"NUMIPTENT", NULL, vz_ubc_validate, "netfilter rules (barrier:limit)"},
 	{"SWAPPAGES", NULL, vz_ubc_validate, "swap, pages or a size such as 1G (barrier:limit)"},
+	{"DISKSPACE", NULL, vz_disk_validate,
+	 "disk space, KiB or a size such as 10G (soft:hard; the CT's own disk image)"},
+	{"DISKINODES", NULL, vz_disk_validate, "files and directories (soft:hard)"},
+	{"QUOTATIME", NULL, vz_disk_validate,
+	 "seconds a CT may stay above a soft disk limit before it is enforced"},
 	{"CPUUNITS", NULL, vz_res_validate,
 	 "CPU weight against other CTs, 8..500000 (default 1000)"},
 	{"CPULIMIT", NULL, vz_res_validate, "CPU time cap in percent of one CPU, 0 for none"},

@@ -196,6 +196,8 @@ static int fill_config(struct vz_ctx *ctx, struct vz_config *cfg, const struct v
 		{"DESCRIPTION", o->description},
 		{"ORIGIN_SAMPLE", o->config},
 		{"VE_LAYOUT", layout},
+		{"DISKSPACE", o->diskspace},
+		{"DISKINODES", o->diskinodes},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(set); i++) {

@@ -78,6 +78,10 @@ struct vz_cgroup *vz_ct_cgroup(struct vz_ct *ct, vz_error_t *err);
 /* The CT's storage handle (VE_LAYOUT of its config). */
 struct vz_storage *vz_ct_storage(struct vz_ct *ct, vz_error_t *err);
 
+/* The CT's disk use and limits, from its mounted disk image (lib/ct/disk.c). */
+struct vz_disk_usage;
+int vz_ct_disk_usage(struct vz_ct *ct, struct vz_disk_usage *ret, vz_error_t *err);
+
 /*
  * An fd of a running CT's namespace nstype (CLONE_NEWNET, CLONE_NEWUTS,
  * CLONE_NEWNS...), opened through its init and checked to be the CT's
@@ -208,7 +212,9 @@ struct vz_ct_create_opts {
 	const char *hostname;
 	const char *name;
 	const char *description;
-	const char *layout; /* VE_LAYOUT; NULL: the sample's, else vz.conf's, else simfs */
+	const char *layout;	/* VE_LAYOUT; NULL: the sample's, else vz.conf's, else simfs */
+	const char *diskspace;	/* DISKSPACE; NULL: the sample's */
+	const char *diskinodes; /* DISKINODES; NULL: the sample's */
 };
 
 /* ct opened with VZ_CT_NEW | VZ_CT_LOCK. */

@@ -10,7 +10,7 @@
  *	run.c                         what start and restore share
  *	console.c  consoled.c         the console pty and its keeper process
  *	scripts.c                     OpenVZ's action scripts (CTID.mount ...)
- *	net.c  res.c  files.c         apply network, resources, files to a CT
+ *	net.c  res.c  files.c  disk.c apply network, resources, files, disk limits
  *	                              (distro.c, netfiles.c: the distribution's files)
  *	dumpdir.c                     a checkpoint's manifest
  *	netconf.c                     network keys of a config: edits and checks
@@ -38,6 +38,15 @@ int ct_uid_range(const struct vz_ct *ct, uint32_t *base, uint32_t *size, vz_erro
 int vz_parse_uid_range(const char *v, uint32_t *base, uint32_t *size);
 /* Write ct->state to its file. */
 int ct_save_state(struct vz_ct *ct, vz_error_t *err);
+
+/* ---- disk.c ---- */
+
+/*
+ * Bring the CT's disk image in line with cfg's DISKSPACE and DISKINODES
+ * when the changes c name them; VZ_E_DQ_SET, changing nothing, below use.
+ */
+int ct_disk_apply(struct vz_ct *ct, const struct vz_config *cfg, const struct vz_ct_change *c,
+		  size_t n, vz_error_t *err);
 
 /* ---- files.c ---- */
 
