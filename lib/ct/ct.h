@@ -115,6 +115,8 @@ struct vz_ct_incoming {
 	const char *lower;     /* overlay: the id of its template tree */
 	uint64_t bytes;	       /* what its files take */
 	uint64_t lower_bytes;  /* overlay: what its template tree takes */
+	uint64_t disk_bytes;   /* its disk image's space limit; 0: no image */
+	uint64_t disk_inodes;  /* its disk image's inode limit; 0: none */
 	char *lower_stage;     /* set by the check: where the tree is to be copied, when
 				  this host lacks it (the caller frees it) */
 };

@@ -26,12 +26,17 @@ char *storage_image_dir(const char *private)
 	return xasprintf("%s/fs", private);
 }
 
-bool vz_storage_has_image(const struct vz_storage *s)
+bool vz_storage_path_has_image(const char *private)
 {
-	_cleanup_free_ char *img = storage_image_path(s->private);
+	_cleanup_free_ char *img = storage_image_path(private);
 	struct stat st;
 
 	return lstat(img, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+bool vz_storage_has_image(const struct vz_storage *s)
+{
+	return vz_storage_path_has_image(s->private);
 }
 
 int storage_image_mount(const char *private, vz_error_t *err)
@@ -107,4 +112,45 @@ int vz_storage_disk_usage(const struct vz_storage *s, struct vz_disk_usage *ret,
 		return -1;
 	*ret = (struct vz_disk_usage){u.bytes_used, u.bytes_limit, u.inodes_used, u.inodes_limit};
 	return 0;
+}
+
+int vz_storage_image_hold(const char *private, vz_error_t *err)
+{
+	if (!vz_storage_path_has_image(private))
+		return 0;
+	return storage_image_mount(private, err);
+}
+
+int vz_storage_image_release(const char *private, vz_error_t *err)
+{
+	_cleanup_free_ char *dir = storage_image_dir(private);
+
+	return vz_image_umount(dir, err);
+}
+
+int vz_storage_image_prepare(const char *private, uint64_t bytes, uint64_t inodes, vz_error_t *err)
+{
+	_cleanup_free_ char *img = storage_image_path(private);
+	_cleanup_free_ char *dir = storage_image_dir(private);
+
+	if (mkdir(private, 0700) < 0)
+		return vz_error_make(err, VZ_E_NEW_PRIVATE, errno, "create '%s'", private);
+	if (mkdir(dir, 0700) < 0) {
+		vz_error_make(err, VZ_E_NEW_PRIVATE, errno, "create '%s'", dir);
+		goto fail;
+	}
+	if (vz_image_create(img, dir, bytes, inodes, err) < 0)
+		goto fail;
+	return 0;
+fail:
+	(void)vz_image_umount(dir, NULL);
+	(void)rm_rf_at(AT_FDCWD, private);
+	return -1;
+}
+
+char *const *vz_storage_sync_excludes(void)
+{
+	static char *const excludes[] = {"/root.img", "/fs/.vz/", "/fs/lost+found/", NULL};
+
+	return excludes;
 }

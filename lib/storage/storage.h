@@ -102,6 +102,23 @@ bool vz_storage_has_image(const struct vz_storage *s);
  */
 int vz_storage_set_disk(struct vz_storage *s, uint64_t bytes, uint64_t inodes, vz_error_t *err);
 
+/*
+ * Migration: a private area with a disk image moves as the files in it,
+ * not as the image (the destination makes its own, for the CT's limits,
+ * and the final pass sends only what changed). vz_storage_image_hold
+ * mounts the image of the private area at path for the copy (a stopped CT's
+ * too), vz_storage_image_release unmounts it again (not a mounted CT's:
+ * the caller knows), vz_storage_image_prepare makes a new private area
+ * with an image for bytes and inodes, mounted, to copy into, and
+ * vz_storage_sync_excludes are the rsync patterns, relative to the private
+ * area, that must not travel (the image file, vz's own scaffolding in it).
+ */
+int vz_storage_image_hold(const char *private, vz_error_t *err);
+int vz_storage_image_release(const char *private, vz_error_t *err);
+int vz_storage_image_prepare(const char *private, uint64_t bytes, uint64_t inodes, vz_error_t *err);
+char *const *vz_storage_sync_excludes(void);
+bool vz_storage_path_has_image(const char *private);
+
 /* The CT's disk use and limits, from its mounted disk image. */
 struct vz_disk_usage {
 	uint64_t bytes_used, bytes_limit, inodes_used, inodes_limit;

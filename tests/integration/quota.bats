@@ -174,3 +174,39 @@ has_sys_resource() {
 	run -0 losetup -j "$img"
 	[ -z "$output" ]
 }
+
+@test "a CT with a disk image is checkpointed and restored with its limit and its files" {
+	require_criu
+	quota_ct 101 100M
+	vzctl exec 101 'echo kept > /data; dd if=/dev/zero of=/fill bs=1M count=30 2>/dev/null; sync'
+	# shellcheck disable=SC2016
+	vzctl exec 101 'setsid sh -c "echo \$\$ > /tmp/sleeper; exec sleep 1000" </dev/null >/dev/null 2>&1 &'
+	sleep 0.3
+	sleeper=$(vzctl exec 101 cat /tmp/sleeper)
+	run -0 vzctl chkpnt 101
+	# Suspended: the image is not mounted, the checkpoint holds the processes.
+	run ! mountpoint -q "$VZ_ROOT/private/101/fs"
+	run -0 vzctl restore 101
+	[ "$(vzctl exec 101 cat /data)" = kept ]
+	# The same process, not a new one.
+	vzctl exec 101 "kill -0 $sleeper"
+	read -r size used < <(ct_df 101)
+	[ "$size" -ge $((100 * 1024 * 99 / 100)) ] && [ "$size" -le $((100 * 1024 * 101 / 100)) ]
+	run vzctl exec 101 'dd if=/dev/zero of=/more bs=1M count=100 2>&1'
+	[[ "$output" == *"No space left on device"* ]]
+}
+
+@test "stop leaves no mount and no loop device; start mounts the image again" {
+	quota_ct 101 100M
+	img=$VZ_ROOT/private/101/root.img
+	run -0 vzctl stop 101
+	run ! mountpoint -q "$VZ_ROOT/private/101/fs"
+	[ -z "$(losetup -j "$img")" ]
+	run -0 vzctl mount 101
+	mountpoint -q "$VZ_ROOT/private/101/fs"
+	run -0 vzctl umount 101
+	run ! mountpoint -q "$VZ_ROOT/private/101/fs"
+	run -0 vzctl start 101
+	read -r size used < <(ct_df 101)
+	[ "$size" -ge $((100 * 1024 * 99 / 100)) ]
+}
