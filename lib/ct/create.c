@@ -13,9 +13,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ct/internal.h"
 #include "ct/ctid.h"
+#include "ct/internal.h"
 #include "ct/lock.h"
+#include "res/disk.h"
 #include "template/template.h"
 #include "util/fs.h"
 #include "util/macros.h"
@@ -146,6 +147,16 @@ static char *locate_template(struct vz_ctx *ctx, const char *name, vz_error_t *e
 	return vz_template_find(cache, name, err);
 }
 
+/* Will the new CT have a DISKSPACE limit (--diskspace, else the sample's)? */
+static bool disk_limited(const struct vz_config *cfg, const struct vz_ct_create_opts *o)
+{
+	const char *v = o->diskspace ? o->diskspace : vz_config_get(cfg, "DISKSPACE");
+	uint64_t soft, hard;
+
+	return v && vz_disk_parse("DISKSPACE", v, &soft, &hard, NULL) == 0 &&
+	       hard != VZ_DISK_UNLIMITED;
+}
+
 /*
  * The new CT's layout: --layout, else the sample's VE_LAYOUT, else vz.conf's.
  * Only a layout other than simfs goes into the CT's config: a config
@@ -167,11 +178,16 @@ static int pick_layout(struct vz_ctx *ctx, const struct vz_config *cfg,
 			return vz_error_make(err, VZ_E_VALUE, 0,
 					     "--layout overlay: this kernel's overlayfs takes no "
 					     "lower layer by fd (Linux 6.13 and later do)");
+		/* A disk limit needs a disk image: ploop keeps it. */
+		layout = disk_limited(cfg, o) ? "ploop" : NULL;
 		vz_warn(ctx,
 			"VE_LAYOUT=overlay: this kernel's overlayfs takes no lower layer by fd "
-			"(Linux 6.13 and later do): the CT is made with VE_LAYOUT=simfs");
-		layout = NULL;
+			"(Linux 6.13 and later do): the CT is made with VE_LAYOUT=%s",
+			layout ? layout : "simfs");
 	}
+	if ((!layout || streq(layout, "simfs")) && disk_limited(cfg, o))
+		vz_warn(ctx, "DISKSPACE is kept but not enforced: a simfs CT has no disk image "
+			     "(VE_LAYOUT=ploop or overlay has one)");
 	*ret = layout && !streq(layout, "simfs") ? layout : NULL;
 	return 0;
 }

@@ -119,10 +119,10 @@ int vz_ct_incoming_check(struct vz_ct *ct, struct vz_ct_incoming *in, vz_error_t
 	if (path_exists_at(AT_FDCWD, ct->path.dump))
 		return vz_error_make(err, VZ_E_PRIVATE_EXISTS, 0, "'%s' exists on this host",
 				     ct->path.dump);
-	if (!streq(layout, "simfs") && !streq(layout, "overlay"))
+	if (!streq(layout, "simfs") && !streq(layout, "overlay") && !streq(layout, "ploop"))
 		return vz_error_make(err, VZ_E_VALUE, 0,
-				     "the CT's layout is %s; this host runs simfs and overlay CTs "
-				     "only",
+				     "the CT's layout is %s; this host runs simfs, overlay and "
+				     "ploop CTs only",
 				     layout);
 	missing = streq(layout, "overlay") ? lower_missing(ct, in, err) : 0;
 	if (missing < 0 || check_range_free(ct, in->uid_range, err) < 0 ||

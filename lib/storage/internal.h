@@ -7,6 +7,7 @@
 
 extern const struct vz_storage_ops vz_storage_simfs_ops;
 extern const struct vz_storage_ops vz_storage_overlay_ops;
+extern const struct vz_storage_ops vz_storage_ploop_ops;
 
 /* dir/.NAME.suffix beside the private area: same filesystem, so rename is atomic. */
 char *storage_sibling(const char *private, const char *suffix);

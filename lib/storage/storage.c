@@ -19,6 +19,7 @@
 static const struct vz_storage_ops *const backends[] = {
 	&vz_storage_simfs_ops,
 	&vz_storage_overlay_ops,
+	&vz_storage_ploop_ops,
 };
 
 struct vz_storage *vz_storage_new(const char *layout, const char *private, const char *root,
@@ -40,7 +41,8 @@ struct vz_storage *vz_storage_new(const char *layout, const char *private, const
 		return s;
 	}
 	vz_error_make(err, VZ_E_VALUE, 0,
-		      "VE_LAYOUT '%s' is not supported here (simfs and overlay are)", layout);
+		      "VE_LAYOUT '%s' is not supported here (simfs, overlay and ploop are)",
+		      layout);
 	return NULL;
 }
 
@@ -69,9 +71,17 @@ bool vz_storage_mounted(const struct vz_storage *s)
 
 int vz_storage_mount(struct vz_storage *s, vz_error_t *err)
 {
-	if (!s->ops->exists(s))
+	if (!s->ops->exists(s)) {
+		_cleanup_free_ char *hdd = xasprintf("%s/root.hdd", s->private);
+
+		if (path_exists_at(AT_FDCWD, hdd))
+			return vz_error_make(err, VZ_E_VALUE, 0,
+					     "'%s' is an OpenVZ ploop image, which vz cannot read: "
+					     "copy its files into a new CT",
+					     hdd);
 		return vz_error_make(err, VZ_E_NOPRIVATE, ENOENT, "private area '%s' not found",
 				     s->private);
+	}
 	if (vz_storage_mounted(s))
 		return 0;
 	if (mkdir(s->root, 0755) < 0 && errno != EEXIST)

@@ -213,3 +213,37 @@ has_sys_resource() {
 	read -r size used < <(ct_df 101)
 	[ "$size" -ge $((100 * 1024 * 99 / 100)) ]
 }
+
+@test "VE_LAYOUT=ploop: the CT's whole tree in its own image, with the same limits" {
+	run -61 vzctl create 101 --ostemplate busybox --layout ploop
+	[[ "$output" == *"VE_LAYOUT=ploop needs a disk size"* ]]
+	[ ! -e "$VZ_ROOT/private/101" ] && [ ! -e "$VZ_ROOT/conf/101.conf" ]
+	run -0 vzctl create 101 --ostemplate busybox --layout ploop --diskspace 100M
+	grep -qx 'VE_LAYOUT="ploop"' "$VZ_ROOT/conf/101.conf"
+	[ "$(find "$VZ_ROOT/private/101" -mindepth 1 -maxdepth 1 -printf '%f ' | tr ' ' '\n' | sort | tr '\n' ' ')" = "fs root.img " ]
+	run -0 vzctl start 101
+	[ "$(vzctl exec 101 'ls /bin/busybox')" = /bin/busybox ]
+	run vzctl exec 101 'ls -a /'
+	[[ "$output" != *".vz"* ]]
+	read -r size used < <(ct_df 101)
+	[ "$size" -ge $((100 * 1024 * 99 / 100)) ] && [ "$size" -le $((100 * 1024 * 101 / 100)) ]
+	run vzctl exec 101 'dd if=/dev/zero of=/big bs=1M count=200 2>&1'
+	[[ "$output" == *"No space left on device"* ]]
+	run -0 vzctl set 101 --diskspace 150M --save
+	vzctl exec 101 'rm /big'
+	[ "$(ct_avail 101)" -gt $((90 * 1024)) ]
+	run -0 vzctl stop 101
+	run -0 vzctl destroy 101
+	[ ! -e "$VZ_ROOT/private/101" ]
+}
+
+@test "where overlay cannot run, a CT with a disk limit falls back to ploop, not simfs" {
+	VZ_TEST_NO_FD_LOWER=1 VZ_TEST_CONF_EXTRA='VE_LAYOUT="overlay"' vz_start_daemon
+	run -0 vzctl create 101 --ostemplate busybox --diskspace 100M
+	[[ "$output" == *"the CT is made with VE_LAYOUT=ploop"* ]]
+	grep -qx 'VE_LAYOUT="ploop"' "$VZ_ROOT/conf/101.conf"
+	run -0 vzctl create 102 --ostemplate busybox
+	[[ "$output" == *"the CT is made with VE_LAYOUT=simfs"* ]]
+	run -0 vzctl create 103 --ostemplate busybox --layout simfs --diskspace 100M
+	[[ "$output" == *"DISKSPACE is kept but not enforced"* ]]
+}
