@@ -69,6 +69,7 @@ static void print_disk(const struct vz_msg *res)
 		const char *key, *name;
 	} rows[] = {{"diskspace", "1k-blocks"}, {"diskinodes", "inodes"}};
 	const struct vz_msg *d = vz_msg_get_obj(res, "disk");
+	int64_t left;
 
 	if (!d)
 		return;
@@ -84,6 +85,10 @@ static void print_disk(const struct vz_msg *res)
 		print_num(o, "hardlimit");
 		printf("\n");
 	}
+	if (vz_msg_get_bool(d, "soft_enforced", false))
+		printf("# the grace period is over: the soft limits hold as hard ones\n");
+	else if (vz_msg_get_int(d, "grace_left", &left))
+		printf("# above a soft limit: %" PRId64 " s of grace left\n", left);
 }
 
 static void print_table(const struct vz_msg *res, const char *ctid)

@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <stdlib.h>
+#include <time.h>
 
 #include "ct/ct.h"
 #include "res/disk.h"
@@ -43,6 +44,25 @@ static void disk_row(struct vz_msg *o, bool have, uint64_t usage, uint64_t soft,
 		       hard == VZ_DISK_UNLIMITED ? (int64_t)VZ_UBC_UNLIMITED : (int64_t)hard);
 }
 
+/*
+ * Above a soft limit: "grace_left", the seconds it may stay there (0 once
+ * over, when "soft_enforced" is true); null when it is under them.
+ */
+static void add_grace(struct vz_msg *d, const struct vz_ct *ct, const struct vz_disk_limits *l)
+{
+	time_t since, left;
+	bool enforced = false;
+
+	if (!vz_ct_disk_grace(ct, &since, &enforced)) {
+		vz_msg_set_null(d, "grace_left");
+		vz_msg_set_bool(d, "soft_enforced", false);
+		return;
+	}
+	left = since + (time_t)l->grace - time(NULL);
+	vz_msg_set_int(d, "grace_left", left > 0 && !enforced ? (int64_t)left : 0);
+	vz_msg_set_bool(d, "soft_enforced", enforced);
+}
+
 /* "disk": the CT's disk use (KiB, inodes) and its limits, as vzquota stat showed them. */
 static void add_disk(struct vz_msg *r, struct vz_ct *ct)
 {
@@ -56,6 +76,7 @@ static void add_disk(struct vz_msg *r, struct vz_ct *ct)
 		 l.space_hard);
 	disk_row(vz_msg_set_obj(d, "diskinodes"), have, have ? u.inodes_used : 0, l.inodes_soft,
 		 l.inodes_hard);
+	add_grace(d, ct, &l);
 }
 
 struct vz_msg *vzd_ubc(struct vz_ct *ct, vz_error_t *err)

@@ -81,6 +81,15 @@ struct vz_storage *vz_ct_storage(struct vz_ct *ct, vz_error_t *err);
 /* The CT's disk use and limits, from its mounted disk image (lib/ct/disk.c). */
 struct vz_disk_usage;
 int vz_ct_disk_usage(struct vz_ct *ct, struct vz_disk_usage *ret, vz_error_t *err);
+/*
+ * Soft disk limits: is the running CT above one while its grace period
+ * runs (1; *since when it went above, *enforced once the grace ran out)?
+ */
+int vz_ct_disk_grace(const struct vz_ct *ct, time_t *since, bool *enforced);
+/* Cheap, no lock: does the CT's soft-limit state need vz_ct_disk_watch now? */
+bool vz_ct_disk_watch_needed(struct vz_ct *ct);
+/* Under the lock: start, end or enforce the grace period as the use says. */
+int vz_ct_disk_watch(struct vz_ct *ct, vz_error_t *err);
 
 /*
  * An fd of a running CT's namespace nstype (CLONE_NEWNET, CLONE_NEWUTS,

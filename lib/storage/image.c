@@ -342,7 +342,7 @@ static int size_inode_balloon(int own, uint64_t have, uint64_t n, vz_error_t *er
 /* ---- limits ---- */
 
 struct fsinfo {
-	uint64_t blocks, bfree, files, ffree;
+	uint64_t blocks, bfree, bavail, files, ffree;
 };
 
 static int fs_info(int top, struct fsinfo *f)
@@ -353,6 +353,7 @@ static int fs_info(int top, struct fsinfo *f)
 		return -errno;
 	f->blocks = sv.f_blocks * sv.f_frsize / BLOCK;
 	f->bfree = sv.f_bfree * sv.f_frsize / BLOCK;
+	f->bavail = sv.f_bavail * sv.f_frsize / BLOCK;
 	f->files = sv.f_files;
 	f->ffree = sv.f_ffree;
 	return 0;
@@ -465,6 +466,12 @@ static int fit_balloon(int top, const struct fsinfo *f, const struct balloon *b,
 		return -1;
 	if (inodes != VZ_IMAGE_NO_INODE_LIMIT && f->files > inodes + OWN_INODES)
 		want_files = f->files - inodes - OWN_INODES;
+	/*
+	 * ext4 keeps a reserve (2%, at most 16 MiB) nobody's data may take, the
+	 * balloon's neither: a limit within it of the use leaves nothing to write.
+	 */
+	if (want_bytes > b->bytes + f->bavail * BLOCK)
+		want_bytes = b->bytes + f->bavail * BLOCK;
 	if (used > bytes)
 		return vz_error_make(err, VZ_E_DQ_SET, ENOSPC,
 				     "the CT uses %" PRIu64

@@ -247,3 +247,33 @@ has_sys_resource() {
 	run -0 vzctl create 103 --ostemplate busybox --layout simfs --diskspace 100M
 	[[ "$output" == *"DISKSPACE is kept but not enforced"* ]]
 }
+
+# wait_for KEY VALUE [!]: CT 101's disk.KEY in vzctl ubc -j becomes VALUE (or, with !, not).
+wait_for() {
+	local _ v
+	for _ in $(seq 60); do
+		v=$(vzctl ubc 101 -j | jq -r ".disk.$1")
+		if [ "${3:-}" = "!" ]; then [ "$v" != "$2" ] && return 0; else [ "$v" = "$2" ] && return 0; fi
+		sleep 0.5
+	done
+	return 1
+}
+
+@test "soft limit: the grace period (QUOTATIME) starts above it, then it holds as a hard one" {
+	quota_ct 101 60M:150M
+	run -0 vzctl set 101 --quotatime 4 --save
+	run -0 vzctl exec 101 'dd if=/dev/urandom of=/a bs=1M count=80 2>/dev/null && sync'
+	# vzd's next tick (every 5 s) sees it above the soft limit: grace runs, writes go on.
+	wait_for grace_left null !
+	run -0 vzctl ubc 101
+	[[ "$output" == *"above a soft limit"* ]] || [[ "$output" == *"grace period is over"* ]]
+	grep -q "CT 101 is above its soft disk limit" "$VZ_TEST_DIR/vzd.log"
+	# The grace runs out: no more than the CT has now.
+	wait_for soft_enforced true
+	run vzctl exec 101 'dd if=/dev/urandom of=/b bs=1M count=20 2>&1'
+	[[ "$output" == *"No space left on device"* ]]
+	# Back under it: the hard limit again.
+	vzctl exec 101 'rm -f /a /b; sync'
+	wait_for grace_left null
+	run -0 vzctl exec 101 'dd if=/dev/urandom of=/c bs=1M count=100 2>&1 && sync'
+}
