@@ -277,3 +277,16 @@ wait_for() {
 	wait_for grace_left null
 	run -0 vzctl exec 101 'dd if=/dev/urandom of=/c bs=1M count=100 2>&1 && sync'
 }
+
+@test "the vswap samples bring a disk limit: a CT made from one has its own image" {
+	run -0 vzctl create 101 --ostemplate busybox --layout overlay --config vswap-256m
+	grep -qx 'DISKSPACE="2097152:2306867"' "$VZ_ROOT/conf/101.conf"
+	[ -f "$VZ_ROOT/private/101/root.img" ]
+	# Sparse: the image takes a few MB of the host, not 2.2 GB.
+	[ "$(du -k "$VZ_ROOT/private/101/root.img" | cut -f1)" -lt 65536 ]
+	run -0 vzctl start 101
+	read -r size used < <(ct_df 101)
+	[ "$size" -ge $((2306867 * 99 / 100)) ] && [ "$size" -le $((2306867 * 101 / 100)) ]
+	read -r inodes iused < <(ct_dfi 101)
+	[ "$inodes" -ge 144179 ] && [ "$inodes" -le $((144179 * 102 / 100)) ]
+}
