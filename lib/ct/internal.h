@@ -173,6 +173,8 @@ void ct_res_undo_live(struct vz_ct *ct, const struct vz_config *before,
 void ct_res_copy_rlimits(pid_t from);
 /* numpty as the CT's devpts max=; -1 for no cap. */
 int ct_res_pty_max(const struct vz_config *cfg);
+/* Bytes of the CT's /dev/shm for cfg's RAM limit (vz_tmpfs_size). */
+uint64_t ct_res_shm_size(const struct vz_config *cfg);
 /* Warn about the beancounters among changes that this kernel cannot enforce. */
 void ct_res_warn(struct vz_ctx *ctx, const struct vz_ct_change *c, size_t n);
 

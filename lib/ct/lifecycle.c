@@ -82,6 +82,7 @@ static int spawn_ct_init(struct vz_ct *ct, struct vz_cgroup *cg, const struct in
 		.cgroup2_path = cg2,
 		.seccomp_fd = ct->ctx->seccomp_fd,
 		.pty_max = ct_res_pty_max(ct->cfg),
+		.shm_size = ct_res_shm_size(ct->cfg),
 		.prepare = prepare_init,
 		.prepare_data = ct,
 	};

@@ -123,3 +123,51 @@ restart_with_configfile() {
 	[ "$(grep -c . <<<"$output")" = 1 ]
 }
 
+
+# Size of a tmpfs inside CT, in KiB (df's 1K-blocks).
+ct_df() { vzctl exec "$1" "df -k $2" | awk 'NR == 2 { print $2 }'; }
+
+@test "/dev/shm of a CT with --ram 128M is 64M: a write past it fails with ENOSPC" {
+	vz_running_ct 101
+	vzctl --quiet set 101 --ram 128M --save
+	vzctl --quiet restart 101
+	[ "$(ct_df 101 /dev/shm)" = 65536 ]
+	[ "$(ct_df 101 /dev)" = 65536 ]
+	run vzctl exec 101 'dd if=/dev/zero of=/dev/shm/fill bs=1M count=100'
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"No space left on device"* ]]
+	[ "$(vzctl exec 101 'du -k /dev/shm/fill' | awk '{print $1}')" -le 65536 ]
+	vzctl exec 101 'rm /dev/shm/fill'
+}
+
+@test "a live --ram resizes /dev/shm, and a size below its use changes nothing" {
+	vz_running_ct 101
+	[ "$(ct_df 101 /dev/shm)" = $((128 << 10)) ]
+	vzctl --quiet set 101 --ram 512M
+	[ "$(ct_df 101 /dev/shm)" = $((256 << 10)) ]
+	[ "$(ct_df 101 /dev)" = 65536 ]
+	vzctl --quiet set 101 --ram 32M
+	[ "$(ct_df 101 /dev/shm)" = $((16 << 10)) ]
+	[ "$(ct_df 101 /dev)" = $((16 << 10)) ]
+	vzctl --quiet set 101 --ram 256M
+	vzctl exec 101 'dd if=/dev/zero of=/dev/shm/fill bs=1M count=40 2>/dev/null'
+	run vzctl set 101 --ram 64M
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"/dev/shm holds more than 33554432 bytes"* ]]
+	[ "${#lines[@]}" = 1 ]
+	[ "$(ct_df 101 /dev/shm)" = $((128 << 10)) ]
+	[ "$(ubc 101 physpages limit)" = 65536 ]
+}
+
+@test "/dev/shm of a CT without a RAM limit is the host's default tmpfs size" {
+	vz_running_ct 101 --config unlimited
+	host=$(awk '/^MemTotal:/ { print int($2 / 2) }' /proc/meminfo)
+	have=$(ct_df 101 /dev/shm)
+	# Half the host's RAM, in whole pages.
+	[ $((have - host)) -le 4 ] && [ $((host - have)) -le 4 ]
+	vzctl --quiet set 101 --ram 64M
+	[ "$(ct_df 101 /dev/shm)" = $((32 << 10)) ]
+	vzctl --quiet set 101 --ram unlimited
+	have=$(ct_df 101 /dev/shm)
+	[ $((have - host)) -le 4 ] && [ $((host - have)) -le 4 ]
+}
