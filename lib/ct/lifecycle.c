@@ -87,10 +87,19 @@ static int spawn_ct_init(struct vz_ct *ct, struct vz_cgroup *cg, const struct in
 		.prepare_data = ct,
 	};
 
+	struct vz_cgroup_v1_dir *v1 = NULL;
+	int n = 0, r;
+
 	if (ct_uid_range(ct, &p.uid_base, &p.uid_size, err) < 0 ||
 	    vz_cgroup_delegate(cg, p.uid_base, err) < 0)
 		return -1;
-	return vz_spawn_init(&p, ret_pid, err);
+	if (ct_cgroup_hybrid(ct, cg) && (n = vz_cgroup_v1_dirs(cg, &v1, err)) < 0)
+		return -1;
+	p.cgroup_v1 = v1;
+	p.n_cgroup_v1 = (size_t)n;
+	r = vz_spawn_init(&p, ret_pid, err);
+	vz_cgroup_v1_dirs_free(v1, (size_t)n);
+	return r;
 }
 
 /* Start the CT as is says (NULL: its init, then its CTID.start script). */

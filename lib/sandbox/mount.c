@@ -410,6 +410,88 @@ static int mount_cgroup(int rootfd, const char *cgroup2_path, vz_error_t *err)
 	return 0;
 }
 
+/* ---- the hybrid view of /sys/fs/cgroup ---- */
+
+/* Bind the host path src on name under dir (the fresh tmpfs), read-only unless rw. */
+static int bind_cgroup_dir(int dir, const char *name, const char *src, bool rw, vz_error_t *err)
+{
+	_cleanup_close_ int fd = -EBADF;
+	int r;
+
+	if (mkdirat(dir, name, 0755) < 0 && errno != EEXIST)
+		return vz_error_make(err, VZ_E_MOUNT, errno, "mkdir '/sys/fs/cgroup/%s'", name);
+	fd = openat(dir, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return vz_error_make(err, VZ_E_MOUNT, errno, "open '/sys/fs/cgroup/%s'", name);
+	/* By path: a bind source must be a mount of our (new) namespace. */
+	r = mount_on_fd(src, fd, NULL, MS_BIND, NULL);
+	if (r == 0) {
+		closep(&fd);
+		fd = openat(dir, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		r = fd < 0 ? -errno
+			   : mount_on_fd(NULL, fd, NULL,
+					 MS_BIND | MS_REMOUNT | (rw ? 0 : MS_RDONLY) | MS_NOSUID |
+						 MS_NODEV | MS_NOEXEC,
+					 NULL);
+	}
+	if (r < 0)
+		return vz_error_make(err, VZ_E_MOUNT, -r, "bind '%s' on '/sys/fs/cgroup/%s'", src,
+				     name);
+	return 0;
+}
+
+static int fill_cgroup_tmpfs(int dir, const struct vz_ct_mount_opts *o, vz_error_t *err)
+{
+	for (size_t i = 0; i < o->n_cgroup_v1; i++) {
+		const struct vz_cgroup_v1_dir *d = &o->cgroup_v1[i];
+
+		if (d->link && symlinkat(d->link, dir, d->name) < 0)
+			return vz_error_make(err, VZ_E_MOUNT, errno, "symlink '/sys/fs/cgroup/%s'",
+					     d->name);
+		if (d->path && bind_cgroup_dir(dir, d->name, d->path, d->delegated, err) < 0)
+			return -1;
+	}
+	/* systemd in hybrid mode finds cgroup2 here (and its bpf programs need it). */
+	if (o->cgroup2_path && bind_cgroup_dir(dir, "unified", o->cgroup2_path, true, err) < 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * LXC's view of a hybrid host: a tmpfs on /sys/fs/cgroup holding the CT's
+ * group of each v1 hierarchy, read-only (so CT root reads its limits and
+ * cannot change them: the binds are locked read-only in the CT's user
+ * namespace, and the knobs are host root's), the named systemd hierarchy
+ * and the cgroup2 group delegated and writable; then the tmpfs itself is
+ * made read-only, so nothing else appears beside them.
+ */
+static int mount_cgroup_hybrid(int rootfd, const struct vz_ct_mount_opts *o, vz_error_t *err)
+{
+	_cleanup_close_ int fd = vz_open_in_root(rootfd, "sys/fs/cgroup", O_PATH | O_DIRECTORY);
+	_cleanup_close_ int dir = -EBADF;
+	const unsigned long flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+	char p[64];
+	int r;
+
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return vz_error_make(err, VZ_E_MOUNT, -fd, "open '/sys/fs/cgroup' in the CT");
+	r = mount_on_fd("tmpfs", fd, "tmpfs", flags, "mode=755,size=64k");
+	if (r < 0)
+		return vz_error_make(err, VZ_E_MOUNT, -r, "mount tmpfs on '/sys/fs/cgroup'");
+	/* The fd still names the directory below: the new mount is reached by path. */
+	dir = vz_open_in_root(rootfd, "sys/fs/cgroup", O_RDONLY | O_DIRECTORY);
+	if (dir < 0)
+		return vz_error_make(err, VZ_E_MOUNT, -dir, "open '/sys/fs/cgroup' in the CT");
+	if (fill_cgroup_tmpfs(dir, o, err) < 0)
+		return -1;
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", dir);
+	if (mount(NULL, p, NULL, MS_REMOUNT | MS_RDONLY | flags, "mode=755,size=64k") < 0)
+		return vz_error_make(err, VZ_E_MOUNT, errno, "make '/sys/fs/cgroup' read-only");
+	return 0;
+}
+
 int vz_mount_ct_root(const char *rootfs, const struct vz_ct_mount_opts *o, vz_error_t *err)
 {
 	_cleanup_close_ int rootfd = -EBADF;
@@ -427,7 +509,8 @@ int vz_mount_ct_root(const char *rootfs, const struct vz_ct_mount_opts *o, vz_er
 	if (setup_dev(rootfd, o, err) < 0 || setup_proc(rootfd, o->owner, err) < 0 ||
 	    mount_fs(rootfd, "sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
 		     o->owner, err) < 0 ||
-	    mount_cgroup(rootfd, o->cgroup2_path, err) < 0)
+	    (o->n_cgroup_v1 ? mount_cgroup_hybrid(rootfd, o, err)
+			    : mount_cgroup(rootfd, o->cgroup2_path, err)) < 0)
 		return -1;
 	return pivot(rootfd, err);
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "cgroup/cgroup.h"
 #include "core/error.h"
 
 /*
@@ -31,13 +32,21 @@ struct vz_ct_mount_opts {
 	int pty_max;		  /* devpts max= (OpenVZ's numpty); -1 for no cap */
 	const char *console;	  /* host path of a pty slave for /dev/console, or NULL */
 	uint64_t shm_size;	  /* bytes of /dev/shm (vz_tmpfs_size); 0: the kernel's default */
+	/*
+	 * The CT's v1 hierarchies (vz_cgroup_v1_dirs), or none: with them
+	 * /sys/fs/cgroup is a read-only tmpfs with a read-only bind of each
+	 * (a delegated one writable) and the cgroup2 group on "unified", as
+	 * LXC shows a hybrid host; without, the cgroup2 group is
+	 * /sys/fs/cgroup itself.
+	 */
+	const struct vz_cgroup_v1_dir *cgroup_v1;
+	size_t n_cgroup_v1;
 };
 
 /*
  * In the host-root mounter: unshare a private mount namespace, mount /dev,
- * /proc (masked) and /sys (read-only) inside rootfs, bind the CT's cgroup2
- * group (o->cgroup2_path, or none when NULL) on /sys/fs/cgroup, pivot into
- * rootfs and detach the old root.
+ * /proc (masked) and /sys (read-only) inside rootfs, the CT's cgroups under
+ * /sys/fs/cgroup (see cgroup_v1), pivot into rootfs and detach the old root.
  */
 int vz_mount_ct_root(const char *rootfs, const struct vz_ct_mount_opts *o, vz_error_t *err);
 

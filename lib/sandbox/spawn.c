@@ -294,6 +294,8 @@ static VZ_NORETURN void mount_child(const struct vz_spawn_init_params *p, int in
 		.pty_max = p->pty_max,
 		.console = p->console,
 		.shm_size = p->shm_size,
+		.cgroup_v1 = p->cgroup_v1,
+		.n_cgroup_v1 = p->n_cgroup_v1,
 	};
 
 	if (vz_mount_ct_root(p->rootfs, &mo, &err) < 0)
