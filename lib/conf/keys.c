@@ -429,6 +429,14 @@ static int validate_ifnames(const char *key, const char *value, vz_error_t *err)
 	return validate_list(key, value, "interface name", ifname_valid, err);
 }
 
+/* What a CT sees at /sys/fs/cgroup on a v1 or hybrid host (lib/ct/cgview.c). */
+static int validate_cgroup_view(const char *key, const char *value, vz_error_t *err)
+{
+	if (!streq(value, "auto") && !streq(value, "hybrid") && !streq(value, "unified"))
+		return invalid(err, key, "cgroup view (auto, hybrid or unified)", value);
+	return 0;
+}
+
 /* ---- the key table ---- */
 
 static const struct vz_config_key keys[] = {
@@ -454,6 +462,9 @@ static const struct vz_config_key keys[] = {
 	 "host uid/gid range mapped into the CT (BASE:COUNT)"},
 	{"STOP_TIMEOUT", NULL, validate_timeout, "seconds a clean stop may take before a kill"},
 	{"DISABLED", NULL, validate_bool, "refuse to start the CT (yes or no)"},
+	{"CGROUP_VIEW", NULL, validate_cgroup_view,
+	 "what the CT sees at /sys/fs/cgroup on a cgroup v1 host: auto, hybrid (each "
+	 "hierarchy, read-only) or unified (its cgroup2 group); in vz.conf, the default"},
 	/* ctid.conf: resources (lib/res/ubc.c, lib/res/cpuio.c) */
 	{"KMEMSIZE", NULL, vz_ubc_validate, "kernel memory, bytes (barrier:limit)"},
 	{"LOCKEDPAGES", NULL, vz_ubc_validate, "locked memory, pages (barrier:limit)"},

@@ -193,7 +193,7 @@ static int pick_layout(struct vz_ctx *ctx, const struct vz_config *cfg,
 }
 
 static int fill_config(struct vz_ctx *ctx, struct vz_config *cfg, const struct vz_ct_create_opts *o,
-		       const char *tmpl, uint32_t base, vz_error_t *err)
+		       const char *sample, const char *tmpl, uint32_t base, vz_error_t *err)
 {
 	_cleanup_free_ char *range = xasprintf("%u:%u", base, ctx->uid_size);
 	_cleanup_free_ char *priv = xasprintf("%s/private/$VEID", ctx->root);
@@ -210,7 +210,7 @@ static int fill_config(struct vz_ctx *ctx, struct vz_config *cfg, const struct v
 		{"HOSTNAME", o->hostname},
 		{"NAME", o->name},
 		{"DESCRIPTION", o->description},
-		{"ORIGIN_SAMPLE", o->config},
+		{"ORIGIN_SAMPLE", sample},
 		{"VE_LAYOUT", layout},
 		{"DISKSPACE", o->diskspace},
 		{"DISKINODES", o->diskinodes},
@@ -247,6 +247,11 @@ static struct vz_config *new_config(struct vz_ct *ct, const struct vz_ct_create_
 	const char *tmpl;
 	uint32_t base = 0;
 
+	/* The default sample is the host's choice: a broken one names vz.conf. */
+	if (!cfg && !o->config) {
+		vz_error_wrap(err, "CONFIGFILE in vz.conf");
+		return NULL;
+	}
 	if (!cfg)
 		return NULL;
 	tmpl = o->ostemplate ? o->ostemplate : vz_config_get(cfg, "OSTEMPLATE");
@@ -256,7 +261,7 @@ static struct vz_config *new_config(struct vz_ct *ct, const struct vz_ct_create_
 		return NULL;
 	*ret_tarball = locate_template(ctx, tmpl, err);
 	if (!*ret_tarball || pick_uid_range(ctx, &base, err) < 0 ||
-	    fill_config(ctx, cfg, o, tmpl, base, err) < 0)
+	    fill_config(ctx, cfg, o, sample, tmpl, base, err) < 0)
 		return NULL;
 	return steal_ptr(cfg);
 }

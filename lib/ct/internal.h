@@ -184,6 +184,16 @@ void ct_res_undo_live(struct vz_ct *ct, const struct vz_config *before,
 void ct_res_copy_rlimits(pid_t from);
 /* numpty as the CT's devpts max=; -1 for no cap. */
 int ct_res_pty_max(const struct vz_config *cfg);
+
+/*
+ * Whether the CT gets the hybrid view of the cgroups at /sys/fs/cgroup
+ * (lib/ct/cgview.c): on a v1 or hybrid host, as CGROUP_VIEW (the CT's,
+ * else vz.conf's) says; "auto" (the default) unless its systemd refuses
+ * hybrid hierarchies (256 and later). Never on a cgroup2-only host.
+ */
+bool ct_cgroup_hybrid(struct vz_ct *ct, struct vz_cgroup *cg);
+/* Bytes of the CT's /dev/shm for cfg's RAM limit (vz_tmpfs_size). */
+uint64_t ct_res_shm_size(const struct vz_config *cfg);
 /* Warn about the beancounters among changes that this kernel cannot enforce. */
 void ct_res_warn(struct vz_ctx *ctx, const struct vz_ct_change *c, size_t n);
 
