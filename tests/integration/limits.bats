@@ -65,6 +65,18 @@ restart_with_configfile() {
 	fi
 }
 
+@test "with the shipped vz.conf a CT created with no options has a disk limit too: its own image" {
+	restart_with_configfile "$(grep -E '^(CONFIGFILE|VE_LAYOUT)=' "$BATS_TEST_DIRNAME/../../configs/vz.conf")"
+	vzctl --quiet create 101 --ostemplate busybox
+	vzctl --quiet start 101
+	grep -qx 'DISKSPACE="2097152:2306867"' "$VZ_ROOT/conf/101.conf"
+	[ -f "$VZ_ROOT/private/101/root.img" ]
+	run -0 vzlist -H -o diskspace.s,diskspace.h,diskinodes.h 101
+	[ "$(xargs <<<"$output")" = "2097152 2306867 144179" ]
+	size=$(vzctl exec 101 'df -k / | tail -1' | awk '{print $2}')
+	[ "$size" -ge $((2306867 * 99 / 100)) ] && [ "$size" -le $((2306867 * 101 / 100)) ]
+}
+
 @test "a fork bomb in a default CT stops at its numproc; the host goes on and the CT stops" {
 	require_cgroup_controller pids
 	vz_running_ct 101
