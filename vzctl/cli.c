@@ -33,8 +33,7 @@ int cmd_simple(struct client *c, const char *op, struct vz_msg *args)
 
 /* OpenVZ options that later vz releases implement: say so instead of "invalid". */
 static const char *const openvz_later[] = {
-	"diskspace", "diskinodes", "features",	     "capability",
-	"devnodes",  "devices",	   "quotaugidlimit",
+	"features", "capability", "devnodes", "devices", "quotaugidlimit",
 };
 
 /* One line for an option getopt refused: missing value, later feature, or unknown. */

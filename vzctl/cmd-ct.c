@@ -75,6 +75,7 @@ int cmd_create(struct client *c, int argc, char **argv)
 		{"ostemplate", "ostemplate", true},   {"config", "config", true},
 		{"hostname", "hostname", true},	      {"name", "name", true},
 		{"description", "description", true}, {"layout", "layout", true},
+		{"diskspace", "diskspace", true},     {"diskinodes", "diskinodes", true},
 	};
 	return ct_verb(c, argc, argv, VZ_OP_CREATE, rows, ARRAY_SIZE(rows));
 }
@@ -277,6 +278,9 @@ static const struct set_row set_rows[] = {
 	{"ioprio", "IOPRIO", true, CONV_NONE},
 	{"iolimit", "IOLIMIT", true, CONV_IOLIMIT},
 	{"iopslimit", "IOPSLIMIT", true, CONV_NONE},
+	{"diskspace", "DISKSPACE", true, CONV_NONE},
+	{"diskinodes", "DISKINODES", true, CONV_NONE},
+	{"quotatime", "QUOTATIME", true, CONV_NONE},
 	{"applyconfig", "", true, CONV_NONE},
 	{"setmode", "", true, CONV_SETMODE},
 	{"userpasswd", "", true, CONV_USERPASSWD},

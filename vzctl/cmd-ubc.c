@@ -62,6 +62,35 @@ static void print_notes(const struct vz_msg *res, const char *how, const char *t
 		printf("\n");
 }
 
+/* Disk quota, as vzquota stat showed it, as comments: parsers of the table skip them. */
+static void print_disk(const struct vz_msg *res)
+{
+	static const struct {
+		const char *key, *name;
+	} rows[] = {{"diskspace", "1k-blocks"}, {"diskinodes", "inodes"}};
+	const struct vz_msg *d = vz_msg_get_obj(res, "disk");
+	int64_t left;
+
+	if (!d)
+		return;
+	printf("# %-12s %20s %20s %20s\n", "disk quota", "usage", "softlimit", "hardlimit");
+	for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
+		const struct vz_msg *o = vz_msg_get_obj(d, rows[i].key);
+
+		if (!o)
+			continue;
+		printf("# %-12s", rows[i].name);
+		print_num(o, "usage");
+		print_num(o, "softlimit");
+		print_num(o, "hardlimit");
+		printf("\n");
+	}
+	if (vz_msg_get_bool(d, "soft_enforced", false))
+		printf("# the grace period is over: the soft limits hold as hard ones\n");
+	else if (vz_msg_get_int(d, "grace_left", &left))
+		printf("# above a soft limit: %" PRId64 " s of grace left\n", left);
+}
+
 static void print_table(const struct vz_msg *res, const char *ctid)
 {
 	size_t n = vz_msg_array_len(res, "resources");
@@ -77,6 +106,7 @@ static void print_table(const struct vz_msg *res, const char *ctid)
 	}
 	print_notes(res, "rlimit", "# Limited per process (rlimit), not per CT: ");
 	print_notes(res, "none", "# Not enforced by this kernel (vzctl ubc -j says why): ");
+	print_disk(res);
 }
 
 int cmd_ubc(struct client *c, int argc, char **argv)

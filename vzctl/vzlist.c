@@ -54,6 +54,12 @@ static const struct field {
 	{"ioprio", "ioprio", "IOPRIO", 6, K_INT},
 	{"iolimit", "iolimit", "IOLIMIT", 10, K_INT},
 	{"iopslimit", "iopslimit", "IOPSLIMIT", 9, K_INT},
+	{"diskspace", "diskspace", "DQBLOCKS", 10, K_INT},
+	{"diskspace.s", "diskspace.s", "DQBLOCKS.S", 10, K_INT},
+	{"diskspace.h", "diskspace.h", "DQBLOCKS.H", 10, K_INT},
+	{"diskinodes", "diskinodes", "DQINODES", 10, K_INT},
+	{"diskinodes.s", "diskinodes.s", "DQINODES.S", 10, K_INT},
+	{"diskinodes.h", "diskinodes.h", "DQINODES.H", 10, K_INT},
 };
 
 /* Beancounter fields, made from lib/res/ubc.c's table: NAME, NAME.m/.b/.l/.f. */

@@ -20,7 +20,9 @@
 
 #include "ct/ct.h"
 #include "ct/ctid.h"
+#include "res/disk.h"
 #include "res/ubc.h"
+#include "storage/storage.h"
 #include "util/strv.h"
 #include "util/xalloc.h"
 #include "vzd.h"
@@ -41,6 +43,8 @@ enum conf_slot {
 	C_IOLIMIT,
 	C_IOPSLIMIT,
 	C_CPUMASK,
+	C_DISKSPACE,
+	C_DISKINODES,
 	_C_MAX,
 };
 
@@ -59,6 +63,8 @@ static const char *const conf_keys[_C_MAX] = {
 	[C_IOLIMIT] = "IOLIMIT",
 	[C_IOPSLIMIT] = "IOPSLIMIT",
 	[C_CPUMASK] = "CPUMASK",
+	[C_DISKSPACE] = "DISKSPACE",
+	[C_DISKINODES] = "DISKINODES",
 };
 
 /* One CT as the listing sees it; obj NULL is the blank CT behind "defaults". */
@@ -385,6 +391,42 @@ static void add_path_fields(const struct lister *l, struct vz_msg *o, const stru
 		set_opt_str(l, o, "root", ct->obj ? ct->obj->path.root : NULL);
 }
 
+/* A disk limit as vzlist shows it: KiB or inodes, OpenVZ's LONG_MAX for none. */
+static int64_t disk_number(uint64_t v)
+{
+	return v == VZ_DISK_UNLIMITED ? (int64_t)VZ_UBC_UNLIMITED : (int64_t)v;
+}
+
+/*
+ * diskspace, diskinodes: use (KiB, inodes) while the CT's disk image is
+ * mounted; .s and .h: its soft and hard limits as configured.
+ */
+static void add_disk_fields(const struct lister *l, struct vz_msg *o, const struct ct *ct)
+{
+	const char *sp = ct->conf[C_DISKSPACE], *in = ct->conf[C_DISKINODES];
+	uint64_t ss = VZ_DISK_UNLIMITED, sh = VZ_DISK_UNLIMITED;
+	uint64_t is = VZ_DISK_UNLIMITED, ih = VZ_DISK_UNLIMITED;
+	struct vz_disk_usage u;
+	bool have = ct->mounted && ct->obj && vz_ct_disk_usage(ct->obj, &u, NULL) == 0;
+
+	if (want(l, "diskspace"))
+		set_count(l, o, "diskspace", have, have ? u.bytes_used / 1024 : 0);
+	if (want(l, "diskinodes"))
+		set_count(l, o, "diskinodes", have, have ? u.inodes_used : 0);
+	if (sp)
+		(void)vz_disk_parse("DISKSPACE", sp, &ss, &sh, NULL);
+	if (in)
+		(void)vz_disk_parse("DISKINODES", in, &is, &ih, NULL);
+	if (want(l, "diskspace.s") && (sp || !l->sparse))
+		vz_msg_set_int(o, "diskspace.s", disk_number(ss));
+	if (want(l, "diskspace.h") && (sp || !l->sparse))
+		vz_msg_set_int(o, "diskspace.h", disk_number(sh));
+	if (want(l, "diskinodes.s") && (in || !l->sparse))
+		vz_msg_set_int(o, "diskinodes.s", disk_number(is));
+	if (want(l, "diskinodes.h") && (in || !l->sparse))
+		vz_msg_set_int(o, "diskinodes.h", disk_number(ih));
+}
+
 /* Every field, in the order vzlist -j prints them. */
 static void add_fields(const struct lister *l, struct vz_msg *o, const struct ct *ct)
 {
@@ -399,6 +441,7 @@ static void add_fields(const struct lister *l, struct vz_msg *o, const struct ct
 	add_ip_field(l, o, ct);
 	add_traffic_fields(l, o, ct);
 	add_res_fields(l, o, ct);
+	add_disk_fields(l, o, ct);
 	add_ubc_fields(l, o, ct);
 }
 

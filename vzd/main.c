@@ -463,12 +463,50 @@ static int setup_load_timer(struct daemon *d, vz_error_t *err)
 	return 0;
 }
 
+/* A disk-watch worker's messages go to the daemon's log. */
+static void log_output(void *data, enum vz_out_level level, const char *msg)
+{
+	(void)data;
+	if (level == VZ_OUT_INFO || level == VZ_OUT_WARNING)
+		logmsg("%s", msg);
+}
+
+/* In a worker: the soft disk limits of CT ctid (lib/ct/disk.c), under its lock. */
+static VZ_NORETURN void disk_watch(struct daemon *d, const char *ctid)
+{
+	_cleanup_error_ vz_error_t err = NULL;
+	struct vz_ct *ct;
+
+	d->ctx->out = log_output;
+	ct = vz_ct_open(d->ctx, ctid, VZ_CT_LOCK | VZ_CT_TRYLOCK, &err);
+	/* Busy with another operation: the next tick looks again. */
+	if (ct && vz_ct_disk_watch(ct, &err) < 0)
+		logmsg("disk limits of CT %s: %s", ctid, err->msg);
+	vz_ct_close(ct);
+	_exit(EXIT_SUCCESS);
+}
+
+/* Running CTs above a soft disk limit, or back under one: a worker each. */
+static void disk_tick(struct daemon *d)
+{
+	_cleanup_strv_ char **ids = vz_ct_list_ids(d->ctx, NULL);
+
+	for (char **p = ids; p && *p; p++) {
+		_cleanup_ct_ struct vz_ct *ct = vz_ct_open(d->ctx, *p, VZ_CT_ANY_CONFIG, NULL);
+
+		if (ct && vz_ct_disk_watch_needed(ct) && fork_worker(d, 0) == 0)
+			disk_watch(d, *p);
+	}
+}
+
 static void load_tick(struct daemon *d)
 {
 	uint64_t expirations;
 
-	if (read(d->load_fd, &expirations, sizeof(expirations)) == sizeof(expirations))
+	if (read(d->load_fd, &expirations, sizeof(expirations)) == sizeof(expirations)) {
 		vzd_load_tick(d->ctx);
+		disk_tick(d);
+	}
 }
 
 static void child_reset_cb(void *data)

@@ -110,6 +110,8 @@ static int op_create(struct vzd_req *r, struct vz_msg **res, vz_error_t *err)
 		.name = vz_msg_get_str(r->args, "name"),
 		.description = vz_msg_get_str(r->args, "description"),
 		.layout = vz_msg_get_str(r->args, "layout"),
+		.diskspace = vz_msg_get_str(r->args, "diskspace"),
+		.diskinodes = vz_msg_get_str(r->args, "diskinodes"),
 	};
 
 	return vz_ct_create(r->ct, &o, err);

@@ -239,20 +239,114 @@ char *vz_cgroup_freezer_path(struct vz_cgroup *cg)
 static const char *const delegated_files[] = {"cgroup.procs", "cgroup.threads",
 					      "cgroup.subtree_control"};
 
+/* What systemd writes in its named v1 hierarchy: making groups and moving tasks. */
+static const char *const delegated_v1_files[] = {"cgroup.procs", "tasks"};
+
+/* The v1 hierarchy named "systemd" (name=systemd, no controller), by its directory. */
+static bool is_named_systemd(const struct cg_hier *h)
+{
+	return !(h->flags & CG_V2) && streq(h->name, "systemd");
+}
+
+static int chown_group(struct vz_cgroup *cg, int fd, const char *const *files, size_t n, uid_t uid,
+		       vz_error_t *err)
+{
+	if (fchown(fd, uid, uid) < 0)
+		return vz_error_make(err, VZ_E_SYSTEM, errno, "cgroup '%s': delegate", cg->path);
+	for (size_t i = 0; i < n; i++)
+		if (fchownat(fd, files[i], uid, uid, AT_SYMLINK_NOFOLLOW) < 0 && errno != ENOENT)
+			return vz_error_make(err, VZ_E_SYSTEM, errno, "cgroup '%s': delegate '%s'",
+					     cg->path, files[i]);
+	return 0;
+}
+
 int vz_cgroup_delegate(struct vz_cgroup *cg, uid_t uid, vz_error_t *err)
 {
 	int fd = vz_cgroup_v2_group_fd(cg);
 
-	if (fd < 0)
-		return 0;
-	if (fchown(fd, uid, uid) < 0)
-		return vz_error_make(err, VZ_E_SYSTEM, errno, "cgroup '%s': delegate", cg->path);
-	for (size_t i = 0; i < ARRAY_SIZE(delegated_files); i++)
-		if (fchownat(fd, delegated_files[i], uid, uid, AT_SYMLINK_NOFOLLOW) < 0 &&
-		    errno != ENOENT)
-			return vz_error_make(err, VZ_E_SYSTEM, errno, "cgroup '%s': delegate '%s'",
-					     cg->path, delegated_files[i]);
+	if (fd >= 0 &&
+	    chown_group(cg, fd, delegated_files, ARRAY_SIZE(delegated_files), uid, err) < 0)
+		return -1;
+	for (size_t i = 0; i < cg->n_hiers; i++) {
+		struct cg_hier *h = &cg->hiers[i];
+
+		if (!is_named_systemd(h) || (fd = cg_group_fd(cg, h)) < 0)
+			continue;
+		if (chown_group(cg, fd, delegated_v1_files, ARRAY_SIZE(delegated_v1_files), uid,
+				err) < 0)
+			return -1;
+	}
 	return 0;
+}
+
+void vz_cgroup_v1_dirs_free(struct vz_cgroup_v1_dir *dirs, size_t n)
+{
+	for (size_t i = 0; dirs && i < n; i++) {
+		free(dirs[i].name);
+		free(dirs[i].path);
+		free(dirs[i].link);
+	}
+	free(dirs);
+}
+
+static void push_dir(struct vz_cgroup_v1_dir **v, size_t *n, struct vz_cgroup_v1_dir d)
+{
+	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	(*v)[(*n)++] = d;
+}
+
+/* The host's symlinks to hierarchies ("cpu" -> "cpu,cpuacct"), kept as they are. */
+static void add_links(struct vz_cgroup *cg, struct vz_cgroup_v1_dir **v, size_t *n, size_t dirs)
+{
+	_cleanup_closedir_ DIR *d = opendir(cg->root);
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		char buf[256];
+		ssize_t len;
+
+		if (de->d_type != DT_LNK)
+			continue;
+		len = readlinkat(dirfd(d), de->d_name, buf, sizeof(buf) - 1);
+		if (len <= 0)
+			continue;
+		buf[len] = '\0';
+		for (size_t i = 0; i < dirs; i++)
+			if (streq((*v)[i].name, buf)) {
+				push_dir(v, n,
+					 (struct vz_cgroup_v1_dir){.name = xstrdup(de->d_name),
+								   .link = xstrdup(buf)});
+				break;
+			}
+	}
+}
+
+int vz_cgroup_v1_dirs(struct vz_cgroup *cg, struct vz_cgroup_v1_dir **ret, vz_error_t *err)
+{
+	struct vz_cgroup_v1_dir *v = NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; i < cg->n_hiers; i++) {
+		struct cg_hier *h = &cg->hiers[i];
+		char *path;
+
+		if (h->flags & CG_V2)
+			continue;
+		path = fd_path(cg_group_fd(cg, h));
+		if (!path) {
+			vz_cgroup_v1_dirs_free(v, n);
+			return vz_error_make(err, VZ_E_SYSTEM, ENOENT,
+					     "cgroup '%s': no group in '%s'", cg->path, h->name);
+		}
+		push_dir(&v, &n,
+			 (struct vz_cgroup_v1_dir){.name = xstrdup(h->name),
+						   .path = path,
+						   .delegated = is_named_systemd(h)});
+	}
+	if (n)
+		add_links(cg, &v, &n, n);
+	*ret = v;
+	return (int)n;
 }
 
 int vz_cgroup_count_procs(struct vz_cgroup *cg, vz_error_t *err)

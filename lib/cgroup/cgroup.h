@@ -220,10 +220,33 @@ char *vz_cgroup_v2_path(struct vz_cgroup *cg);
 char *vz_cgroup_freezer_path(struct vz_cgroup *cg);
 
 /*
+ * One entry of the CT's view of the v1 hierarchies (hybrid and legacy
+ * hosts), as LXC shows them under /sys/fs/cgroup: a directory with the
+ * host path of the CT's group in that hierarchy, or a symlink (a
+ * co-mounted "cpu" -> "cpu,cpuacct", as the host has it).
+ */
+struct vz_cgroup_v1_dir {
+	char *name;	/* under /sys/fs/cgroup: "memory", "cpu,cpuacct", "systemd" */
+	char *path;	/* host path of the CT's group; NULL for a symlink */
+	char *link;	/* a symlink's target; NULL for a directory */
+	bool delegated; /* the named systemd hierarchy: the CT's own to manage */
+};
+
+/*
+ * The CT's groups in every v1 hierarchy, in *ret (free with
+ * vz_cgroup_v1_dirs_free); the count, 0 on a cgroup2-only host.
+ */
+int vz_cgroup_v1_dirs(struct vz_cgroup *cg, struct vz_cgroup_v1_dir **ret, vz_error_t *err);
+void vz_cgroup_v1_dirs_free(struct vz_cgroup_v1_dir *dirs, size_t n);
+
+/*
  * Hand the CT's cgroup2 group to uid (CT root) the way cgroup v2 delegation
  * is meant: the directory and its cgroup.procs, cgroup.threads and
  * cgroup.subtree_control, so the CT's init can make and manage sub-groups
- * below it and nowhere else. A no-op without a cgroup2 group.
+ * below it and nowhere else. A no-op without a cgroup2 group. On v1 hosts
+ * the CT's group of the named systemd hierarchy (no controller, only
+ * process tracking) is handed over too (directory, cgroup.procs, tasks):
+ * systemd in hybrid mode manages its services there.
  */
 int vz_cgroup_delegate(struct vz_cgroup *cg, uid_t uid, vz_error_t *err);
 

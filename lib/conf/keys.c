@@ -20,6 +20,7 @@
 #include "conf/internal.h"
 #include "net/netif.h"
 #include "res/cpuio.h"
+#include "res/disk.h"
 #include "res/ubc.h"
 #include "util/macros.h"
 
@@ -428,6 +429,14 @@ static int validate_ifnames(const char *key, const char *value, vz_error_t *err)
 	return validate_list(key, value, "interface name", ifname_valid, err);
 }
 
+/* What a CT sees at /sys/fs/cgroup on a v1 or hybrid host (lib/ct/cgview.c). */
+static int validate_cgroup_view(const char *key, const char *value, vz_error_t *err)
+{
+	if (!streq(value, "auto") && !streq(value, "hybrid") && !streq(value, "unified"))
+		return invalid(err, key, "cgroup view (auto, hybrid or unified)", value);
+	return 0;
+}
+
 /* ---- the key table ---- */
 
 static const struct vz_config_key keys[] = {
@@ -453,6 +462,9 @@ static const struct vz_config_key keys[] = {
 	 "host uid/gid range mapped into the CT (BASE:COUNT)"},
 	{"STOP_TIMEOUT", NULL, validate_timeout, "seconds a clean stop may take before a kill"},
 	{"DISABLED", NULL, validate_bool, "refuse to start the CT (yes or no)"},
+	{"CGROUP_VIEW", NULL, validate_cgroup_view,
+	 "what the CT sees at /sys/fs/cgroup on a cgroup v1 host: auto, hybrid (each "
+	 "hierarchy, read-only) or unified (its cgroup2 group); in vz.conf, the default"},
 	/* ctid.conf: resources (lib/res/ubc.c, lib/res/cpuio.c) */
 	{"KMEMSIZE", NULL, vz_ubc_validate, "kernel memory, bytes (barrier:limit)"},
 	{"LOCKEDPAGES", NULL, vz_ubc_validate, "locked memory, pages (barrier:limit)"},
@@ -476,6 +488,11 @@ static const struct vz_config_key keys[] = {
 	{"NUMFILE", NULL, vz_ubc_validate, "open files (barrier:limit)"},
 	{"NUMIPTENT", NULL, vz_ubc_validate, "netfilter rules (barrier:limit)"},
 	{"SWAPPAGES", NULL, vz_ubc_validate, "swap, pages or a size such as 1G (barrier:limit)"},
+	{"DISKSPACE", NULL, vz_disk_validate,
+	 "disk space, KiB or a size such as 10G (soft:hard; the CT's own disk image)"},
+	{"DISKINODES", NULL, vz_disk_validate, "files and directories (soft:hard)"},
+	{"QUOTATIME", NULL, vz_disk_validate,
+	 "seconds a CT may stay above a soft disk limit before it is enforced"},
 	{"CPUUNITS", NULL, vz_res_validate,
 	 "CPU weight against other CTs, 8..500000 (default 1000)"},
 	{"CPULIMIT", NULL, vz_res_validate, "CPU time cap in percent of one CPU, 0 for none"},

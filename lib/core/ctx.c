@@ -40,6 +40,7 @@ static int apply_global(struct vz_ctx *ctx, const struct vz_config *g, vz_error_
 		{"TEMPLATE_SERVER", &ctx->template_server},
 		{"TEMPLATE_SERVER_CA", &ctx->template_server_ca},
 		{"VE_LAYOUT", &ctx->def_layout},
+		{"CGROUP_VIEW", &ctx->def_cgroup_view},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(strings); i++) {
@@ -131,6 +132,7 @@ void vz_ctx_free(struct vz_ctx *ctx)
 	free(ctx->template_server);
 	free(ctx->template_server_ca);
 	free(ctx->def_layout);
+	free(ctx->def_cgroup_view);
 	free(ctx->vzd_group);
 	if (ctx->seccomp_fd >= 0)
 		(void)close(ctx->seccomp_fd);

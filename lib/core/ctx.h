@@ -87,6 +87,7 @@ struct vz_ctx {
 	char *template_server;	  /* TEMPLATE_SERVER: image server to download templates from */
 	char *template_server_ca; /* TEMPLATE_SERVER_CA: its CA bundle, or NULL */
 	char *def_layout;	  /* VE_LAYOUT: layout of new CTs, or NULL (simfs) */
+	char *def_cgroup_view;	  /* CGROUP_VIEW: auto, hybrid or unified; NULL: auto */
 	int seccomp_fd;		  /* CT seccomp filter compiled once by vzd, or -1 */
 	vz_output_fn out;
 	vz_event_fn event; /* or NULL; gets out_data too */

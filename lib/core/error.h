@@ -46,6 +46,10 @@ enum vz_code {
 	VZ_E_MOUNT = 50,
 	VZ_E_UMOUNT = 51,
 	VZ_E_DELETE = 52,
+	VZ_E_DQ_ON = 60,    /* the CT's disk image cannot be attached */
+	VZ_E_DQ_INIT = 61,  /* ... cannot be made */
+	VZ_E_DQ_SET = 62,   /* its limits cannot be set (e.g. below what is used) */
+	VZ_E_DQ_USAGE = 68, /* its usage cannot be read */
 	VZ_E_ACTIONSCRIPT = 79,
 	VZ_E_TEMPLATE_NOT_FOUND = 91,
 	VZ_E_START_DISABLED = 105,

@@ -220,7 +220,7 @@ static int run_criu_restore(struct vz_ct *ct, const char *images, const char *wo
 
 	if (!dev || ct_uid_range(ct, &base, &size, err) < 0 ||
 	    restore_console(ct, old_console, &con, err) < 0 ||
-	    vz_mount_ct_dev(dev, base, old_console != NULL, err) < 0 ||
+	    vz_mount_ct_dev(dev, base, old_console != NULL, ct_res_shm_size(ct->cfg), err) < 0 ||
 	    (vz_config_get(saved, VZ_STATE_VIEW) && vz_view_prepare_dev(dev, base, err) < 0)) {
 		ct_console_close(&con);
 		ct_unstage(ct);

@@ -13,9 +13,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ct/internal.h"
 #include "ct/ctid.h"
+#include "ct/internal.h"
 #include "ct/lock.h"
+#include "res/disk.h"
 #include "template/template.h"
 #include "util/fs.h"
 #include "util/macros.h"
@@ -146,6 +147,16 @@ static char *locate_template(struct vz_ctx *ctx, const char *name, vz_error_t *e
 	return vz_template_find(cache, name, err);
 }
 
+/* Will the new CT have a DISKSPACE limit (--diskspace, else the sample's)? */
+static bool disk_limited(const struct vz_config *cfg, const struct vz_ct_create_opts *o)
+{
+	const char *v = o->diskspace ? o->diskspace : vz_config_get(cfg, "DISKSPACE");
+	uint64_t soft, hard;
+
+	return v && vz_disk_parse("DISKSPACE", v, &soft, &hard, NULL) == 0 &&
+	       hard != VZ_DISK_UNLIMITED;
+}
+
 /*
  * The new CT's layout: --layout, else the sample's VE_LAYOUT, else vz.conf's.
  * Only a layout other than simfs goes into the CT's config: a config
@@ -167,17 +178,22 @@ static int pick_layout(struct vz_ctx *ctx, const struct vz_config *cfg,
 			return vz_error_make(err, VZ_E_VALUE, 0,
 					     "--layout overlay: this kernel's overlayfs takes no "
 					     "lower layer by fd (Linux 6.13 and later do)");
+		/* A disk limit needs a disk image: ploop keeps it. */
+		layout = disk_limited(cfg, o) ? "ploop" : NULL;
 		vz_warn(ctx,
 			"VE_LAYOUT=overlay: this kernel's overlayfs takes no lower layer by fd "
-			"(Linux 6.13 and later do): the CT is made with VE_LAYOUT=simfs");
-		layout = NULL;
+			"(Linux 6.13 and later do): the CT is made with VE_LAYOUT=%s",
+			layout ? layout : "simfs");
 	}
+	if ((!layout || streq(layout, "simfs")) && disk_limited(cfg, o))
+		vz_warn(ctx, "DISKSPACE is kept but not enforced: a simfs CT has no disk image "
+			     "(VE_LAYOUT=ploop or overlay has one)");
 	*ret = layout && !streq(layout, "simfs") ? layout : NULL;
 	return 0;
 }
 
 static int fill_config(struct vz_ctx *ctx, struct vz_config *cfg, const struct vz_ct_create_opts *o,
-		       const char *tmpl, uint32_t base, vz_error_t *err)
+		       const char *sample, const char *tmpl, uint32_t base, vz_error_t *err)
 {
 	_cleanup_free_ char *range = xasprintf("%u:%u", base, ctx->uid_size);
 	_cleanup_free_ char *priv = xasprintf("%s/private/$VEID", ctx->root);
@@ -194,8 +210,10 @@ static int fill_config(struct vz_ctx *ctx, struct vz_config *cfg, const struct v
 		{"HOSTNAME", o->hostname},
 		{"NAME", o->name},
 		{"DESCRIPTION", o->description},
-		{"ORIGIN_SAMPLE", o->config},
+		{"ORIGIN_SAMPLE", sample},
 		{"VE_LAYOUT", layout},
+		{"DISKSPACE", o->diskspace},
+		{"DISKINODES", o->diskinodes},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(set); i++) {
@@ -229,6 +247,11 @@ static struct vz_config *new_config(struct vz_ct *ct, const struct vz_ct_create_
 	const char *tmpl;
 	uint32_t base = 0;
 
+	/* The default sample is the host's choice: a broken one names vz.conf. */
+	if (!cfg && !o->config) {
+		vz_error_wrap(err, "CONFIGFILE in vz.conf");
+		return NULL;
+	}
 	if (!cfg)
 		return NULL;
 	tmpl = o->ostemplate ? o->ostemplate : vz_config_get(cfg, "OSTEMPLATE");
@@ -238,7 +261,7 @@ static struct vz_config *new_config(struct vz_ct *ct, const struct vz_ct_create_
 		return NULL;
 	*ret_tarball = locate_template(ctx, tmpl, err);
 	if (!*ret_tarball || pick_uid_range(ctx, &base, err) < 0 ||
-	    fill_config(ctx, cfg, o, tmpl, base, err) < 0)
+	    fill_config(ctx, cfg, o, sample, tmpl, base, err) < 0)
 		return NULL;
 	return steal_ptr(cfg);
 }

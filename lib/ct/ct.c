@@ -17,6 +17,7 @@
 #include "ct/ctid.h"
 #include "ct/internal.h"
 #include "ct/lock.h"
+#include "res/disk.h"
 #include "sandbox/ns.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
@@ -156,8 +157,16 @@ struct vz_storage *vz_ct_storage(struct vz_ct *ct, vz_error_t *err)
 	(void)ct_uid_range(ct, &base, &size, NULL);
 	ct->storage = vz_storage_new(ct->cfg ? vz_config_get(ct->cfg, "VE_LAYOUT") : NULL,
 				     ct->path.private, ct->path.root, base, err);
-	if (ct->storage)
+	if (ct->storage) {
+		struct vz_disk_limits dl;
+
 		ct->storage->lowers = vz_path_unpacked(ct->ctx);
+		vz_disk_get(ct->cfg, &dl);
+		if (vz_disk_limited(&dl))
+			ct->storage->disk_bytes = dl.space_hard * 1024;
+		if (dl.inodes_hard != VZ_DISK_UNLIMITED)
+			ct->storage->disk_inodes = dl.inodes_hard;
+	}
 	return ct->storage;
 }
 

@@ -81,6 +81,19 @@ int vz_ct_root_uid(const struct vz_ct *ct, uid_t *ret);
 /* The CT's storage handle (VE_LAYOUT of its config). */
 struct vz_storage *vz_ct_storage(struct vz_ct *ct, vz_error_t *err);
 
+/* The CT's disk use and limits, from its mounted disk image (lib/ct/disk.c). */
+struct vz_disk_usage;
+int vz_ct_disk_usage(struct vz_ct *ct, struct vz_disk_usage *ret, vz_error_t *err);
+/*
+ * Soft disk limits: is the running CT above one while its grace period
+ * runs (1; *since when it went above, *enforced once the grace ran out)?
+ */
+int vz_ct_disk_grace(const struct vz_ct *ct, time_t *since, bool *enforced);
+/* Cheap, no lock: does the CT's soft-limit state need vz_ct_disk_watch now? */
+bool vz_ct_disk_watch_needed(struct vz_ct *ct);
+/* Under the lock: start, end or enforce the grace period as the use says. */
+int vz_ct_disk_watch(struct vz_ct *ct, vz_error_t *err);
+
 /*
  * An fd of a running CT's namespace nstype (CLONE_NEWNET, CLONE_NEWUTS,
  * CLONE_NEWNS...), opened through its init and checked to be the CT's
@@ -114,6 +127,8 @@ struct vz_ct_incoming {
 	const char *lower;     /* overlay: the id of its template tree */
 	uint64_t bytes;	       /* what its files take */
 	uint64_t lower_bytes;  /* overlay: what its template tree takes */
+	uint64_t disk_bytes;   /* its disk image's space limit; 0: no image */
+	uint64_t disk_inodes;  /* its disk image's inode limit; 0: none */
 	char *lower_stage;     /* set by the check: where the tree is to be copied, when
 				  this host lacks it (the caller frees it) */
 };
@@ -211,7 +226,9 @@ struct vz_ct_create_opts {
 	const char *hostname;
 	const char *name;
 	const char *description;
-	const char *layout; /* VE_LAYOUT; NULL: the sample's, else vz.conf's, else simfs */
+	const char *layout;	/* VE_LAYOUT; NULL: the sample's, else vz.conf's, else simfs */
+	const char *diskspace;	/* DISKSPACE; NULL: the sample's */
+	const char *diskinodes; /* DISKINODES; NULL: the sample's */
 };
 
 /* ct opened with VZ_CT_NEW | VZ_CT_LOCK. */

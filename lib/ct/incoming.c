@@ -119,16 +119,24 @@ int vz_ct_incoming_check(struct vz_ct *ct, struct vz_ct_incoming *in, vz_error_t
 	if (path_exists_at(AT_FDCWD, ct->path.dump))
 		return vz_error_make(err, VZ_E_PRIVATE_EXISTS, 0, "'%s' exists on this host",
 				     ct->path.dump);
-	if (!streq(layout, "simfs") && !streq(layout, "overlay"))
+	if (!streq(layout, "simfs") && !streq(layout, "overlay") && !streq(layout, "ploop"))
 		return vz_error_make(err, VZ_E_VALUE, 0,
-				     "the CT's layout is %s; this host runs simfs and overlay CTs "
-				     "only",
+				     "the CT's layout is %s; this host runs simfs, overlay and "
+				     "ploop CTs only",
 				     layout);
 	missing = streq(layout, "overlay") ? lower_missing(ct, in, err) : 0;
 	if (missing < 0 || check_range_free(ct, in->uid_range, err) < 0 ||
 	    check_space(ct, in->bytes + (missing ? in->lower_bytes : 0), err) < 0)
 		return -1;
-	return missing ? stage_lower(ct, in, err) : 0;
+	if (missing && stage_lower(ct, in, err) < 0)
+		return -1;
+	/* Its files go into a disk image of its own here, made for its limits. */
+	if (in->disk_bytes &&
+	    vz_storage_image_prepare(ct->path.private, in->disk_bytes,
+				     in->disk_inodes ? in->disk_inodes : VZ_STORAGE_UNLIMITED,
+				     err) < 0)
+		return -1;
+	return 0;
 }
 
 /* VE_ROOT and VE_PRIVATE as this host has them. */
@@ -225,6 +233,7 @@ int vz_ct_incoming_forget(struct vz_ct *ct, vz_error_t *err)
 		return 0;
 	}
 	vz_template_unpacked_unstage(store, ct->id);
+	(void)vz_storage_image_release(ct->path.private, NULL);
 	r = rm_rf_at(AT_FDCWD, ct->path.private);
 	if (r == 0)
 		r = rm_rf_at(AT_FDCWD, ct->path.dump);

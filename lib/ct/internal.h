@@ -10,7 +10,7 @@
  *	run.c                         what start and restore share
  *	console.c  consoled.c         the console pty and its keeper process
  *	scripts.c                     OpenVZ's action scripts (CTID.mount ...)
- *	net.c  res.c  files.c         apply network, resources, files to a CT
+ *	net.c  res.c  files.c  disk.c apply network, resources, files, disk limits
  *	                              (distro.c, netfiles.c: the distribution's files)
  *	dumpdir.c                     a checkpoint's manifest
  *	netconf.c                     network keys of a config: edits and checks
@@ -38,6 +38,17 @@ int ct_uid_range(const struct vz_ct *ct, uint32_t *base, uint32_t *size, vz_erro
 int vz_parse_uid_range(const char *v, uint32_t *base, uint32_t *size);
 /* Write ct->state to its file. */
 int ct_save_state(struct vz_ct *ct, vz_error_t *err);
+
+/* ---- disk.c ---- */
+
+/*
+ * Bring the CT's disk image in line with cfg's DISKSPACE and DISKINODES
+ * when the changes c name them; VZ_E_DQ_SET, changing nothing, below use.
+ */
+int ct_disk_apply(struct vz_ct *ct, const struct vz_config *cfg, const struct vz_ct_change *c,
+		  size_t n, vz_error_t *err);
+/* The CT stopped: forget its grace period, its hard limits back on a mounted image. */
+void ct_disk_end_grace(struct vz_ct *ct);
 
 /* ---- files.c ---- */
 
@@ -173,6 +184,16 @@ void ct_res_undo_live(struct vz_ct *ct, const struct vz_config *before,
 void ct_res_copy_rlimits(pid_t from);
 /* numpty as the CT's devpts max=; -1 for no cap. */
 int ct_res_pty_max(const struct vz_config *cfg);
+
+/*
+ * Whether the CT gets the hybrid view of the cgroups at /sys/fs/cgroup
+ * (lib/ct/cgview.c): on a v1 or hybrid host, as CGROUP_VIEW (the CT's,
+ * else vz.conf's) says; "auto" (the default) unless its systemd refuses
+ * hybrid hierarchies (256 and later). Never on a cgroup2-only host.
+ */
+bool ct_cgroup_hybrid(struct vz_ct *ct, struct vz_cgroup *cg);
+/* Bytes of the CT's /dev/shm for cfg's RAM limit (vz_tmpfs_size). */
+uint64_t ct_res_shm_size(const struct vz_config *cfg);
 /* Warn about the beancounters among changes that this kernel cannot enforce. */
 void ct_res_warn(struct vz_ctx *ctx, const struct vz_ct_change *c, size_t n);
 

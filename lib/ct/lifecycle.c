@@ -104,14 +104,24 @@ static int spawn_ct_init(struct vz_ct *ct, struct vz_cgroup *cg, const struct in
 		.cgroup2_path = cg2,
 		.seccomp_fd = ct->ctx->seccomp_fd,
 		.pty_max = ct_res_pty_max(ct->cfg),
+		.shm_size = ct_res_shm_size(ct->cfg),
 		.prepare = prepare_init,
 		.prepare_data = ct,
 	};
 
+	struct vz_cgroup_v1_dir *v1 = NULL;
+	int n = 0, r;
+
 	if (ct_uid_range(ct, &p.uid_base, &p.uid_size, err) < 0 ||
 	    vz_cgroup_delegate(cg, p.uid_base, err) < 0)
 		return -1;
-	return vz_spawn_init(&p, ret_pid, err);
+	if (ct_cgroup_hybrid(ct, cg) && (n = vz_cgroup_v1_dirs(cg, &v1, err)) < 0)
+		return -1;
+	p.cgroup_v1 = v1;
+	p.n_cgroup_v1 = (size_t)n;
+	r = vz_spawn_init(&p, ret_pid, err);
+	vz_cgroup_v1_dirs_free(v1, (size_t)n);
+	return r;
 }
 
 /* Start the CT as is says (NULL: its init, then its CTID.start script). */

@@ -277,6 +277,36 @@ int ct_res_pty_max(const struct vz_config *cfg)
 	return v.limit > DEVPTS_MAX ? -1 : (int)v.limit;
 }
 
+uint64_t ct_res_shm_size(const struct vz_config *cfg)
+{
+	const struct vz_ubc_param *p = vz_ubc_param_by_key("PHYSPAGES");
+
+	return vz_tmpfs_size(vz_ubc_limit_bytes(p, vz_ubc_get(cfg, p)));
+}
+
+/* After the RAM limit: /dev/shm follows it (remounted in the CT's namespace). */
+static int shm_live(struct vz_ct *ct, const struct vz_config *cfg, vz_error_t *err)
+{
+	_cleanup_close_ int ns = vz_ct_open_ns(ct, CLONE_NEWNS, err);
+	uint64_t size = ct_res_shm_size(cfg);
+
+	if (ns < 0)
+		return -1;
+	if (vz_tmpfs_set_size(ns, size, err) < 0) {
+		/* tmpfs refuses a size below what it holds with EINVAL. */
+		if (err && *err && vz_error_errno(*err) == EINVAL) {
+			vz_error_release(err);
+			vz_error_make(
+				err, VZ_E_RESOURCE, 0,
+				"PHYSPAGES: the CT's /dev/shm holds more than %llu bytes, half "
+				"the new RAM limit",
+				(unsigned long long)size);
+		}
+		return -1;
+	}
+	return 0;
+}
+
 static int pty_live(struct vz_ct *ct, const struct vz_config *cfg, vz_error_t *err)
 {
 	_cleanup_close_ int ns = -EBADF;
@@ -340,12 +370,13 @@ static int set_live(struct vz_ct *ct, const struct vz_config *cfg, const struct 
 {
 	struct vz_cgroup *cg;
 	unsigned mask = 0;
-	bool rl = false, pty = false;
+	bool rl = false, pty = false, ram = false;
 
 	for (size_t i = 0; i < n; i++) {
 		mask |= vz_res_bits_of_key(c[i].key);
 		rl |= changes_rlimits(c[i].key);
 		pty |= streq(c[i].key, "NUMPTY");
+		ram |= streq(c[i].key, "PHYSPAGES");
 	}
 	if (pty && pty_live(ct, cfg, err) < 0)
 		return -1;
@@ -355,6 +386,8 @@ static int set_live(struct vz_ct *ct, const struct vz_config *cfg, const struct 
 	if (!cg)
 		return -1;
 	if (mask && res_apply(ct, cg, cfg, mask, err) < 0)
+		return -1;
+	if (ram && shm_live(ct, cfg, err) < 0)
 		return -1;
 	if (mask & VZ_CG_CPU_WEIGHT)
 		ct_res_sync_weight(ct, cg);

@@ -156,6 +156,8 @@ static int cleanup(struct vz_ct *ct, bool umount, vz_error_t *err)
 		return -1;
 	/* A restore that died half way: its staged /dev. */
 	ct_unstage(ct);
+	/* A grace period ends with the CT: the next start has its hard limits. */
+	ct_disk_end_grace(ct);
 	/* The keeper ended with init; its socket is left for here, under the lock. */
 	{
 		_cleanup_free_ char *sock = ct_console_socket(ct);

@@ -14,6 +14,7 @@
 #include "ct/ctid.h"
 #include "ct/internal.h"
 #include "res/cpuio.h"
+#include "res/disk.h"
 #include "sandbox/ns.h"
 #include "util/xalloc.h"
 
@@ -158,7 +159,7 @@ static void push_change(struct change_list *l, const char *key, const char *valu
 
 static int add_resource_key(const char *key, const char *value, void *data)
 {
-	if (vz_res_is_key(key))
+	if (vz_res_is_key(key) || vz_disk_is_key(key))
 		push_change(data, key, value);
 	return 0;
 }
@@ -185,6 +186,12 @@ static int set_locked(struct vz_ct *ct, const struct vz_ct_change *changes, size
 	if (validate_changes(ct, ct->cfg, changes, n, err) < 0)
 		return vz_error_wrap(err, "set CT %s", ct->id);
 	ct_res_warn(ct->ctx, changes, n);
+	/*
+	 * The disk image holds its limits itself, running or not: first, as
+	 * the likeliest refusal (a limit below use) changes nothing.
+	 */
+	if (ct_disk_apply(ct, ct->cfg, changes, n, err) < 0)
+		return vz_error_wrap(err, "set CT %s", ct->id);
 	if (ct->running && apply_live(ct, ct->cfg, changes, n, err) < 0)
 		return vz_error_wrap(err, "set CT %s", ct->id);
 	if (!save) {

@@ -22,6 +22,8 @@
 #include "migrate/chan.h"
 #include "migrate/migrate.h"
 #include "migrate/remote.h"
+#include "res/disk.h"
+#include "storage/storage.h"
 #include "template/template.h"
 #include "util/clock.h"
 #include "util/fs.h"
@@ -49,6 +51,7 @@ struct mig {
 	bool stopped_here; /* the CT no longer runs here: on failure it must come back */
 	bool asked_to_run; /* the destination was told to start or restore */
 	bool lost;	   /* the channel broke: what the destination did is unknown */
+	bool image;	   /* the private area has a disk image: its files travel */
 	uint64_t sent;	   /* bytes sent to the destination */
 	double t0;
 };
@@ -174,6 +177,21 @@ static int hello(struct mig *g, vz_error_t *err)
 		vz_msg_set_int(m, "lower_bytes", (int64_t)disk_usage(tree));
 	}
 	vz_msg_set_int(m, "bytes", (int64_t)disk_usage(g->ct->path.private));
+	g->image = vz_storage_path_has_image(g->ct->path.private);
+	if (g->image) {
+		/* The destination makes its own image for the CT's limits. */
+		struct vz_disk_limits l;
+
+		vz_disk_get(g->ct->cfg, &l);
+		if (!vz_disk_limited(&l)) {
+			vz_msg_free(m);
+			return vz_error_make(err, VZ_E_DQ_USAGE, 0,
+					     "the CT has a disk image but no DISKSPACE limit");
+		}
+		vz_msg_set_int(m, "disk_bytes", (int64_t)(l.space_hard * 1024));
+		if (l.inodes_hard != VZ_DISK_UNLIMITED)
+			vz_msg_set_int(m, "disk_inodes", (int64_t)l.inodes_hard);
+	}
 	vz_msg_set_bool(m, "online", g->o->online);
 	vz_msg_set_bool(m, "lazy", g->o->lazy);
 	res = ask_raw(g, m, QUICK_MS, err);
@@ -225,17 +243,45 @@ static void report(struct mig *g, const char *phase, const char *what, uint64_t 
 	event(g, phase, bytes, secs);
 }
 
-static int sync_tree(struct mig *g, const char *phase, const char *what, const char *src,
-		     const char *dst, vz_error_t *err)
+static int sync_tree_x(struct mig *g, const char *phase, const char *what, const char *src,
+		       const char *dst, char *const *excludes, vz_error_t *err)
 {
 	double t = vz_now_s();
 	uint64_t bytes = 0;
 
 	vz_info(g->ct->ctx, "%s ...", what);
-	if (vz_remote_sync(&g->remote, src, dst, &bytes, err) < 0)
+	if (vz_remote_sync(&g->remote, src, dst, excludes, &bytes, err) < 0)
 		return vz_error_wrap(err, "%s", what);
 	report(g, phase, what, bytes, vz_now_s() - t);
 	return 0;
+}
+
+static int sync_tree(struct mig *g, const char *phase, const char *what, const char *src,
+		     const char *dst, vz_error_t *err)
+{
+	return sync_tree_x(g, phase, what, src, dst, NULL, err);
+}
+
+/*
+ * The private area. With a disk image, its files travel, not the image:
+ * the image is mounted for the copy (a stopped CT's too: a stop unmounts
+ * it), and the destination copies into an image of its own.
+ */
+static int sync_private(struct mig *g, const char *phase, const char *what, vz_error_t *err)
+{
+	if (!g->image)
+		return sync_tree(g, phase, what, g->ct->path.private, g->dst_private, err);
+	if (vz_storage_image_hold(g->ct->path.private, err) < 0)
+		return -1;
+	return sync_tree_x(g, phase, what, g->ct->path.private, g->dst_private,
+			   vz_storage_sync_excludes(), err);
+}
+
+/* The image the copy mounted goes again, unless the CT runs or is mounted here. */
+static void let_go_image(struct mig *g)
+{
+	if (g->image && !g->ct->running && !is_mount_point_at(AT_FDCWD, g->ct->path.root))
+		(void)vz_storage_image_release(g->ct->path.private, NULL);
 }
 
 /*
@@ -295,8 +341,7 @@ static int offline(struct mig *g, vz_error_t *err)
 			return -1;
 		g->stopped_here = true;
 	}
-	if (sync_tree(g, "sync-final", "Syncing the private area (final pass)", g->ct->path.private,
-		      g->dst_private, err) < 0 ||
+	if (sync_private(g, "sync-final", "Syncing the private area (final pass)", err) < 0 ||
 	    send_config(g, err) < 0)
 		return -1;
 	return g->was_running ? run_there(g, "start", err) : 0;
@@ -325,8 +370,7 @@ static int online(struct mig *g, vz_error_t *err)
 		return -1;
 	g->stopped_here = true;
 	event(g, "checkpoint", 0, vz_now_s() - t);
-	if (sync_tree(g, "sync-final", "Syncing the private area (final pass)", g->ct->path.private,
-		      g->dst_private, err) < 0 ||
+	if (sync_private(g, "sync-final", "Syncing the private area (final pass)", err) < 0 ||
 	    sync_tree(g, "copy-checkpoint", "Copying the checkpoint", g->local_dump, g->dst_dump,
 		      err) < 0 ||
 	    send_config(g, err) < 0 || run_there(g, "restore", err) < 0)
@@ -420,8 +464,7 @@ static int lazy(struct mig *g, vz_error_t *err)
 	if (!g->lazy_out)
 		return -1;
 	event(g, "checkpoint", 0, vz_now_s() - t);
-	if (sync_tree(g, "sync-final", "Syncing the private area (final pass)", g->ct->path.private,
-		      g->dst_private, err) < 0 ||
+	if (sync_private(g, "sync-final", "Syncing the private area (final pass)", err) < 0 ||
 	    sync_tree(g, "copy-checkpoint", "Copying the checkpoint (without memory)",
 		      g->local_dump, g->dst_dump, err) < 0 ||
 	    send_config(g, err) < 0)
@@ -593,6 +636,7 @@ static int finish(struct mig *g, vz_error_t *err)
 		return 0;
 	}
 	vz_info(g->ct->ctx, "Removing the source container ...");
+	let_go_image(g);
 	return vz_ct_destroy(g->ct, err);
 }
 
@@ -600,8 +644,7 @@ static int migrate(struct mig *g, vz_error_t *err)
 {
 	if (connect_dest(g, err) < 0 || hello(g, err) < 0 || send_lower(g, err) < 0)
 		return -1;
-	if (sync_tree(g, "sync", "Syncing the private area", g->ct->path.private, g->dst_private,
-		      err) < 0)
+	if (sync_private(g, "sync", "Syncing the private area", err) < 0)
 		return -1;
 	if (g->o->lazy)
 		return lazy(g, err);
@@ -665,6 +708,7 @@ int vz_migrate(struct vz_ct *ct, const struct vz_migrate_opts *o, vz_error_t *er
 		r = finish(&g, err);
 	close_pages(&g);
 	disconnect(&g);
+	let_go_image(&g);
 	if (r == 0) {
 		vz_info(ct->ctx, "Migration completed: %.1f MB sent in %.2f s", g.sent / 1e6,
 			vz_now_s() - g.t0);

@@ -38,6 +38,7 @@
 #include "ct/ct.h"
 #include "migrate/chan.h"
 #include "migrate/migrate.h"
+#include "storage/storage.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
 
@@ -91,6 +92,12 @@ static int on_hello(struct receiver *r, const struct vz_msg *m, struct vz_msg *r
 	bytes = 0;
 	(void)vz_msg_get_int(m, "lower_bytes", &bytes);
 	in.lower_bytes = bytes > 0 ? (uint64_t)bytes : 0;
+	bytes = 0;
+	(void)vz_msg_get_int(m, "disk_bytes", &bytes);
+	in.disk_bytes = bytes > 0 ? (uint64_t)bytes : 0;
+	bytes = 0;
+	(void)vz_msg_get_int(m, "disk_inodes", &bytes);
+	in.disk_inodes = bytes > 0 ? (uint64_t)bytes : 0;
 	if (vz_ct_incoming_check(r->ct, &in, err) < 0)
 		return -1;
 	if (in.lower_stage) {
@@ -223,6 +230,9 @@ static void answer(struct receiver *r, struct vz_msg *res, vz_error_t e)
 /* The source is gone or gave up: keep a CT it was told runs here, remove any other copy. */
 static int finish(struct receiver *r, bool keep, vz_error_t *err)
 {
+	/* A CT moved stopped: its disk image, mounted for the copy, goes too. */
+	if (keep && r->checked && !r->running)
+		(void)vz_storage_image_release(r->ct->path.private, NULL);
 	if (keep || !r->checked)
 		return 0;
 	return vz_ct_incoming_forget(r->ct, err);

@@ -297,8 +297,8 @@ static int rsync_failed(const struct vz_remote *r, off_t from, int status, vz_er
 			     (int)strcspn(p, "\n"), p);
 }
 
-int vz_remote_sync(const struct vz_remote *r, const char *src, const char *dst, uint64_t *ret_bytes,
-		   vz_error_t *err)
+int vz_remote_sync(const struct vz_remote *r, const char *src, const char *dst,
+		   char *const *excludes, uint64_t *ret_bytes, vz_error_t *err)
 {
 	off_t logged = log_size(r);
 	_cleanup_free_ char *ctl = control_opts(r, false);
@@ -307,12 +307,18 @@ int vz_remote_sync(const struct vz_remote *r, const char *src, const char *dst, 
 					   ctl, r->ssh_opts_raw);
 	_cleanup_free_ char *from = xasprintf("%s/", src);
 	_cleanup_free_ char *to = xasprintf("%s:%s/", r->host, dst);
-	char *argv[] = {"rsync", "-aHAXS", "--numeric-ids", "--delete", "--stats", "-e", e, from,
-			to,	 NULL};
+	char *fixed[] = {"rsync", "-aHAXS", "--numeric-ids", "--delete", "--stats", "-e", e};
+	_cleanup_strv_ char **argv = NULL;
 	int p[2], status;
 	_cleanup_free_ char *out = NULL;
 	pid_t pid;
 
+	for (size_t i = 0; i < ARRAY_SIZE(fixed); i++)
+		argv = strv_push(argv, xstrdup(fixed[i]));
+	for (char *const *x = excludes; x && *x; x++)
+		argv = strv_push(argv, xasprintf("--exclude=%s", *x));
+	argv = strv_push(argv, xstrdup(from));
+	argv = strv_push(argv, xstrdup(to));
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return vz_error_make(err, VZ_E_SYSTEM, errno, "pipe");
 	{

@@ -58,10 +58,12 @@ int vz_remote_run(const struct vz_remote *r, char *const *cmd, char **ret_out, v
 /*
  * Copy the tree src/ into host:dst/ (created), as a migration must: owners
  * by number, permissions, hard links, ACLs, xattrs, sparse files, deletions;
- * a second run sends only what changed. *ret_bytes: bytes sent.
+ * a second run sends only what changed. excludes (NULL-ended, may be NULL)
+ * are rsync patterns that neither travel nor are deleted there. *ret_bytes:
+ * bytes sent.
  */
-int vz_remote_sync(const struct vz_remote *r, const char *src, const char *dst, uint64_t *ret_bytes,
-		   vz_error_t *err);
+int vz_remote_sync(const struct vz_remote *r, const char *src, const char *dst,
+		   char *const *excludes, uint64_t *ret_bytes, vz_error_t *err);
 
 /* The last line of the log: what ssh or rsync said last. */
 char *vz_remote_last_words(const struct vz_remote *r);

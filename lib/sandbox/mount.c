@@ -16,7 +16,10 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
+#include <linux/magic.h>
 #include <unistd.h>
 
 #include "sandbox/mount.h"
@@ -230,14 +233,46 @@ static int fill_dev(int rootfd, uid_t owner, bool console, vz_error_t *err)
 	return fill_dev_dir(dev, owner, console, err);
 }
 
-static char *dev_options(uid_t owner)
+/* ---- tmpfs sizes (/dev, /dev/shm) ---- */
+
+/* /dev holds nodes and links only: 64M at most, never more than /dev/shm. */
+#define DEV_SIZE_MAX (64ULL << 20)
+
+uint64_t vz_tmpfs_size(uint64_t ram)
 {
-	return xasprintf("mode=755,size=65536k,uid=%u,gid=%u", owner, owner);
+	if (ram == 0 || ram == UINT64_MAX)
+		return 0;
+	/* At least a page: size=0 would mean no limit at all to tmpfs. */
+	return ram / 2 >= 4096 ? ram / 2 : 4096;
 }
 
-int vz_mount_ct_dev(const char *path, uid_t owner, bool console, vz_error_t *err)
+static uint64_t dev_size(uint64_t shm_size)
 {
-	_cleanup_free_ char *opt = dev_options(owner);
+	return shm_size && shm_size < DEV_SIZE_MAX ? shm_size : DEV_SIZE_MAX;
+}
+
+/* tmpfs's size= option: bytes, or "50%" of the host's RAM, its own default. */
+static char *size_option(uint64_t size)
+{
+	return size ? xasprintf("size=%llu", (unsigned long long)size) : xstrdup("size=50%");
+}
+
+static char *dev_options(uid_t owner, uint64_t shm_size)
+{
+	return xasprintf("mode=755,size=%llu,uid=%u,gid=%u", (unsigned long long)dev_size(shm_size),
+			 owner, owner);
+}
+
+static char *shm_options(uid_t owner, uint64_t shm_size)
+{
+	_cleanup_free_ char *size = size_option(shm_size);
+
+	return xasprintf("mode=1777,%s,uid=%u,gid=%u", size, owner, owner);
+}
+
+int vz_mount_ct_dev(const char *path, uid_t owner, bool console, uint64_t shm_size, vz_error_t *err)
+{
+	_cleanup_free_ char *opt = dev_options(owner, shm_size);
 	_cleanup_close_ int dev = -EBADF;
 
 	if (mkdir(path, 0700) < 0 && errno != EEXIST)
@@ -267,11 +302,13 @@ static char *devpts_options(uid_t owner, int pty_max)
 	return xasprintf("newinstance,ptmxmode=0666,mode=0620,gid=%u%s", owner + 5, max);
 }
 
-static int setup_dev(int rootfd, uid_t owner, int pty_max, const char *console, vz_error_t *err)
+static int setup_dev(int rootfd, const struct vz_ct_mount_opts *o, vz_error_t *err)
 {
-	_cleanup_free_ char *devopt = dev_options(owner);
-	_cleanup_free_ char *ptsopt = devpts_options(owner, pty_max);
-	_cleanup_free_ char *shmopt = xasprintf("mode=1777,uid=%u,gid=%u", owner, owner);
+	_cleanup_free_ char *devopt = dev_options(o->owner, o->shm_size);
+	_cleanup_free_ char *ptsopt = devpts_options(o->owner, o->pty_max);
+	_cleanup_free_ char *shmopt = shm_options(o->owner, o->shm_size);
+	const char *console = o->console;
+	uid_t owner = o->owner;
 
 	if (mount_fs(rootfd, "dev", "tmpfs", MS_NOSUID | MS_NOEXEC, devopt, owner, err) < 0 ||
 	    fill_dev(rootfd, owner, console != NULL, err) < 0 ||
@@ -404,8 +441,89 @@ static int bind_view(int rootfd, const char *view, uid_t owner, vz_error_t *err)
 	return 0;
 }
 
-int vz_mount_ct_root(const char *rootfs, uid_t owner, const char *cgroup2_path, int pty_max,
-		     const char *console, const char *view, vz_error_t *err)
+/* ---- the hybrid view of /sys/fs/cgroup ---- */
+
+/* Bind the host path src on name under dir (the fresh tmpfs), read-only unless rw. */
+static int bind_cgroup_dir(int dir, const char *name, const char *src, bool rw, vz_error_t *err)
+{
+	_cleanup_close_ int fd = -EBADF;
+	int r;
+
+	if (mkdirat(dir, name, 0755) < 0 && errno != EEXIST)
+		return vz_error_make(err, VZ_E_MOUNT, errno, "mkdir '/sys/fs/cgroup/%s'", name);
+	fd = openat(dir, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return vz_error_make(err, VZ_E_MOUNT, errno, "open '/sys/fs/cgroup/%s'", name);
+	/* By path: a bind source must be a mount of our (new) namespace. */
+	r = mount_on_fd(src, fd, NULL, MS_BIND, NULL);
+	if (r == 0) {
+		closep(&fd);
+		fd = openat(dir, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		r = fd < 0 ? -errno
+			   : mount_on_fd(NULL, fd, NULL,
+					 MS_BIND | MS_REMOUNT | (rw ? 0 : MS_RDONLY) | MS_NOSUID |
+						 MS_NODEV | MS_NOEXEC,
+					 NULL);
+	}
+	if (r < 0)
+		return vz_error_make(err, VZ_E_MOUNT, -r, "bind '%s' on '/sys/fs/cgroup/%s'", src,
+				     name);
+	return 0;
+}
+
+static int fill_cgroup_tmpfs(int dir, const struct vz_ct_mount_opts *o, vz_error_t *err)
+{
+	for (size_t i = 0; i < o->n_cgroup_v1; i++) {
+		const struct vz_cgroup_v1_dir *d = &o->cgroup_v1[i];
+
+		if (d->link && symlinkat(d->link, dir, d->name) < 0)
+			return vz_error_make(err, VZ_E_MOUNT, errno, "symlink '/sys/fs/cgroup/%s'",
+					     d->name);
+		if (d->path && bind_cgroup_dir(dir, d->name, d->path, d->delegated, err) < 0)
+			return -1;
+	}
+	/* systemd in hybrid mode finds cgroup2 here (and its bpf programs need it). */
+	if (o->cgroup2_path && bind_cgroup_dir(dir, "unified", o->cgroup2_path, true, err) < 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * LXC's view of a hybrid host: a tmpfs on /sys/fs/cgroup holding the CT's
+ * group of each v1 hierarchy, read-only (so CT root reads its limits and
+ * cannot change them: the binds are locked read-only in the CT's user
+ * namespace, and the knobs are host root's), the named systemd hierarchy
+ * and the cgroup2 group delegated and writable; then the tmpfs itself is
+ * made read-only, so nothing else appears beside them.
+ */
+static int mount_cgroup_hybrid(int rootfd, const struct vz_ct_mount_opts *o, vz_error_t *err)
+{
+	_cleanup_close_ int fd = vz_open_in_root(rootfd, "sys/fs/cgroup", O_PATH | O_DIRECTORY);
+	_cleanup_close_ int dir = -EBADF;
+	const unsigned long flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+	char p[64];
+	int r;
+
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return vz_error_make(err, VZ_E_MOUNT, -fd, "open '/sys/fs/cgroup' in the CT");
+	r = mount_on_fd("tmpfs", fd, "tmpfs", flags, "mode=755,size=64k");
+	if (r < 0)
+		return vz_error_make(err, VZ_E_MOUNT, -r, "mount tmpfs on '/sys/fs/cgroup'");
+	/* The fd still names the directory below: the new mount is reached by path. */
+	dir = vz_open_in_root(rootfd, "sys/fs/cgroup", O_RDONLY | O_DIRECTORY);
+	if (dir < 0)
+		return vz_error_make(err, VZ_E_MOUNT, -dir, "open '/sys/fs/cgroup' in the CT");
+	if (fill_cgroup_tmpfs(dir, o, err) < 0)
+		return -1;
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", dir);
+	if (mount(NULL, p, NULL, MS_REMOUNT | MS_RDONLY | flags, "mode=755,size=64k") < 0)
+		return vz_error_make(err, VZ_E_MOUNT, errno, "make '/sys/fs/cgroup' read-only");
+	return 0;
+}
+
+int vz_mount_ct_root(const char *rootfs, const struct vz_ct_mount_opts *o, vz_error_t *err)
 {
 	_cleanup_close_ int rootfd = -EBADF;
 
@@ -419,13 +537,13 @@ int vz_mount_ct_root(const char *rootfs, uid_t owner, const char *cgroup2_path, 
 	rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return vz_error_make(err, VZ_E_MOUNT, errno, "open '%s'", rootfs);
-	if (setup_dev(rootfd, owner, pty_max, console, err) < 0 ||
-	    setup_proc(rootfd, owner, err) < 0 ||
+	if (setup_dev(rootfd, o, err) < 0 || setup_proc(rootfd, o->owner, err) < 0 ||
 	    mount_fs(rootfd, "sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
-		     owner, err) < 0 ||
-	    mount_cgroup(rootfd, cgroup2_path, err) < 0)
+		     o->owner, err) < 0 ||
+	    (o->n_cgroup_v1 ? mount_cgroup_hybrid(rootfd, o, err)
+			    : mount_cgroup(rootfd, o->cgroup2_path, err)) < 0)
 		return -1;
-	if (view && bind_view(rootfd, view, owner, err) < 0)
+	if (o->view && bind_view(rootfd, o->view, o->owner, err) < 0)
 		return -1;
 	return pivot(rootfd, err);
 }
@@ -447,4 +565,66 @@ int vz_devpts_set_max(int mntns_fd, uid_t owner, int pty_max, vz_error_t *err)
 		xasprintf("NUMPTY: remount the CT's /dev/pts with max=%d", pty_max);
 
 	return vz_ns_run(mntns_fd, CLONE_NEWNS, remount_devpts_fn, opts, what, err);
+}
+
+/*
+ * In a child that joined the CT's mount namespace: remount the tmpfs at
+ * path with size=, keeping the flags it has now (the CT may have changed
+ * those it may change; a remount without them would clear them). Not a
+ * tmpfs any more (the CT mounted something else there): left alone.
+ */
+static int remount_size(const char *path, const char *size, uint64_t *ret_old)
+{
+	static const struct {
+		unsigned long st, ms;
+	} flags[] = {
+		{ST_RDONLY, MS_RDONLY},	    {ST_NOSUID, MS_NOSUID},
+		{ST_NODEV, MS_NODEV},	    {ST_NOEXEC, MS_NOEXEC},
+		{ST_NOATIME, MS_NOATIME},   {ST_NODIRATIME, MS_NODIRATIME},
+		{ST_RELATIME, MS_RELATIME},
+	};
+	unsigned long ms = MS_REMOUNT;
+	struct statvfs sv;
+	struct statfs fs;
+	struct stat st;
+
+	if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode) || statfs(path, &fs) < 0 ||
+	    fs.f_type != TMPFS_MAGIC || statvfs(path, &sv) < 0)
+		return 0;
+	if (ret_old)
+		*ret_old = (uint64_t)sv.f_blocks * sv.f_frsize;
+	for (size_t i = 0; i < ARRAY_SIZE(flags); i++)
+		if (sv.f_flag & flags[i].st)
+			ms |= flags[i].ms;
+	return mount(NULL, path, NULL, ms, size) < 0 ? -errno : 0;
+}
+
+/* /dev first, then /dev/shm; /dev goes back when /dev/shm cannot follow. */
+static int remount_tmpfs_fn(void *data)
+{
+	uint64_t shm_size = *(const uint64_t *)data, old_dev = 0;
+	_cleanup_free_ char *dev = xasprintf("size=%llu", (unsigned long long)dev_size(shm_size));
+	_cleanup_free_ char *shm = size_option(shm_size);
+	int r;
+
+	r = remount_size("/dev", dev, &old_dev);
+	if (r < 0)
+		return -r;
+	r = remount_size("/dev/shm", shm, NULL);
+	if (r < 0 && old_dev) {
+		_cleanup_free_ char *back = xasprintf("size=%llu", (unsigned long long)old_dev);
+
+		(void)remount_size("/dev", back, NULL);
+	}
+	return r < 0 ? -r : 0;
+}
+
+int vz_tmpfs_set_size(int mntns_fd, uint64_t shm_size, vz_error_t *err)
+{
+	_cleanup_free_ char *what =
+		shm_size ? xasprintf("PHYSPAGES: resize the CT's /dev/shm to %llu bytes",
+				     (unsigned long long)shm_size)
+			 : xstrdup("PHYSPAGES: resize the CT's /dev/shm to the host's default");
+
+	return vz_ns_run(mntns_fd, CLONE_NEWNS, remount_tmpfs_fn, &shm_size, what, err);
 }

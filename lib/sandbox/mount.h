@@ -4,8 +4,10 @@
 #define VZ_MOUNT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
+#include "cgroup/cgroup.h"
 #include "core/error.h"
 
 /*
@@ -20,21 +22,53 @@ int vz_open_in_root(int rootfd, const char *path, int flags);
  * inside the CT's user namespace, which cannot create device nodes. The
  * caller detaches it once the CT has it.
  */
-int vz_mount_ct_dev(const char *path, uid_t owner, bool console, vz_error_t *err);
+int vz_mount_ct_dev(const char *path, uid_t owner, bool console, uint64_t shm_size,
+		    vz_error_t *err);
+
+/* What the CT's mount tree is made of, besides its root. */
+struct vz_ct_mount_opts {
+	uid_t owner;		  /* host uid of CT root, which owns the new /dev entries */
+	const char *cgroup2_path; /* host path of the CT's cgroup2 group, or NULL */
+	int pty_max;		  /* devpts max= (OpenVZ's numpty); -1 for no cap */
+	const char *console;	  /* host path of a pty slave for /dev/console, or NULL */
+	uint64_t shm_size;	  /* bytes of /dev/shm (vz_tmpfs_size); 0: the kernel's default */
+	/*
+	 * The CT's v1 hierarchies (vz_cgroup_v1_dirs), or none: with them
+	 * /sys/fs/cgroup is a read-only tmpfs with a read-only bind of each
+	 * (a delegated one writable) and the cgroup2 group on "unified", as
+	 * LXC shows a hybrid host; without, the cgroup2 group is
+	 * /sys/fs/cgroup itself.
+	 */
+	const struct vz_cgroup_v1_dir *cgroup_v1;
+	size_t n_cgroup_v1;
+	/*
+	 * The CT's directory of the per-CT /proc view, or NULL: its files are
+	 * bound over /proc and /sys ones (sandbox/viewmount.h).
+	 */
+	const char *view;
+};
 
 /*
  * In the host-root mounter: unshare a private mount namespace, mount /dev,
- * /proc (masked) and /sys (read-only) inside rootfs, bind the CT's cgroup2
- * group (host path cgroup2_path, or none when NULL) on /sys/fs/cgroup, pivot into rootfs
- * and detach the old root. owner is the host uid of CT root, which owns the
- * new /dev entries. pty_max caps the CT's ptys (devpts max=, OpenVZ's
- * numpty); -1 for no cap. console, when not NULL, is the host path of a
- * pty slave bound on the CT's /dev/console. view, when not NULL, is the
- * host directory of the per-CT /proc view, whose files are bound over
- * /proc and /sys files (sandbox/viewmount.h).
+ * /proc (masked) and /sys (read-only) inside rootfs, the CT's cgroups under
+ * /sys/fs/cgroup (see cgroup_v1), pivot into rootfs and detach the old root.
  */
-int vz_mount_ct_root(const char *rootfs, uid_t owner, const char *cgroup2_path, int pty_max,
-		     const char *console, const char *view, vz_error_t *err);
+int vz_mount_ct_root(const char *rootfs, const struct vz_ct_mount_opts *o, vz_error_t *err);
+
+/*
+ * Bytes of the tmpfs mounts vz makes in a CT (/dev/shm) for a RAM limit of
+ * ram bytes (VZ_CG_UNLIMITED or 0: none): half of it, as the kernel sizes a
+ * tmpfs by default against the machine's RAM; 0 (the kernel's default,
+ * half the host's RAM) for none.
+ */
+uint64_t vz_tmpfs_size(uint64_t ram);
+
+/*
+ * Resize the tmpfs mounts of a running CT (/dev/shm and /dev) to shm_size
+ * (as in struct vz_ct_mount_opts), from a child in the CT's mount namespace
+ * mntns_fd. Fails, changing nothing, when the CT holds more than that.
+ */
+int vz_tmpfs_set_size(int mntns_fd, uint64_t shm_size, vz_error_t *err);
 
 /*
  * Change the pty cap of a running CT: remount its devpts with the same

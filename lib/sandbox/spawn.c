@@ -288,8 +288,18 @@ static VZ_NORETURN void mount_child(const struct vz_spawn_init_params *p, int in
 
 	if (setns(init_pidfd, CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) < 0)
 		child_fail(sock, errno, "join the CT's namespaces");
-	if (vz_mount_ct_root(p->rootfs, p->uid_base, p->cgroup2_path, p->pty_max, p->console,
-			     p->view, &err) < 0)
+	struct vz_ct_mount_opts mo = {
+		.owner = p->uid_base,
+		.cgroup2_path = p->cgroup2_path,
+		.pty_max = p->pty_max,
+		.console = p->console,
+		.shm_size = p->shm_size,
+		.cgroup_v1 = p->cgroup_v1,
+		.n_cgroup_v1 = p->n_cgroup_v1,
+		.view = p->view,
+	};
+
+	if (vz_mount_ct_root(p->rootfs, &mo, &err) < 0)
 		child_fail_err(sock, err);
 	if (setns(init_pidfd, CLONE_NEWUSER) < 0)
 		child_fail(sock, errno, "join the CT's user namespace");

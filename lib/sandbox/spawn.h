@@ -29,6 +29,10 @@ struct vz_spawn_init_params {
 	const char *cgroup2_path; /* host path of the CT's cgroup2 group, or NULL */
 	int seccomp_fd;		  /* precompiled filter (vz_seccomp_compile), or -1 */
 	int pty_max;		  /* numpty: devpts max=, -1 for none */
+	uint64_t shm_size;	  /* bytes of /dev/shm (vz_tmpfs_size), 0: the kernel's default */
+	/* The CT's v1 hierarchies for the hybrid view (struct vz_ct_mount_opts), or none. */
+	const struct vz_cgroup_v1_dir *cgroup_v1;
+	size_t n_cgroup_v1;
 	/* Called once init exists, before it execs (its network, say); may be NULL. */
 	int (*prepare)(void *data, pid_t init_pid, vz_error_t *err);
 	void *prepare_data;

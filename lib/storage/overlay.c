@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "sandbox/ns.h"
+#include "storage/image.h"
 #include "storage/internal.h"
 #include "template/template.h"
 #include "util/fs.h"
@@ -64,7 +65,19 @@ static bool overlay_exists(const struct vz_storage *s)
 	_cleanup_free_ char *upper = xasprintf("%s/upper", s->private);
 	struct stat st;
 
-	return stat(upper, &st) == 0 && S_ISDIR(st.st_mode);
+	return vz_storage_has_image(s) || (stat(upper, &st) == 0 && S_ISDIR(st.st_mode));
+}
+
+/* Where upper/ and work/ are: in the disk image when there is one. */
+static char *layer_dir(const struct vz_storage *s, const char *private)
+{
+	_cleanup_free_ char *img = storage_image_path(private);
+	struct stat st;
+
+	(void)s;
+	if (lstat(img, &st) == 0 && S_ISREG(st.st_mode))
+		return storage_image_dir(private);
+	return xstrdup(private);
 }
 
 /* A detached, read-only clone of the lower tree showing its ids in s->owner's range. */
@@ -123,13 +136,16 @@ static int create_failed(int fs, const char *private, vz_error_t *err)
 			     n > 0 ? msg : "");
 }
 
-/* The overlay of the area at dir as a detached mount: an fd for move_mount, or < 0. */
-static int make_overlay(const struct vz_storage *s, const char *dir, const char *id,
-			vz_error_t *err)
+/*
+ * The overlay of the area at dir (its upper/ and work/ in layers) as a
+ * detached mount: an fd for move_mount, or < 0.
+ */
+static int make_overlay(const struct vz_storage *s, const char *dir, const char *layers,
+			const char *id, vz_error_t *err)
 {
 	_cleanup_free_ char *lower = vz_template_unpacked_path(s->lowers, id);
-	_cleanup_free_ char *upper = xasprintf("%s/upper", dir);
-	_cleanup_free_ char *work = xasprintf("%s/work", dir);
+	_cleanup_free_ char *upper = xasprintf("%s/upper", layers);
+	_cleanup_free_ char *work = xasprintf("%s/work", layers);
 	_cleanup_close_ int tree = -EBADF, fs = -EBADF;
 	int mnt;
 
@@ -166,20 +182,39 @@ static int write_lower(int dfd, const char *id, const char *stage, vz_error_t *e
 	return 0;
 }
 
+/* upper/ and work/ in the directory at path. */
+static int make_layers(const struct vz_storage *s, const char *path, vz_error_t *err)
+{
+	_cleanup_close_ int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+
+	/* The upper's top directory is the CT's "/": CT root owns it. */
+	if (dfd < 0 || mkdirat(dfd, "upper", 0755) < 0 ||
+	    fchownat(dfd, "upper", s->owner, s->owner, 0) < 0 ||
+	    fchmodat(dfd, "upper", 0755, 0) < 0 || mkdirat(dfd, "work", 0700) < 0)
+		return vz_error_make(err, VZ_E_NEW_PRIVATE, errno, "create the layers in '%s'",
+				     path);
+	return 0;
+}
+
+/* The area at stage; with a disk limit its layers go in a disk image, left mounted. */
 static int make_area(const struct vz_storage *s, const char *stage, vz_error_t *err)
 {
 	_cleanup_close_ int dfd = -EBADF;
+	_cleanup_free_ char *dir = NULL;
 
 	if (mkdir(stage, 0700) < 0)
 		return vz_error_make(err, VZ_E_NEW_PRIVATE, errno, "create '%s'", stage);
 	dfd = open(stage, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (dfd < 0)
 		return vz_error_make(err, VZ_E_NEW_PRIVATE, errno, "open '%s'", stage);
-	/* The upper's top directory is the CT's "/": CT root owns it. */
-	if (mkdirat(dfd, "upper", 0755) < 0 || fchownat(dfd, "upper", s->owner, s->owner, 0) < 0 ||
-	    fchmodat(dfd, "upper", 0755, 0) < 0 || mkdirat(dfd, "work", 0700) < 0)
-		return vz_error_make(err, VZ_E_NEW_PRIVATE, errno, "create '%s'", stage);
-	return write_lower(dfd, s->lower, stage, err);
+	if (write_lower(dfd, s->lower, stage, err) < 0)
+		return -1;
+	if (s->disk_bytes == VZ_STORAGE_UNLIMITED)
+		return make_layers(s, stage, err);
+	if (storage_image_create(s, stage, err) < 0)
+		return -1;
+	dir = storage_image_dir(stage);
+	return make_layers(s, dir, err);
 }
 
 /*
@@ -191,24 +226,30 @@ static int overlay_create(struct vz_storage *s, vz_storage_fill_fn fill, void *d
 			  vz_error_t *err)
 {
 	_cleanup_free_ char *stage = storage_sibling(s->private, "creating");
+	_cleanup_free_ char *image = storage_image_dir(stage), *layers = NULL;
 	int mnt;
 
 	if (!vz_template_unpacked_id_valid(s->lower) || !s->lowers)
 		return vz_error_make(err, VZ_E_NEW_PRIVATE, EINVAL, "no template tree for '%s'",
 				     s->private);
+	(void)vz_image_umount(image, NULL);
 	(void)rm_rf_at(AT_FDCWD, stage);
 	if (make_area(s, stage, err) < 0)
 		goto err_remove;
-	mnt = make_overlay(s, stage, s->lower, err);
+	layers = layer_dir(s, stage);
+	mnt = make_overlay(s, stage, layers, s->lower, err);
 	if (mnt < 0)
 		goto err_remove;
 	(void)close(mnt);
+	if (vz_image_umount(image, err) < 0)
+		goto err_remove;
 	if (rename(stage, s->private) < 0) {
 		vz_error_make(err, VZ_E_NEW_PRIVATE, errno, "create '%s'", s->private);
 		goto err_remove;
 	}
 	return 0;
 err_remove:
+	(void)vz_image_umount(image, NULL);
 	(void)rm_rf_at(AT_FDCWD, stage);
 	return -1;
 }
@@ -216,12 +257,13 @@ err_remove:
 static int overlay_mount(struct vz_storage *s, vz_error_t *err)
 {
 	_cleanup_free_ char *id = vz_storage_read_lower(s->private);
+	_cleanup_free_ char *layers = layer_dir(s, s->private);
 	_cleanup_close_ int mnt = -EBADF;
 
 	if (!id)
 		return vz_error_make(err, VZ_E_NOPRIVATE, EINVAL,
 				     "'%s/lower' names no unpacked template", s->private);
-	mnt = make_overlay(s, s->private, id, err);
+	mnt = make_overlay(s, s->private, layers, id, err);
 	if (mnt < 0)
 		return -1;
 	/* Private: the host's shared propagation must not copy CT mounts around. */

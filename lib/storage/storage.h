@@ -13,6 +13,7 @@
 #define VZ_STORAGE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "core/error.h"
@@ -41,12 +42,20 @@ struct vz_storage_ops {
 	int (*purge)(struct vz_storage *s, vz_error_t *err);
 };
 
+/* No disk limit: the private area is a directory on the host's file system. */
+#define VZ_STORAGE_UNLIMITED UINT64_MAX
+
 struct vz_storage {
 	const struct vz_storage_ops *ops;
 	char *private; /* where the private area lives */
 	char *root;    /* its mount point while the CT runs */
 	uid_t owner;   /* host uid of CT root, owner of the area's top directory */
 	char *retired; /* where retire put it, until purge */
+	/*
+	 * create: the hard disk limits (DISKSPACE in bytes, DISKINODES); with a
+	 * space limit the CT's files live in its own disk image (image.c).
+	 */
+	uint64_t disk_bytes, disk_inodes;
 	/* overlay only: */
 	char *lowers; /* the store of unpacked templates (lib/template/unpack.c) */
 	char *lower;  /* create: the id of the unpacked template the CT is made from */
@@ -75,8 +84,46 @@ char *vz_storage_read_lower(const char *private);
  */
 bool vz_storage_overlay_supported(void);
 
-/* Unmount the root path (detached: a CT process's open files do not pin it). */
+/*
+ * Unmount the root path (detached: a CT process's open files do not pin it),
+ * then the disk image under it, if any.
+ */
 int vz_storage_umount(struct vz_storage *s, vz_error_t *err);
+
+/* Does the private area keep the CT's files in its own disk image? */
+bool vz_storage_has_image(const struct vz_storage *s);
+
+/*
+ * New hard disk limits, live or not: bytes of data and inodes files
+ * (VZ_STORAGE_UNLIMITED: no inode limit). Needs a disk image (VZ_E_DQ_SET
+ * naming the layout otherwise); refused, changing nothing, below what the
+ * CT uses. Returns 1 when a mounted image could not grow online (the CT has
+ * what its file system holds; the rest comes at its next mount).
+ */
+int vz_storage_set_disk(struct vz_storage *s, uint64_t bytes, uint64_t inodes, vz_error_t *err);
+
+/*
+ * Migration: a private area with a disk image moves as the files in it,
+ * not as the image (the destination makes its own, for the CT's limits,
+ * and the final pass sends only what changed). vz_storage_image_hold
+ * mounts the image of the private area at path for the copy (a stopped CT's
+ * too), vz_storage_image_release unmounts it again (not a mounted CT's:
+ * the caller knows), vz_storage_image_prepare makes a new private area
+ * with an image for bytes and inodes, mounted, to copy into, and
+ * vz_storage_sync_excludes are the rsync patterns, relative to the private
+ * area, that must not travel (the image file, vz's own scaffolding in it).
+ */
+int vz_storage_image_hold(const char *private, vz_error_t *err);
+int vz_storage_image_release(const char *private, vz_error_t *err);
+int vz_storage_image_prepare(const char *private, uint64_t bytes, uint64_t inodes, vz_error_t *err);
+char *const *vz_storage_sync_excludes(void);
+bool vz_storage_path_has_image(const char *private);
+
+/* The CT's disk use and limits, from its mounted disk image. */
+struct vz_disk_usage {
+	uint64_t bytes_used, bytes_limit, inodes_used, inodes_limit;
+};
+int vz_storage_disk_usage(const struct vz_storage *s, struct vz_disk_usage *ret, vz_error_t *err);
 
 static inline bool vz_storage_exists(const struct vz_storage *s)
 {

@@ -17,4 +17,12 @@
  */
 VZ_NORETURN void exec_with_fds(char *const *argv, const int *fds, size_t n);
 
+/*
+ * Run argv (from PATH) with stdin on /dev/null and wait for it. Its stdout
+ * and stderr, the first 4 KiB of them, go to *ret_output (malloc'd) when
+ * that is not NULL. Returns its exit status (128 + signal when killed), or
+ * -errno when it could not be started.
+ */
+int run_program(char *const *argv, char **ret_output);
+
 #endif

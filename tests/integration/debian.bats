@@ -123,6 +123,32 @@ wait_running() {
 	[[ "${lines[2]}" == *"201: kmemsize"* ]]
 }
 
+@test "debian-12 on a cgroup v1 host: hybrid view reads its limits, the unified view boots too" {
+	[ "$(vz_daemon_cgroup_layout)" = v1 ] || skip "not a cgroup v1 or hybrid host"
+	vzctl --quiet create 201 --ostemplate debian-12 --config vswap-256m
+	vzctl --quiet start 201
+	run wait_running 201
+	[ "$output" = "running" ]
+	run -0 vzctl exec 201 systemctl --failed --no-legend
+	[ -z "$output" ]
+	# systemd 252 runs in hybrid mode: name=systemd and cgroup2 are its own.
+	[ "$(vzctl exec 201 stat -f -c %T /sys/fs/cgroup)" = tmpfs ]
+	run -0 vzctl exec 201 cat /proc/1/cgroup
+	[[ "$output" == *":name=systemd:/init.scope"* ]]
+	[ "$(vzctl exec 201 cat /sys/fs/cgroup/memory/memory.limit_in_bytes)" = $((256 << 20)) ]
+	[ "$(vzctl exec 201 cat /sys/fs/cgroup/pids/pids.max)" = 512 ]
+	run vzctl exec 201 sh -c 'echo max > /sys/fs/cgroup/pids/pids.max'
+	[ "$status" -ne 0 ]
+	vzctl --quiet stop 201
+	echo 'CGROUP_VIEW="unified"' >>"$VZ_ROOT/conf/201.conf"
+	vzctl --quiet start 201
+	run wait_running 201
+	[ "$output" = "running" ]
+	run -0 vzctl exec 201 systemctl --failed --no-legend
+	[ -z "$output" ]
+	[ "$(vzctl exec 201 stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]
+}
+
 @test "debian-12 stops cleanly through systemd, well before the timeout" {
 	vzctl --quiet create 201 --ostemplate debian-12
 	vzctl --quiet start 201

@@ -116,10 +116,16 @@ teardown() { vz_stop_daemon; }
 
 @test "a private area layout this host cannot run is refused at start; nothing is mounted or made" {
 	vzctl --quiet create 101 --ostemplate busybox
+	# OpenVZ 7's ploop: a root.hdd image vz does not read.
+	mv "$VZ_ROOT/private/101" "$VZ_ROOT/private/101.files"
+	mkdir -p "$VZ_ROOT/private/101/root.hdd"
+	touch "$VZ_ROOT/private/101/root.hdd/root.hds" "$VZ_ROOT/private/101/root.hdd/DiskDescriptor.xml"
 	echo 'VE_LAYOUT="ploop"' >>"$VZ_ROOT/conf/101.conf"
 	run -21 vzctl start 101
-	[ "${#lines[@]}" = 1 ]
-	[[ "$output" == *"VE_LAYOUT 'ploop' is not supported here (simfs and overlay are)"* ]]
+	[ "${#lines[@]}" -le 2 ]
+	[[ "$output" == *"root.hdd' is an OpenVZ ploop image, which vz cannot read"* ]]
+	rm -r "$VZ_ROOT/private/101"
+	mv "$VZ_ROOT/private/101.files" "$VZ_ROOT/private/101"
 	run -0 vzctl status 101
 	[ "$output" = "CTID 101 exist unmounted down" ]
 	[ ! -e "$VZ_RUNDIR/101.state" ]

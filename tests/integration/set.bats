@@ -163,9 +163,9 @@ teardown() { vz_teardown_hard; }
 	grep -qx 'ONBOOT="yes"' "$VZ_ROOT/conf/101.conf"
 	grep -qx 'DESCRIPTION="two"' "$VZ_ROOT/conf/101.conf"
 	cp "$VZ_ROOT/conf/101.conf" "$BATS_TEST_TMPDIR/before.conf"
-	run -20 vzctl set 101 --hostname x.example --diskspace 10G --save
+	run -20 vzctl set 101 --hostname x.example --quotaugidlimit 100 --save
 	[ "${#lines[@]}" -eq 1 ]
-	[[ "$output" == *"option '--diskspace' is not supported by vz yet"* ]]
+	[[ "$output" == *"option '--quotaugidlimit' is not supported by vz yet"* ]]
 	run -20 vzctl set 101 --save
 	cmp "$BATS_TEST_TMPDIR/before.conf" "$VZ_ROOT/conf/101.conf"
 }
@@ -206,8 +206,8 @@ teardown() { vz_teardown_hard; }
 	vzctl --quiet create 101 --ostemplate busybox
 	run -20 vzctl set 101 --hostname
 	[ "$output" = "vzctl set: option '--hostname' needs a value" ]
-	run -20 vzctl set 101 --diskspace 10G --save
-	[ "$output" = "vzctl set: option '--diskspace' is not supported by vz yet" ]
+	run -20 vzctl set 101 --quotaugidlimit 100 --save
+	[ "$output" = "vzctl set: option '--quotaugidlimit' is not supported by vz yet" ]
 	run -20 vzctl set 101 --no-such-thing 1
 	[ "$output" = "vzctl set: invalid option '--no-such-thing'" ]
 	run -20 vzctl strat 101
