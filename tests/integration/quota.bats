@@ -314,3 +314,13 @@ wait_for() {
 	cmp "$BATS_TEST_TMPDIR/before.conf" "$VZ_ROOT/conf/101.conf"
 	[ "$(ct_avail 101)" = "$avail" ]
 }
+
+@test "destroy of a stopped CT whose image was left mounted still removes everything" {
+	vzctl --quiet create 101 --ostemplate busybox --layout overlay --diskspace 100M
+	# What an interrupted copy leaves: the image mounted, the CT stopped.
+	mount -o loop "$VZ_ROOT/private/101/root.img" "$VZ_ROOT/private/101/fs"
+	run -0 vzctl destroy 101
+	[ ! -e "$VZ_ROOT/private/101" ]
+	[ -z "$(find "$VZ_ROOT/private" -mindepth 1 -maxdepth 1)" ]
+	no_loop_on "$VZ_ROOT/private/101/root.img"
+}
