@@ -74,6 +74,16 @@ int ct_disk_apply(struct vz_ct *ct, const struct vz_config *cfg, const struct vz
 	return 0;
 }
 
+void ct_disk_undo(struct vz_ct *ct, const struct vz_disk_limits *before,
+		  const struct vz_ct_change *c, size_t n)
+{
+	struct vz_storage *s = vz_ct_storage(ct, NULL);
+
+	if (!changes_disk(c, n) || !s || !vz_storage_has_image(s) || !vz_disk_limited(before))
+		return;
+	(void)vz_storage_set_disk(s, bytes_of(before->space_hard), before->inodes_hard, NULL);
+}
+
 int vz_ct_disk_usage(struct vz_ct *ct, struct vz_disk_usage *ret, vz_error_t *err)
 {
 	struct vz_storage *s = vz_ct_storage(ct, err);

@@ -47,6 +47,10 @@ int ct_save_state(struct vz_ct *ct, vz_error_t *err);
  */
 int ct_disk_apply(struct vz_ct *ct, const struct vz_config *cfg, const struct vz_ct_change *c,
 		  size_t n, vz_error_t *err);
+/* A set failed after ct_disk_apply: the image's limits back to before (best effort). */
+struct vz_disk_limits;
+void ct_disk_undo(struct vz_ct *ct, const struct vz_disk_limits *before,
+		  const struct vz_ct_change *c, size_t n);
 /* The CT stopped: forget its grace period, its hard limits back on a mounted image. */
 void ct_disk_end_grace(struct vz_ct *ct);
 

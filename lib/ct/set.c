@@ -180,8 +180,11 @@ static int with_sample(struct vz_ct *ct, const struct vz_ct_set_opts *o,
 static int set_locked(struct vz_ct *ct, const struct vz_ct_change *changes, size_t n, bool save,
 		      vz_error_t *err)
 {
+	struct vz_disk_limits disk_before;
+
 	if (n == 0)
 		return vz_error_make(err, VZ_E_SYNTAX, 0, "set CT %s: nothing to set", ct->id);
+	vz_disk_get(ct->cfg, &disk_before);
 	/* Everything is checked before anything changes; ct->cfg is not saved on failure. */
 	if (validate_changes(ct, ct->cfg, changes, n, err) < 0)
 		return vz_error_wrap(err, "set CT %s", ct->id);
@@ -192,15 +195,19 @@ static int set_locked(struct vz_ct *ct, const struct vz_ct_change *changes, size
 	 */
 	if (ct_disk_apply(ct, ct->cfg, changes, n, err) < 0)
 		return vz_error_wrap(err, "set CT %s", ct->id);
-	if (ct->running && apply_live(ct, ct->cfg, changes, n, err) < 0)
+	if (ct->running && apply_live(ct, ct->cfg, changes, n, err) < 0) {
+		ct_disk_undo(ct, &disk_before, changes, n);
 		return vz_error_wrap(err, "set CT %s", ct->id);
+	}
 	if (!save) {
 		vz_warn(ct->ctx, "Settings were not saved: they are lost at the next start "
 				 "(use --save)");
 		return 0;
 	}
-	if (vz_config_save(ct->cfg, ct->path.conf, err) < 0)
+	if (vz_config_save(ct->cfg, ct->path.conf, err) < 0) {
+		ct_disk_undo(ct, &disk_before, changes, n);
 		return vz_error_wrap(err, "set CT %s", ct->id);
+	}
 	vz_info(ct->ctx, "Saved parameters for CT %s", ct->id);
 	return 0;
 }

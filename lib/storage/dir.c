@@ -28,6 +28,9 @@ int storage_retire_dir(struct vz_storage *s, vz_error_t *err)
 {
 	char suffix[64];
 
+	/* A disk image left mounted (a copy or a crash interrupted) would pin the area. */
+	if (vz_storage_image_release(s->private, err) < 0)
+		return -1;
 	(void)snprintf(suffix, sizeof(suffix), "destroying.%lld", (long long)time(NULL));
 	free(s->retired);
 	s->retired = storage_sibling(s->private, suffix);

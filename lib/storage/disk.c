@@ -8,7 +8,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <stdio.h>
 
 #include "storage/image.h"
 #include "storage/internal.h"
@@ -153,4 +155,32 @@ char *const *vz_storage_sync_excludes(void)
 	static char *const excludes[] = {"/root.img", "/fs/.vz/", "/fs/lost+found/", NULL};
 
 	return excludes;
+}
+
+void storage_stage_drop(const char *stage)
+{
+	_cleanup_free_ char *dir = storage_image_dir(stage);
+
+	(void)vz_image_umount(dir, NULL);
+	(void)rm_rf_at(AT_FDCWD, stage);
+}
+
+int storage_stage_commit(const char *stage, const char *private, vz_error_t *err)
+{
+	_cleanup_free_ char *dir = storage_image_dir(stage);
+
+	if (vz_image_umount(dir, err) < 0)
+		return -1;
+	if (rename(stage, private) < 0)
+		return vz_error_make(err, VZ_E_NEW_PRIVATE, errno, "create '%s'", private);
+	return 0;
+}
+
+int storage_bind_root(const struct vz_storage *s, const char *tree, vz_error_t *err)
+{
+	/* Private: the host's shared propagation must not copy CT mounts around. */
+	if (mount(tree, s->root, NULL, MS_BIND, NULL) < 0 ||
+	    mount(NULL, s->root, NULL, MS_PRIVATE, NULL) < 0)
+		return vz_error_make(err, VZ_E_MOUNT, errno, "mount '%s' on '%s'", tree, s->root);
+	return 0;
 }

@@ -29,4 +29,15 @@ int storage_image_mount_fit(const struct vz_storage *s, vz_error_t *err);
  */
 int storage_image_create(const struct vz_storage *s, const char *stage, vz_error_t *err);
 
+/*
+ * A staging area beside the private area (storage_sibling): dropped (its
+ * image unmounted, its files removed: before a create, and when it fails),
+ * or committed (its image unmounted, renamed to private in one step).
+ */
+void storage_stage_drop(const char *stage);
+int storage_stage_commit(const char *stage, const char *private, vz_error_t *err);
+
+/* Bind tree on s->root, with private propagation. */
+int storage_bind_root(const struct vz_storage *s, const char *tree, vz_error_t *err);
+
 #endif

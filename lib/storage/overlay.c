@@ -226,14 +226,13 @@ static int overlay_create(struct vz_storage *s, vz_storage_fill_fn fill, void *d
 			  vz_error_t *err)
 {
 	_cleanup_free_ char *stage = storage_sibling(s->private, "creating");
-	_cleanup_free_ char *image = storage_image_dir(stage), *layers = NULL;
+	_cleanup_free_ char *layers = NULL;
 	int mnt;
 
 	if (!vz_template_unpacked_id_valid(s->lower) || !s->lowers)
 		return vz_error_make(err, VZ_E_NEW_PRIVATE, EINVAL, "no template tree for '%s'",
 				     s->private);
-	(void)vz_image_umount(image, NULL);
-	(void)rm_rf_at(AT_FDCWD, stage);
+	storage_stage_drop(stage);
 	if (make_area(s, stage, err) < 0)
 		goto err_remove;
 	layers = layer_dir(s, stage);
@@ -241,16 +240,11 @@ static int overlay_create(struct vz_storage *s, vz_storage_fill_fn fill, void *d
 	if (mnt < 0)
 		goto err_remove;
 	(void)close(mnt);
-	if (vz_image_umount(image, err) < 0)
+	if (storage_stage_commit(stage, s->private, err) < 0)
 		goto err_remove;
-	if (rename(stage, s->private) < 0) {
-		vz_error_make(err, VZ_E_NEW_PRIVATE, errno, "create '%s'", s->private);
-		goto err_remove;
-	}
 	return 0;
 err_remove:
-	(void)vz_image_umount(image, NULL);
-	(void)rm_rf_at(AT_FDCWD, stage);
+	storage_stage_drop(stage);
 	return -1;
 }
 

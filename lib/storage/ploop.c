@@ -63,22 +63,15 @@ static int ploop_create(struct vz_storage *s, vz_storage_fill_fn fill, void *dat
 	if (s->disk_bytes == VZ_STORAGE_UNLIMITED)
 		return vz_error_make(err, VZ_E_DQ_INIT, EINVAL,
 				     "VE_LAYOUT=ploop needs a disk size (DISKSPACE, --diskspace)");
-	(void)vz_image_umount(dir, NULL);
-	(void)rm_rf_at(AT_FDCWD, stage);
+	storage_stage_drop(stage);
 	if (mkdir(stage, 0700) < 0)
 		return vz_error_make(err, VZ_E_NEW_PRIVATE, errno, "create '%s'", stage);
 	if (storage_image_create(s, stage, err) < 0 || fill_tree(s, dir, fill, data, err) < 0 ||
-	    vz_image_umount(dir, err) < 0)
-		goto err_remove;
-	if (rename(stage, s->private) < 0) {
-		vz_error_make(err, VZ_E_NEW_PRIVATE, errno, "create '%s'", s->private);
-		goto err_remove;
+	    storage_stage_commit(stage, s->private, err) < 0) {
+		storage_stage_drop(stage);
+		return -1;
 	}
 	return 0;
-err_remove:
-	(void)vz_image_umount(dir, NULL);
-	(void)rm_rf_at(AT_FDCWD, stage);
-	return -1;
 }
 
 /* The image is mounted by now (storage.c): bind its tree on the root. */
@@ -91,11 +84,7 @@ static int ploop_mount(struct vz_storage *s, vz_error_t *err)
 	if (lstat(tree, &st) < 0 || !S_ISDIR(st.st_mode))
 		return vz_error_make(err, VZ_E_NOPRIVATE, ENOENT,
 				     "the disk image of '%s' holds no tree", s->private);
-	/* Private: the host's shared propagation must not copy CT mounts around. */
-	if (mount(tree, s->root, NULL, MS_BIND, NULL) < 0 ||
-	    mount(NULL, s->root, NULL, MS_PRIVATE, NULL) < 0)
-		return vz_error_make(err, VZ_E_MOUNT, errno, "mount '%s' on '%s'", tree, s->root);
-	return 0;
+	return storage_bind_root(s, tree, err);
 }
 
 const struct vz_storage_ops vz_storage_ploop_ops = {

@@ -55,12 +55,7 @@ err_remove:
 
 static int simfs_mount(struct vz_storage *s, vz_error_t *err)
 {
-	/* Private: the host's shared propagation must not copy CT mounts around. */
-	if (mount(s->private, s->root, NULL, MS_BIND, NULL) < 0 ||
-	    mount(NULL, s->root, NULL, MS_PRIVATE, NULL) < 0)
-		return vz_error_make(err, VZ_E_MOUNT, errno, "mount '%s' on '%s'", s->private,
-				     s->root);
-	return 0;
+	return storage_bind_root(s, s->private, err);
 }
 
 const struct vz_storage_ops vz_storage_simfs_ops = {

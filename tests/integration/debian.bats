@@ -149,6 +149,22 @@ wait_running() {
 	[ "$(vzctl exec 201 stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]
 }
 
+@test "debian-12 as the shipped vz.conf makes it: overlay in its own disk image, limits, running" {
+	VZ_TEST_CONF_EXTRA=$(grep -E '^(CONFIGFILE|VE_LAYOUT)=' "$BATS_TEST_DIRNAME/../../configs/vz.conf") \
+		vz_start_daemon
+	vzctl --quiet create 201 --ostemplate debian-12
+	[ -f "$VZ_ROOT/private/201/root.img" ]
+	vzctl --quiet start 201
+	run wait_running 201
+	[ "$output" = "running" ]
+	run -0 vzctl exec 201 systemctl --failed --no-legend
+	[ -z "$output" ]
+	# df sees the CT's own file system: the sample's 2306867 KiB, not the host's.
+	size=$(vzctl exec 201 'df -k --output=size / | tail -1')
+	[ "$size" -ge $((2306867 * 99 / 100)) ] && [ "$size" -le $((2306867 * 101 / 100)) ]
+	run -0 vzctl exec 201 'apt-get --version >/dev/null && dd if=/dev/zero of=/var/tmp/f bs=1M count=50 status=none && sync && rm /var/tmp/f'
+}
+
 @test "debian-12 stops cleanly through systemd, well before the timeout" {
 	vzctl --quiet create 201 --ostemplate debian-12
 	vzctl --quiet start 201

@@ -28,6 +28,17 @@ host_free_kb() { df -k --output=avail "$VZ_ROOT" | tail -1 | tr -d ' '; }
 	read -r inodes iused < <(ct_dfi 101)
 	[ "$inodes" -ge 5000 ] && [ "$inodes" -le 5200 ]
 }
+# No loop device left on image file $1 (the kernel lets one go a moment
+# after the last unmount: give it a few seconds).
+no_loop_on() {
+	for _ in $(seq 50); do
+		[ -z "$(losetup -j "$1")" ] && return 0
+		sleep 0.1
+	done
+	losetup -j "$1" >&3
+	return 1
+}
+
 # A busybox overlay CT with its own disk image, started.
 quota_ct() {
 	local ct=$1 space=$2 inodes=${3:-}
@@ -174,8 +185,7 @@ has_sys_resource() {
 	run -0 vzctl stop 101
 	run -0 vzctl destroy 101
 	[ ! -e "$VZ_ROOT/private/101" ]
-	run -0 losetup -j "$img"
-	[ -z "$output" ]
+	no_loop_on "$img"
 }
 
 @test "a CT with a disk image is checkpointed and restored with its limit and its files" {
@@ -204,7 +214,7 @@ has_sys_resource() {
 	img=$VZ_ROOT/private/101/root.img
 	run -0 vzctl stop 101
 	run ! mountpoint -q "$VZ_ROOT/private/101/fs"
-	[ -z "$(losetup -j "$img")" ]
+	no_loop_on "$img"
 	run -0 vzctl mount 101
 	mountpoint -q "$VZ_ROOT/private/101/fs"
 	run -0 vzctl umount 101
@@ -289,4 +299,28 @@ wait_for() {
 	[ "$size" -ge $((2306867 * 99 / 100)) ] && [ "$size" -le $((2306867 * 101 / 100)) ]
 	read -r inodes iused < <(ct_dfi 101)
 	[ "$inodes" -ge 144179 ] && [ "$inodes" -le $((144179 * 102 / 100)) ]
+}
+
+@test "a set that fails after the disk changed puts the disk back as it was" {
+	require_cgroup_controller memory
+	quota_ct 101 100M
+	cp "$VZ_ROOT/conf/101.conf" "$BATS_TEST_TMPDIR/before.conf"
+	# 20 MiB of shared memory, charged to the CT's memory group.
+	vzctl exec 101 'dd if=/dev/zero of=/dev/shm/held bs=1M count=20 2>/dev/null'
+	avail=$(ct_avail 101)
+	# RAM below what the CT uses: refused after the disk limit was applied.
+	run vzctl set 101 --diskspace 60M --ram 4M --save
+	[ "$status" -ne 0 ]
+	cmp "$BATS_TEST_TMPDIR/before.conf" "$VZ_ROOT/conf/101.conf"
+	[ "$(ct_avail 101)" = "$avail" ]
+}
+
+@test "destroy of a stopped CT whose image was left mounted still removes everything" {
+	vzctl --quiet create 101 --ostemplate busybox --layout overlay --diskspace 100M
+	# What an interrupted copy leaves: the image mounted, the CT stopped.
+	mount -o loop "$VZ_ROOT/private/101/root.img" "$VZ_ROOT/private/101/fs"
+	run -0 vzctl destroy 101
+	[ ! -e "$VZ_ROOT/private/101" ]
+	[ -z "$(find "$VZ_ROOT/private" -mindepth 1 -maxdepth 1)" ]
+	no_loop_on "$VZ_ROOT/private/101/root.img"
 }
