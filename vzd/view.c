@@ -7,8 +7,8 @@
  * CTs never notice. When vzd restarts, it finds the server through its pid
  * file and takes a copy of its fd (pidfd_getfd). Only when both are gone
  * is the connection lost: then vzd mounts a new view, which CTs started
- * from then on get; running CTs read ENOTCONN from theirs until they
- * restart (see doc/architecture.md).
+ * from then on get, and grafts it over the dead binds of the running ones
+ * (see doc/architecture.md).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,7 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ct/ct.h"
+#include "ct/ctid.h"
 #include "util/fs.h"
+#include "util/strv.h"
 #include "util/syscalls.h"
 #include "view/view.h"
 #include "vzd.h"
@@ -51,6 +54,34 @@ static int fork_server(struct vzd_view *v, struct vz_ctx *ctx)
 	return 0;
 }
 
+/*
+ * A new view after the old one died with its server and vzd: in a child,
+ * graft it into every running CT that had the old one, so that they read
+ * their numbers again without a restart.
+ */
+static void graft_running(struct vzd_view *v, struct vz_ctx *ctx)
+{
+	_cleanup_strv_ char **ids = NULL;
+	pid_t pid = fork();
+
+	if (pid != 0)
+		return;
+	v->reset(v->reset_data);
+	ids = vz_ct_list_ids(ctx, NULL);
+	for (char **p = ids; p && *p; p++) {
+		_cleanup_error_ vz_error_t err = NULL;
+		_cleanup_ct_ struct vz_ct *ct = vz_ct_open(ctx, *p, VZ_CT_NO_CONFIG, NULL);
+
+		if (!ct || !ct->running || !vz_state_get(&ct->state, VZ_STATE_VIEW))
+			continue;
+		if (vz_view_graft(ct, &err) < 0)
+			v->log("CT %s keeps its dead /proc view: %s", *p, err->msg);
+		else
+			v->log("CT %s has the new /proc view", *p);
+	}
+	_exit(EXIT_SUCCESS);
+}
+
 void vzd_view_up(struct vzd_view *v, struct vz_ctx *ctx)
 {
 	_cleanup_error_ vz_error_t err = NULL;
@@ -66,8 +97,11 @@ void vzd_view_up(struct vzd_view *v, struct vz_ctx *ctx)
 		return;
 	}
 	r = fork_server(v, ctx);
-	if (r < 0)
+	if (r < 0) {
 		v->log("no /proc view: cannot fork its server: %s", strerror(-r));
+		return;
+	}
+	graft_running(v, ctx);
 }
 
 void vzd_view_died(struct vzd_view *v, struct vz_ctx *ctx)

@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,8 @@
 #include "ct/ctid.h"
 #include "res/cpuio.h"
 #include "res/loadavg.h"
+#include "sandbox/mount.h"
+#include "sandbox/ns.h"
 #include "sandbox/viewmount.h"
 #include "util/fs.h"
 #include "util/strv.h"
@@ -644,4 +647,69 @@ int vz_view_find(struct vz_ctx *ctx, int *ret_pidfd, pid_t *ret_pid, int *ret_fd
 	*ret_fd = take_fd(copy);
 	*ret_table = tcopy;
 	return 0;
+}
+
+/* ---- a new view for running CTs ---- */
+
+struct graft {
+	int fds[_F_MAX]; /* detached clones of the CT's view files, by file */
+};
+
+/*
+ * In a child in the CT's mount namespace, whose root is now ours: each
+ * clone over its target, on top of the dead bind. Targets resolve inside
+ * that root; a missing one is skipped.
+ */
+static int graft_fn(void *data)
+{
+	struct graft *g = data;
+	const struct vz_view_file *f = vz_view_files();
+	_cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (root < 0)
+		return errno;
+	for (size_t i = 0; i < _F_MAX && f[i].name; i++) {
+		_cleanup_close_ int t =
+			g->fds[i] < 0 ? -EBADF : vz_open_in_root(root, f[i].target, O_PATH);
+
+		if (t < 0)
+			continue;
+		if (move_mount(g->fds[i], "", t, "",
+			       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+			return errno;
+	}
+	return 0;
+}
+
+int vz_view_graft(struct vz_ct *ct, vz_error_t *err)
+{
+	_cleanup_free_ char *dir = vz_view_dir_live(ct->ctx->rundir);
+	const struct vz_view_file *f = vz_view_files();
+	struct graft g;
+	int mntns, r;
+
+	if (!dir)
+		return vz_error_make(err, VZ_E_SYSTEM, ENOTCONN, "no live /proc view to graft");
+	for (size_t i = 0; i < _F_MAX; i++)
+		g.fds[i] = -EBADF;
+	/* Clones of our mounts, made here: a CT's namespace cannot reach our paths. */
+	for (size_t i = 0; i < _F_MAX && f[i].name; i++) {
+		_cleanup_free_ char *path = xasprintf("%s/%s/%s", dir, ct->id, f[i].name);
+
+		g.fds[i] = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		if (g.fds[i] < 0) {
+			r = vz_error_make(err, VZ_E_MOUNT, errno, "clone '%s'", path);
+			goto out;
+		}
+	}
+	mntns = vz_ct_open_ns(ct, CLONE_NEWNS, err);
+	r = mntns < 0 ? -1
+		      : vz_ns_run(mntns, CLONE_NEWNS, graft_fn, &g, "graft the /proc view", err);
+	if (mntns >= 0)
+		close(mntns);
+out:
+	for (size_t i = 0; i < _F_MAX; i++)
+		if (g.fds[i] >= 0)
+			close(g.fds[i]);
+	return r;
 }

@@ -38,4 +38,14 @@ int vz_view_find(struct vz_ctx *ctx, int *ret_pidfd, pid_t *ret_pid, int *ret_fd
  */
 void vz_view_serve(struct vz_ctx *ctx, int fd, int table);
 
+/*
+ * Put this daemon's live view over the dead binds of running CT ct (one
+ * whose view died with both its server and the daemon): a clone of each
+ * of its files is mounted on top in the CT's own mount namespace, from a
+ * child that joins it. Mount namespaces the CT made itself keep the dead
+ * ones.
+ */
+struct vz_ct;
+int vz_view_graft(struct vz_ct *ct, vz_error_t *err);
+
 #endif

@@ -223,6 +223,26 @@ require_host_uptime() {
 	check_ct_numbers 102
 }
 
+@test "view: vzd and its server both killed: the next vzd mounts a new view and grafts it into running CTs" {
+	require_host_uptime
+	view_ct
+	check_ct_numbers
+	server=$(view_pid)
+	vz_kill_daemon KILL
+	kill -KILL "$server"
+	# The connection is gone with the last fd: the CT's binds are dead.
+	run ! vzctl exec 101 cat /proc/meminfo 2>/dev/null
+	vz_run_daemon
+	for _ in $(seq 100); do
+		grep -q "CT 101 has the new /proc view" "$VZ_TEST_DIR/vzd.log" && break
+		sleep 0.05
+	done
+	grep -q "CT 101 has the new /proc view" "$VZ_TEST_DIR/vzd.log"
+	[ "$(view_pid)" != "$server" ]
+	check_ct_numbers
+	run ! vzctl exec 101 'echo x > /proc/meminfo'
+}
+
 @test "view: without FUSE, CTs start with the host's /proc and a warning" {
 	# vzd and the view's server both gone: the connection with them.
 	server=$(view_pid)
