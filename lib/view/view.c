@@ -2,8 +2,9 @@
 /*
  * The view's server. At each open the reader (the request's pid, a host
  * pid: the daemon mounted the view in the host's pid namespace) is placed
- * by its cgroup (/proc/PID/cgroup: "<prefix>/<CTID>/..."), the CT is
- * opened from its state file as any vzd worker opens it, and the file's
+ * by its cgroup (/proc/PID/cgroup: "<prefix>/<CTID>/..."), or named by the
+ * directory it reads in; the CT is opened from its state file as any vzd
+ * worker opens it (and kept open while that file stays), and the file's
  * text is made from the CT's counters (lib/cgroup), its beancounters
  * (lib/ct, lib/res) and the host's own file. The load averages are the
  * server's: every VZ_LOADAVG_INTERVAL_S seconds it counts each running
@@ -48,6 +49,7 @@
 #include "view/text.h"
 #include "view/view.h"
 
+/* The files, in the order of vz_view_files() (sandbox/viewmount.c), which names them. */
 enum file {
 	F_MEMINFO,
 	F_SWAPS,
