@@ -206,11 +206,12 @@ still_serving() {
 	still_serving
 	run -0 vzctl exec 101 echo hello
 	[ "$output" = hello ]
-	# Every worker exits: the only children left are the CT's init and its
-	# console keeper.
+	# Every worker exits: the only children left are the CT's init, its
+	# console keeper and the /proc view's server.
 	init=$(vz_init_pid 101)
 	keeper=$(pgrep -P "$DAEMON_PID" -x "vzcon 101")
-	want=$(printf '%s\n' "$init" "$keeper" | sort -n)
+	view=$(pgrep -P "$DAEMON_PID" -x vzview)
+	want=$(printf '%s\n' "$init" "$keeper" "$view" | sort -n)
 	for _ in $(seq 100); do
 		kids=$(ps -o pid= --ppid "$DAEMON_PID" | tr -d ' ' | sort -n)
 		[ "$kids" = "$want" ] && break
