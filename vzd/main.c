@@ -492,8 +492,13 @@ static void disk_tick(struct daemon *d)
 	_cleanup_strv_ char **ids = vz_ct_list_ids(d->ctx, NULL);
 
 	for (char **p = ids; p && *p; p++) {
-		_cleanup_ct_ struct vz_ct *ct = vz_ct_open(d->ctx, *p, VZ_CT_ANY_CONFIG, NULL);
+		/* The state file first: a stopped CT costs no config read. */
+		_cleanup_ct_ struct vz_ct *st = vz_ct_open(d->ctx, *p, VZ_CT_NO_CONFIG, NULL);
+		_cleanup_ct_ struct vz_ct *ct = NULL;
 
+		if (!st || !st->running)
+			continue;
+		ct = vz_ct_open(d->ctx, *p, VZ_CT_ANY_CONFIG, NULL);
 		if (ct && vz_ct_disk_watch_needed(ct) && fork_worker(d, 0) == 0)
 			disk_watch(d, *p);
 	}
