@@ -205,8 +205,11 @@ static void child_reset(struct daemon *d)
 	closep(&d->dir_locks[1]);
 	for (size_t i = 0; i < d->n_watched; i++)
 		closep(&d->watched[i].pidfd);
-	closep(&d->view.fd);
-	closep(&d->view.table);
+	closep(&d->view.fds.fd);
+	closep(&d->view.fds.table);
+	closep(&d->view.fds.intake);
+	closep(&d->view.intake);
+	fdset_clear(&d->view.listeners);
 	closep(&d->view.pidfd);
 	sigemptyset(&all);
 	(void)sigprocmask(SIG_SETMASK, &all, NULL);
@@ -446,6 +449,7 @@ static int lock_dir(const char *dir, const char *what, int *ret_fd, vz_error_t *
 
 #define EV_LOAD_TIMER UINT64_MAX
 #define EV_VIEW (UINT64_MAX - 1)
+#define EV_SYSINFO (UINT64_MAX - 2)
 
 /* The tick of the CTs' load averages (laverage.c). */
 static int setup_load_timer(struct daemon *d, vz_error_t *err)
@@ -511,6 +515,7 @@ static void load_tick(struct daemon *d)
 	if (read(d->load_fd, &expirations, sizeof(expirations)) == sizeof(expirations)) {
 		vzd_load_tick(d->ctx);
 		disk_tick(d);
+		vzd_view_prune(&d->view);
 	}
 }
 
@@ -535,6 +540,11 @@ static void setup_view(struct daemon *d)
 	d->view.log = logmsg;
 	vzd_view_up(&d->view, d->ctx);
 	watch_view(d);
+	if (d->view.intake >= 0) {
+		struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV_SYSINFO};
+
+		(void)epoll_ctl(d->ep_fd, EPOLL_CTL_ADD, d->view.intake, &ev);
+	}
 }
 
 static void view_died(struct daemon *d)
@@ -598,6 +608,8 @@ static void run(struct daemon *d)
 				handle_signal(d);
 			else if (evs[i].data.u64 == EV_LOAD_TIMER)
 				load_tick(d);
+			else if (evs[i].data.u64 == EV_SYSINFO)
+				vzd_view_intake(&d->view, d->ctx);
 			else if (evs[i].data.u64 == EV_VIEW)
 				view_died(d);
 			else
@@ -663,13 +675,14 @@ static int parse_args(int argc, char **argv, struct daemon *d, char **root, char
 int main(int argc, char **argv)
 {
 	_cleanup_error_ vz_error_t err = NULL;
-	struct daemon d = {.listen_fd = -1,
-			   .sig_fd = -1,
-			   .ep_fd = -1,
-			   .load_fd = -1,
-			   .view = {.fd = -1, .table = -1, .pidfd = -1},
-			   .group = (gid_t)-1,
-			   .dir_locks = {-1, -1}};
+	struct daemon d = {
+		.listen_fd = -1,
+		.sig_fd = -1,
+		.ep_fd = -1,
+		.load_fd = -1,
+		.view = {.fds = {.fd = -1, .table = -1, .intake = -1}, .pidfd = -1, .intake = -1},
+		.group = (gid_t)-1,
+		.dir_locks = {-1, -1}};
 	char *root = NULL, *rundir = NULL, *config = VZ_DEFAULT_CONFIG, *group = NULL;
 	bool onboot = true;
 

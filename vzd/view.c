@@ -20,9 +20,13 @@
 
 #include "ct/ct.h"
 #include "ct/ctid.h"
+#include "criu/criu.h"
+#include "sandbox/seccomp.h"
+#include "util/fdpass.h"
 #include "util/fs.h"
 #include "util/strv.h"
 #include "util/syscalls.h"
+#include "util/xalloc.h"
 #include "view/view.h"
 #include "vzd.h"
 
@@ -37,15 +41,21 @@ static int fork_server(struct vzd_view *v, struct vz_ctx *ctx)
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
-		int fd = v->fd, table = v->table;
-		int keep[] = {fd, table, STDERR_FILENO};
+		struct vz_view_fds fds = v->fds;
+		struct fdset listeners = fdset_take(&v->listeners);
+		_cleanup_free_ int *keep = xreallocarray(NULL, listeners.n + 4, sizeof(int));
 
 		/* vzd's reset closes its copies of the view's fds: these are the server's now. */
-		v->fd = -EBADF;
-		v->table = -EBADF;
+		v->fds = (struct vz_view_fds){.fd = -EBADF, .table = -EBADF, .intake = -EBADF};
 		v->reset(v->reset_data);
-		close_fds_from(3, keep, ARRAY_SIZE(keep));
-		vz_view_serve(ctx, fd, table);
+		keep[0] = fds.fd;
+		keep[1] = fds.table;
+		keep[2] = fds.intake;
+		keep[3] = STDERR_FILENO;
+		for (size_t i = 0; i < listeners.n; i++)
+			keep[4 + i] = listeners.fd[i];
+		close_fds_from(3, keep, listeners.n + 4);
+		vz_view_serve(ctx, &fds, &listeners);
 		_exit(EXIT_SUCCESS);
 	}
 	v->pid = pid;
@@ -82,17 +92,84 @@ static void graft_running(struct vzd_view *v, struct vz_ctx *ctx)
 	_exit(EXIT_SUCCESS);
 }
 
+/*
+ * With a server to answer them, CT processes get the sysinfo filter
+ * (lib/view/sysinfo.h): vzd takes their listeners on a socket of its own.
+ */
+static void sysinfo_up(struct vzd_view *v, struct vz_ctx *ctx)
+{
+	_cleanup_error_ vz_error_t err = NULL;
+	_cleanup_free_ char *sock = xasprintf("%s/sysinfo.sock", ctx->rundir);
+	const char *why = v->fds.intake < 0 ? "the /proc view's server takes no listeners"
+					    : vz_criu_sysinfo_unsafe();
+
+	if (why) {
+		v->log("sysinfo(2) in CTs shows the host: %s", why);
+		return;
+	}
+	if (vz_seccomp_compile_sysinfo(&ctx->sysinfo_fd, &err) < 0) {
+		v->log("sysinfo(2) in CTs shows the host: %s", err->msg);
+		return;
+	}
+	v->intake = fd_socket_bind(sock);
+	if (v->intake < 0) {
+		v->log("sysinfo(2) in CTs shows the host: bind '%s': %s", sock,
+		       strerror(-v->intake));
+		closep(&ctx->sysinfo_fd);
+		return;
+	}
+	ctx->sysinfo_sock = steal_ptr(sock);
+}
+
+/* No server any more: new CT processes keep the kernel's sysinfo(2). */
+static void sysinfo_down(struct vzd_view *v, struct vz_ctx *ctx)
+{
+	closep(&ctx->sysinfo_fd);
+	closep(&v->intake);
+	free(ctx->sysinfo_sock);
+	ctx->sysinfo_sock = NULL;
+	/* Unanswered, their processes' sysinfo(2) would wait for ever; closed, it fails. */
+	fdset_clear(&v->listeners);
+}
+
+void vzd_view_intake(struct vzd_view *v, struct vz_ctx *ctx)
+{
+	_cleanup_free_ char *server = vz_view_sysinfo_sock(ctx);
+	char tag;
+	int fd;
+
+	while ((fd = fd_recv(v->intake, &tag)) >= 0 || fd == -EPROTO) {
+		if (fd < 0)
+			continue;
+		if (tag != FD_TAG_SYSINFO) {
+			(void)close(fd);
+			continue;
+		}
+		fdset_add(&v->listeners, fd);
+		/* To the server's socket, which waits for the next server when there is none. */
+		(void)fd_send_to(server, FD_TAG_SYSINFO, fd);
+	}
+}
+
+void vzd_view_prune(struct vzd_view *v)
+{
+	fdset_drop_hung_up(&v->listeners);
+}
+
 void vzd_view_up(struct vzd_view *v, struct vz_ctx *ctx)
 {
 	_cleanup_error_ vz_error_t err = NULL;
 	int r;
 
-	if (vz_view_find(ctx, &v->pidfd, &v->pid, &v->fd, &v->table) == 0) {
+	v->intake = -EBADF;
+	if (vz_view_find(ctx, &v->pidfd, &v->pid, &v->fds) == 0) {
 		v->log("the /proc view's server %d serves on", (int)v->pid);
+		vz_view_copy_listeners(v->pidfd, v->pid, &v->listeners);
+		sysinfo_up(v, ctx);
 		return;
 	}
-	v->fd = vz_view_mount(ctx, &v->table, &err);
-	if (v->fd < 0) {
+	if (vz_view_mount(ctx, &v->fds, &err) < 0) {
+		v->fds = (struct vz_view_fds){.fd = -EBADF, .table = -EBADF, .intake = -EBADF};
 		v->log("no /proc view: %s; CTs start with the host's /proc files", err->msg);
 		return;
 	}
@@ -101,6 +178,7 @@ void vzd_view_up(struct vzd_view *v, struct vz_ctx *ctx)
 		v->log("no /proc view: cannot fork its server: %s", strerror(-r));
 		return;
 	}
+	sysinfo_up(v, ctx);
 	graft_running(v, ctx);
 }
 
@@ -108,13 +186,16 @@ void vzd_view_died(struct vzd_view *v, struct vz_ctx *ctx)
 {
 	closep(&v->pidfd);
 	v->quick_deaths = time(NULL) - v->started < QUICK_DEATH_S ? v->quick_deaths + 1 : 0;
-	if (v->fd < 0)
+	if (v->fds.fd < 0)
 		return;
 	if (v->quick_deaths >= MAX_QUICK_DEATHS) {
 		v->log("the /proc view's server keeps dying; not restarting it");
+		sysinfo_down(v, ctx);
 		return;
 	}
 	v->log("the /proc view's server %d is gone; starting another", (int)v->pid);
-	if (fork_server(v, ctx) < 0)
+	if (fork_server(v, ctx) < 0) {
 		v->log("cannot fork the /proc view's server");
+		sysinfo_down(v, ctx);
+	}
 }

@@ -10,6 +10,8 @@
 #include "core/ctx.h"
 #include "proto/protocol.h"
 #include "res/loadavg.h"
+#include "util/fdpass.h"
+#include "view/view.h"
 
 /* One client connection, served by a forked worker. */
 struct vzd_conn {
@@ -75,20 +77,30 @@ char *vzd_load_string(const char *ctid);
 
 /* The /proc view's connection and server (view.c). */
 struct vzd_view {
-	int fd;	   /* our /dev/fuse fd of the view, or -1 */
-	int table; /* our fd of its load table (a memfd) */
-	int pidfd; /* the server's, or -1 */
+	struct vz_view_fds fds; /* our copies of what the server serves; fds.fd -1: no view */
+	int pidfd;		/* the server's, or -1 */
 	pid_t pid;
 	time_t started;
 	unsigned quick_deaths;
 	void (*reset)(void *data); /* in the forked server: drop what is vzd's */
 	void *reset_data;
 	void (*log)(const char *fmt, ...) VZ_PRINTF(1, 2);
+	/*
+	 * sysinfo(2) in CTs: the listeners of CT processes (copies of those
+	 * the server answers, so that a new server goes on with them) and the
+	 * socket workers send new ones to (ctx->sysinfo_sock), or -1.
+	 */
+	struct fdset listeners;
+	int intake;
 };
 /* Serve on the view a server left, or mount a new one and start its server. */
 void vzd_view_up(struct vzd_view *v, struct vz_ctx *ctx);
 /* The server's pidfd said it ended: start another on the same connection. */
 void vzd_view_died(struct vzd_view *v, struct vz_ctx *ctx);
+/* Listeners arrived on v->intake: keep them, pass them to the server. */
+void vzd_view_intake(struct vzd_view *v, struct vz_ctx *ctx);
+/* Forget the listeners whose processes have all ended. */
+void vzd_view_prune(struct vzd_view *v);
 
 /* Give lib the nftables anti-spoofing filter (netfilter.c). */
 void vzd_net_filter_init(struct vz_ctx *ctx);

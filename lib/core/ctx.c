@@ -98,6 +98,7 @@ struct vz_ctx *vz_ctx_new(const char *root, const char *rundir, const char *glob
 	ctx->def_ostemplate = xstrdup(VZ_DEFAULT_OSTEMPLATE);
 	ctx->def_config = NULL;
 	ctx->seccomp_fd = -1;
+	ctx->sysinfo_fd = -1;
 
 	if (global_config) {
 		vz_error_t e = NULL;
@@ -136,6 +137,9 @@ void vz_ctx_free(struct vz_ctx *ctx)
 	free(ctx->vzd_group);
 	if (ctx->seccomp_fd >= 0)
 		(void)close(ctx->seccomp_fd);
+	if (ctx->sysinfo_fd >= 0)
+		(void)close(ctx->sysinfo_fd);
+	free(ctx->sysinfo_sock);
 	free(ctx);
 }
 

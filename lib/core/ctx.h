@@ -89,6 +89,8 @@ struct vz_ctx {
 	char *def_layout;	  /* VE_LAYOUT: layout of new CTs, or NULL (simfs) */
 	char *def_cgroup_view;	  /* CGROUP_VIEW: auto, hybrid or unified; NULL: auto */
 	int seccomp_fd;		  /* CT seccomp filter compiled once by vzd, or -1 */
+	int sysinfo_fd;	    /* its sysinfo filter (seccomp.h), or -1: sysinfo is the kernel's */
+	char *sysinfo_sock; /* with sysinfo_fd: vzd's socket for the filter's listeners */
 	vz_output_fn out;
 	vz_event_fn event; /* or NULL; gets out_data too */
 	void *out_data;

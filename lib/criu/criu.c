@@ -51,6 +51,9 @@ static VZ_NORETURN void exec_criu(char **argv, int out, const int *extra, size_t
 	 * then cleaned up with the CT's groups, never left running unknown.
 	 */
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* vz's CRIU (scripts/criu-patches 0003): a restored sysinfo filter lets the kernel answer.
+	 */
+	(void)setenv("CRIU_SECCOMP_NOTIFY_ALLOW", "1", 1);
 	if (n_extra > ARRAY_SIZE(fds) - 3)
 		_exit(127);
 	for (size_t i = 0; i < n_extra; i++)
@@ -452,21 +455,46 @@ static long sysctl_value(const char *path)
 	return strtol(s, NULL, 10);
 }
 
-/* vz's fixes to CRIU (scripts/criu-patches) are in: the build's GitID ends in -vzN. */
-static bool criu_has_vz_fixes(void)
+/*
+ * The level of vz's fixes to CRIU (scripts/criu-patches) in the build: its
+ * GitID ends in -vzN. 0 for none, -1 when criu does not run.
+ */
+static int criu_vz_level(void)
 {
 	char *a[] = {(char *)criu_path(), "--version", NULL};
 	_cleanup_close_ int out = memfd_create("criu-version", MFD_CLOEXEC);
 	_cleanup_free_ char *text = NULL, *path = NULL;
 
 	if (run_to(a, out, NULL, 0) != 0)
-		return false;
+		return -1;
 	path = xasprintf("/proc/self/fd/%d", out);
 	if (read_file_at(AT_FDCWD, path, 4096, &text, NULL) < 0)
-		return false;
+		return -1;
 	const char *g = strstr(text, "GitID: ");
+	const char *vz = g ? strstr(g, "-vz") : NULL;
 
-	return g && strstr(g, "-vz") && strstr(g, "-vz") < g + strcspn(g, "\n");
+	if (!vz || vz > g + strcspn(g, "\n"))
+		return 0;
+	return (int)strtol(vz + 3, NULL, 10);
+}
+
+static bool criu_has_vz_fixes(void)
+{
+	return criu_vz_level() >= 1;
+}
+
+/* The first level of vz's fixes that restores a sysinfo filter (patch 0003). */
+#define VZ_LEVEL_SECCOMP_NOTIFY 3
+
+const char *vz_criu_sysinfo_unsafe(void)
+{
+	int level = criu_vz_level();
+
+	/* No CRIU: nothing is restored, nothing can go wrong. */
+	if (level < 0 || level >= VZ_LEVEL_SECCOMP_NOTIFY)
+		return NULL;
+	return "its CRIU lacks vz's fix for a restored sysinfo filter (scripts/criu-patches), "
+	       "without which restored processes' sysinfo(2) fails; scripts/install-deps builds it";
 }
 
 int vz_criu_lazy_check(bool source, vz_error_t *err)

@@ -111,6 +111,14 @@ int vz_criu_lazy_check(bool source, vz_error_t *err);
 int vz_criu_check(vz_error_t *err);
 
 /*
+ * Why CT processes must keep the kernel's sysinfo(2) (lib/view/sysinfo.h)
+ * on this host, or NULL when they need not: a CRIU without vz's patch
+ * 0003 would restore their sysinfo filter without a listener, and the
+ * kernel then fails every sysinfo(2) of theirs with ENOSYS.
+ */
+const char *vz_criu_sysinfo_unsafe(void);
+
+/*
  * The reason a CRIU log gives for a failure, in one line: its first error
  * that is not a known harmless one, without the timestamp and source
  * position. NULL when the log has none.

@@ -279,6 +279,20 @@ int ct_save_state(struct vz_ct *ct, vz_error_t *err)
 	return vz_state_save(ct->path.state, &ct->state, err);
 }
 
+struct vz_spawn_seccomp ct_seccomp(const struct vz_ct *ct)
+{
+	const struct vz_ctx *x = ct->ctx;
+	bool sysinfo = x->sysinfo_fd >= 0 && x->sysinfo_sock;
+
+	return (struct vz_spawn_seccomp){
+		.fd = x->seccomp_fd,
+		.sysinfo_fd = sysinfo ? x->sysinfo_fd : -1,
+		.sysinfo_sock = sysinfo ? x->sysinfo_sock : NULL,
+		.out = x->out,
+		.out_data = x->out_data,
+	};
+}
+
 const char *vz_ct_ips(const struct vz_ct *ct)
 {
 	if (ct->running)

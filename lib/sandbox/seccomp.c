@@ -58,6 +58,7 @@
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "sandbox/seccomp.h"
@@ -267,7 +268,22 @@ static int make_memfd(void)
 	return fd < 0 ? -errno : fd;
 }
 
-int vz_seccomp_compile(int *ret_fd, vz_error_t *err)
+/*
+ * The sysinfo filter: sysinfo(2) goes to a listener (the /proc view's
+ * server answers it with the CT's numbers), everything else on to the
+ * default filter below it. A foreign arch passes here: the default filter
+ * kills it.
+ */
+static int build_sysinfo_filter(scmp_filter_ctx ctx)
+{
+	int r = add_compat_archs(ctx);
+
+	if (r < 0)
+		return r;
+	return seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(sysinfo), 0);
+}
+
+static int export_filter(int (*build)(scmp_filter_ctx), int *ret_fd, vz_error_t *err)
 {
 	_cleanup_seccomp_ scmp_filter_ctx ctx = NULL;
 	_cleanup_close_ int fd = -EBADF;
@@ -276,7 +292,7 @@ int vz_seccomp_compile(int *ret_fd, vz_error_t *err)
 	ctx = seccomp_init(SCMP_ACT_ALLOW);
 	if (!ctx)
 		return vz_error_make(err, VZ_E_SYSTEM, ENOMEM, "seccomp filter: init");
-	r = build_filter(ctx);
+	r = build(ctx);
 	if (r < 0)
 		return vz_error_make(err, VZ_E_SYSTEM, -r, "seccomp filter: add rules");
 	fd = make_memfd();
@@ -291,13 +307,22 @@ int vz_seccomp_compile(int *ret_fd, vz_error_t *err)
 	return 0;
 }
 
-int vz_seccomp_load(int fd, vz_error_t *err)
+int vz_seccomp_compile(int *ret_fd, vz_error_t *err)
 {
-	struct sock_fprog prog;
+	return export_filter(build_filter, ret_fd, err);
+}
+
+int vz_seccomp_compile_sysinfo(int *ret_fd, vz_error_t *err)
+{
+	return export_filter(build_sysinfo_filter, ret_fd, err);
+}
+
+/* Map the filter fd holds; munmap(prog->filter, *len) when done. */
+static int map_filter(int fd, struct sock_fprog *prog, size_t *ret_len, vz_error_t *err)
+{
 	struct stat st;
 	size_t len;
 	void *p;
-	int r = 0;
 
 	if (fstat(fd, &st) < 0)
 		return vz_error_make(err, VZ_E_SYSTEM, errno, "seccomp filter: stat");
@@ -308,8 +333,20 @@ int vz_seccomp_load(int fd, vz_error_t *err)
 	p = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (p == MAP_FAILED)
 		return vz_error_make(err, VZ_E_SYSTEM, errno, "seccomp filter: map");
-	prog.len = (unsigned short)(len / sizeof(struct sock_filter));
-	prog.filter = p;
+	prog->len = (unsigned short)(len / sizeof(struct sock_filter));
+	prog->filter = p;
+	*ret_len = len;
+	return 0;
+}
+
+int vz_seccomp_load(int fd, vz_error_t *err)
+{
+	struct sock_fprog prog;
+	size_t len;
+	int r = 0;
+
+	if (map_filter(fd, &prog, &len, err) < 0)
+		return -1;
 	/*
 	 * Without NO_NEW_PRIVS the kernel wants CAP_SYS_ADMIN in our user
 	 * namespace, which CT root has. seccomp() via syscalls.h would buy
@@ -318,6 +355,25 @@ int vz_seccomp_load(int fd, vz_error_t *err)
 	 */
 	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
 		r = vz_error_make(err, VZ_E_SYSTEM, errno, "load seccomp filter");
-	(void)munmap(p, len);
+	(void)munmap(prog.filter, len);
 	return r;
+}
+
+int vz_seccomp_load_listener(int fd, int *ret_listener, vz_error_t *err)
+{
+	struct sock_fprog prog;
+	size_t len;
+	int r;
+
+	if (map_filter(fd, &prog, &len, err) < 0)
+		return -1;
+	/* A listener filter needs seccomp(2): prctl has no flags. */
+	r = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+			 &prog);
+	if (r < 0)
+		r = vz_error_make(err, VZ_E_SYSTEM, errno, "load the sysinfo filter");
+	else
+		*ret_listener = r;
+	(void)munmap(prog.filter, len);
+	return r < 0 ? -1 : 0;
 }

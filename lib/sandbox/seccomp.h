@@ -25,4 +25,20 @@ int vz_seccomp_compile(int *ret_fd, vz_error_t *err);
  */
 int vz_seccomp_load(int fd, vz_error_t *err);
 
+/*
+ * The sysinfo filter, compiled as vz_seccomp_compile does: sysinfo(2) of a
+ * CT process waits for an answer from a listener (the /proc view's server
+ * fills in the CT's RAM, swap, uptime and loads), every other call passes
+ * on to the default filter.
+ */
+int vz_seccomp_compile_sysinfo(int *ret_fd, vz_error_t *err);
+
+/*
+ * Install the filter held by fd (from vz_seccomp_compile_sysinfo) with a
+ * new listener, *ret_listener (CLOEXEC, as the kernel makes it: the caller
+ * sends it on before its exec). The kernel allows one listener in a process's
+ * filter stack: processes in the CT then get EBUSY for one of their own.
+ */
+int vz_seccomp_load_listener(int fd, int *ret_listener, vz_error_t *err);
+
 #endif

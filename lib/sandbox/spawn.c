@@ -47,6 +47,7 @@
 #include "sandbox/seccomp.h"
 #include "sandbox/spawn.h"
 #include "util/syscalls.h"
+#include "util/fdpass.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
 
@@ -107,12 +108,97 @@ static int send_go(int sock)
 	return send(sock, &c, 1, MSG_NOSIGNAL) == 1 ? 0 : -errno;
 }
 
+/* Tags of the descriptors on a sync socket. */
+#define TAG_MOUNTS 'm'		    /* W to I: the mount namespace M built */
+#define TAG_PTY 'p'		    /* a command's child to W: its pty master */
+#define TAG_LISTENER FD_TAG_SYSINFO /* a child to W: the listener of its sysinfo filter */
+
+/* A child's seccomp filters (memfds of BPF). */
+struct filters {
+	int bpf;     /* the default filter */
+	int sysinfo; /* the sysinfo filter, or -1 */
+};
+
+static void filters_close(struct filters *f)
+{
+	closep(&f->bpf);
+	closep(&f->sysinfo);
+}
+
+/*
+ * In a child, the last step before its exec, so that none of its setup
+ * runs filtered: the default filter, then the sysinfo filter, whose
+ * listener goes to W.
+ */
+static void child_load_filters(int sock, const struct filters *f)
+{
+	vz_error_t err = NULL;
+	int listener, r;
+
+	if (vz_seccomp_load(f->bpf, &err) < 0)
+		child_fail_err(sock, err);
+	if (f->sysinfo < 0)
+		return;
+	if (vz_seccomp_load_listener(f->sysinfo, &listener, &err) < 0)
+		child_fail_err(sock, err);
+	r = fd_send(sock, TAG_LISTENER, listener);
+	if (r < 0)
+		child_fail(sock, -r, "send the sysinfo listener");
+	(void)close(listener);
+}
+
+/* The caller's precompiled filters (vzd compiles them once), or a fresh default one. */
+static int filters_open(const struct vz_spawn_seccomp *s, struct filters *f, vz_error_t *err)
+{
+	*f = (struct filters){.bpf = -EBADF, .sysinfo = -EBADF};
+	if (s->fd < 0 && vz_seccomp_compile(&f->bpf, err) < 0)
+		return -1;
+	if (s->fd >= 0)
+		f->bpf = fcntl(s->fd, F_DUPFD_CLOEXEC, 3);
+	if (s->sysinfo_fd >= 0 && s->sysinfo_sock && f->bpf >= 0)
+		f->sysinfo = fcntl(s->sysinfo_fd, F_DUPFD_CLOEXEC, 3);
+	if (f->bpf < 0 || (s->sysinfo_fd >= 0 && s->sysinfo_sock && f->sysinfo < 0)) {
+		filters_close(f);
+		return vz_error_make(err, VZ_E_SYSTEM, errno, "dup seccomp filter");
+	}
+	return 0;
+}
+
+/*
+ * The child's listener to vzd, which keeps it and has the /proc view's
+ * server answer its notifications. Should that fail, the listener closes
+ * and the kernel answers the child's sysinfo(2) with ENOSYS: say so.
+ */
+static void hand_over_listener(const struct vz_spawn_seccomp *s, int *listener)
+{
+	int r;
+
+	if (*listener < 0)
+		return;
+	r = fd_send_to(s->sysinfo_sock, TAG_LISTENER, *listener);
+	if (r < 0 && s->out) {
+		_cleanup_free_ char *msg =
+			xasprintf("sysinfo(2) fails with ENOSYS in the process just started: "
+				  "cannot hand its listener to '%s': %s",
+				  s->sysinfo_sock, strerror(-r));
+
+		s->out(s->out_data, VZ_OUT_WARNING, msg);
+	}
+	closep(listener);
+}
+
+/* Descriptors a child sends before its exec. */
+struct child_fds {
+	int pty;      /* or -1 */
+	int listener; /* or -1 */
+};
+
 /*
  * Wait for the child's verdict: EOF (its end closed on exec) is success,
- * a report is a failure. fd, when non-NULL, receives a descriptor the child
- * sent first (the pty master).
+ * a report is a failure. fds, when non-NULL, receives the descriptors the
+ * child sent first (a tag says which); any other is closed.
  */
-static int read_verdict(int sock, const char *what, int *fd, vz_error_t *err)
+static int read_verdict(int sock, const char *what, struct child_fds *fds, vz_error_t *err)
 {
 	struct child_report r;
 	union {
@@ -137,10 +223,16 @@ static int read_verdict(int sock, const char *what, int *fd, vz_error_t *err)
 			return 0;
 		c = CMSG_FIRSTHDR(&mh);
 		if (c && c->cmsg_type == SCM_RIGHTS) {
-			int got;
+			char tag = *(char *)&r;
+			int got, *slot = NULL;
+
 			memcpy(&got, CMSG_DATA(c), sizeof(int));
-			if (fd && *fd < 0)
-				*fd = got;
+			if (fds && tag == TAG_PTY)
+				slot = &fds->pty;
+			else if (fds && tag == TAG_LISTENER)
+				slot = &fds->listener;
+			if (slot && *slot < 0)
+				*slot = got;
 			else
 				(void)close(got);
 			continue;
@@ -236,51 +328,6 @@ static pid_t fork_into_pidns(int ns_pid, int cgroup_fd, int *ret_placed, vz_erro
 	return pid;
 }
 
-static int send_fd(int sock, int fd)
-{
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	char c = 'f';
-	struct iovec iov = {.iov_base = &c, .iov_len = 1};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-	struct cmsghdr *cm;
-
-	memset(&u, 0, sizeof(u));
-	mh.msg_control = u.buf;
-	mh.msg_controllen = sizeof(u.buf);
-	cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	return sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
-}
-
-static int recv_fd(int sock)
-{
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	char c;
-	struct iovec iov = {.iov_base = &c, .iov_len = 1};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-	struct cmsghdr *cm;
-	int fd;
-
-	mh.msg_control = u.buf;
-	mh.msg_controllen = sizeof(u.buf);
-	if (recvmsg(sock, &mh, MSG_CMSG_CLOEXEC) <= 0)
-		return -1;
-	cm = CMSG_FIRSTHDR(&mh);
-	if (!cm || cm->cmsg_type != SCM_RIGHTS)
-		return -1;
-	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-	return fd;
-}
-
 /* In M: build the CT's mount tree as host root, then lock it (see the top). */
 static VZ_NORETURN void mount_child(const struct vz_spawn_init_params *p, int init_pidfd, int sock)
 {
@@ -369,10 +416,11 @@ static int finish_mounter(struct mounter *m, vz_error_t *err)
 }
 
 /* In I: pid 1 of the CT, root of its user namespace, waiting for its mounts. */
-static VZ_NORETURN void init_child(const struct vz_spawn_init_params *p, int sock, int bpf)
+static VZ_NORETURN void init_child(const struct vz_spawn_init_params *p, int sock,
+				   const struct filters *f)
 {
 	vz_error_t err = NULL;
-	int keep[] = {sock, bpf};
+	int keep[] = {sock, f->bpf, f->sysinfo};
 	int mnt;
 
 	if (wait_go(sock) < 0)
@@ -383,8 +431,10 @@ static VZ_NORETURN void init_child(const struct vz_spawn_init_params *p, int soc
 	if (p->hostname && sethostname(p->hostname, strlen(p->hostname)) < 0)
 		child_fail(sock, errno, "set hostname '%s'", p->hostname);
 	(void)send_go(sock);
-	mnt = recv_fd(sock);
-	if (mnt < 0)
+	char tag;
+
+	mnt = fd_recv(sock, &tag);
+	if (mnt < 0 || tag != TAG_MOUNTS)
 		_exit(1);
 	if (setns(mnt, CLONE_NEWNS) < 0)
 		child_fail(sock, errno, "join the CT's mount namespace");
@@ -399,9 +449,7 @@ static VZ_NORETURN void init_child(const struct vz_spawn_init_params *p, int soc
 	close_fds_from(3, keep, ARRAY_SIZE(keep));
 	if (chdir("/") < 0)
 		child_fail(sock, errno, "chdir /");
-	/* seccomp: the last step, so none of the setup above runs filtered. */
-	if (vz_seccomp_load(bpf, &err) < 0)
-		child_fail_err(sock, err);
+	child_load_filters(sock, f);
 	execve(p->argv[0], p->argv, p->envp);
 	child_fail(sock, errno, "exec '%s'", p->argv[0]);
 }
@@ -416,6 +464,7 @@ static int setup_init(const struct vz_spawn_init_params *p, pid_t pid, bool plac
 {
 	_cleanup_close_ int pidfd = -EBADF, mnt = -EBADF;
 	struct mounter m = {.sock = -1};
+	struct child_fds fds = {.pty = -1, .listener = -1};
 	int r = -1;
 
 	if (write_id_map(pid, "uid_map", p->uid_base, p->uid_size, err) < 0 ||
@@ -435,11 +484,15 @@ static int setup_init(const struct vz_spawn_init_params *p, pid_t pid, bool plac
 	mnt = finish_mounter(&m, err);
 	if (mnt < 0)
 		goto out;
-	if (send_fd(sock, mnt) < 0) {
+	if (fd_send(sock, TAG_MOUNTS, mnt) < 0) {
 		vz_error_make(err, VZ_E_CREATE, errno, "hand mounts to init");
 		goto out;
 	}
-	r = read_verdict(sock, "start init", NULL, err);
+	r = read_verdict(sock, "start init", &fds, err);
+	if (r == 0)
+		hand_over_listener(&p->seccomp, &fds.listener);
+	closep(&fds.listener);
+	closep(&fds.pty);
 out:
 	if (m.pid > 0) {
 		(void)kill(m.pid, SIGKILL);
@@ -449,25 +502,14 @@ out:
 	return r;
 }
 
-/* The caller's precompiled filter (vzd compiles it once), or a fresh one. */
-static int filter_fd(int precompiled, int *ret_fd, vz_error_t *err)
-{
-	if (precompiled < 0)
-		return vz_seccomp_compile(ret_fd, err);
-	*ret_fd = fcntl(precompiled, F_DUPFD_CLOEXEC, 3);
-	if (*ret_fd < 0)
-		return vz_error_make(err, VZ_E_SYSTEM, errno, "dup seccomp filter");
-	return 0;
-}
-
 int vz_spawn_init(const struct vz_spawn_init_params *p, pid_t *ret_pid, vz_error_t *err)
 {
-	_cleanup_close_ int bpf = -EBADF;
+	_cleanup_(filters_close) struct filters f;
 	int sv[2] = {-1, -1}, placed;
 	pid_t pid;
 
 	/* seccomp: compiled here, once, never in a child (STYLE rule 22). */
-	if (filter_fd(p->seccomp_fd, &bpf, err) < 0)
+	if (filters_open(&p->seccomp, &f, err) < 0)
 		return -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return vz_error_make(err, VZ_E_CREATE, errno, "socketpair");
@@ -481,7 +523,7 @@ int vz_spawn_init(const struct vz_spawn_init_params *p, pid_t *ret_pid, vz_error
 	}
 	if (pid == 0) {
 		(void)close(sv[0]);
-		init_child(p, sv[1], bpf);
+		init_child(p, sv[1], &f);
 	}
 	closep(&sv[1]);
 	if (setup_init(p, pid, placed, sv[0], err) < 0) {
@@ -532,7 +574,7 @@ static void exec_child_pty(int sock)
 	slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
 	if (slave < 0)
 		child_fail(sock, errno, "open pty peer");
-	r = send_fd(sock, master);
+	r = fd_send(sock, TAG_PTY, master);
 	if (r < 0)
 		child_fail(sock, -r, "send pty");
 	if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
@@ -563,11 +605,11 @@ static void exec_child_stdio(int sock, const int stdio[3])
 
 /* In Z: join the CT completely, become CT root, exec. */
 static VZ_NORETURN void exec_child(const struct vz_spawn_exec_params *p, int pidfd,
-				   const int *procs, int nprocs, int sock, int bpf)
+				   const int *procs, int nprocs, int sock, const struct filters *f)
 {
 	vz_error_t err = NULL;
 	extern char **environ;
-	int keep[] = {sock, bpf};
+	int keep[] = {sock, f->bpf, f->sysinfo};
 
 	/* CT root must never ptrace or open /proc/PID/exe of a host-root process. */
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -588,22 +630,22 @@ static VZ_NORETURN void exec_child(const struct vz_spawn_exec_params *p, int pid
 	if (chdir("/root") < 0 && chdir("/") < 0)
 		child_fail(sock, errno, "chdir /");
 	environ = (char **)p->envp;
-	/* seccomp: the last step, so none of the setup above runs filtered. */
-	if (vz_seccomp_load(bpf, &err) < 0)
-		child_fail_err(sock, err);
+	child_load_filters(sock, f);
 	execvp(p->argv[0], p->argv);
 	child_fail(sock, errno, "command '%s'", p->argv[0]);
 }
 
 int vz_spawn_exec(const struct vz_spawn_exec_params *p, pid_t *ret_pid, vz_error_t *err)
 {
-	_cleanup_close_ int pidfd = -EBADF, ns_pid = -EBADF, bpf = -EBADF;
+	_cleanup_close_ int pidfd = -EBADF, ns_pid = -EBADF;
+	_cleanup_(filters_close) struct filters f;
+	struct child_fds fds = {.pty = -1, .listener = -1};
 	int procs[64], nprocs, sv[2] = {-1, -1}, r = -1, placed;
 	char path[64];
 	pid_t pid;
 
 	/* seccomp: compiled here, once, never in a child (STYLE rule 22). */
-	if (filter_fd(p->seccomp_fd, &bpf, err) < 0)
+	if (filters_open(&p->seccomp, &f, err) < 0)
 		return -1;
 	pidfd = vz_pidfd_open(p->init_pid, 0);
 	if (pidfd < 0)
@@ -628,17 +670,22 @@ int vz_spawn_exec(const struct vz_spawn_exec_params *p, pid_t *ret_pid, vz_error
 	if (pid == 0) {
 		(void)close(sv[0]);
 		/* Born in the CT's group: nothing to join. */
-		exec_child(p, pidfd, procs, placed ? 0 : nprocs, sv[1], bpf);
+		exec_child(p, pidfd, procs, placed ? 0 : nprocs, sv[1], &f);
 	}
 	closep(&sv[1]);
 	if (p->ret_pty_master)
 		*p->ret_pty_master = -1;
-	if (read_verdict(sv[0], "exec", p->ret_pty_master, err) < 0) {
+	if (read_verdict(sv[0], "exec", &fds, err) < 0) {
 		(void)waitpid(pid, NULL, 0);
-		if (p->ret_pty_master)
-			closep(p->ret_pty_master);
+		closep(&fds.pty);
+		closep(&fds.listener);
 		goto out;
 	}
+	hand_over_listener(&p->seccomp, &fds.listener);
+	if (p->ret_pty_master)
+		*p->ret_pty_master = fds.pty;
+	else
+		closep(&fds.pty);
 	*ret_pid = pid;
 	r = 0;
 out:

@@ -11,7 +11,18 @@
 #include <sys/types.h>
 
 #include "cgroup/cgroup.h"
+#include "core/ctx.h"
 #include "core/error.h"
+
+/* A CT process's seccomp filters (sandbox/seccomp.h), compiled once by vzd. */
+struct vz_spawn_seccomp {
+	int fd;		/* the default filter, or -1: compiled for this spawn */
+	int sysinfo_fd; /* the sysinfo filter, or -1: sysinfo(2) stays the kernel's */
+	/* With sysinfo_fd: the datagram socket the filter's listener is sent to (vzd's). */
+	const char *sysinfo_sock;
+	vz_output_fn out; /* for a warning when it cannot be sent; may be NULL */
+	void *out_data;
+};
 
 struct vz_spawn_init_params {
 	const char *ctid;
@@ -27,9 +38,9 @@ struct vz_spawn_init_params {
 	const char *console; /* host path of a pty slave to bind on /dev/console, or NULL */
 	const char *view;    /* host directory of the /proc view (viewmount.h), or NULL */
 	const char *cgroup2_path; /* host path of the CT's cgroup2 group, or NULL */
-	int seccomp_fd;		  /* precompiled filter (vz_seccomp_compile), or -1 */
-	int pty_max;		  /* numpty: devpts max=, -1 for none */
-	uint64_t shm_size;	  /* bytes of /dev/shm (vz_tmpfs_size), 0: the kernel's default */
+	struct vz_spawn_seccomp seccomp;
+	int pty_max;	   /* numpty: devpts max=, -1 for none */
+	uint64_t shm_size; /* bytes of /dev/shm (vz_tmpfs_size), 0: the kernel's default */
 	/* The CT's v1 hierarchies for the hybrid view (struct vz_ct_mount_opts), or none. */
 	const struct vz_cgroup_v1_dir *cgroup_v1;
 	size_t n_cgroup_v1;
@@ -50,9 +61,9 @@ struct vz_spawn_exec_params {
 	struct vz_cgroup *cg;
 	char *const *argv; /* argv[0] is looked up in the CT's PATH */
 	char *const *envp;
-	int stdio[3];	     /* fds for the command's stdin, stdout, stderr */
-	bool pty;	     /* allocate a pty in the CT's devpts instead */
-	int seccomp_fd;	     /* precompiled filter (vz_seccomp_compile), or -1 */
+	int stdio[3]; /* fds for the command's stdin, stdout, stderr */
+	bool pty;     /* allocate a pty in the CT's devpts instead */
+	struct vz_spawn_seccomp seccomp;
 	int *ret_pty_master; /* with pty: the master, for the caller to relay */
 };
 

@@ -17,6 +17,7 @@
  * (the kernel says which cgroup they are in).
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -30,6 +31,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/sysinfo.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,11 +43,13 @@
 #include "sandbox/mount.h"
 #include "sandbox/ns.h"
 #include "sandbox/viewmount.h"
+#include "util/fdpass.h"
 #include "util/fs.h"
 #include "util/strv.h"
 #include "util/syscalls.h"
 #include "util/xalloc.h"
 #include "view/fuse.h"
+#include "view/sysinfo.h"
 #include "view/text.h"
 #include "view/view.h"
 
@@ -244,12 +248,10 @@ static uint64_t host_kb(const char *meminfo, const char *key)
 	return (uint64_t)v * 1024;
 }
 
-static void ct_mem(const char *host, const struct vz_cgroup_detail *d, struct vz_view_mem *m)
+/* The CT's memory, from its counters and the host's RAM and swap (bytes). */
+static void ct_mem_of(uint64_t host_total, uint64_t host_swap, const struct vz_cgroup_detail *d,
+		      struct vz_view_mem *m)
 {
-	uint64_t host_total = host_kb(host, "\nMemTotal"), host_swap = host_kb(host, "\nSwapTotal");
-
-	if (!host_total)
-		host_total = host_kb(host, "MemTotal");
 	*m = (struct vz_view_mem){
 		.total = d->mem.limit < host_total ? d->mem.limit : host_total,
 		.used = d->mem.held,
@@ -265,12 +267,29 @@ static void ct_mem(const char *host, const struct vz_cgroup_detail *d, struct vz
 		m->used = m->total;
 }
 
+static void ct_mem(const char *host, const struct vz_cgroup_detail *d, struct vz_view_mem *m)
+{
+	uint64_t host_total = host_kb(host, "\nMemTotal"), host_swap = host_kb(host, "\nSwapTotal");
+
+	if (!host_total)
+		host_total = host_kb(host, "MemTotal");
+	ct_mem_of(host_total, host_swap, d, m);
+}
+
 static double boot_seconds(void)
 {
 	struct timespec ts;
 
 	(void)clock_gettime(CLOCK_BOOTTIME, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Seconds since the CT started, as /proc/uptime shows them. */
+static double ct_uptime(const struct vz_ct *ct)
+{
+	double up = boot_seconds() - (double)ct->state.starttime / (double)sysconf(_SC_CLK_TCK);
+
+	return up < 0 ? 0 : up;
 }
 
 /* The CPUs the CT is shown, as its CPUS, CPUMASK and CPULIMIT (the state's) make its cpuset and
@@ -378,9 +397,7 @@ static char *cpu_text(struct server *s, enum file f, struct ct_text *t)
 	c.blocked = active - running;
 	c.user_ns = t->d.have_cpu ? t->d.cpu_user_ns : 0;
 	c.system_ns = t->d.have_cpu ? t->d.cpu_system_ns : 0;
-	c.uptime = boot_seconds() - (double)t->ct->state.starttime / (double)sysconf(_SC_CLK_TCK);
-	if (c.uptime < 0)
-		c.uptime = 0;
+	c.uptime = ct_uptime(t->ct);
 	return f == F_STAT ? vz_view_stat(t->host, &c) : vz_view_uptime(&c);
 }
 
@@ -487,6 +504,48 @@ static void file_owner(void *data, unsigned long ctid, pid_t pid, uid_t *uid, gi
 	}
 }
 
+/* ---- sysinfo(2) ---- */
+
+/* The answer to a CT process's sysinfo(2): what its /proc files say. */
+static bool ct_sysinfo(void *data, pid_t pid, struct vz_view_sysinfo *v)
+{
+	struct server *s = data;
+	struct vz_ct *ct = which_ct(s, 0, pid);
+	_cleanup_free_ pid_t *pids = NULL;
+	struct vz_cgroup_detail d;
+	struct vz_loadavg a;
+	struct vz_view_mem m;
+	struct sysinfo host;
+	int n;
+
+	if (!ct || sysinfo(&host) < 0)
+		return false;
+	*v = (struct vz_view_sysinfo){
+		.uptime = (int64_t)ct_uptime(ct),
+		.totalram = (uint64_t)host.totalram * host.mem_unit,
+		.freeram = (uint64_t)host.freeram * host.mem_unit,
+		.sharedram = (uint64_t)host.sharedram * host.mem_unit,
+		.bufferram = (uint64_t)host.bufferram * host.mem_unit,
+		.totalswap = (uint64_t)host.totalswap * host.mem_unit,
+		.freeswap = (uint64_t)host.freeswap * host.mem_unit,
+	};
+	if (vz_cgroup_detail(ct->cg, VZ_CG_DETAIL_MEM, &d, NULL) == 0 && d.mem.have) {
+		ct_mem_of(v->totalram, v->totalswap, &d, &m);
+		v->totalram = m.total;
+		v->freeram = m.total - m.used;
+		v->sharedram = m.shmem;
+		v->bufferram = 0;
+		v->totalswap = m.swap_total;
+		v->freeswap = m.swap_used < m.swap_total ? m.swap_total - m.swap_used : 0;
+	}
+	a = load_of(find_load(s, ct->id, false));
+	for (int i = 0; i < 3; i++)
+		v->loads[i] = a.avg[i] << (SI_LOAD_SHIFT - VZ_LOADAVG_FSHIFT);
+	n = vz_cgroup_pids(ct->cg, &pids, NULL);
+	v->procs = n > 0 ? (uint32_t)n : 1;
+	return true;
+}
+
 /* ---- load averages ---- */
 
 static void loads_tick(struct server *s)
@@ -522,13 +581,14 @@ static void loads_tick(struct server *s)
 
 /* ---- the process ---- */
 
-static void write_pid_file(struct vz_ctx *ctx, int fd, int table)
+static void write_pid_file(struct vz_ctx *ctx, const struct vz_view_fds *fds)
 {
 	_cleanup_free_ char *path = pid_path(ctx), *text = NULL;
 	uint64_t start = 0;
 
 	(void)vz_proc_stat(getpid(), &start, NULL);
-	text = xasprintf("%d %" PRIu64 " %d %d\n", (int)getpid(), start, fd, table);
+	text = xasprintf("%d %" PRIu64 " %d %d %d\n", (int)getpid(), start, fds->fd, fds->table,
+			 fds->intake);
 	(void)write_file_atomic_at(AT_FDCWD, path, text, strlen(text), 0600);
 }
 
@@ -552,14 +612,49 @@ static void remove_pid_file(struct vz_ctx *ctx)
 		(void)unlink(path);
 }
 
-void vz_view_serve(struct vz_ctx *ctx, int fd, int table)
+char *vz_view_sysinfo_sock(const struct vz_ctx *ctx)
 {
+	return xasprintf("%s/view-sysinfo.sock", ctx->rundir);
+}
+
+/* Listeners the daemon sent: kept (and so answered) from now on. */
+static void take_listeners(int intake, struct fdset *listeners)
+{
+	char tag;
+	int fd;
+
+	while ((fd = fd_recv(intake, &tag)) >= 0 || fd == -EPROTO) {
+		if (fd >= 0 && tag == FD_TAG_SYSINFO)
+			fdset_add(listeners, fd);
+		else if (fd >= 0)
+			(void)close(fd);
+	}
+}
+
+/* Answer every listener poll found ready; drop those that are done. */
+static void answer_listeners(struct server *s, struct fdset *l, const struct pollfd *p, size_t n)
+{
+	/* Backwards: a drop moves the last one into the dropped one's place. */
+	for (size_t i = n; i-- > 0;) {
+		if (p[i].revents & POLLIN) {
+			if (vz_view_sysinfo_answer(l->fd[i], ct_sysinfo, s) < 0)
+				fdset_drop(l, i);
+		} else if (p[i].revents & (POLLHUP | POLLERR | POLLNVAL)) {
+			fdset_drop(l, i);
+		}
+	}
+}
+
+void vz_view_serve(struct vz_ctx *ctx, const struct vz_view_fds *fds, struct fdset *listeners)
+{
+	int fd = fds->fd;
 	struct server s = {.ctx = ctx};
 	const struct vz_view_file *files = vz_view_files();
 	struct itimerspec its = {.it_value = {.tv_sec = VZ_LOADAVG_INTERVAL_S},
 				 .it_interval = {.tv_sec = VZ_LOADAVG_INTERVAL_S}};
 	struct vz_fuse_fs fs = {.names = s.names, .text = file_text, .owner = file_owner};
 	_cleanup_close_ int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	_cleanup_free_ struct pollfd *p = NULL;
 	struct vz_fuse f;
 
 	for (size_t i = 0; i < _F_MAX && files[i].name; i++)
@@ -568,19 +663,28 @@ void vz_view_serve(struct vz_ctx *ctx, int fd, int table)
 	(void)setsid();
 	(void)prctl(PR_SET_NAME, "vzview");
 	(void)signal(SIGPIPE, SIG_IGN);
-	write_pid_file(ctx, fd, table);
-	s.loads = mmap(NULL, TABLE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, table, 0);
+	write_pid_file(ctx, fds);
+	s.loads = mmap(NULL, TABLE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fds->table, 0);
 	if (s.loads == MAP_FAILED)
 		s.loads = NULL;
 	if (tfd >= 0)
 		(void)timerfd_settime(tfd, 0, &its, NULL);
 	vz_fuse_init(&f, fd, &fs);
 	for (;;) {
-		struct pollfd p[2] = {{.fd = fd, .events = POLLIN}, {.fd = tfd, .events = POLLIN}};
+		size_t n = listeners->n;
 		uint64_t ticks;
 
-		if (poll(p, 2, -1) < 0 && errno != EINTR)
+		p = xreallocarray(p, 3 + n, sizeof(*p));
+		p[0] = (struct pollfd){.fd = fd, .events = POLLIN};
+		p[1] = (struct pollfd){.fd = tfd, .events = POLLIN};
+		p[2] = (struct pollfd){.fd = fds->intake, .events = POLLIN};
+		for (size_t i = 0; i < n; i++)
+			p[3 + i] = (struct pollfd){.fd = listeners->fd[i], .events = POLLIN};
+		if (poll(p, 3 + n, -1) < 0 && errno != EINTR)
 			break;
+		answer_listeners(&s, listeners, p + 3, n);
+		if (p[2].revents & POLLIN)
+			take_listeners(fds->intake, listeners);
 		if (p[1].revents & POLLIN) {
 			if (read(tfd, &ticks, sizeof(ticks)) == sizeof(ticks))
 				loads_tick(&s);
@@ -595,13 +699,15 @@ void vz_view_serve(struct vz_ctx *ctx, int fd, int table)
 			break;
 	}
 	vz_fuse_release(&f);
+	fdset_clear(listeners);
 	remove_pid_file(ctx);
 }
 
-int vz_view_mount(struct vz_ctx *ctx, int *ret_table, vz_error_t *err)
+int vz_view_mount(struct vz_ctx *ctx, struct vz_view_fds *ret, vz_error_t *err)
 {
 	_cleanup_free_ char *dir = vz_view_dir(ctx->rundir), *opts = NULL;
-	_cleanup_close_ int fd = -EBADF, table = -EBADF;
+	_cleanup_free_ char *sock = vz_view_sysinfo_sock(ctx);
+	_cleanup_close_ int fd = -EBADF, table = -EBADF, intake = -EBADF;
 
 	table = memfd_create("vzview-loadavg", MFD_CLOEXEC);
 	if (table < 0 || ftruncate(table, TABLE_SIZE) < 0)
@@ -620,21 +726,27 @@ int vz_view_mount(struct vz_ctx *ctx, int *ret_table, vz_error_t *err)
 	opts = vz_fuse_mount_options(fd);
 	if (mount("vz-view", dir, "fuse", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, opts) < 0)
 		return vz_error_make(err, VZ_E_SYSTEM, errno, "mount the /proc view on '%s'", dir);
-	*ret_table = take_fd(table);
-	return take_fd(fd);
+	/* Without it the view serves its files; CT processes keep the kernel's sysinfo(2). */
+	intake = fd_socket_bind(sock);
+	*ret = (struct vz_view_fds){.fd = take_fd(fd),
+				    .table = take_fd(table),
+				    .intake = intake < 0 ? -1 : take_fd(intake)};
+	return ret->fd;
 }
 
-int vz_view_find(struct vz_ctx *ctx, int *ret_pidfd, pid_t *ret_pid, int *ret_fd, int *ret_table)
+int vz_view_find(struct vz_ctx *ctx, int *ret_pidfd, pid_t *ret_pid, struct vz_view_fds *ret)
 {
 	_cleanup_free_ char *path = pid_path(ctx), *text = NULL;
-	_cleanup_close_ int pidfd = -EBADF, copy = -EBADF;
+	_cleanup_close_ int pidfd = -EBADF, copy = -EBADF, tcopy = -EBADF;
 	unsigned long long start;
 	uint64_t now = 0;
-	int pid, fd, table, tcopy;
+	int pid, fd, table, intake = -1, n;
 
-	if (read_file_at(AT_FDCWD, path, 256, &text, NULL) < 0 ||
-	    sscanf(text, "%d %llu %d %d", &pid, &start, &fd, &table) != 4 || pid <= 0 || fd < 0 ||
-	    table < 0)
+	if (read_file_at(AT_FDCWD, path, 256, &text, NULL) < 0)
+		return -1;
+	/* A server of an older vz wrote no intake. */
+	n = sscanf(text, "%d %llu %d %d %d", &pid, &start, &fd, &table, &intake);
+	if (n < 4 || pid <= 0 || fd < 0 || table < 0)
 		return -1;
 	pidfd = vz_pidfd_open(pid, 0);
 	/* Checked after the pidfd is held: a recycled pid is never taken for the server. */
@@ -644,11 +756,34 @@ int vz_view_find(struct vz_ctx *ctx, int *ret_pidfd, pid_t *ret_pid, int *ret_fd
 	tcopy = copy < 0 ? -1 : vz_pidfd_getfd(pidfd, table, 0);
 	if (tcopy < 0)
 		return -1;
+	*ret = (struct vz_view_fds){.fd = take_fd(copy), .table = take_fd(tcopy), .intake = -1};
+	if (intake >= 0)
+		ret->intake = vz_pidfd_getfd(pidfd, intake, 0);
 	*ret_pidfd = take_fd(pidfd);
 	*ret_pid = pid;
-	*ret_fd = take_fd(copy);
-	*ret_table = tcopy;
 	return 0;
+}
+
+void vz_view_copy_listeners(int pidfd, pid_t pid, struct fdset *set)
+{
+	_cleanup_free_ char *dir = xasprintf("/proc/%d/fd", (int)pid);
+	_cleanup_closedir_ DIR *d = opendir(dir);
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		char link[64];
+		ssize_t n = readlinkat(dirfd(d), e->d_name, link, sizeof(link) - 1);
+		int fd;
+
+		if (n < 0)
+			continue;
+		link[n] = '\0';
+		if (!streq(link, "anon_inode:seccomp notify"))
+			continue;
+		fd = vz_pidfd_getfd(pidfd, (int)strtol(e->d_name, NULL, 10), 0);
+		if (fd >= 0)
+			fdset_add(set, fd);
+	}
 }
 
 /* ---- a new view for running CTs ---- */

@@ -14,29 +14,44 @@
 
 #include "core/ctx.h"
 #include "core/error.h"
+#include "util/fdpass.h"
 #include "util/macros.h"
 
 /*
- * Mount a new view at <rundir>/view (a stale one there is detached first)
- * and return its connection's fd, and in *ret_table the memfd of its load
- * averages: a server serves them with vz_view_serve. Whoever holds both
- * keeps the view alive for the next server.
+ * What a server serves, and whoever holds it keeps for the next server:
+ * the FUSE connection, the load averages (a memfd), and the datagram
+ * socket bound at vz_view_sysinfo_sock() where the daemon sends the
+ * listeners of CT processes' sysinfo(2) (view/sysinfo.h); what is sent
+ * while no server runs waits in it.
  */
-int vz_view_mount(struct vz_ctx *ctx, int *ret_table, vz_error_t *err);
+struct vz_view_fds {
+	int fd;
+	int table;
+	int intake; /* or -1: a server of an older vz, without one */
+};
+
+/* Mount a new view at <rundir>/view (a stale one there is detached first), with its fds. */
+int vz_view_mount(struct vz_ctx *ctx, struct vz_view_fds *ret, vz_error_t *err);
 
 /*
  * The server of the view before us (the pid file it wrote): a pidfd of it
- * and copies of its connection fd and load table (pidfd_getfd). -1 when
- * there is none, or it is gone.
+ * and copies of its fds (pidfd_getfd). -1 when there is none, or it is gone.
  */
-int vz_view_find(struct vz_ctx *ctx, int *ret_pidfd, pid_t *ret_pid, int *ret_fd, int *ret_table);
+int vz_view_find(struct vz_ctx *ctx, int *ret_pidfd, pid_t *ret_pid, struct vz_view_fds *ret);
 
 /*
- * Be the server of connection fd with load table table: in a child of the
- * daemon, which has closed all else. Returns when the connection ends (the
- * view unmounted).
+ * Be the server of fds: in a child of the daemon, which has closed all
+ * else. It answers the sysinfo(2) of the CT processes whose listeners it
+ * holds: those in listeners (which it takes) and those that come on
+ * fds->intake. Returns when the connection ends (the view unmounted).
  */
-void vz_view_serve(struct vz_ctx *ctx, int fd, int table);
+void vz_view_serve(struct vz_ctx *ctx, const struct vz_view_fds *fds, struct fdset *listeners);
+
+/* Where the server takes new listeners (root's alone). */
+char *vz_view_sysinfo_sock(const struct vz_ctx *ctx);
+
+/* Copies of the listeners the server with pidfd pid holds, added to set. */
+void vz_view_copy_listeners(int pidfd, pid_t pid, struct fdset *set);
 
 /*
  * Put this daemon's live view over the dead binds of running CT ct (one

@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # The per-CT /proc view (lib/view): /proc/meminfo, swaps, cpuinfo, stat,
 # uptime, loadavg, diskstats and /sys/devices/system/cpu/online show the CT,
-# OpenVZ's beancounters are at /dev/vz/user_beancounters, and all of it
-# survives a vzd restart and a restart of the view's server.
+# so does sysinfo(2) (busybox free and uptime), OpenVZ's beancounters are at
+# /dev/vz/user_beancounters, and all of it survives a vzd restart and a
+# restart of the view's server.
 
 load helpers
 
@@ -57,6 +58,40 @@ check_ct_numbers() {
 	[ "$up" -lt 600 ]
 	run -0 vzctl exec "$ct" cat /proc/loadavg
 	[[ "$output" =~ ^[0-9]+\.[0-9]{2}\ [0-9]+\.[0-9]{2}\ [0-9]+\.[0-9]{2}\ [0-9]+/[0-9]+\ 0$ ]]
+	check_ct_sysinfo "$ct"
+}
+
+# Value of KEY in vzprobe sysinfo's output on stdin.
+sysinfo_value() { awk -v k="$1" '$1 == k { print $2 }'; }
+
+# What sysinfo(2) says to a new process in the CT ($2: int80 for the i386 ABI).
+check_ct_sysinfo() {
+	local ct=${1:-101} abi=${2:-}
+	run -0 vzctl exec "$ct" vzprobe sysinfo ${abi:+"$abi"}
+	if has_controller memory; then
+		[ "$(sysinfo_value totalram <<<"$output")" = $((256 << 20)) ]
+		[ "$(sysinfo_value totalswap <<<"$output")" = $((128 << 20)) ]
+		[ "$(sysinfo_value freeram <<<"$output")" -le $((256 << 20)) ]
+	fi
+	[ "$(sysinfo_value uptime <<<"$output")" -lt 600 ]
+	[ "$(sysinfo_value procs <<<"$output")" -lt 100 ]
+}
+
+# A loop in CT 101 that asks sysinfo(2) every 0.2 s into /tmp/sysinfo: its
+# processes inherit one listener, taken when the loop's shell was started.
+start_sysinfo_loop() {
+	# shellcheck disable=SC2016 # expanded in the CT
+	vzctl exec 101 'setsid sh -c "while :; do vzprobe sysinfo >/tmp/si.new 2>&1; mv /tmp/si.new /tmp/sysinfo; sleep 0.2; done" </dev/null >/dev/null 2>&1 &'
+}
+
+# The loop's latest answer, once a fresh one came after this call.
+loop_sysinfo() {
+	vzctl exec 101 rm -f /tmp/sysinfo
+	for _ in $(seq 50); do
+		vzctl exec 101 test -s /tmp/sysinfo && break
+		sleep 0.1
+	done
+	vzctl exec 101 cat /tmp/sysinfo
 }
 
 require_host_uptime() {
@@ -189,10 +224,45 @@ require_host_uptime() {
 	run ! in_vzd_ns cat "$VZ_RUNDIR/view/999/meminfo"
 }
 
+@test "view: sysinfo(2) says the CT's RAM, swap, uptime and load: busybox free and uptime" {
+	require_host_uptime
+	view_ct
+	# The host, as a control: its own numbers.
+	run -0 "$VZ_BUILD/vzprobe" sysinfo
+	[ "$(sysinfo_value uptime <<<"$output")" -gt 1200 ]
+	check_ct_sysinfo
+	# busybox free and uptime ask sysinfo(2), not /proc.
+	if has_controller memory; then
+		run -0 vzctl exec 101 free -m
+		[[ "${lines[1]}" =~ ^Mem:\ +256\  ]]
+		[[ "${lines[2]}" =~ ^Swap:\ +128\  ]]
+	fi
+	run -0 vzctl exec 101 uptime
+	[[ "$output" =~ up\ [0-9]\ min, ]]
+	# Its load: two spinning loops, two ticks of the 5 s average.
+	# shellcheck disable=SC2016 # not expanded at all: a loop's text
+	vzctl exec 101 'for i in 1 2; do setsid sh -c "while :; do :; done" </dev/null >/dev/null 2>&1 & done'
+	sleep 11
+	run -0 vzctl exec 101 vzprobe sysinfo
+	read -r _ one _ <<<"$(grep '^loads ' <<<"$output")"
+	# 0.2 and more, in 16 bits of fraction.
+	[ "$one" -gt $((65536 / 5)) ]
+}
+
+@test "view: sysinfo(2) through the i386 ABI gets the CT's numbers too" {
+	require_i386_abi
+	view_ct
+	check_ct_sysinfo 101 int80
+}
+
 @test "view: survives kill -9 of vzd, of its server, and of both one after the other" {
 	require_host_uptime
 	view_ct
 	check_ct_numbers
+	# Processes started before the kills keep their answers too.
+	start_sysinfo_loop
+	run -0 loop_sysinfo
+	! has_controller memory || [ "$(sysinfo_value totalram <<<"$output")" = $((256 << 20)) ]
 	server=$(view_pid)
 	vz_kill_daemon KILL
 	vz_run_daemon
@@ -208,6 +278,8 @@ require_host_uptime() {
 	[ "$(view_pid)" != "$server" ]
 	check_ct_numbers
 	grep -q "view's server $server is gone" "$VZ_TEST_DIR/vzd.log"
+	run -0 loop_sysinfo
+	! has_controller memory || [ "$(sysinfo_value totalram <<<"$output")" = $((256 << 20)) ]
 	# And once more the other way round: vzd, then the server it found.
 	server=$(view_pid)
 	vz_kill_daemon KILL
@@ -216,6 +288,9 @@ require_host_uptime() {
 	sleep 0.5
 	[ "$(view_pid)" != "$server" ]
 	check_ct_numbers
+	run -0 loop_sysinfo
+	! has_controller memory || [ "$(sysinfo_value totalram <<<"$output")" = $((256 << 20)) ]
+	[ "$(sysinfo_value uptime <<<"$output")" -lt 600 ]
 	# A CT started now gets the same view (an emulated cgroup2 host gives each
 	# vzd a mount namespace of its own, where the first vzd's mount is not).
 	[ "${VZ_TEST_CGROUP2:-0}" = 1 ] && return 0
@@ -265,9 +340,14 @@ require_host_uptime() {
 	require_host_uptime
 	view_ct
 	check_ct_numbers
+	start_sysinfo_loop
 	vzctl --quiet chkpnt 101
 	run -0 vzctl restore 101
 	check_ct_numbers
+	# A restored process's sysinfo(2) has no listener: the kernel answers, and never fails.
+	run -0 loop_sysinfo
+	[[ "$output" == *"totalram "* ]]
+	[ "$(sysinfo_value totalram <<<"$output")" = "$(sysinfo_value totalram < <("$VZ_BUILD/vzprobe" sysinfo))" ]
 	# And again: the restored CT's state keeps the binds external for the next dump.
 	vzctl --quiet chkpnt 101
 	vzctl --quiet restore 101

@@ -14,6 +14,10 @@
  *   vzprobe try-ptrace PID      (exit 0 if PTRACE_ATTACH worked)
  *   vzprobe try-int80 NAME      (getpid|keyctl through the i386 ABI, int 0x80)
  *   vzprobe try-x32 NAME        (getpid|keyctl through the x32 ABI)
+ *   vzprobe sysinfo [int80]     (what sysinfo(2) says, natively or through
+ *                                the i386 ABI: "KEY VALUE" lines, sizes in
+ *                                bytes; "error: ..." and exit 1 if it fails)
+ *   vzprobe sysinfoloop N       (N sysinfo(2) calls; exit 1 if one fails)
  *   vzprobe run-as UID PROG ARG... (drop to UID:UID, no groups, then exec)
  *   vzprobe watch-exe SECONDS   (CVE-2019-5736: report every /proc/PID/exe that
  *                                is not a file of the CT; exit 0 if one of them
@@ -73,8 +77,10 @@
 #include <sys/ptrace.h>
 #include <sys/quota.h>
 #include <sys/stat.h>
+#include <sys/mman.h>
 #include <sys/swap.h>
 #include <sys/syscall.h>
+#include <sys/sysinfo.h>
 #include <sys/wait.h>
 #ifdef __x86_64__
 #include <sys/io.h>
@@ -415,13 +421,80 @@ static int try_compat(const char *abi, const char *name)
 	printf("allowed: %ld\n", r);
 	return 0;
 }
+/* The kernel's struct compat_sysinfo, what an i386 sysinfo(2) fills in. */
+struct sysinfo32 {
+	int32_t uptime;
+	uint32_t loads[3];
+	uint32_t totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+	uint16_t procs, pad;
+	uint32_t totalhigh, freehigh, mem_unit;
+	char f[8];
+};
+
+/* sysinfo(2) by the i386 ABI, into memory below 4 GiB (its pointers are 32 bits). */
+static long sysinfo_int80(struct sysinfo *out)
+{
+	struct sysinfo32 *s = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+	long r;
+
+	if (s == MAP_FAILED)
+		return -errno;
+	r = int80(116, (long)(uintptr_t)s, 0, 0);
+	*out = (struct sysinfo){
+		.uptime = s->uptime,
+		.loads = {s->loads[0], s->loads[1], s->loads[2]},
+		.totalram = s->totalram,
+		.freeram = s->freeram,
+		.totalswap = s->totalswap,
+		.freeswap = s->freeswap,
+		.procs = s->procs,
+		.mem_unit = s->mem_unit,
+	};
+	(void)munmap(s, 4096);
+	return r;
+}
 #else
 static int try_compat(const char *abi, const char *name)
 {
 	printf("unsupported: no %s on this architecture\n", abi);
 	return 2;
 }
+
+static long sysinfo_int80(struct sysinfo *out)
+{
+	(void)out;
+	return -ENOSYS;
+}
 #endif
+
+/*
+ * sysinfo(2), by the native ABI or ("int80") the i386 one: what it says,
+ * sizes in bytes and loads as the kernel's fixed point, or its errno.
+ */
+static int show_sysinfo(const char *abi)
+{
+	struct sysinfo s;
+	long r;
+
+	memset(&s, 0, sizeof(s));
+	if (abi && !strcmp(abi, "int80"))
+		r = sysinfo_int80(&s);
+	else
+		r = sysinfo(&s) < 0 ? -errno : 0;
+	if (r < 0) {
+		printf("error: %s\n", strerror((int)-r));
+		return 1;
+	}
+	printf("uptime %ld\nloads %lu %lu %lu\ntotalram %llu\nfreeram %llu\ntotalswap %llu\n"
+	       "freeswap %llu\nprocs %u\n",
+	       (long)s.uptime, s.loads[0], s.loads[1], s.loads[2],
+	       (unsigned long long)s.totalram * s.mem_unit,
+	       (unsigned long long)s.freeram * s.mem_unit,
+	       (unsigned long long)s.totalswap * s.mem_unit,
+	       (unsigned long long)s.freeswap * s.mem_unit, (unsigned)s.procs);
+	return 0;
+}
 
 /*
  * Is the file behind fd reachable under the same name from inside the CT?
@@ -924,6 +997,18 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "watch-exe") && argc > 2)
 		return watch_exe(argv[2]);
+	if (!strcmp(argv[1], "sysinfo"))
+		return show_sysinfo(argc > 2 ? argv[2] : NULL);
+	/* sysinfoloop N: N sysinfo(2) calls (bench/run's sysinfo row); exit 1 if one fails. */
+	if (!strcmp(argv[1], "sysinfoloop") && argc > 2) {
+		long n = strtol(argv[2], NULL, 10);
+		struct sysinfo s;
+
+		for (long i = 0; i < n; i++)
+			if (sysinfo(&s) < 0)
+				return 1;
+		return 0;
+	}
 	if (!strcmp(argv[1], "hog") && argc > 2)
 		return hog(strtol(argv[2], NULL, 10),
 			   argc > 3 ? (unsigned)strtoul(argv[3], NULL, 10) : 0);

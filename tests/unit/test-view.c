@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Unit tests for lib/view/text.c (the texts of the per-CT /proc view),
+ * lib/view/sysinfo.c's layouts of struct sysinfo,
  * lib/res/loadavg.c (the load average's formula), lib/res/cpuio.c's
  * cpuset for CPUS and lib/cgroup's I/O counter parsers.
  */
@@ -19,7 +20,10 @@
 #include "res/cpuio.h"
 #include "res/loadavg.h"
 #include "util/xalloc.h"
+#include "view/sysinfo.h"
 #include "view/text.h"
+
+#include <sys/sysinfo.h>
 
 static const char host_meminfo[] = "MemTotal:       24684544 kB\n"
 				   "MemFree:        20000000 kB\n"
@@ -231,6 +235,65 @@ static void test_ubc_text(void **state)
 	free(t);
 }
 
+/* The kernel's compat_sysinfo (i386), as the test reads it back. */
+struct sysinfo32 {
+	int32_t uptime;
+	uint32_t loads[3];
+	uint32_t totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+	uint16_t procs, pad;
+	uint32_t totalhigh, freehigh, mem_unit;
+	char f[8];
+};
+
+static void test_sysinfo_pack(void **state)
+{
+	struct vz_view_sysinfo v = {
+		.uptime = 42,
+		.loads = {65536, 32768, 0},
+		.totalram = 256ULL << 20,
+		.freeram = 200ULL << 20,
+		.sharedram = 1 << 20,
+		.totalswap = 128ULL << 20,
+		.freeswap = 128ULL << 20,
+		.procs = 70000,
+	};
+	char buf[VZ_VIEW_SYSINFO_MAX];
+	struct sysinfo s;
+	struct sysinfo32 c;
+
+	(void)state;
+	assert_int_equal(vz_view_sysinfo_pack(&v, false, buf), sizeof(s));
+	memcpy(&s, buf, sizeof(s));
+	assert_int_equal(s.uptime, 42);
+	assert_int_equal(s.loads[0], 65536);
+	assert_int_equal(s.loads[1], 32768);
+	assert_int_equal(s.totalram, 256UL << 20);
+	assert_int_equal(s.freeram, 200UL << 20);
+	assert_int_equal(s.sharedram, 1UL << 20);
+	assert_int_equal(s.totalswap, 128UL << 20);
+	assert_int_equal(s.mem_unit, 1);
+	/* procs is 16 bits: saturated, not wrapped. */
+	assert_int_equal(s.procs, 65535);
+
+	/* i386: fits 32 bits as is. */
+	assert_int_equal(vz_view_sysinfo_pack(&v, true, buf), sizeof(c));
+	memcpy(&c, buf, sizeof(c));
+	assert_int_equal(c.mem_unit, 1);
+	assert_int_equal(c.totalram, 256U << 20);
+	assert_int_equal(c.freeswap, 128U << 20);
+	assert_int_equal(c.loads[0], 65536);
+
+	/* 24 GiB does not: units of 8 bytes make it fit, as the kernel does. */
+	v.totalram = 24ULL << 30;
+	v.freeram = 20ULL << 30;
+	vz_view_sysinfo_pack(&v, true, buf);
+	memcpy(&c, buf, sizeof(c));
+	assert_int_equal(c.mem_unit, 8);
+	assert_int_equal((uint64_t)c.totalram * c.mem_unit, 24ULL << 30);
+	assert_int_equal((uint64_t)c.freeram * c.mem_unit, 20ULL << 30);
+	assert_int_equal((uint64_t)c.totalswap * c.mem_unit, 128ULL << 20);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -238,7 +301,7 @@ int main(void)
 		cmocka_unit_test(test_pick_cpus),   cmocka_unit_test(test_cpuinfo),
 		cmocka_unit_test(test_stat_uptime), cmocka_unit_test(test_loadavg),
 		cmocka_unit_test(test_diskstats),   cmocka_unit_test(test_cpus_cpuset),
-		cmocka_unit_test(test_ubc_text),
+		cmocka_unit_test(test_ubc_text),    cmocka_unit_test(test_sysinfo_pack),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
