@@ -33,7 +33,10 @@ int cmd_simple(struct client *c, const char *op, struct vz_msg *args)
 
 /* OpenVZ options that later vz releases implement: say so instead of "invalid". */
 static const char *const openvz_later[] = {
-	"features", "capability", "devnodes", "devices", "quotaugidlimit",
+	"capability",
+	"devnodes",
+	"devices",
+	"quotaugidlimit",
 };
 
 /* One line for an option getopt refused: missing value, later feature, or unknown. */

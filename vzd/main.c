@@ -714,7 +714,9 @@ int main(int argc, char **argv)
 		d.group = g->gr_gid;
 	}
 	/* Compiled once here, not in every start and exec (~1 ms each). */
-	if (vz_seccomp_compile(&d.ctx->seccomp_fd, &err) < 0 || setup(&d, &err) < 0) {
+	if (vz_seccomp_compile(&d.ctx->seccomp_fd, 0, &err) < 0 ||
+	    vz_seccomp_compile(&d.ctx->seccomp_io_uring_fd, VZ_SECCOMP_IO_URING, &err) < 0 ||
+	    setup(&d, &err) < 0) {
 		fprintf(stderr, "vzd: %s\n", err->msg);
 		return err->code;
 	}

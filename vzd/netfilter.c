@@ -9,6 +9,15 @@
  * the sender address of ARP are checked; other protocols are dropped. The
  * link-local sources neighbour discovery uses (::, fe80::/10) and the ARP
  * probe's 0.0.0.0 pass. `nft list table netdev vz_<tag>` shows it all.
+ *
+ * Whatever its addresses, and on a bridged interface without allowed
+ * addresses too, a CT may not act as a router or a DHCP server towards
+ * the host and its neighbours: IPv6 router advertisements, redirects,
+ * router renumbering and multicast router advertisements, MLD and IGMP
+ * queries (the querier election of a bridge), IPv4 redirects and router
+ * advertisements, and DHCP and DHCPv6 replies (from server port 67 or 547)
+ * are dropped first. nftables finds the ICMPv6 header past any extension
+ * headers; Linux itself drops fragmented neighbour discovery (RFC 6980).
  */
 #define _GNU_SOURCE
 #include <nftables/libnftables.h>
@@ -79,12 +88,24 @@ static bool has_family(char *const *addrs, bool v6)
 	return false;
 }
 
-static int allow(void *data, const char *ctid, const char *host_if, char *const *addrs,
-		 const char *mac, vz_error_t *err)
+/* The rules against router-like traffic (see the top), for chain ct<ctid>. */
+static char *router_rules(const char *t, const char *ctid)
 {
-	struct vz_ctx *ctx = data;
-	const char *t = table(ctx);
-	_cleanup_free_ char *v4 = NULL, *arp = NULL, *v6 = NULL, *cmds = NULL, *ip = NULL;
+	return xasprintf(
+		"add rule netdev %1$s ct%2$s meta protocol ip6 icmpv6 type { nd-router-advert, "
+		"nd-redirect, router-renumbering, mld-listener-query, 151 } drop\n"
+		"add rule netdev %1$s ct%2$s meta protocol ip icmp type { redirect, "
+		"router-advertisement } drop\n"
+		"add rule netdev %1$s ct%2$s meta protocol ip igmp type membership-query drop\n"
+		"add rule netdev %1$s ct%2$s meta protocol ip udp sport 67 drop\n"
+		"add rule netdev %1$s ct%2$s meta protocol ip6 udp sport 547 drop\n",
+		t, ctid);
+}
+
+/* The anti-spoofing rules: only addrs (and the link-local ones) as sources, mac if given. */
+static char *spoof_rules(const char *t, const char *ctid, char *const *addrs, const char *mac)
+{
+	_cleanup_free_ char *v4 = NULL, *arp = NULL, *v6 = NULL, *ip = NULL;
 	/* Bridged interfaces: only the CT's own MAC, too. */
 	_cleanup_free_ char *ether =
 		mac ? xasprintf("add rule netdev %s ct%s ether saddr != %s drop\n", t, ctid, mac)
@@ -96,16 +117,28 @@ static int allow(void *data, const char *ctid, const char *host_if, char *const 
 	ip = has_family(addrs, false) ? xasprintf("ip saddr != %s", v4) : xstrdup("");
 	append_set(&arp, &la, addrs, false, "0.0.0.0");
 	append_set(&v6, &l6, addrs, true, "::, fe80::/10");
-	cmds = xasprintf("add table netdev %1$s\n"
-			 "add chain netdev %1$s ct%2$s { type filter hook ingress device "
-			 "\"%3$s\" priority -500; policy accept; }\n"
-			 "flush chain netdev %1$s ct%2$s\n"
-			 "%7$s"
+	return xasprintf("%3$s"
 			 "add rule netdev %1$s ct%2$s meta protocol != { ip, ip6, arp } drop\n"
 			 "add rule netdev %1$s ct%2$s meta protocol ip %4$s drop\n"
 			 "add rule netdev %1$s ct%2$s meta protocol arp arp saddr ip != %5$s drop\n"
 			 "add rule netdev %1$s ct%2$s meta protocol ip6 ip6 saddr != %6$s drop\n",
-			 t, ctid, host_if, ip, arp, v6, ether);
+			 t, ctid, ether, ip, arp, v6);
+}
+
+static int allow(void *data, const char *ctid, const char *host_if, char *const *addrs,
+		 const char *mac, vz_error_t *err)
+{
+	struct vz_ctx *ctx = data;
+	const char *t = table(ctx);
+	_cleanup_free_ char *router = router_rules(t, ctid), *cmds = NULL;
+	_cleanup_free_ char *spoof = addrs ? spoof_rules(t, ctid, addrs, mac) : xstrdup("");
+
+	cmds = xasprintf("add table netdev %1$s\n"
+			 "add chain netdev %1$s ct%2$s { type filter hook ingress device "
+			 "\"%3$s\" priority -500; policy accept; }\n"
+			 "flush chain netdev %1$s ct%2$s\n"
+			 "%4$s%5$s",
+			 t, ctid, host_if, router, spoof);
 	return run(cmds, "anti-spoofing filter", NULL, err);
 }
 

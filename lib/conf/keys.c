@@ -21,6 +21,7 @@
 #include "net/netif.h"
 #include "res/cpuio.h"
 #include "res/disk.h"
+#include "res/features.h"
 #include "res/ubc.h"
 #include "util/macros.h"
 
@@ -462,6 +463,9 @@ static const struct vz_config_key keys[] = {
 	 "host uid/gid range mapped into the CT (BASE:COUNT)"},
 	{"STOP_TIMEOUT", NULL, validate_timeout, "seconds a clean stop may take before a kill"},
 	{"DISABLED", NULL, validate_bool, "refuse to start the CT (yes or no)"},
+	{"FEATURES", NULL, vz_features_validate,
+	 "what the CT may use beyond the default, name:on or name:off (io_uring); applies at "
+	 "the next start"},
 	{"CGROUP_VIEW", NULL, validate_cgroup_view,
 	 "what the CT sees at /sys/fs/cgroup on a cgroup v1 host: auto, hybrid (each "
 	 "hierarchy, read-only) or unified (its cgroup2 group); in vz.conf, the default"},

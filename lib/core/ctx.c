@@ -98,6 +98,7 @@ struct vz_ctx *vz_ctx_new(const char *root, const char *rundir, const char *glob
 	ctx->def_ostemplate = xstrdup(VZ_DEFAULT_OSTEMPLATE);
 	ctx->def_config = NULL;
 	ctx->seccomp_fd = -1;
+	ctx->seccomp_io_uring_fd = -1;
 	ctx->sysinfo_fd = -1;
 
 	if (global_config) {
@@ -137,6 +138,8 @@ void vz_ctx_free(struct vz_ctx *ctx)
 	free(ctx->vzd_group);
 	if (ctx->seccomp_fd >= 0)
 		(void)close(ctx->seccomp_fd);
+	if (ctx->seccomp_io_uring_fd >= 0)
+		(void)close(ctx->seccomp_io_uring_fd);
 	if (ctx->sysinfo_fd >= 0)
 		(void)close(ctx->sysinfo_fd);
 	free(ctx->sysinfo_sock);

@@ -51,8 +51,11 @@ struct vz_net_filter {
 	 * Let through host_if (the host end of a CT's interface) only packets
 	 * and ARP from addrs (IP_ADDRESS words) and the link-local addresses
 	 * neighbour discovery needs, and with mac given only frames from that
-	 * MAC; replaces what the filter named key ("CTID" for the routed
-	 * interface, "CTID.IFNAME" for a bridged one) had.
+	 * MAC; with addrs NULL (a bridged interface without allowed addresses)
+	 * any source. Either way, drop what only a router or a DHCP server
+	 * sends (router advertisements, redirects, queries, DHCP replies).
+	 * Replaces what the filter named key ("CTID" for the routed interface,
+	 * "CTID.IFNAME" for a bridged one) had.
 	 */
 	int (*allow)(void *data, const char *key, const char *host_if, char *const *addrs,
 		     const char *mac, vz_error_t *err);
@@ -89,6 +92,7 @@ struct vz_ctx {
 	char *def_layout;	  /* VE_LAYOUT: layout of new CTs, or NULL (simfs) */
 	char *def_cgroup_view;	  /* CGROUP_VIEW: auto, hybrid or unified; NULL: auto */
 	int seccomp_fd;		  /* CT seccomp filter compiled once by vzd, or -1 */
+	int seccomp_io_uring_fd;  /* the same letting io_uring through (FEATURES), or -1 */
 	int sysinfo_fd;	    /* its sysinfo filter (seccomp.h), or -1: sysinfo is the kernel's */
 	char *sysinfo_sock; /* with sysinfo_fd: vzd's socket for the filter's listeners */
 	vz_output_fn out;

@@ -18,6 +18,8 @@
 #include "ct/internal.h"
 #include "ct/lock.h"
 #include "res/disk.h"
+#include "res/features.h"
+#include "sandbox/seccomp.h"
 #include "sandbox/ns.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
@@ -283,9 +285,15 @@ struct vz_spawn_seccomp ct_seccomp(const struct vz_ct *ct)
 {
 	const struct vz_ctx *x = ct->ctx;
 	bool sysinfo = x->sysinfo_fd >= 0 && x->sysinfo_sock;
+	/* A running CT keeps what it started with; a start has it in its state by now. */
+	const char *features = ct->state.kv ? vz_state_get(&ct->state, "FEATURES")
+			       : ct->cfg    ? vz_config_get(ct->cfg, "FEATURES")
+					    : NULL;
+	bool io_uring = vz_features_on(features, "io_uring");
 
 	return (struct vz_spawn_seccomp){
-		.fd = x->seccomp_fd,
+		.fd = io_uring ? x->seccomp_io_uring_fd : x->seccomp_fd,
+		.allow = io_uring ? VZ_SECCOMP_IO_URING : 0,
 		.sysinfo_fd = sysinfo ? x->sysinfo_fd : -1,
 		.sysinfo_sock = sysinfo ? x->sysinfo_sock : NULL,
 		.out = x->out,

@@ -107,7 +107,11 @@ int vz_ctfile_stat(int rootfd, const char *path, struct stat *st)
 
 int vz_ctfile_read(int rootfd, const char *path, size_t max, char **ret)
 {
-	_cleanup_close_ int fd = vz_open_in_root(rootfd, path, O_RDONLY);
+	/*
+	 * O_PATH first: an open for reading would block on a fifo the CT
+	 * planted there (holding the CT's lock), or act on a device.
+	 */
+	_cleanup_close_ int fd = vz_open_in_root(rootfd, path, O_PATH);
 	struct stat st;
 
 	*ret = NULL;

@@ -74,7 +74,11 @@ static int filter_allow(struct vz_ct *ct, const struct routed *o, vz_error_t *er
 {
 	const struct vz_net_filter *f = ct->ctx->net_filter;
 
-	return f ? f->allow(f->data, ct->id, o->r.host_if, o->addrs, NULL, err) : 0;
+	static char *const none[] = {NULL};
+
+	/* No addresses: nothing but link-local may pass (NULL would let any source through). */
+	return f ? f->allow(f->data, ct->id, o->r.host_if, o->addrs ? o->addrs : none, NULL, err)
+		 : 0;
 }
 
 static int filter_remove(struct vz_ct *ct, vz_error_t *err)
@@ -163,16 +167,19 @@ static char *veth_filter_key(const struct vz_ct *ct, const struct vz_netif *v)
 	return xasprintf("%s.%s", ct->id, v->ifname);
 }
 
-/* The anti-spoofing filter of a bridged interface with allowed addresses. */
+/*
+ * The filter of a bridged interface: anti-spoofing with allowed addresses;
+ * without, the rules against router-like traffic alone.
+ */
 static int veth_filter(struct vz_ct *ct, const struct vz_netif *v, vz_error_t *err)
 {
 	const struct vz_net_filter *f = ct->ctx->net_filter;
 	_cleanup_free_ char *key = veth_filter_key(ct, v);
-	_cleanup_strv_ char **addrs = strv_split(v->allow, "|");
+	_cleanup_strv_ char **addrs = v->allow[0] ? strv_split(v->allow, "|") : NULL;
 
-	if (!f || !v->allow[0])
+	if (!f)
 		return 0;
-	return f->allow(f->data, key, v->host_ifname, addrs, v->mac, err);
+	return f->allow(f->data, key, v->host_ifname, addrs, addrs ? v->mac : NULL, err);
 }
 
 static void veth_del(struct vz_ct *ct, const struct vz_netif *v, const char *alias)

@@ -15,6 +15,7 @@
 #include "ct/internal.h"
 #include "res/cpuio.h"
 #include "res/disk.h"
+#include "res/features.h"
 #include "sandbox/ns.h"
 #include "util/xalloc.h"
 
@@ -58,6 +59,19 @@ static int set_key(struct vz_ct *ct, struct vz_config *cfg, const struct vz_ct_c
 	if (streq(c->key, "NAME") && c->value &&
 	    vz_ct_check_name_free(ct->ctx, c->value, ct->id, err) < 0)
 		return -1;
+	/* OpenVZ's --features name:on changes that one and keeps the others. */
+	if (streq(c->key, "FEATURES") && c->value) {
+		_cleanup_free_ char *merged =
+			vz_features_merge(vz_config_get(cfg, "FEATURES"), c->value);
+		const char *inert = vz_features_inert(c->value);
+
+		if (inert)
+			vz_warn(ct->ctx,
+				"FEATURES: '%s' switched a feature of OpenVZ's kernel; it changes "
+				"nothing here",
+				inert);
+		return vz_config_set(cfg, c->key, merged, err);
+	}
 	return vz_config_set(cfg, c->key, c->value, err);
 }
 

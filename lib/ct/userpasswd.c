@@ -184,11 +184,17 @@ static int store_hash(struct accounts *a, const char *user, const char *hash, vz
 /* shadow's lckpwdf lock, where the CT has its lock file: held while vz edits. */
 static int lock_accounts(int rootfd)
 {
-	int fd = vz_open_in_root(rootfd, "etc/.pwd.lock", O_WRONLY | O_NOFOLLOW);
+	/* O_NONBLOCK: a fifo the CT planted there must not hold us (and is no lock). */
+	int fd = vz_open_in_root(rootfd, "etc/.pwd.lock", O_WRONLY | O_NOFOLLOW | O_NONBLOCK);
 	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+	struct stat st;
 
 	if (fd < 0)
 		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		(void)close(fd);
+		return -1;
+	}
 	for (int i = 0; i < 150; i++) {
 		if (fcntl(fd, F_SETLK, &fl) == 0)
 			return fd;

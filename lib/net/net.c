@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <linux/neighbour.h>
@@ -27,6 +28,7 @@
 
 #include "net/net.h"
 #include "sandbox/ns.h"
+#include "util/fs.h"
 #include "util/macros.h"
 #include "util/xalloc.h"
 
@@ -435,6 +437,35 @@ void vz_net_host_routes_del(const struct vz_net_routed *r, char *const *addrs)
 	}
 }
 
+/*
+ * A host end takes no router advertisement and no redirect from its CT,
+ * whatever the host's defaults say (a host that routes and takes its own
+ * uplink by SLAAC has accept_ra=2 on every new interface). Only vz's own
+ * interfaces are changed, never the host's "all" or "default". The filter
+ * (vzd/netfilter.c) drops such packets too; this is the second wall. A
+ * missing knob (IPv6 off) is fine.
+ */
+static int host_end_sysctls(const char *name)
+{
+	static const struct {
+		const char *dir, *knob;
+	} knobs[] = {
+		{"ipv6/conf", "accept_ra"},
+		{"ipv6/conf", "accept_redirects"},
+		{"ipv4/conf", "accept_redirects"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(knobs); i++) {
+		_cleanup_free_ char *path =
+			xasprintf("/proc/sys/net/%s/%s/%s", knobs[i].dir, name, knobs[i].knob);
+		int r = write_string_at(AT_FDCWD, path, "0");
+
+		if (r < 0 && r != -ENOENT)
+			return r;
+	}
+	return 0;
+}
+
 /* The host end up, with the on-link gateways (routed) or in its bridge. */
 static int host_up(struct nl_sock *sk, const char *name, bool gateways, const char *bridge,
 		   int *ret_idx)
@@ -448,6 +479,10 @@ static int host_up(struct nl_sock *sk, const char *name, bool gateways, const ch
 		return br;
 	if (!orig || !change)
 		return -ENOMEM;
+	/* Before it is up: an advertisement must not find it willing for a moment. */
+	e = host_end_sysctls(name);
+	if (e < 0)
+		return e;
 	rtnl_link_set_ifindex(orig, idx);
 	rtnl_link_set_flags(change, IFF_UP);
 	if (br > 0)

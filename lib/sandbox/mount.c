@@ -332,28 +332,85 @@ static int setup_dev(int rootfd, const struct vz_ct_mount_opts *o, vz_error_t *e
 	return 0;
 }
 
-/* Kernel interfaces a CT must neither read (host info leaks) nor poke. */
-static const char *const proc_masked[] = {
-	"proc/kcore",	    "proc/keys",	  "proc/key-users",	"proc/timer_list",
-	"proc/sched_debug", "proc/sysrq-trigger", "proc/latency_stats", "proc/kallsyms",
+/*
+ * Kernel interfaces a CT must neither read nor poke: a file gets /dev/null
+ * over it, a directory an empty read-only tmpfs. This is runc's, crun's and
+ * Docker's masked list (the OCI default) and more:
+ *   kcore, kallsyms         host memory and kernel addresses;
+ *   keys, key-users         the host's keyrings (keyctl is denied too);
+ *   timer_list, timer_stats,
+ *   sched_debug, latency_stats,
+ *   interrupts              other tasks' and CTs' timers, scheduling and
+ *                           interrupt counts: side channels (Docker masks
+ *                           /proc/interrupts since 2024);
+ *   sysrq-trigger           the host's magic SysRq (runc makes it read-only;
+ *                           nothing in a CT may write it, reading it is moot);
+ *   acpi, asound, scsi      host hardware (runc masks acpi and scsi; vz made
+ *                           them read-only before, which still showed them);
+ *   sys/firmware            ACPI tables, DMI (serials), EFI variables;
+ *   sys/devices/virtual/powercap
+ *                           RAPL energy counters, a known side channel
+ *                           (PLATYPUS, CVE-2020-8694).
+ * Not masked: /proc/cpuinfo and the view's files (the view shows the CT's),
+ * /sys/kernel/security and debug (empty directories in a new sysfs).
+ */
+static const char *const masked[] = {
+	"proc/kcore",	      "proc/kallsyms",	    "proc/keys",
+	"proc/key-users",     "proc/timer_list",    "proc/timer_stats",
+	"proc/sched_debug",   "proc/latency_stats", "proc/interrupts",
+	"proc/sysrq-trigger", "proc/acpi",	    "proc/asound",
+	"proc/scsi",	      "sys/firmware",	    "sys/devices/virtual/powercap",
 };
-static const char *const proc_readonly[] = {"proc/sys", "proc/irq",  "proc/bus",
-					    "proc/fs",	"proc/acpi", "proc/scsi"};
+/* The OCI default's read-only list (its sysrq-trigger is masked above). */
+static const char *const proc_readonly[] = {"proc/sys", "proc/irq", "proc/bus", "proc/fs"};
+
+/* An empty read-only tmpfs over directory path; missing paths are skipped. */
+static int mask_dir(int rootfd, const char *path, vz_error_t *err)
+{
+	_cleanup_close_ int fd = vz_open_in_root(rootfd, path, O_PATH | O_DIRECTORY);
+	int r;
+
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return vz_error_make(err, VZ_E_MOUNT, -fd, "open '/%s' in the CT", path);
+	r = mount_on_fd("tmpfs", fd, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			"size=4k,nr_inodes=1,mode=0555");
+	if (r < 0)
+		return vz_error_make(err, VZ_E_MOUNT, -r, "mask '/%s'", path);
+	return 0;
+}
+
+/* Everything in masked[]: after /proc and /sys are mounted. */
+static int mask_paths(int rootfd, vz_error_t *err)
+{
+	_cleanup_close_ int null = vz_open_in_root(rootfd, "dev/null", O_PATH);
+
+	if (null < 0)
+		return vz_error_make(err, VZ_E_MOUNT, -null, "open '/dev/null' in the CT");
+	for (size_t i = 0; i < ARRAY_SIZE(masked); i++) {
+		struct stat st;
+		_cleanup_close_ int fd = vz_open_in_root(rootfd, masked[i], O_PATH);
+
+		if (fd == -ENOENT)
+			continue;
+		if (fd < 0 || fstat(fd, &st) < 0)
+			return vz_error_make(err, VZ_E_MOUNT, fd < 0 ? -fd : errno,
+					     "open '/%s' in the CT", masked[i]);
+		if ((S_ISDIR(st.st_mode) ? mask_dir(rootfd, masked[i], err)
+					 : bind_fd(rootfd, null, masked[i], true, err)) < 0)
+			return -1;
+	}
+	return 0;
+}
 
 static int setup_proc(int rootfd, uid_t owner, vz_error_t *err)
 {
-	_cleanup_close_ int null = -EBADF;
 	_cleanup_close_ int net = -EBADF;
 
 	if (mount_fs(rootfd, "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, owner, err) <
 	    0)
 		return -1;
-	null = vz_open_in_root(rootfd, "dev/null", O_PATH);
-	if (null < 0)
-		return vz_error_make(err, VZ_E_MOUNT, -null, "open '/dev/null' in the CT");
-	for (size_t i = 0; i < ARRAY_SIZE(proc_masked); i++)
-		if (bind_fd(rootfd, null, proc_masked[i], true, err) < 0)
-			return -1;
 	/* The CT owns its network namespace: keep its sysctls writable. */
 	net = vz_open_in_root(rootfd, "proc/sys/net", O_PATH | O_DIRECTORY);
 	for (size_t i = 0; i < ARRAY_SIZE(proc_readonly); i++)
@@ -523,6 +580,43 @@ static int mount_cgroup_hybrid(int rootfd, const struct vz_ct_mount_opts *o, vz_
 	return 0;
 }
 
+/* The mount flags a remount must repeat not to clear them (statvfs's, as MS_ flags). */
+static unsigned long ms_flags(const struct statvfs *sv)
+{
+	static const struct {
+		unsigned long st, ms;
+	} flags[] = {
+		{ST_RDONLY, MS_RDONLY},	    {ST_NOSUID, MS_NOSUID},
+		{ST_NODEV, MS_NODEV},	    {ST_NOEXEC, MS_NOEXEC},
+		{ST_NOATIME, MS_NOATIME},   {ST_NODIRATIME, MS_NODIRATIME},
+		{ST_RELATIME, MS_RELATIME},
+	};
+	unsigned long ms = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(flags); i++)
+		if (sv->f_flag & flags[i].st)
+			ms |= flags[i].ms;
+	return ms;
+}
+
+/*
+ * nodev on the CT's root: CT root cannot make a device node, but one could
+ * reach the private area otherwise (a restored image, a migrated private
+ * area, a bug), and then open a host device. Not nosuid: sudo, su, passwd
+ * and ping in the CT are setuid, and a setuid program there gains CT root
+ * at most (the user namespace bounds it). The mounts the operator's action
+ * scripts add under the root keep their own flags.
+ */
+static int root_nodev(const char *rootfs, vz_error_t *err)
+{
+	struct statvfs sv;
+
+	if (statvfs(rootfs, &sv) < 0 ||
+	    mount(NULL, rootfs, NULL, MS_BIND | MS_REMOUNT | MS_NODEV | ms_flags(&sv), NULL) < 0)
+		return vz_error_make(err, VZ_E_MOUNT, errno, "make '%s' nodev", rootfs);
+	return 0;
+}
+
 int vz_mount_ct_root(const char *rootfs, const struct vz_ct_mount_opts *o, vz_error_t *err)
 {
 	_cleanup_close_ int rootfd = -EBADF;
@@ -534,6 +628,8 @@ int vz_mount_ct_root(const char *rootfs, const struct vz_ct_mount_opts *o, vz_er
 	/* A fresh bind gives the root its own mount for pivot_root. */
 	if (mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return vz_error_make(err, VZ_E_MOUNT, errno, "bind '%s'", rootfs);
+	if (root_nodev(rootfs, err) < 0)
+		return -1;
 	rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return vz_error_make(err, VZ_E_MOUNT, errno, "open '%s'", rootfs);
@@ -541,7 +637,8 @@ int vz_mount_ct_root(const char *rootfs, const struct vz_ct_mount_opts *o, vz_er
 	    mount_fs(rootfd, "sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
 		     o->owner, err) < 0 ||
 	    (o->n_cgroup_v1 ? mount_cgroup_hybrid(rootfd, o, err)
-			    : mount_cgroup(rootfd, o->cgroup2_path, err)) < 0)
+			    : mount_cgroup(rootfd, o->cgroup2_path, err)) < 0 ||
+	    mask_paths(rootfd, err) < 0)
 		return -1;
 	if (o->view && bind_view(rootfd, o->view, o->owner, err) < 0)
 		return -1;
@@ -575,15 +672,6 @@ int vz_devpts_set_max(int mntns_fd, uid_t owner, int pty_max, vz_error_t *err)
  */
 static int remount_size(const char *path, const char *size, uint64_t *ret_old)
 {
-	static const struct {
-		unsigned long st, ms;
-	} flags[] = {
-		{ST_RDONLY, MS_RDONLY},	    {ST_NOSUID, MS_NOSUID},
-		{ST_NODEV, MS_NODEV},	    {ST_NOEXEC, MS_NOEXEC},
-		{ST_NOATIME, MS_NOATIME},   {ST_NODIRATIME, MS_NODIRATIME},
-		{ST_RELATIME, MS_RELATIME},
-	};
-	unsigned long ms = MS_REMOUNT;
 	struct statvfs sv;
 	struct statfs fs;
 	struct stat st;
@@ -593,10 +681,7 @@ static int remount_size(const char *path, const char *size, uint64_t *ret_old)
 		return 0;
 	if (ret_old)
 		*ret_old = (uint64_t)sv.f_blocks * sv.f_frsize;
-	for (size_t i = 0; i < ARRAY_SIZE(flags); i++)
-		if (sv.f_flag & flags[i].st)
-			ms |= flags[i].ms;
-	return mount(NULL, path, NULL, ms, size) < 0 ? -errno : 0;
+	return mount(NULL, path, NULL, MS_REMOUNT | ms_flags(&sv), size) < 0 ? -errno : 0;
 }
 
 /* /dev first, then /dev/shm; /dev goes back when /dev/shm cannot follow. */

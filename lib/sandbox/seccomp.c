@@ -33,8 +33,6 @@
  *   - ptrace, process_vm_*, kcmp, pidfd_getfd: bounded by the pid and user
  *     namespaces; debugging inside a VPS is normal;
  *   - reboot: in a pid namespace it ends the CT's init, not the host;
- *   - io_uring: the host decides with kernel.io_uring_disabled, for CTs and
- *     host services alike; CT software expects it on a current kernel.
  *
  * Architectures: on x86_64 the filter covers the native ABI, the i386 ABI
  * (int 0x80 works from any 64-bit process: a filter that ignored the arch
@@ -83,6 +81,7 @@ static void seccomp_releasep(scmp_filter_ctx *ctx)
 static const struct {
 	const char *name;
 	int errnum;
+	unsigned feature; /* a FEATURES switch that lets it through (vz_seccomp_compile's allow) */
 } deny[] = {
 	/* Replacing the host kernel or loading code into it. */
 	{"kexec_load", EPERM},
@@ -133,6 +132,16 @@ static const struct {
 	{"ioperm", EPERM},
 	{"vm86", EPERM},
 	{"vm86old", EPERM},
+	/*
+	 * io_uring has had a long run of kernel bugs reachable from its
+	 * syscalls (Google disabled it on ChromeOS, Android and its servers in
+	 * 2023; Docker's default profile refuses it). Software that uses it
+	 * falls back to epoll and aio on a kernel without it: ENOSYS. A CT
+	 * gets it with FEATURES="io_uring:on".
+	 */
+	{"io_uring_setup", ENOSYS, VZ_SECCOMP_IO_URING},
+	{"io_uring_enter", ENOSYS, VZ_SECCOMP_IO_URING},
+	{"io_uring_register", ENOSYS, VZ_SECCOMP_IO_URING},
 	/* Obsolete interfaces, gone from current kernels or never needed. */
 	{"nfsservctl", ENOSYS},
 	{"lookup_dcookie", ENOSYS},
@@ -225,7 +234,7 @@ static int add_tty_rules(scmp_filter_ctx ctx)
 	return 0;
 }
 
-static int build_filter(scmp_filter_ctx ctx)
+static int build_filter(scmp_filter_ctx ctx, unsigned allow)
 {
 	int r;
 
@@ -240,7 +249,7 @@ static int build_filter(scmp_filter_ctx ctx)
 		int nr = seccomp_syscall_resolve_name(deny[i].name);
 
 		/* Newer than this libseccomp: skip it rather than fail every start. */
-		if (nr == __NR_SCMP_ERROR)
+		if (nr == __NR_SCMP_ERROR || (deny[i].feature & allow))
 			continue;
 		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(deny[i].errnum), nr, 0);
 		if (r < 0)
@@ -274,16 +283,18 @@ static int make_memfd(void)
  * default filter below it. A foreign arch passes here: the default filter
  * kills it.
  */
-static int build_sysinfo_filter(scmp_filter_ctx ctx)
+static int build_sysinfo_filter(scmp_filter_ctx ctx, unsigned allow)
 {
 	int r = add_compat_archs(ctx);
 
+	(void)allow;
 	if (r < 0)
 		return r;
 	return seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(sysinfo), 0);
 }
 
-static int export_filter(int (*build)(scmp_filter_ctx), int *ret_fd, vz_error_t *err)
+static int export_filter(int (*build)(scmp_filter_ctx, unsigned), unsigned allow, int *ret_fd,
+			 vz_error_t *err)
 {
 	_cleanup_seccomp_ scmp_filter_ctx ctx = NULL;
 	_cleanup_close_ int fd = -EBADF;
@@ -292,7 +303,7 @@ static int export_filter(int (*build)(scmp_filter_ctx), int *ret_fd, vz_error_t 
 	ctx = seccomp_init(SCMP_ACT_ALLOW);
 	if (!ctx)
 		return vz_error_make(err, VZ_E_SYSTEM, ENOMEM, "seccomp filter: init");
-	r = build(ctx);
+	r = build(ctx, allow);
 	if (r < 0)
 		return vz_error_make(err, VZ_E_SYSTEM, -r, "seccomp filter: add rules");
 	fd = make_memfd();
@@ -307,14 +318,14 @@ static int export_filter(int (*build)(scmp_filter_ctx), int *ret_fd, vz_error_t 
 	return 0;
 }
 
-int vz_seccomp_compile(int *ret_fd, vz_error_t *err)
+int vz_seccomp_compile(int *ret_fd, unsigned allow, vz_error_t *err)
 {
-	return export_filter(build_filter, ret_fd, err);
+	return export_filter(build_filter, allow, ret_fd, err);
 }
 
 int vz_seccomp_compile_sysinfo(int *ret_fd, vz_error_t *err)
 {
-	return export_filter(build_sysinfo_filter, ret_fd, err);
+	return export_filter(build_sysinfo_filter, 0, ret_fd, err);
 }
 
 /* Map the filter fd holds; munmap(prog->filter, *len) when done. */

@@ -9,13 +9,19 @@
 
 #include "core/error.h"
 
+/* What a CT's FEATURES may let through the default filter. */
+enum {
+	VZ_SECCOMP_IO_URING = 1 << 0, /* io_uring_setup, _enter, _register */
+};
+
 /*
  * Build the default CT filter (default allow, a deny list of global or
- * exploit-prone system calls, for every ABI the host kernel can run) and
- * export it as classic BPF into a sealed memfd. *ret_fd is CLOEXEC and >= 3,
- * so a child can keep it across its stdio setup and it vanishes on exec.
+ * exploit-prone system calls, for every ABI the host kernel can run; less
+ * what allow names) and export it as classic BPF into a sealed memfd.
+ * *ret_fd is CLOEXEC and >= 3, so a child can keep it across its stdio
+ * setup and it vanishes on exec.
  */
-int vz_seccomp_compile(int *ret_fd, vz_error_t *err);
+int vz_seccomp_compile(int *ret_fd, unsigned allow, vz_error_t *err);
 
 /*
  * In a child about to exec CT code: install the filter held by fd (from

@@ -151,7 +151,7 @@ static void child_load_filters(int sock, const struct filters *f)
 static int filters_open(const struct vz_spawn_seccomp *s, struct filters *f, vz_error_t *err)
 {
 	*f = (struct filters){.bpf = -EBADF, .sysinfo = -EBADF};
-	if (s->fd < 0 && vz_seccomp_compile(&f->bpf, err) < 0)
+	if (s->fd < 0 && vz_seccomp_compile(&f->bpf, s->allow, err) < 0)
 		return -1;
 	if (s->fd >= 0)
 		f->bpf = fcntl(s->fd, F_DUPFD_CLOEXEC, 3);

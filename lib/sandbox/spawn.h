@@ -16,7 +16,8 @@
 
 /* A CT process's seccomp filters (sandbox/seccomp.h), compiled once by vzd. */
 struct vz_spawn_seccomp {
-	int fd;		/* the default filter, or -1: compiled for this spawn */
+	int fd;		/* the default filter, or -1: compiled for this spawn ... */
+	unsigned allow; /* ... with what VZ_SECCOMP_* it lets through */
 	int sysinfo_fd; /* the sysinfo filter, or -1: sysinfo(2) stays the kernel's */
 	/* With sysinfo_fd: the datagram socket the filter's listener is sent to (vzd's). */
 	const char *sysinfo_sock;

@@ -183,6 +183,16 @@ vz_install_probe() {
 	install -m 0755 -o "$base" -g "$base" "$VZ_BUILD/vzprobe" "$VZ_ROOT/private/$ct/bin/vzprobe"
 }
 
+# A busybox CT with the probe, the rest of the arguments given to set, started.
+vz_running_ct_set() {
+	local ct=$1
+	shift
+	vzctl --quiet create "$ct" --ostemplate busybox
+	vz_install_probe "$ct"
+	vzctl --quiet set "$ct" "$@" --save
+	vzctl --quiet start "$ct"
+}
+
 # A CT made from the busybox template, started, with the probe inside.
 vz_running_ct() {
 	local ct=$1

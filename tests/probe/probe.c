@@ -35,6 +35,8 @@
  *   vzprobe ptys N              (open up to N ptys from /dev/ptmx, report
  *                                "opened K" and the first error)
  *   vzprobe udp-send SRC DST PORT (one datagram "probe" from address SRC)
+ *   vzprobe send-ra IFNAME      (an IPv6 router advertisement to ff02::1 on
+ *                                IFNAME: default router, prefix 2001:db8:4242::/64)
  *   vzprobe udp-recv PORT SECONDS (print what arrives on PORT, IPv4 and
  *                                IPv6, for SECONDS; exit 0 if anything did)
  *   vzprobe spin SECONDS        (burn CPU in one thread; print the CPU
@@ -71,6 +73,7 @@
 #include <sys/mount.h>
 #include <sys/time.h>
 #include <sys/socket.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <sys/personality.h>
@@ -174,6 +177,36 @@ static long try_userfaultfd(void)
 {
 	/* UFFD_USER_MODE_ONLY is what the kernel grants without privilege. */
 	return syscall(SYS_userfaultfd, O_CLOEXEC | UFFD_USER_MODE_ONLY);
+}
+
+#ifndef SYS_io_uring_setup
+#define SYS_io_uring_setup 425
+#define SYS_io_uring_enter 426
+#define SYS_io_uring_register 427
+#endif
+
+/* A ring of one entry, closed at once; the params are all zero but the output. */
+static long try_io_uring_setup(void)
+{
+	char params[120];
+	long r;
+
+	memset(params, 0, sizeof(params));
+	r = syscall(SYS_io_uring_setup, 1, params);
+	if (r >= 0)
+		close((int)r);
+	return r;
+}
+
+/* On no ring: EBADF where the call reaches the kernel. */
+static long try_io_uring_enter(void)
+{
+	return syscall(SYS_io_uring_enter, -1, 0, 0, 0, NULL, 0);
+}
+
+static long try_io_uring_register(void)
+{
+	return syscall(SYS_io_uring_register, -1, 0, NULL, 0);
 }
 
 static long try_init_module(void)
@@ -343,6 +376,9 @@ static const struct {
 	{"request_key", try_request_key},
 	{"open_by_handle_at", try_open_by_handle_at},
 	{"userfaultfd", try_userfaultfd},
+	{"io_uring_setup", try_io_uring_setup},
+	{"io_uring_enter", try_io_uring_enter},
+	{"io_uring_register", try_io_uring_register},
 	{"init_module", try_init_module},
 	{"finit_module", try_finit_module},
 	{"delete_module", try_delete_module},
@@ -773,6 +809,38 @@ static int udp_send(const char *src, const char *dst, unsigned port)
 	return 0;
 }
 
+/*
+ * An IPv6 router advertisement to all nodes on link ifname: a default
+ * router for 30 minutes and the on-link, autoconfigured prefix
+ * 2001:db8:4242::/64, as a rogue router would send it.
+ */
+static int send_ra(const char *ifname)
+{
+	static const uint8_t ra[] = {
+		134,  0,    0,	  0,	/* type, code, checksum (the kernel's) */
+		64,   0,    0x07, 0x08, /* hop limit, flags, router lifetime 1800 s */
+		0,    0,    0,	  0,	0,    0,    0, 0, /* reachable, retransmit */
+		3,    4,    64,	  0xc0, /* prefix information: on-link, autonomous */
+		0,    1,    0x51, 0x80, /* valid 86400 s */
+		0,    0,    0x38, 0x40, /* preferred 14400 s */
+		0,    0,    0,	  0,	/* reserved */
+		0x20, 0x01, 0x0d, 0xb8, 0x42, 0x42, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	};
+	struct sockaddr_in6 to = {.sin6_family = AF_INET6};
+	int fd = socket(AF_INET6, SOCK_RAW, IPPROTO_ICMPV6), hops = 255;
+
+	to.sin6_scope_id = if_nametoindex(ifname);
+	(void)inet_pton(AF_INET6, "ff02::1", &to.sin6_addr);
+	if (fd < 0 || !to.sin6_scope_id ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof(hops)) < 0 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &to.sin6_scope_id,
+		       sizeof(to.sin6_scope_id)) < 0 ||
+	    sendto(fd, ra, sizeof(ra), 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+		return report_denied();
+	printf("sent\n");
+	return 0;
+}
+
 static int udp_recv(unsigned port, int seconds)
 {
 	struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port)};
@@ -1016,6 +1084,8 @@ int main(int argc, char **argv)
 		return memcheck(strtol(argv[2], NULL, 10), argv[3]);
 	if (!strcmp(argv[1], "forks") && argc > 2)
 		return forks(strtol(argv[2], NULL, 10));
+	if (!strcmp(argv[1], "send-ra") && argc > 2)
+		return send_ra(argv[2]);
 	if (!strcmp(argv[1], "udp-send") && argc > 4)
 		return udp_send(argv[2], argv[3], (unsigned)strtoul(argv[4], NULL, 10));
 	if (!strcmp(argv[1], "udp-recv") && argc > 3)

@@ -149,6 +149,68 @@ expect_denied() {
 	[ "$output" = 0 ]
 }
 
+@test "masked paths: /sys/firmware, /proc/interrupts and the rest show nothing of the host, and stay masked" {
+	local p n=0
+	# The OCI default's masked list and vz's own (lib/sandbox/mount.c).
+	for p in /proc/kcore /proc/kallsyms /proc/keys /proc/key-users /proc/timer_list \
+		/proc/timer_stats /proc/sched_debug /proc/latency_stats /proc/interrupts \
+		/proc/sysrq-trigger /proc/acpi /proc/asound /proc/scsi /sys/firmware \
+		/sys/devices/virtual/powercap; do
+		[ -e "$p" ] || continue
+		n=$((n + 1))
+		if [ -d "$p" ]; then
+			# The control: the host's own directory has something in it.
+			[ -n "$(ls -A "$p")" ] || continue
+			run -0 vzctl exec 101 "ls -A $p | wc -l"
+		else
+			run -0 vzctl exec 101 "cat $p 2>/dev/null | wc -c"
+		fi
+		[ "$output" = 0 ] || {
+			echo "$p shows the host's contents in the CT" >&2
+			return 1
+		}
+		run vzctl exec 101 "grep -c ' $p ' /proc/self/mountinfo"
+		[ "$output" = 1 ]
+		run vzctl exec 101 umount -l "$p"
+		[ "$status" -ne 0 ]
+	done
+	[ "$n" -gt 0 ]
+	# /proc/interrupts is the host's on the host (the check above can fail).
+	[ "$(wc -c </proc/interrupts)" -gt 0 ]
+}
+
+@test "a device node the host put into the CT's root cannot be opened inside: the root is nodev" {
+	local node="$VZ_ROOT/root/101/zero-node"
+	# In vzd's mount namespace, where the CT's root is mounted (its own under VZ_TEST_CGROUP2).
+	nsenter -t "$VZD_PID" -m -- mknod "$node" c 1 5
+	# The control: the node works on the host.
+	[ "$(nsenter -t "$VZD_PID" -m -- head -c 4 "$node" | wc -c)" = 4 ]
+	run vzctl exec 101 'head -c 4 /zero-node | wc -c'
+	[[ "$output" == *"Permission denied"* ]]
+	run -0 vzctl exec 101 "awk '\$5 == \"/\" { print \$6 }' /proc/self/mountinfo"
+	[[ "$output" == *nodev* ]]
+	# So is every writable mount vz makes but /dev (its nodes) and /dev/pts (its ptys).
+	run -0 vzctl exec 101 "awk '\$5 == \"/dev/shm\" || \$5 == \"/dev/mqueue\" { print \$6 }' /proc/self/mountinfo"
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "${lines[0]}" == *nodev* ]] && [[ "${lines[1]}" == *nodev* ]]
+	nsenter -t "$VZD_PID" -m -- rm -f "$node"
+}
+
+@test "a restored CT's root is nodev too (a node that came with the checkpoint does not open)" {
+	require_criu
+	local node="$VZ_ROOT/root/101/zero-node"
+	vzctl --quiet chkpnt 101
+	# While it is checkpointed, the node appears in its private area.
+	vzctl --quiet mount 101
+	nsenter -t "$VZD_PID" -m -- mknod "$node" c 1 5
+	vzctl --quiet umount 101
+	vzctl --quiet restore 101
+	run vzctl exec 101 'head -c 4 /zero-node | wc -c'
+	[[ "$output" == *"Permission denied"* ]]
+	run -0 vzctl exec 101 "awk '\$5 == \"/\" { print \$6 }' /proc/self/mountinfo"
+	[[ "$output" == *nodev* ]]
+}
+
 @test "CT root cannot mount a fresh procfs or bind /proc without its masks" {
 	vzctl exec 101 mkdir -p /tmp/p /tmp/b
 	run vzctl exec 101 mount -t proc proc /tmp/p
@@ -312,6 +374,17 @@ expect_denied() {
 
 # ---- devices and modules ----
 
+@test "fifos CT root plants where vz reads or locks do not hold vzd's workers" {
+	# /etc/hosts is read at a hostname change, /etc/.pwd.lock locked at --userpasswd.
+	vzctl exec 101 'rm -f /etc/hosts /etc/.pwd.lock && mkfifo /etc/hosts /etc/.pwd.lock'
+	run timeout 30 "$VZ_BUILD/vzctl" set 101 --hostname fifo.example --save
+	[ "$status" -ne 124 ]
+	run timeout 30 "$VZ_BUILD/vzctl" set 101 --userpasswd root:Secret-123
+	[ "$status" -ne 124 ]
+	# The CT's lock is free again: a change that takes it goes through.
+	run -0 timeout 30 "$VZ_BUILD/vzctl" set 101 --hostname after.example --save
+}
+
 @test "CT root cannot create device nodes" {
 	run vzctl exec 101 mknod /tmp/sda b 8 0
 	[ "$status" -ne 0 ]
@@ -349,6 +422,36 @@ expect_denied() {
 	# The kernel itself would answer: the filter makes the difference.
 	require_keyrings
 	expect_denied "Function not implemented" keyctl add_key request_key
+}
+
+@test "io_uring is ENOSYS in a CT unless its FEATURES say io_uring:on" {
+	expect_denied "Function not implemented" io_uring_setup io_uring_enter io_uring_register
+	# Nonsense is refused by name and changes nothing.
+	cp "$VZ_ROOT/conf/101.conf" "$BATS_TEST_TMPDIR/before"
+	run vzctl set 101 --features io_uring:maybe --save
+	[ "$status" -eq 21 ]
+	[[ "$output" == *"invalid feature 'io_uring:maybe'"* ]]
+	run vzctl set 101 --features tcp_hijack:on --save
+	[ "$status" -eq 21 ]
+	[[ "$output" == *"unknown feature 'tcp_hijack'"* ]]
+	cmp "$VZ_ROOT/conf/101.conf" "$BATS_TEST_TMPDIR/before"
+	# The opt-in holds from the next start, for init's and exec'd processes alike.
+	vzctl --quiet set 101 --features io_uring:on --save
+	grep -qx 'FEATURES="io_uring:on"' "$VZ_ROOT/conf/101.conf"
+	vzctl --quiet restart 101
+	[ "$(vz_host_answer try-syscall io_uring_setup)" = allowed ] ||
+		skip "host refuses io_uring itself (kernel.io_uring_disabled)"
+	run -0 ct_probe try-syscall io_uring_setup
+	[ "$output" = allowed ]
+	run ct_probe try-syscall io_uring_enter
+	[ "$output" = "denied: Bad file descriptor" ]
+	# OpenVZ's kernel switches load from its configs, and change nothing (a warning says so).
+	run -0 vzctl set 101 --features nfs:on --features io_uring:off --save
+	[[ "$output" == *"'nfs' switched a feature of OpenVZ's kernel"* ]]
+	grep -qx 'FEATURES="nfs:on io_uring:off"' "$VZ_ROOT/conf/101.conf"
+	vzctl --quiet restart 101
+	run ct_probe try-syscall io_uring_setup
+	[ "$output" = "denied: Function not implemented" ]
 }
 
 @test "CT root cannot open files by handle (open_by_handle_at, the shocker escape)" {
