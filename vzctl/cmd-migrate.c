@@ -181,7 +181,11 @@ static bool pass(int from, int to, char *buf, size_t size, bool *failed)
 /*
  * --pages PATH: a post-copy migration's page stream. ssh gives this end
  * pipes; CRIU's lazy-pages wants a socket: join stdin and stdout to the
- * socket the destination's daemon listens on, both ways, until both end.
+ * socket the destination's daemon listens on, both ways. Pages come only
+ * at lazy-pages' request, so when its side ends (done, or killed with its
+ * worker) the relay ends whole: closing stdout alone would not end the ssh
+ * channel while stderr is open, and the source's page server, waiting for
+ * a request that never comes, would hold its CT frozen for ever.
  */
 static int relay_pages(const char *path)
 {
@@ -209,7 +213,7 @@ static int relay_pages(const char *path)
 		if (p[0].revents && !(up = pass(0, s, buf, sizeof(buf), &failed)))
 			(void)shutdown(s, SHUT_WR);
 		if (p[1].revents && !(down = pass(s, 1, buf, sizeof(buf), &failed)))
-			(void)close(1);
+			up = false;
 	}
 	return failed ? VZ_E_SYSTEM : 0;
 }
