@@ -2,6 +2,7 @@
 # vzctl console: the CT init's console, a pty whose master a keeper process
 # holds from the start; output kept while nobody is attached, Esc . to
 # detach, the same console after a vzd restart and after a checkpoint.
+# vz-test: cgroup-agnostic
 
 # shellcheck disable=SC2016 # the CT's shell expands what the tests send it
 load helpers

@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
 # vzctl enter: an interactive shell in the CT on a pty of its own.
+# vz-test: cgroup-agnostic
 
 load helpers
 bats_require_minimum_version 1.5.0

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # Bad input: one line naming the CT and the cause, OpenVZ's exit code
 # (lib/error.h), and nothing changed on disk or in vzlist.
+# vz-test: cgroup-agnostic
 
 load helpers
 bats_require_minimum_version 1.5.0

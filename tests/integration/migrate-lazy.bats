@@ -9,6 +9,7 @@
 # Post-copy needs two host settings that are off by default on Debian
 # (see vz_criu_lazy_check): these tests switch them on for their duration
 # and put back the values they found.
+# vz-test: cgroup-agnostic
 
 load helpers
 load multihost

@@ -4,6 +4,7 @@
 # sshd. Offline and online; a TCP connection from the LAN's client keeps
 # working across an online migration; every failure ends with exactly one
 # copy of the CT running, with its data.
+# vz-test: cgroup-agnostic
 
 load helpers
 load multihost

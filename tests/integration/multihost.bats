@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # The test topology of the migration tests (multihost.bash): two test hosts
 # and a client on one LAN, each host with its own vzd and sshd.
+# vz-test: cgroup-agnostic
 
 load helpers
 load multihost

@@ -2,6 +2,7 @@
 # VPS networking: routed mode (OpenVZ's venet), addresses added and removed
 # live, reachability between CTs and the test host, and nothing left behind.
 # Each daemon runs in a network namespace of its own (helpers.bash).
+# vz-test: cgroup-agnostic
 
 load helpers
 

@@ -6,6 +6,7 @@
 # destroy removes only the CT's layer, a replaced tarball leaves the trees
 # of existing CTs alone, and checkpoint/restore and migration (to a host
 # that lacks the tree) keep working.
+# vz-test: cgroup-agnostic
 
 load helpers
 load multihost

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # Whatever arrives on the socket, vzd answers with a JSON error or hangs up,
 # and keeps serving: same pid, same answers.
+# vz-test: cgroup-agnostic
 
 load helpers
 bats_require_minimum_version 1.5.0
@@ -87,6 +88,14 @@ still_serving() {
 	error_reply "set:"
 	run -0 proto 'json.dumps({"v":1,"op":"exec","id":3,"args":{"ctid":"101","argv":[1,2]}}).encode()'
 	error_reply "exec"
+	still_serving
+}
+
+@test "a set request cannot give a CT another id range (a host user's ids)" {
+	cp "$VZ_ROOT/conf/101.conf" "$BATS_TEST_TMPDIR/before"
+	run -0 proto 'json.dumps({"v":1,"op":"set","id":3,"args":{"ctid":"101","keys":["UID_RANGE"],"values":["1000:65536"],"save":True}}).encode()'
+	error_reply "UID_RANGE is chosen at create and cannot be set"
+	cmp "$VZ_ROOT/conf/101.conf" "$BATS_TEST_TMPDIR/before"
 	still_serving
 }
 

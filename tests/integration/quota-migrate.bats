@@ -2,6 +2,7 @@
 # A CT with a disk image (DISKSPACE) migrates as its files: the destination
 # makes an image of its own for the CT's limits and the copy goes into it;
 # the source leaves no image, mount or loop device behind.
+# vz-test: cgroup-agnostic
 
 load helpers
 load multihost

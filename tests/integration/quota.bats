@@ -4,6 +4,7 @@
 # limit fail inside with ENOSPC while the host and other CTs are untouched,
 # df inside shows the CT's size, limits change live both ways (down to what
 # is used), and the image survives checkpoint/restore.
+# vz-test: cgroup-agnostic
 
 load helpers
 

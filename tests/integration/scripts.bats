@@ -2,6 +2,7 @@
 # vzctl mount/umount, vzctl runscript and OpenVZ's action scripts
 # (vps.mount, CTID.mount, CTID.umount, vps.umount on the host; CTID.start
 # and CTID.stop inside the CT).
+# vz-test: cgroup-agnostic
 
 load helpers
 

@@ -4,6 +4,7 @@
 # network namespace, serving a catalogue this file builds from small root
 # file systems. Download, names, checks, resumed downloads, create that
 # downloads, and hostile catalogues.
+# vz-test: cgroup-agnostic
 
 load helpers
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
 # OS templates: list, import, and the tarballs that must never be trusted.
+# vz-test: cgroup-agnostic
 
 load helpers
 bats_require_minimum_version 1.5.0

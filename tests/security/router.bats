@@ -6,6 +6,7 @@
 # and vz's host ends accept no router advertisement or redirect. Each
 # daemon runs in a network namespace of its own (helpers.bash), which is
 # "the host" here.
+# vz-test: cgroup-agnostic
 
 load ../integration/helpers
 
