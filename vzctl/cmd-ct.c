@@ -237,6 +237,7 @@ static const struct set_row set_rows[] = {
 	{"disabled", "DISABLED", true, CONV_NONE},
 	{"nameserver", "NAMESERVER", true, CONV_NONE},
 	{"features", "FEATURES", true, CONV_NONE},
+	{"capability", "CAPABILITY", true, CONV_NONE},
 	{"searchdomain", "SEARCHDOMAIN", true, CONV_NONE},
 	{"stop-timeout", "STOP_TIMEOUT", true, CONV_NONE},
 	{"ipadd", "IPADD", true, CONV_NONE},
@@ -328,13 +329,14 @@ static void push(char ***v, size_t *n, const char *s)
 }
 
 /*
- * OpenVZ takes --nameserver, --searchdomain and --features several times,
+ * OpenVZ takes --nameserver, --searchdomain, --features and --capability several times,
  * meaning all of them: join the values of a repeated one.
  */
 static bool append_repeated(char **keys, char **values, size_t n, const char *key,
 			    const char *value)
 {
-	if (!streq(key, "NAMESERVER") && !streq(key, "SEARCHDOMAIN") && !streq(key, "FEATURES"))
+	if (!streq(key, "NAMESERVER") && !streq(key, "SEARCHDOMAIN") && !streq(key, "FEATURES") &&
+	    !streq(key, "CAPABILITY"))
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		if (streq(keys[i], key)) {

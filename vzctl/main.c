@@ -29,7 +29,7 @@ static const struct {
 	 "set CTID [--hostname H] [--onboot yes|no] [--name NAME] "
 	 "[--description TEXT] [--disabled yes|no] [--nameserver IP] "
 	 "[--searchdomain DOMAIN] [--stop-timeout SECONDS]\n"
-	 "            [--features io_uring:on|off] "
+	 "            [--features io_uring:on|off] [--capability NAME:on|off] "
 	 "[--diskspace SOFT[:HARD]] [--diskinodes SOFT[:HARD]] [--quotatime SECONDS]\n"
 	 "            [--ram SIZE] [--swap SIZE] [--PARAM barrier[:limit]] "
 	 "[--cpuunits N] [--cpulimit N[%]]\n"

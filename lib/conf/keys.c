@@ -20,6 +20,7 @@
 #include "conf/internal.h"
 #include "net/netif.h"
 #include "res/cpuio.h"
+#include "res/capability.h"
 #include "res/disk.h"
 #include "res/features.h"
 #include "res/ubc.h"
@@ -463,6 +464,9 @@ static const struct vz_config_key keys[] = {
 	 "host uid/gid range mapped into the CT (BASE:COUNT)"},
 	{"STOP_TIMEOUT", NULL, validate_timeout, "seconds a clean stop may take before a kill"},
 	{"DISABLED", NULL, validate_bool, "refuse to start the CT (yes or no)"},
+	{"CAPABILITY", NULL, vz_capability_validate,
+	 "capabilities the CT goes without (NAME:off) or keeps (NAME:on), as the kernel names "
+	 "them without CAP_; applies at the next start"},
 	{"FEATURES", NULL, vz_features_validate,
 	 "what the CT may use beyond the default, name:on or name:off (io_uring); applies at "
 	 "the next start"},

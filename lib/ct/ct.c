@@ -17,6 +17,7 @@
 #include "ct/ctid.h"
 #include "ct/internal.h"
 #include "ct/lock.h"
+#include "res/capability.h"
 #include "res/disk.h"
 #include "res/features.h"
 #include "sandbox/seccomp.h"
@@ -281,17 +282,22 @@ int ct_save_state(struct vz_ct *ct, vz_error_t *err)
 	return vz_state_save(ct->path.state, &ct->state, err);
 }
 
-struct vz_spawn_seccomp ct_seccomp(const struct vz_ct *ct)
+/* A running CT keeps what it started with; a start has it in its state by now. */
+static const char *started_with(const struct vz_ct *ct, const char *key)
+{
+	if (ct->state.kv)
+		return vz_state_get(&ct->state, key);
+	return ct->cfg ? vz_config_get(ct->cfg, key) : NULL;
+}
+
+struct vz_spawn_confine ct_confine(const struct vz_ct *ct)
 {
 	const struct vz_ctx *x = ct->ctx;
 	bool sysinfo = x->sysinfo_fd >= 0 && x->sysinfo_sock;
-	/* A running CT keeps what it started with; a start has it in its state by now. */
-	const char *features = ct->state.kv ? vz_state_get(&ct->state, "FEATURES")
-			       : ct->cfg    ? vz_config_get(ct->cfg, "FEATURES")
-					    : NULL;
-	bool io_uring = vz_features_on(features, "io_uring");
+	bool io_uring = vz_features_on(started_with(ct, "FEATURES"), "io_uring");
 
-	return (struct vz_spawn_seccomp){
+	return (struct vz_spawn_confine){
+		.cap_drop = vz_capability_drop_mask(started_with(ct, "CAPABILITY")),
 		.fd = io_uring ? x->seccomp_io_uring_fd : x->seccomp_fd,
 		.allow = io_uring ? VZ_SECCOMP_IO_URING : 0,
 		.sysinfo_fd = sysinfo ? x->sysinfo_fd : -1,

@@ -10,6 +10,12 @@
  * Trust model: a dump may come from a user's --dumpfile or another host;
  * the manifest is parsed by the config engine (no expansion, size-capped)
  * and every name in it must be a plain file name inside the directory.
+ * CRIU reads the images as host root and does what they say, so they must
+ * be root's own: the directory, every directory above it, the manifest
+ * and each image belong to root and nobody else may write them, and no
+ * name on the way is a symlink (check_root_only). The daemon's own dump
+ * directories pass as they are made; a --dumpfile that another user could
+ * have written, or could still swap, is refused before CRIU opens it.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -104,7 +110,55 @@ bool ct_dump_exists(const char *dir)
 	return path_exists_at(AT_FDCWD, path);
 }
 
-/* Every image the manifest lists is there, a regular file of its size. */
+/* st (of what) is root's and writable by nobody else; sticky: a directory above may be 1777. */
+static int root_only(const char *what, const struct stat *st, bool sticky_ok, vz_error_t *err)
+{
+	bool others_write = st->st_mode & (S_IWGRP | S_IWOTH);
+
+	if (S_ISLNK(st->st_mode))
+		return vz_error_make(err, VZ_E_RESTORE, 0,
+				     "'%s' is a symlink: a dump is restored only by its real path",
+				     what);
+	if (st->st_uid != 0)
+		return vz_error_make(err, VZ_E_RESTORE, 0,
+				     "'%s' belongs to uid %u, not root: not restored (CRIU would "
+				     "run what it says as root)",
+				     what, (unsigned)st->st_uid);
+	if (others_write && !(sticky_ok && S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX)))
+		return vz_error_make(
+			err, VZ_E_RESTORE, 0,
+			"'%s' is writable by others than root (mode %04o): not restored", what,
+			(unsigned)(st->st_mode & 07777));
+	return 0;
+}
+
+/* dir and every directory above it: root's, not a symlink, writable by root alone. */
+static int check_root_only(const char *dir, vz_error_t *err)
+{
+	_cleanup_free_ char *p = xstrdup(dir);
+	size_t n = strlen(p);
+	struct stat st;
+
+	if (p[0] != '/')
+		return vz_error_make(err, VZ_E_RESTORE, 0, "dump '%s': not an absolute path", dir);
+	/* "/" (last), then each prefix up to a '/', then the whole: "/a", "/a/b". */
+	for (size_t i = 1; i <= n; i++) {
+		char c = p[i];
+
+		if ((c != '/' && c != '\0') || p[i - 1] == '/')
+			continue;
+		p[i] = '\0';
+		if (lstat(p, &st) < 0)
+			return vz_error_make(err, VZ_E_RESTORE, errno, "dump '%s': stat '%s'", dir,
+					     p);
+		if (root_only(p, &st, c != '\0', err) < 0)
+			return -1;
+		p[i] = c;
+	}
+	return lstat("/", &st) < 0 ? 0 : root_only("/", &st, true, err);
+}
+
+/* Every image the manifest lists is there, a regular file of its size, root's alone. */
 static int check_files(const char *dir, const char *files, vz_error_t *err)
 {
 	_cleanup_strv_ char **v = strv_split(files ? files : "", " ");
@@ -133,6 +187,12 @@ static int check_files(const char *dir, const char *files, vz_error_t *err)
 			return vz_error_make(err, VZ_E_RESTORE, 0,
 					     "dump '%s' is damaged: %s has %lld bytes, not %lld",
 					     dir, *p, (long long)st.st_size, size);
+		{
+			_cleanup_free_ char *what = xasprintf("%s/%s", dir, *p);
+
+			if (root_only(what, &st, false, err) < 0)
+				return -1;
+		}
 	}
 	return 0;
 }
@@ -143,9 +203,19 @@ struct vz_config *ct_dump_check(struct vz_ct *ct, const char *dir, vz_error_t *e
 	_cleanup_free_ char *text = NULL;
 	_cleanup_(vz_config_freep) struct vz_config *m = NULL;
 	const char *id;
+	struct stat st;
 	size_t len;
 	int r;
 
+	if (check_root_only(dir, err) < 0)
+		return NULL;
+	if (lstat(path, &st) == 0) {
+		if (!S_ISREG(st.st_mode))
+			return vz_error_make(err, VZ_E_RESTORE, 0, "'%s' is not a file", path),
+			       NULL;
+		if (root_only(path, &st, false, err) < 0)
+			return NULL;
+	}
 	r = read_file_at(AT_FDCWD, path, MANIFEST_MAX, &text, &len);
 	if (r == -ENOENT)
 		return vz_error_make(err, VZ_E_RESTORE, 0,

@@ -91,7 +91,7 @@ int vz_ct_exec(struct vz_ct *ct, const struct vz_ct_exec_opts *o, pid_t *ret_pid
 	struct vz_spawn_exec_params p = {
 		.pty = o->pty,
 		.ret_pty_master = o->ret_pty_master,
-		.seccomp = ct_seccomp(ct),
+		.confine = ct_confine(ct),
 	};
 	_cleanup_strv_ char **argv = NULL, **env = NULL;
 	vz_error_t e = NULL;

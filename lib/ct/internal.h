@@ -39,8 +39,8 @@ int ct_uid_range(const struct vz_ct *ct, uint32_t *base, uint32_t *size, vz_erro
 int vz_parse_uid_range(const char *v, uint32_t *base, uint32_t *size);
 /* Write ct->state to its file. */
 int ct_save_state(struct vz_ct *ct, vz_error_t *err);
-/* The seccomp filters vzd compiled for every process it starts in a CT. */
-struct vz_spawn_seccomp ct_seccomp(const struct vz_ct *ct);
+/* What confines every process vz starts in the CT: capabilities, seccomp filters. */
+struct vz_spawn_confine ct_confine(const struct vz_ct *ct);
 
 /* ---- disk.c ---- */
 

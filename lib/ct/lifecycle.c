@@ -102,7 +102,7 @@ static int spawn_ct_init(struct vz_ct *ct, struct vz_cgroup *cg, const struct in
 		.console = is ? NULL : con->path,
 		.view = view,
 		.cgroup2_path = cg2,
-		.seccomp = ct_seccomp(ct),
+		.confine = ct_confine(ct),
 		.pty_max = ct_res_pty_max(ct->cfg),
 		.shm_size = ct_res_shm_size(ct->cfg),
 		.prepare = prepare_init,

@@ -66,7 +66,8 @@ int ct_begin_state(struct vz_ct *ct, vz_error_t *err)
 	snprintf(ct->state.cgroup_prefix, sizeof(ct->state.cgroup_prefix), "%s",
 		 ct->ctx->cgroup_prefix);
 	if (vz_state_set(&ct->state, "UID_RANGE", vz_config_get(ct->cfg, "UID_RANGE"), err) < 0 ||
-	    vz_state_set(&ct->state, "FEATURES", vz_config_get(ct->cfg, "FEATURES"), err) < 0)
+	    vz_state_set(&ct->state, "FEATURES", vz_config_get(ct->cfg, "FEATURES"), err) < 0 ||
+	    vz_state_set(&ct->state, "CAPABILITY", vz_config_get(ct->cfg, "CAPABILITY"), err) < 0)
 		return -1;
 	return ct_save_state(ct, err);
 }

@@ -285,7 +285,7 @@ static int run_in_ct(struct vz_ct *ct, const char *path, vz_error_t *err)
 	struct vz_spawn_exec_params sp = {
 		.init_pid = ct->state.pid,
 		.envp = env,
-		.seccomp = ct_seccomp(ct),
+		.confine = ct_confine(ct),
 	};
 	char *argv[] = {"/bin/sh", "-c", NULL, (char *)r.name, NULL};
 	int p[2], status = 0, w;

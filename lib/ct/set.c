@@ -13,6 +13,7 @@
 
 #include "ct/ctid.h"
 #include "ct/internal.h"
+#include "res/capability.h"
 #include "res/cpuio.h"
 #include "res/disk.h"
 #include "res/features.h"
@@ -56,9 +57,27 @@ static int set_key(struct vz_ct *ct, struct vz_config *cfg, const struct vz_ct_c
 {
 	if (!vz_config_key_lookup(c->key))
 		return vz_error_make(err, VZ_E_SYNTAX, 0, "unknown parameter '%s'", c->key);
+	/*
+	 * The id range is vzd's to pick at create, where it checks that no
+	 * other CT has it: one set by request could be a host user's ids, and
+	 * the CT's root would own that user's files.
+	 */
+	if (streq(c->key, "UID_RANGE"))
+		return vz_error_make(err, VZ_E_VALUE, 0,
+				     "UID_RANGE is chosen at create and cannot be set: the CT's "
+				     "files on the host belong to its range");
 	if (streq(c->key, "NAME") && c->value &&
 	    vz_ct_check_name_free(ct->ctx, c->value, ct->id, err) < 0)
 		return -1;
+	/* OpenVZ's --capability name:on changes that one and keeps the others. */
+	if (streq(c->key, "CAPABILITY") && c->value) {
+		_cleanup_free_ char *merged =
+			vz_capability_merge(vz_config_get(cfg, "CAPABILITY"), c->value);
+
+		if (vz_capability_validate(c->key, c->value, err) < 0)
+			return -1;
+		return vz_config_set(cfg, c->key, merged, err);
+	}
 	/* OpenVZ's --features name:on changes that one and keeps the others. */
 	if (streq(c->key, "FEATURES") && c->value) {
 		_cleanup_free_ char *merged =

@@ -6,23 +6,14 @@
 
 #include "sandbox/caps.h"
 
-/*
- * Capabilities that are global (checked against the initial user namespace)
- * or meaningless for a VPS. Keeping CAP_SYS_BOOT lets the CT's init call
- * reboot(), which in a pid namespace ends the CT as a halt/reboot should.
- */
-static const int dropped[] = {
-	CAP_SYS_MODULE,	  CAP_SYS_RAWIO,  CAP_SYS_TIME,	  CAP_AUDIT_CONTROL, CAP_MAC_ADMIN,
-	CAP_MAC_OVERRIDE, CAP_SYSLOG,	  CAP_WAKE_ALARM, CAP_BLOCK_SUSPEND, CAP_LINUX_IMMUTABLE,
-	CAP_SYS_PACCT,	  CAP_AUDIT_READ, CAP_PERFMON,	  CAP_BPF,
-};
-
-int vz_caps_drop_bounding(vz_error_t *err)
+int vz_caps_drop_bounding(uint64_t mask, vz_error_t *err)
 {
-	for (unsigned i = 0; i < sizeof(dropped) / sizeof(dropped[0]); i++) {
-		if (prctl(PR_CAPBSET_DROP, dropped[i], 0, 0, 0) < 0 && errno != EINVAL)
-			return vz_error_make(err, VZ_E_CAP, errno, "drop capability %d",
-					     dropped[i]);
+	for (int cap = 0; cap < 64; cap++) {
+		if (!(mask & (1ULL << cap)))
+			continue;
+		/* EINVAL: a capability this kernel does not know; nothing to drop. */
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+			return vz_error_make(err, VZ_E_CAP, errno, "drop capability %d", cap);
 	}
 	return 0;
 }

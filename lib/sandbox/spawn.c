@@ -148,7 +148,7 @@ static void child_load_filters(int sock, const struct filters *f)
 }
 
 /* The caller's precompiled filters (vzd compiles them once), or a fresh default one. */
-static int filters_open(const struct vz_spawn_seccomp *s, struct filters *f, vz_error_t *err)
+static int filters_open(const struct vz_spawn_confine *s, struct filters *f, vz_error_t *err)
 {
 	*f = (struct filters){.bpf = -EBADF, .sysinfo = -EBADF};
 	if (s->fd < 0 && vz_seccomp_compile(&f->bpf, s->allow, err) < 0)
@@ -169,7 +169,7 @@ static int filters_open(const struct vz_spawn_seccomp *s, struct filters *f, vz_
  * server answer its notifications. Should that fail, the listener closes
  * and the kernel answers the child's sysinfo(2) with ENOSYS: say so.
  */
-static void hand_over_listener(const struct vz_spawn_seccomp *s, int *listener)
+static void hand_over_listener(const struct vz_spawn_confine *s, int *listener)
 {
 	int r;
 
@@ -440,7 +440,7 @@ static VZ_NORETURN void init_child(const struct vz_spawn_init_params *p, int soc
 		child_fail(sock, errno, "join the CT's mount namespace");
 	(void)close(mnt);
 	child_become_ct_root(sock);
-	if (vz_caps_drop_bounding(&err) < 0)
+	if (vz_caps_drop_bounding(p->confine.cap_drop, &err) < 0)
 		child_fail_err(sock, err);
 	if (setsid() < 0)
 		child_fail(sock, errno, "setsid");
@@ -490,7 +490,7 @@ static int setup_init(const struct vz_spawn_init_params *p, pid_t pid, bool plac
 	}
 	r = read_verdict(sock, "start init", &fds, err);
 	if (r == 0)
-		hand_over_listener(&p->seccomp, &fds.listener);
+		hand_over_listener(&p->confine, &fds.listener);
 	closep(&fds.listener);
 	closep(&fds.pty);
 out:
@@ -509,7 +509,7 @@ int vz_spawn_init(const struct vz_spawn_init_params *p, pid_t *ret_pid, vz_error
 	pid_t pid;
 
 	/* seccomp: compiled here, once, never in a child (STYLE rule 22). */
-	if (filters_open(&p->seccomp, &f, err) < 0)
+	if (filters_open(&p->confine, &f, err) < 0)
 		return -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return vz_error_make(err, VZ_E_CREATE, errno, "socketpair");
@@ -620,7 +620,7 @@ static VZ_NORETURN void exec_child(const struct vz_spawn_exec_params *p, int pid
 				 CLONE_NEWCGROUP | time_ns_flag(p->init_pid)) < 0)
 		child_fail(sock, errno, "enter the CT's namespaces");
 	child_become_ct_root(sock);
-	if (vz_caps_drop_bounding(&err) < 0)
+	if (vz_caps_drop_bounding(p->confine.cap_drop, &err) < 0)
 		child_fail_err(sock, err);
 	if (p->pty)
 		exec_child_pty(sock);
@@ -645,7 +645,7 @@ int vz_spawn_exec(const struct vz_spawn_exec_params *p, pid_t *ret_pid, vz_error
 	pid_t pid;
 
 	/* seccomp: compiled here, once, never in a child (STYLE rule 22). */
-	if (filters_open(&p->seccomp, &f, err) < 0)
+	if (filters_open(&p->confine, &f, err) < 0)
 		return -1;
 	pidfd = vz_pidfd_open(p->init_pid, 0);
 	if (pidfd < 0)
@@ -681,7 +681,7 @@ int vz_spawn_exec(const struct vz_spawn_exec_params *p, pid_t *ret_pid, vz_error
 		closep(&fds.listener);
 		goto out;
 	}
-	hand_over_listener(&p->seccomp, &fds.listener);
+	hand_over_listener(&p->confine, &fds.listener);
 	if (p->ret_pty_master)
 		*p->ret_pty_master = fds.pty;
 	else

@@ -14,11 +14,16 @@
 #include "core/ctx.h"
 #include "core/error.h"
 
-/* A CT process's seccomp filters (sandbox/seccomp.h), compiled once by vzd. */
-struct vz_spawn_seccomp {
-	int fd;		/* the default filter, or -1: compiled for this spawn ... */
-	unsigned allow; /* ... with what VZ_SECCOMP_* it lets through */
-	int sysinfo_fd; /* the sysinfo filter, or -1: sysinfo(2) stays the kernel's */
+/*
+ * What confines a CT process beyond its namespaces: the capabilities it
+ * goes without and its seccomp filters (sandbox/seccomp.h, compiled once
+ * by vzd).
+ */
+struct vz_spawn_confine {
+	uint64_t cap_drop; /* bounding-set bits (1 << CAP_x) to drop; see res/capability.h */
+	int fd;		   /* the default filter, or -1: compiled for this spawn ... */
+	unsigned allow;	   /* ... with what VZ_SECCOMP_* it lets through */
+	int sysinfo_fd;	   /* the sysinfo filter, or -1: sysinfo(2) stays the kernel's */
 	/* With sysinfo_fd: the datagram socket the filter's listener is sent to (vzd's). */
 	const char *sysinfo_sock;
 	vz_output_fn out; /* for a warning when it cannot be sent; may be NULL */
@@ -39,7 +44,7 @@ struct vz_spawn_init_params {
 	const char *console; /* host path of a pty slave to bind on /dev/console, or NULL */
 	const char *view;    /* host directory of the /proc view (viewmount.h), or NULL */
 	const char *cgroup2_path; /* host path of the CT's cgroup2 group, or NULL */
-	struct vz_spawn_seccomp seccomp;
+	struct vz_spawn_confine confine;
 	int pty_max;	   /* numpty: devpts max=, -1 for none */
 	uint64_t shm_size; /* bytes of /dev/shm (vz_tmpfs_size), 0: the kernel's default */
 	/* The CT's v1 hierarchies for the hybrid view (struct vz_ct_mount_opts), or none. */
@@ -64,7 +69,7 @@ struct vz_spawn_exec_params {
 	char *const *envp;
 	int stdio[3]; /* fds for the command's stdin, stdout, stderr */
 	bool pty;     /* allocate a pty in the CT's devpts instead */
-	struct vz_spawn_seccomp seccomp;
+	struct vz_spawn_confine confine;
 	int *ret_pty_master; /* with pty: the master, for the caller to relay */
 };
 

@@ -394,6 +394,61 @@ expect_denied() {
 	[[ "$output" == *"Operation not permitted"* ]]
 }
 
+@test "--capability takes a capability away from the CT, and never gives one vz withholds" {
+	# The control: CT root may chown, as root may.
+	run -0 vzctl exec 101 'touch /tmp/c && chown 1:1 /tmp/c'
+	cp "$VZ_ROOT/conf/101.conf" "$BATS_TEST_TMPDIR/before"
+	run -21 vzctl set 101 --capability sys_module:on --save
+	[[ "$output" == *"SYS_MODULE cannot be on"* ]]
+	run -21 vzctl set 101 --capability teleport:off --save
+	[[ "$output" == *"unknown capability in 'teleport:off'"* ]]
+	cmp "$VZ_ROOT/conf/101.conf" "$BATS_TEST_TMPDIR/before"
+	vzctl --quiet set 101 --capability chown:off --capability net_raw:off --save
+	grep -qx 'CAPABILITY="CHOWN:off NET_RAW:off"' "$VZ_ROOT/conf/101.conf"
+	vzctl --quiet restart 101
+	run vzctl exec 101 'touch /tmp/d && chown 1:1 /tmp/d'
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Operation not permitted"* ]]
+	# Gone from the bounding set (bit 0, CHOWN; bit 13, NET_RAW), for exec'd commands too.
+	run -0 ct_probe status CapBnd
+	[ $((0x${output##* } & 0x2001)) -eq 0 ]
+	vzctl --quiet set 101 --capability chown:on --save
+	grep -qx 'CAPABILITY="CHOWN:on NET_RAW:off"' "$VZ_ROOT/conf/101.conf"
+	vzctl --quiet restart 101
+	run -0 vzctl exec 101 'touch /tmp/e && chown 1:1 /tmp/e'
+}
+
+@test "a dump that another user could have written or swapped is not restored" {
+	require_criu
+	local d="$BATS_TEST_TMPDIR/dump" img
+	vzctl --quiet chkpnt 101 --dumpfile "$d"
+	img=$(find "$d" -maxdepth 1 -name "*.img" -printf "%f\n" | head -n 1)
+	chmod g+w "$d"
+	run vzctl restore 101 --dumpfile "$d"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"'$d' is writable by others than root (mode 0731): not restored"* ]]
+	chmod g-w "$d"
+	chown 1000 "$d/$img"
+	run vzctl restore 101 --dumpfile "$d"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"'$d/$img' belongs to uid 1000, not root"* ]]
+	chown 0 "$d/$img"
+	chmod o+w "$d/$img"
+	run vzctl restore 101 --dumpfile "$d"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"'$d/$img' is writable by others than root"* ]]
+	chmod o-w "$d/$img"
+	ln -s "$d" "$BATS_TEST_TMPDIR/link"
+	run vzctl restore 101 --dumpfile "$BATS_TEST_TMPDIR/link"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"is a symlink"* ]]
+	# Nothing was restored meanwhile; root's own dump, as it is, is.
+	run -0 vzctl status 101
+	[[ "$output" == *"down"* ]]
+	run -0 vzctl restore 101 --dumpfile "$d"
+	run -0 vzctl exec 101 true
+}
+
 @test "CT root cannot load or remove kernel modules" {
 	require_busybox_applets insmod
 	vzctl exec 101 'echo not-a-module >/tmp/vz.ko'

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Unit tests for lib/res/features.c: FEATURES, its checks and vzctl set's merge. */
+/*
+ * Unit tests for lib/res/features.c and lib/res/capability.c: FEATURES and
+ * CAPABILITY, their checks, what they do and vzctl set's merge.
+ */
 #define _GNU_SOURCE
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/capability.h>
+
+#include "res/capability.h"
 #include "res/features.h"
 
 static void valid(const char *v)
@@ -79,12 +85,43 @@ static void test_merge(void **state)
 	merged("io_uring:on", "", "io_uring:on");
 }
 
+static void test_capability(void **state)
+{
+	vz_error_t err = NULL;
+	uint64_t never = vz_capability_drop_mask(NULL);
+	char *m;
+
+	(void)state;
+	/* What vz never grants. */
+	assert_true(never & (1ULL << CAP_SYS_MODULE));
+	assert_true(never & (1ULL << CAP_SYS_TIME));
+	assert_false(never & (1ULL << CAP_SYS_ADMIN));
+	assert_false(never & (1ULL << CAP_NET_RAW));
+	assert_false(never & (1ULL << CAP_SYS_BOOT));
+	/* off takes more away; on of one never granted changes nothing. */
+	assert_int_equal(vz_capability_drop_mask("net_raw:off CHOWN:off"),
+			 never | (1ULL << CAP_NET_RAW) | (1ULL << CAP_CHOWN));
+	assert_int_equal(vz_capability_drop_mask("net_raw:on"), never);
+	assert_int_equal(vz_capability_validate("CAPABILITY", "cap_net_raw:off", &err), 0);
+	assert_true(vz_capability_validate("CAPABILITY", "sys_module:on", &err) < 0);
+	assert_non_null(strstr(err->msg, "SYS_MODULE cannot be on"));
+	vz_error_release(&err);
+	assert_true(vz_capability_validate("CAPABILITY", "flux:off", &err) < 0);
+	assert_non_null(strstr(err->msg, "unknown capability in 'flux:off'"));
+	vz_error_release(&err);
+	/* The merge names each once, upper case, in the kernel's order. */
+	m = vz_capability_merge("NET_RAW:off sys_nice:off", "net_raw:on chown:off");
+	assert_string_equal(m, "CHOWN:off NET_RAW:on SYS_NICE:off");
+	free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_validate),
 		cmocka_unit_test(test_on),
 		cmocka_unit_test(test_merge),
+		cmocka_unit_test(test_capability),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
