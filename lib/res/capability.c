@@ -104,12 +104,7 @@ static int parse_one(const char *tok, bool *on, bool *syntax_ok)
 
 static char **tokens(const char *value)
 {
-	_cleanup_free_ char *copy = xstrdup(value ? value : "");
-	char **v = NULL, *save = NULL;
-
-	for (char *t = strtok_r(copy, SEPARATORS, &save); t; t = strtok_r(NULL, SEPARATORS, &save))
-		v = strv_push(v, xstrdup(t));
-	return v;
+	return strv_split(value ? value : "", SEPARATORS);
 }
 
 int vz_capability_validate(const char *key, const char *value, vz_error_t *err)
@@ -159,9 +154,8 @@ uint64_t vz_capability_drop_mask(const char *value)
 
 char *vz_capability_merge(const char *old, const char *change)
 {
-	_cleanup_strv_ char **a = tokens(old), **b = tokens(change);
+	_cleanup_strv_ char **a = tokens(old), **b = tokens(change), **out = NULL;
 	int state[ARRAY_SIZE(names)];
-	char *out = xstrdup("");
 
 	/* -1: not named; 0 off, 1 on. The old ones in order, then the new. */
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
@@ -174,15 +168,8 @@ char *vz_capability_merge(const char *old, const char *change)
 			if (cap >= 0)
 				state[cap] = on;
 		}
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
-		char *next;
-
-		if (state[i] < 0)
-			continue;
-		next = xasprintf("%s%s%s:%s", out, *out ? " " : "", names[i],
-				 state[i] ? "on" : "off");
-		free(out);
-		out = next;
-	}
-	return out;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (state[i] >= 0)
+			out = strv_push(out, xasprintf("%s:%s", names[i], state[i] ? "on" : "off"));
+	return strv_join(out, " ");
 }

@@ -40,12 +40,7 @@ static bool in_list(const char *const *list, size_t n, const char *name, size_t 
 
 static char **tokens(const char *value)
 {
-	_cleanup_free_ char *copy = xstrdup(value ? value : "");
-	char **v = NULL, *save = NULL;
-
-	for (char *t = strtok_r(copy, SEPARATORS, &save); t; t = strtok_r(NULL, SEPARATORS, &save))
-		v = strv_push(v, xstrdup(t));
-	return v;
+	return strv_split(value ? value : "", SEPARATORS);
 }
 
 int vz_features_validate(const char *key, const char *value, vz_error_t *err)
@@ -109,29 +104,19 @@ bool vz_features_on(const char *value, const char *name)
 
 char *vz_features_merge(const char *old, const char *change)
 {
-	_cleanup_strv_ char **a = tokens(old), **b = tokens(change);
-	_cleanup_free_ char *out = xstrdup("");
+	_cleanup_strv_ char **a = tokens(old), **b = tokens(change), **out = NULL;
 
 	/* The old switches change does not name, then change's. */
 	for (size_t i = 0; a && a[i]; i++) {
-		const char *colon = strchr(a[i], ':');
-		size_t len = colon ? (size_t)(colon - a[i]) : strlen(a[i]);
+		size_t len = strcspn(a[i], ":");
 		bool named = false;
 
 		for (size_t j = 0; b && b[j]; j++)
 			named |= strncmp(b[j], a[i], len) == 0 && b[j][len] == ':';
-		if (!named) {
-			char *next = xasprintf("%s%s%s", out, *out ? " " : "", a[i]);
-
-			free(out);
-			out = next;
-		}
+		if (!named)
+			out = strv_push(out, xstrdup(a[i]));
 	}
-	for (size_t j = 0; b && b[j]; j++) {
-		char *next = xasprintf("%s%s%s", out, *out ? " " : "", b[j]);
-
-		free(out);
-		out = next;
-	}
-	return steal_ptr(out);
+	for (size_t j = 0; b && b[j]; j++)
+		out = strv_push(out, xstrdup(b[j]));
+	return strv_join(out, " ");
 }
