@@ -47,6 +47,8 @@ vz_template_cache() {
 
 vz_start_daemon() {
 	local n=${BATS_SUITE_TEST_NUMBER:-0}
+	# A test that starts its own over setup's: the first goes, with its files.
+	vz_stop_daemon
 	VZ_TEST_DIR=$(mktemp -d "${TMPDIR:-/tmp}/vz-test.XXXXXX")
 	VZ_ROOT="$VZ_TEST_DIR/root"
 	VZ_RUNDIR="$VZ_TEST_DIR/run"

@@ -249,8 +249,6 @@ has_sys_resource() {
 }
 
 @test "where overlay cannot run, a CT with a disk limit falls back to ploop, not simfs" {
-	# setup's daemon first: a second start would leave it running.
-	vz_stop_daemon
 	VZ_TEST_NO_FD_LOWER=1 VZ_TEST_CONF_EXTRA='VE_LAYOUT="overlay"' vz_start_daemon
 	run -0 vzctl create 101 --ostemplate busybox --diskspace 100M
 	[[ "$output" == *"the CT is made with VE_LAYOUT=ploop"* ]]
