@@ -135,20 +135,13 @@ static void sysinfo_down(struct vzd_view *v, struct vz_ctx *ctx)
 void vzd_view_intake(struct vzd_view *v, struct vz_ctx *ctx)
 {
 	_cleanup_free_ char *server = vz_view_sysinfo_sock(ctx);
-	char tag;
-	int fd;
+	size_t had = v->listeners.n;
 
-	while ((fd = fd_recv(v->intake, &tag)) >= 0 || fd == -EPROTO) {
-		if (fd < 0)
-			continue;
-		if (tag != FD_TAG_SYSINFO) {
-			(void)close(fd);
-			continue;
-		}
-		fdset_add(&v->listeners, fd);
-		/* To the server's socket, which waits for the next server when there is none. */
-		(void)fd_send_to(server, FD_TAG_SYSINFO, fd);
-	}
+	fdset_recv_all(&v->listeners, v->intake, FD_TAG_SYSINFO);
+	/* Each new one to the server's socket, which waits for the next server when there is none.
+	 */
+	for (size_t i = had; i < v->listeners.n; i++)
+		(void)fd_send_to(server, FD_TAG_SYSINFO, v->listeners.fd[i]);
 }
 
 void vzd_view_prune(struct vzd_view *v)

@@ -131,6 +131,19 @@ void fdset_add(struct fdset *s, int fd)
 	s->fd[s->n++] = fd;
 }
 
+void fdset_recv_all(struct fdset *s, int sock, char tag)
+{
+	char got;
+	int fd;
+
+	while ((fd = fd_recv(sock, &got)) >= 0 || fd == -EPROTO) {
+		if (fd >= 0 && got == tag)
+			fdset_add(s, fd);
+		else if (fd >= 0)
+			(void)close(fd);
+	}
+}
+
 void fdset_drop(struct fdset *s, size_t i)
 {
 	(void)close(s->fd[i]);

@@ -31,6 +31,11 @@ struct fdset {
 };
 
 void fdset_add(struct fdset *s, int fd);
+/*
+ * Take every message queued on the nonblocking socket sock: the fds tagged
+ * tag go into s, any other is closed.
+ */
+void fdset_recv_all(struct fdset *s, int sock, char tag);
 /* Close s->fd[i]; the last one takes its place. */
 void fdset_drop(struct fdset *s, size_t i);
 /* Close those that poll says hung up (a listener whose processes all ended). */

@@ -617,20 +617,6 @@ char *vz_view_sysinfo_sock(const struct vz_ctx *ctx)
 	return xasprintf("%s/view-sysinfo.sock", ctx->rundir);
 }
 
-/* Listeners the daemon sent: kept (and so answered) from now on. */
-static void take_listeners(int intake, struct fdset *listeners)
-{
-	char tag;
-	int fd;
-
-	while ((fd = fd_recv(intake, &tag)) >= 0 || fd == -EPROTO) {
-		if (fd >= 0 && tag == FD_TAG_SYSINFO)
-			fdset_add(listeners, fd);
-		else if (fd >= 0)
-			(void)close(fd);
-	}
-}
-
 /* Answer every listener poll found ready; drop those that are done. */
 static void answer_listeners(struct server *s, struct fdset *l, const struct pollfd *p, size_t n)
 {
@@ -684,7 +670,7 @@ void vz_view_serve(struct vz_ctx *ctx, const struct vz_view_fds *fds, struct fds
 			break;
 		answer_listeners(&s, listeners, p + 3, n);
 		if (p[2].revents & POLLIN)
-			take_listeners(fds->intake, listeners);
+			fdset_recv_all(listeners, fds->intake, FD_TAG_SYSINFO);
 		if (p[1].revents & POLLIN) {
 			if (read(tfd, &ticks, sizeof(ticks)) == sizeof(ticks))
 				loads_tick(&s);
