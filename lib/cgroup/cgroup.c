@@ -379,6 +379,12 @@ int vz_cgroup_set_limits(struct vz_cgroup *cg, const struct vz_cgroup_limits *li
 	return cg->ops->set_limits(cg, lim, err);
 }
 
+int vz_cgroup_set_devices(struct vz_cgroup *cg, const struct vz_cg_dev *rules, size_t n,
+			  vz_error_t *err)
+{
+	return cg->ops->set_devices(cg, rules, n, err);
+}
+
 int vz_cgroup_stats(struct vz_cgroup *cg, struct vz_cgroup_stats *st, vz_error_t *err)
 {
 	return cg->ops->stats(cg, st, err);

@@ -10,6 +10,7 @@
 #define VZ_CGROUP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -60,6 +61,31 @@ struct vz_cgroup_limits {
 	dev_t io_dev;		/* the block device io_bps and io_iops apply to */
 	uint64_t io_bps;	/* bytes/s read and write; 0 for none */
 	uint64_t io_iops;	/* operations/s read and write; 0 for none */
+};
+
+/*
+ * One rule of a CT's device allow-list: what a CT's process may do with
+ * the device nodes of type (VZ_CG_DEV_CHAR or _BLOCK) and numbers
+ * major:minor (VZ_CG_DEV_ANY: every number). Anything no rule allows is
+ * denied. The access bits are those of the kernel's BPF device programs.
+ */
+enum vz_cg_dev_type {
+	VZ_CG_DEV_BLOCK = 1,
+	VZ_CG_DEV_CHAR = 2,
+};
+
+enum vz_cg_dev_access {
+	VZ_CG_DEV_MKNOD = 1,
+	VZ_CG_DEV_READ = 2,
+	VZ_CG_DEV_WRITE = 4,
+};
+
+#define VZ_CG_DEV_ANY UINT32_MAX
+
+struct vz_cg_dev {
+	enum vz_cg_dev_type type;
+	uint32_t major, minor; /* VZ_CG_DEV_ANY for any */
+	unsigned access;       /* enum vz_cg_dev_access bits */
 };
 
 /* One accounting counter; have is false when this kernel or backend has none. */
@@ -169,6 +195,16 @@ struct vz_cgroup_ops {
 	 */
 	int (*detail)(struct vz_cgroup *cg, unsigned parts, struct vz_cgroup_detail *d,
 		      vz_error_t *err);
+	/*
+	 * Make rules[0..n) the CT's whole device allow-list, in its existing
+	 * group, without a moment in which the group allows more than both
+	 * the old list and the new one: the devices controller on v1, a BPF
+	 * device program on cgroup2 (hybrid hosts without the v1 controller
+	 * use their cgroup2 group). No way to enforce it: VZ_E_RESOURCE with
+	 * EOPNOTSUPP.
+	 */
+	int (*set_devices)(struct vz_cgroup *cg, const struct vz_cg_dev *rules, size_t n,
+			   vz_error_t *err);
 };
 
 /* Detect the host's layout under root (normally "/sys/fs/cgroup"). */
@@ -204,6 +240,8 @@ unsigned vz_cgroup_supported(struct vz_cgroup *cg);
 int vz_cgroup_sync_weight(struct vz_cgroup *cg, vz_error_t *err);
 int vz_cgroup_detail(struct vz_cgroup *cg, unsigned parts, struct vz_cgroup_detail *d,
 		     vz_error_t *err);
+int vz_cgroup_set_devices(struct vz_cgroup *cg, const struct vz_cg_dev *rules, size_t n,
+			  vz_error_t *err);
 /* Pids of every process in the CT (nested groups too), in *ret (free it); count or -1. */
 int vz_cgroup_pids(struct vz_cgroup *cg, pid_t **ret, vz_error_t *err);
 

@@ -4,7 +4,8 @@
  * form layers, each calling only those below it:
  *
  *   cgroup.c (dispatcher)  ->  v1.c, v2.c (backends)
- *     ->  limits.c (limits, counters)  and  procs.c (processes)
+ *     ->  limits.c (limits, counters), devices.c (device allow-lists)
+ *         and procs.c (processes)
  *     ->  common.c (knobs, clocks, the group path)
  * A handle holds one entry per hierarchy: a single cgroup2
  * root on unified hosts, every v1 hierarchy (plus the cgroup2 beside them
@@ -38,6 +39,7 @@ enum cg_flags {
 	CG_CPU = 1 << 6,
 	CG_CPUACCT = 1 << 7,
 	CG_BLKIO = 1 << 8,
+	CG_DEVICES = 1 << 9,
 };
 
 struct cg_hier {
@@ -127,6 +129,25 @@ int cg_wait_empty(int fd, uint64_t deadline);
 int cg_kill_loop(int fd, cg_freeze_fn freeze, uint64_t deadline);
 /* Write cgroup.kill; -ENOENT on kernels without it. */
 int cg_v2_kill(int fd);
+
+/* ---- devices.c: a group's device allow-list ---- */
+
+/*
+ * Make rules[0..n) the whole allow-list of the v1 devices group at fd: the
+ * rules not yet there are allowed first, then what the group allows beyond
+ * them is denied, so the list never allows more than the old and new do.
+ */
+int cg_dev_v1_set(int fd, const struct vz_cg_dev *rules, size_t n);
+/*
+ * The same for the cgroup2 group at fd: a BPF device program of rules is
+ * attached (BPF_F_ALLOW_MULTI, so that it runs below the host's own and
+ * over the CT's sub-groups), then the programs attached before it are
+ * detached. -EOPNOTSUPP when fd is no cgroup2 directory.
+ */
+int cg_dev_bpf_set(int fd, const struct vz_cg_dev *rules, size_t n);
+/* The op-boundary form of either, for the group of h. */
+int cg_dev_set(struct vz_cgroup *cg, struct cg_hier *h, const struct vz_cg_dev *rules, size_t n,
+	       vz_error_t *err);
 
 /* ---- limits.c: limits and counters; knob names come from the backends ---- */
 

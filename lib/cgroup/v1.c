@@ -258,9 +258,9 @@ static unsigned controller_flags(const char *name)
 		const char *name;
 		unsigned flag;
 	} map[] = {
-		{"cpuset", CG_CPUSET},	 {"memory", CG_MEMORY}, {"pids", CG_PIDS},
-		{"freezer", CG_FREEZER}, {"cpu", CG_CPU},	{"cpuacct", CG_CPUACCT},
-		{"blkio", CG_BLKIO},
+		{"cpuset", CG_CPUSET},	 {"memory", CG_MEMORY},	  {"pids", CG_PIDS},
+		{"freezer", CG_FREEZER}, {"cpu", CG_CPU},	  {"cpuacct", CG_CPUACCT},
+		{"blkio", CG_BLKIO},	 {"devices", CG_DEVICES},
 	};
 	_cleanup_free_ char *copy = xstrdup(name);
 	unsigned flags = 0;
@@ -566,6 +566,27 @@ static int v1_set_limits(struct vz_cgroup *cg, const struct vz_cgroup_limits *li
 }
 
 /*
+ * The devices controller; without it (a host that does not mount it), a
+ * hybrid host's cgroup2 group, where a BPF device program works just as
+ * well.
+ */
+static int v1_set_devices(struct vz_cgroup *cg, const struct vz_cg_dev *rules, size_t n,
+			  vz_error_t *err)
+{
+	struct cg_hier *h = find_hier(cg, CG_DEVICES);
+
+	for (size_t i = 0; !h && i < cg->n_hiers; i++)
+		if ((cg->hiers[i].flags & CG_V2) && cg_group_fd(cg, &cg->hiers[i]) >= 0)
+			h = &cg->hiers[i];
+	if (!h)
+		return vz_error_make(err, VZ_E_RESOURCE, EOPNOTSUPP,
+				     "cgroup '%s': no devices controller and no cgroup2 group to "
+				     "hold a device allow-list",
+				     cg->path);
+	return cg_dev_set(cg, h, rules, n, err);
+}
+
+/*
  * The CT's groups, where they exist, say what their kernel offers. Without
  * them, a hierarchy's presence does, or for knobs that depend on kernel
  * options (swap accounting, CFS bandwidth, the I/O scheduler) the root's.
@@ -819,6 +840,7 @@ const struct vz_cgroup_ops cg_v1_ops = {
 	.sync_weight = v1_sync_weight,
 	.destroy = v1_destroy,
 	.set_limits = v1_set_limits,
+	.set_devices = v1_set_devices,
 	.stats = v1_stats,
 	.detail = v1_detail,
 	.supported = v1_supported,

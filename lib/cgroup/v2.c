@@ -330,6 +330,13 @@ static int v2_set_limits(struct vz_cgroup *cg, const struct vz_cgroup_limits *li
 	return cg_set_limits(cg, &v2_limits, lim, err);
 }
 
+/* No controller to enable: a BPF device program works in every cgroup2 group. */
+static int v2_set_devices(struct vz_cgroup *cg, const struct vz_cg_dev *rules, size_t n,
+			  vz_error_t *err)
+{
+	return cg_dev_set(cg, hier(cg), rules, n, err);
+}
+
 /* The CT's group has the knobs of the controllers its parent hands down, and only those. */
 static unsigned v2_supported(struct vz_cgroup *cg)
 {
@@ -512,6 +519,7 @@ const struct vz_cgroup_ops cg_v2_ops = {
 	.sync_weight = v2_sync_weight,
 	.destroy = v2_destroy,
 	.set_limits = v2_set_limits,
+	.set_devices = v2_set_devices,
 	.stats = v2_stats,
 	.detail = v2_detail,
 	.supported = v2_supported,

@@ -680,6 +680,94 @@ static void test_real_v2_no_controllers(void **state)
 	assert_gone(t);
 }
 
+/*
+ * 0 when a process in the CT's group opens path with flags, else the errno:
+ * a child joins the group, tries, and exits with the result.
+ */
+static int open_in_group(struct real *t, const char *path, int flags)
+{
+	_cleanup_error_ vz_error_t err = NULL;
+	int status, pfd[2];
+	pid_t pid;
+	char go;
+
+	assert_int_equal(pipe2(pfd, O_CLOEXEC), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd;
+
+		close(pfd[1]);
+		if (read(pfd[0], &go, 1) != 1)
+			_exit(255);
+		fd = open(path, flags | O_CLOEXEC);
+		_exit(fd >= 0 ? 0 : errno);
+	}
+	close(pfd[0]);
+	ok(vz_cgroup_attach(t->cg, pid, &err), &err);
+	assert_int_equal(write(pfd[1], "g", 1), 1);
+	close(pfd[1]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+/*
+ * The allow-list holds in the real kernel: exactly what the rules name
+ * opens, a change takes effect for the next open, and a group that was
+ * changed twice still has one program (v2) or only the new lines (v1).
+ */
+static void check_devices(struct real *t)
+{
+	_cleanup_error_ vz_error_t err = NULL;
+	const struct vz_cg_dev first[] = {
+		{VZ_CG_DEV_CHAR, 1, 3, VZ_CG_DEV_READ | VZ_CG_DEV_WRITE},
+		{VZ_CG_DEV_CHAR, 1, 5, VZ_CG_DEV_READ},
+	};
+	const struct vz_cg_dev second[] = {
+		{VZ_CG_DEV_CHAR, 1, 3, VZ_CG_DEV_READ | VZ_CG_DEV_WRITE},
+		{VZ_CG_DEV_CHAR, 1, VZ_CG_DEV_ANY, VZ_CG_DEV_WRITE},
+	};
+
+	real_create(t);
+	ok(vz_cgroup_set_devices(t->cg, first, ARRAY_SIZE(first), &err), &err);
+	assert_int_equal(open_in_group(t, "/dev/null", O_RDWR), 0);
+	assert_int_equal(open_in_group(t, "/dev/zero", O_RDONLY), 0);
+	assert_int_equal(open_in_group(t, "/dev/zero", O_WRONLY), EPERM);
+	assert_int_equal(open_in_group(t, "/dev/full", O_RDONLY), EPERM);
+	ok(vz_cgroup_set_devices(t->cg, second, ARRAY_SIZE(second), &err), &err);
+	assert_int_equal(open_in_group(t, "/dev/null", O_RDWR), 0);
+	assert_int_equal(open_in_group(t, "/dev/zero", O_RDONLY), EPERM);
+	assert_int_equal(open_in_group(t, "/dev/full", O_WRONLY), 0);
+	assert_int_equal(open_in_group(t, "/dev/full", O_RDONLY), EPERM);
+	ok(vz_cgroup_set_devices(t->cg, first, ARRAY_SIZE(first), &err), &err);
+	assert_int_equal(open_in_group(t, "/dev/zero", O_RDONLY), 0);
+	assert_int_equal(open_in_group(t, "/dev/full", O_WRONLY), EPERM);
+	reap_all();
+	ok(vz_cgroup_destroy(t->cg, &err), &err);
+	assert_gone(t);
+}
+
+/* The host's own layout: the v1 devices controller on a hybrid or v1 host. */
+static void test_real_devices(void **state)
+{
+	struct real *t = *state;
+
+	if (!real_open(t, "dv"))
+		skip();
+	check_devices(t);
+}
+
+/* cgroup2: the BPF device program, on the unified root or hybrid's cgroup2. */
+static void test_real_devices_v2(void **state)
+{
+	struct real *t = *state;
+
+	if (!pick_v2_root(t) || !real_open(t, "dv2"))
+		skip();
+	check_devices(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -695,6 +783,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_real_limits, real_setup, real_teardown),
 		cmocka_unit_test_setup_teardown(test_real_v2_no_controllers, real_setup,
 						real_teardown),
+		cmocka_unit_test_setup_teardown(test_real_devices, real_setup, real_teardown),
+		cmocka_unit_test_setup_teardown(test_real_devices_v2, real_setup, real_teardown),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
