@@ -33,8 +33,6 @@ int cmd_simple(struct client *c, const char *op, struct vz_msg *args)
 
 /* OpenVZ options that later vz releases implement: say so instead of "invalid". */
 static const char *const openvz_later[] = {
-	"devnodes",
-	"devices",
 	"quotaugidlimit",
 };
 

@@ -238,6 +238,8 @@ static const struct set_row set_rows[] = {
 	{"nameserver", "NAMESERVER", true, CONV_NONE},
 	{"features", "FEATURES", true, CONV_NONE},
 	{"capability", "CAPABILITY", true, CONV_NONE},
+	{"devnodes", "DEVNODES", true, CONV_NONE},
+	{"devices", "DEVICES", true, CONV_NONE},
 	{"searchdomain", "SEARCHDOMAIN", true, CONV_NONE},
 	{"stop-timeout", "STOP_TIMEOUT", true, CONV_NONE},
 	{"ipadd", "IPADD", true, CONV_NONE},
@@ -329,14 +331,19 @@ static void push(char ***v, size_t *n, const char *s)
 }
 
 /*
- * OpenVZ takes --nameserver, --searchdomain, --features and --capability several times,
- * meaning all of them: join the values of a repeated one.
+ * OpenVZ takes --nameserver, --searchdomain, --features, --capability, --devnodes and
+ * --devices several times, meaning all of them: join the values of a repeated one.
  */
 static bool append_repeated(char **keys, char **values, size_t n, const char *key,
 			    const char *value)
 {
-	if (!streq(key, "NAMESERVER") && !streq(key, "SEARCHDOMAIN") && !streq(key, "FEATURES") &&
-	    !streq(key, "CAPABILITY"))
+	static const char *const repeated[] = {"NAMESERVER", "SEARCHDOMAIN", "FEATURES",
+					       "CAPABILITY", "DEVNODES",     "DEVICES"};
+	bool is = false;
+
+	for (size_t i = 0; i < ARRAY_SIZE(repeated); i++)
+		is |= streq(key, repeated[i]);
+	if (!is)
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		if (streq(keys[i], key)) {

@@ -21,6 +21,7 @@
 #include "net/netif.h"
 #include "res/cpuio.h"
 #include "res/capability.h"
+#include "res/devices.h"
 #include "res/disk.h"
 #include "res/features.h"
 #include "res/ubc.h"
@@ -470,6 +471,12 @@ static const struct vz_config_key keys[] = {
 	{"FEATURES", NULL, vz_features_validate,
 	 "what the CT may use beyond the default, name:on or name:off (io_uring); applies at "
 	 "the next start"},
+	{"DEVNODES", NULL, vz_devices_validate,
+	 "nodes of the host's /dev the CT gets in its own and may open: NAME:r|w|rw|none "
+	 "(net/tun:rw fuse:rw)"},
+	{"DEVICES", NULL, vz_devices_validate,
+	 "devices the CT may open, without a node made: b|c:MAJOR:MINOR|all:r|w|rw|none "
+	 "(c:10:200:rw)"},
 	{"CGROUP_VIEW", NULL, validate_cgroup_view,
 	 "what the CT sees at /sys/fs/cgroup on a cgroup v1 host: auto, hybrid (each "
 	 "hierarchy, read-only) or unified (its cgroup2 group); in vz.conf, the default"},

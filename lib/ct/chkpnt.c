@@ -29,6 +29,7 @@
 #include "criu/criu.h"
 #include "ct/internal.h"
 #include "res/cpuio.h"
+#include "res/devices.h"
 #include "sandbox/mount.h"
 #include "sandbox/viewmount.h"
 #include "util/clock.h"
@@ -214,19 +215,24 @@ static int run_criu_restore(struct vz_ct *ct, const char *images, const char *wo
 				  .lazy = lazy,
 				  .console_tty = old_console,
 				  .console_fd = -1};
+	struct vz_ct_devices devs = {0};
 	uint32_t base, size;
 	pid_t pid;
 	int r;
 
 	if (!dev || ct_uid_range(ct, &base, &size, err) < 0 ||
+	    ct_devices(ct->cfg, &devs, err) < 0 ||
 	    restore_console(ct, old_console, &con, err) < 0 ||
-	    vz_mount_ct_dev(dev, base, old_console != NULL, ct_res_shm_size(ct->cfg), err) < 0 ||
+	    vz_mount_ct_dev(dev, base, old_console != NULL, ct_res_shm_size(ct->cfg), devs.nodes,
+			    devs.n_nodes, err) < 0 ||
 	    (vz_config_get(saved, VZ_STATE_VIEW) && vz_view_prepare_dev(dev, base, err) < 0)) {
+		vz_ct_devices_free(&devs);
 		ct_console_close(&con);
 		ct_unstage(ct);
 		strv_free(external);
 		return -1;
 	}
+	vz_ct_devices_free(&devs);
 	external = strv_push(external, xasprintf("mnt[" VZ_CRIU_DEV_KEY "]:%s", dev));
 	external = view_restore_external(ct, saved, external);
 	req.external = external;

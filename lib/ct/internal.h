@@ -170,6 +170,9 @@ int ct_net_set_live(struct vz_ct *ct, const struct vz_ct_change *c, size_t n, vz
  * go into ct->state. What the host cannot enforce is dropped with a warning.
  */
 int ct_res_start(struct vz_ct *ct, struct vz_cgroup *cg, vz_error_t *err);
+/* The devices of a CT with cfg (lib/res/devices.h), DEVNODES resolved on this host. */
+struct vz_ct_devices;
+int ct_devices(const struct vz_config *cfg, struct vz_ct_devices *ret, vz_error_t *err);
 /* The prefix's CPU weight after a CT's came or went (cgroup.h sync_weight); warns on failure. */
 void ct_res_sync_weight(struct vz_ct *ct, struct vz_cgroup *cg);
 /*

@@ -19,6 +19,7 @@
 #include "ct/internal.h"
 #include "ct/ctid.h"
 #include "res/cpuio.h"
+#include "res/devices.h"
 #include "sandbox/mount.h"
 #include "sandbox/spawn.h"
 #include "sandbox/viewmount.h"
@@ -110,17 +111,23 @@ static int spawn_ct_init(struct vz_ct *ct, struct vz_cgroup *cg, const struct in
 	};
 
 	struct vz_cgroup_v1_dir *v1 = NULL;
+	struct vz_ct_devices devs = {0};
 	int n = 0, r;
 
 	if (ct_uid_range(ct, &p.uid_base, &p.uid_size, err) < 0 ||
-	    vz_cgroup_delegate(cg, p.uid_base, err) < 0)
+	    vz_cgroup_delegate(cg, p.uid_base, err) < 0 || ct_devices(ct->cfg, &devs, err) < 0)
 		return -1;
-	if (ct_cgroup_hybrid(ct, cg) && (n = vz_cgroup_v1_dirs(cg, &v1, err)) < 0)
+	p.dev_nodes = devs.nodes;
+	p.n_dev_nodes = devs.n_nodes;
+	if (ct_cgroup_hybrid(ct, cg) && (n = vz_cgroup_v1_dirs(cg, &v1, err)) < 0) {
+		vz_ct_devices_free(&devs);
 		return -1;
+	}
 	p.cgroup_v1 = v1;
 	p.n_cgroup_v1 = (size_t)n;
 	r = vz_spawn_init(&p, ret_pid, err);
 	vz_cgroup_v1_dirs_free(v1, (size_t)n);
+	vz_ct_devices_free(&devs);
 	return r;
 }
 

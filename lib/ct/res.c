@@ -18,6 +18,7 @@
 #include "ct/internal.h"
 #include "sandbox/mount.h"
 #include "res/cpuio.h"
+#include "res/devices.h"
 #include "ct/state.h"
 #include "res/ubc.h"
 #include "util/fs.h"
@@ -351,12 +352,42 @@ static int add_res_key(const char *key, const char *value, void *data)
 	return 0;
 }
 
+int ct_devices(const struct vz_config *cfg, struct vz_ct_devices *ret, vz_error_t *err)
+{
+	return vz_ct_devices_resolve(vz_config_get(cfg, "DEVNODES"), vz_config_get(cfg, "DEVICES"),
+				     "/dev", ret, err);
+}
+
+/*
+ * The CT's device allow-list from cfg. A host with no way to enforce one
+ * (no devices controller, no cgroup2) is warned about: device access then
+ * rests on the user namespace, which lets no CT make a node.
+ */
+static int devices_apply(struct vz_ct *ct, struct vz_cgroup *cg, const struct vz_config *cfg,
+			 vz_error_t *err)
+{
+	_cleanup_error_ vz_error_t e = NULL;
+	struct vz_ct_devices d;
+	int r;
+
+	if (ct_devices(cfg, &d, err) < 0)
+		return -1;
+	r = vz_cgroup_set_devices(cg, d.rules, d.n_rules, &e);
+	vz_ct_devices_free(&d);
+	if (r < 0 && vz_error_errno(e) == EOPNOTSUPP) {
+		vz_warn(ct->ctx, "DEVICES: not enforced on this host: %s", e->msg);
+		return 0;
+	}
+	return r < 0 ? vz_error_move(err, &e) : 0;
+}
+
 int ct_res_start(struct vz_ct *ct, struct vz_cgroup *cg, vz_error_t *err)
 {
 	struct key_list l = {0};
 	int r;
 
-	if (res_apply(ct, cg, ct->cfg, vz_res_bits_of_config(ct->cfg), err) < 0 ||
+	if (devices_apply(ct, cg, ct->cfg, err) < 0 ||
+	    res_apply(ct, cg, ct->cfg, vz_res_bits_of_config(ct->cfg), err) < 0 ||
 	    res_rlimits(ct->ctx, ct->cfg, 0, true, err) < 0)
 		return -1;
 	(void)vz_config_foreach(ct->cfg, add_res_key, &l);
@@ -365,14 +396,42 @@ int ct_res_start(struct vz_ct *ct, struct vz_cgroup *cg, vz_error_t *err)
 	return r;
 }
 
+/*
+ * DEVNODES or DEVICES changed on a running CT: the new nodes are made, the
+ * allow-list becomes the new one, and nodes the CT had (its state says
+ * which) but no longer gets are removed.
+ */
+static int devices_live(struct vz_ct *ct, struct vz_cgroup *cg, const struct vz_config *cfg,
+			vz_error_t *err)
+{
+	struct vz_ct_devices now = {0}, had = {0};
+	_cleanup_close_ int ns = -EBADF;
+	uint32_t base, size;
+	int r = -1;
+
+	if (ct_uid_range(ct, &base, &size, err) < 0 || ct_devices(cfg, &now, err) < 0)
+		return -1;
+	/* What the CT had resolves as it did unless the host's node went away meanwhile. */
+	(void)vz_ct_devices_resolve(vz_state_get(&ct->state, "DEVNODES"), NULL, "/dev", &had, NULL);
+	ns = vz_ct_open_ns(ct, CLONE_NEWNS, err);
+	if (ns >= 0 && vz_dev_nodes_sync(ns, base, NULL, 0, now.nodes, now.n_nodes, err) == 0 &&
+	    devices_apply(ct, cg, cfg, err) == 0 &&
+	    vz_dev_nodes_sync(ns, base, had.nodes, had.n_nodes, now.nodes, now.n_nodes, err) == 0)
+		r = 0;
+	vz_ct_devices_free(&now);
+	vz_ct_devices_free(&had);
+	return r;
+}
+
 static int set_live(struct vz_ct *ct, const struct vz_config *cfg, const struct vz_ct_change *c,
 		    size_t n, vz_error_t *err)
 {
 	struct vz_cgroup *cg;
 	unsigned mask = 0;
-	bool rl = false, pty = false, ram = false;
+	bool rl = false, pty = false, ram = false, dev = false;
 
 	for (size_t i = 0; i < n; i++) {
+		dev |= vz_devices_is_key(c[i].key);
 		mask |= vz_res_bits_of_key(c[i].key);
 		rl |= changes_rlimits(c[i].key);
 		pty |= streq(c[i].key, "NUMPTY");
@@ -380,10 +439,12 @@ static int set_live(struct vz_ct *ct, const struct vz_config *cfg, const struct 
 	}
 	if (pty && pty_live(ct, cfg, err) < 0)
 		return -1;
-	if (!mask && !rl)
+	if (!mask && !rl && !dev)
 		return 0;
 	cg = vz_ct_cgroup(ct, err);
 	if (!cg)
+		return -1;
+	if (dev && devices_live(ct, cg, cfg, err) < 0)
 		return -1;
 	if (mask && res_apply(ct, cg, cfg, mask, err) < 0)
 		return -1;

@@ -15,6 +15,7 @@
 #include "ct/internal.h"
 #include "res/capability.h"
 #include "res/cpuio.h"
+#include "res/devices.h"
 #include "res/disk.h"
 #include "res/features.h"
 #include "sandbox/ns.h"
@@ -76,6 +77,20 @@ static int set_key(struct vz_ct *ct, struct vz_config *cfg, const struct vz_ct_c
 
 		if (vz_capability_validate(c->key, c->value, err) < 0)
 			return -1;
+		return vz_config_set(cfg, c->key, merged, err);
+	}
+	/* OpenVZ's --devnodes/--devices change the devices they name and keep the others. */
+	if (vz_devices_is_key(c->key) && c->value) {
+		_cleanup_free_ char *merged =
+			vz_devices_merge(vz_config_get(cfg, c->key), c->value);
+		struct vz_ct_devices named;
+
+		/* A node to be made must be one on this host: said now, not at the next start. */
+		if (vz_devices_validate(c->key, c->value, err) < 0 ||
+		    vz_ct_devices_resolve(streq(c->key, "DEVNODES") ? c->value : NULL, NULL, "/dev",
+					  &named, err) < 0)
+			return -1;
+		vz_ct_devices_free(&named);
 		return vz_config_set(cfg, c->key, merged, err);
 	}
 	/* OpenVZ's --features name:on changes that one and keeps the others. */

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "res/cpuio.h"
+#include "res/devices.h"
 #include "res/ubc.h"
 #include "util/fs.h"
 #include "util/macros.h"
@@ -214,7 +215,7 @@ unsigned vz_res_bits_of_config(const struct vz_config *cfg)
 
 bool vz_res_is_key(const char *key)
 {
-	return vz_res_bits_of_key(key) || vz_ubc_param_by_key(key);
+	return vz_res_bits_of_key(key) || vz_ubc_param_by_key(key) || vz_devices_is_key(key);
 }
 
 static uint64_t get_num(const struct vz_config *cfg, const char *key,

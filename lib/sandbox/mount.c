@@ -183,11 +183,73 @@ static const struct {
 };
 
 /*
+ * The directory that holds node n under /dev (dev, a directory fd): made
+ * where missing, CT root owning it; a symlink on the way is not followed.
+ * Returns an fd or -errno.
+ */
+static int node_parent(int dev, const char *name, uid_t owner, bool make)
+{
+	_cleanup_close_ int dir = fcntl(dev, F_DUPFD_CLOEXEC, 3);
+	const char *p = name;
+
+	for (size_t len; dir >= 0 && (len = strcspn(p, "/")) && p[len]; p += len + 1) {
+		_cleanup_free_ char *comp = xstrndup(p, len);
+		int next;
+
+		if (make && mkdirat(dir, comp, 0755) == 0)
+			(void)!fchownat(dir, comp, owner, owner, AT_SYMLINK_NOFOLLOW);
+		next = openat(dir, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0)
+			return -errno;
+		closep(&dir);
+		dir = next;
+	}
+	return dir < 0 ? -errno : take_fd(dir);
+}
+
+static const char *node_base(const char *name)
+{
+	const char *slash = strrchr(name, '/');
+
+	return slash ? slash + 1 : name;
+}
+
+/* A DEVNODES node in /dev, with the host's mode and CT root owning it; one there stays. */
+static int make_node(int dev, const struct vz_dev_node *n, uid_t owner, vz_error_t *err)
+{
+	_cleanup_close_ int dir = node_parent(dev, n->name, owner, true);
+	const char *base = node_base(n->name);
+
+	if (dir < 0)
+		return vz_error_make(err, VZ_E_MOUNT, -dir, "DEVNODES: make '/dev/%s'", n->name);
+	if (mknodat(dir, base, n->mode, n->rdev) < 0 && errno != EEXIST)
+		return vz_error_make(err, VZ_E_MOUNT, errno, "DEVNODES: mknod '/dev/%s'", n->name);
+	(void)!fchmodat(dir, base, n->mode & 07777, 0);
+	(void)!fchownat(dir, base, owner, owner, AT_SYMLINK_NOFOLLOW);
+	return 0;
+}
+
+/* The node n is gone from /dev, if it is still the device vz made there. */
+static int remove_node(int dev, const struct vz_dev_node *n)
+{
+	_cleanup_close_ int dir = node_parent(dev, n->name, 0, false);
+	const char *base = node_base(n->name);
+	struct stat st;
+
+	if (dir < 0 || fstatat(dir, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	if ((st.st_mode & S_IFMT) != (n->mode & S_IFMT) || st.st_rdev != n->rdev)
+		return 0;
+	return unlinkat(dir, base, 0) < 0 && errno != ENOENT ? -errno : 0;
+}
+
+/*
  * Nodes, links and dirs of a fresh /dev tmpfs (dev, a directory fd); all the
  * CT's. With console, an empty file /dev/console for the console's pty to
- * be bound on.
+ * be bound on. Then the DEVNODES nodes.
  */
-static int fill_dev_dir(int dev, uid_t owner, bool console, vz_error_t *err)
+static int fill_dev_dir(int dev, uid_t owner, bool console, const struct vz_dev_node *nodes,
+			size_t n_nodes, vz_error_t *err)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(dev_nodes); i++) {
 		if (mknodat(dev, dev_nodes[i].name, S_IFCHR | 0666,
@@ -215,10 +277,13 @@ static int fill_dev_dir(int dev, uid_t owner, bool console, vz_error_t *err)
 		if (fd < 0 || fchown(fd, owner, owner) < 0)
 			return vz_error_make(err, VZ_E_MOUNT, errno, "create '/dev/console'");
 	}
+	for (size_t i = 0; i < n_nodes; i++)
+		if (make_node(dev, &nodes[i], owner, err) < 0)
+			return -1;
 	return 0;
 }
 
-static int fill_dev(int rootfd, uid_t owner, bool console, vz_error_t *err)
+static int fill_dev(int rootfd, const struct vz_ct_mount_opts *o, vz_error_t *err)
 {
 	_cleanup_close_ int opath = vz_open_in_root(rootfd, "dev", O_PATH | O_DIRECTORY);
 	_cleanup_close_ int dev = -EBADF;
@@ -230,7 +295,7 @@ static int fill_dev(int rootfd, uid_t owner, bool console, vz_error_t *err)
 	dev = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dev < 0)
 		return vz_error_make(err, VZ_E_MOUNT, errno, "open '/dev' in the CT");
-	return fill_dev_dir(dev, owner, console, err);
+	return fill_dev_dir(dev, o->owner, o->console != NULL, o->dev_nodes, o->n_dev_nodes, err);
 }
 
 /* ---- tmpfs sizes (/dev, /dev/shm) ---- */
@@ -270,7 +335,8 @@ static char *shm_options(uid_t owner, uint64_t shm_size)
 	return xasprintf("mode=1777,%s,uid=%u,gid=%u", size, owner, owner);
 }
 
-int vz_mount_ct_dev(const char *path, uid_t owner, bool console, uint64_t shm_size, vz_error_t *err)
+int vz_mount_ct_dev(const char *path, uid_t owner, bool console, uint64_t shm_size,
+		    const struct vz_dev_node *nodes, size_t n_nodes, vz_error_t *err)
 {
 	_cleanup_free_ char *opt = dev_options(owner, shm_size);
 	_cleanup_close_ int dev = -EBADF;
@@ -280,7 +346,7 @@ int vz_mount_ct_dev(const char *path, uid_t owner, bool console, uint64_t shm_si
 	if (mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NOEXEC, opt) < 0)
 		return vz_error_make(err, VZ_E_MOUNT, errno, "mount tmpfs on '%s'", path);
 	dev = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dev < 0 || fill_dev_dir(dev, owner, console, err) < 0) {
+	if (dev < 0 || fill_dev_dir(dev, owner, console, nodes, n_nodes, err) < 0) {
 		if (dev < 0)
 			vz_error_make(err, VZ_E_MOUNT, errno, "open '%s'", path);
 		(void)umount2(path, MNT_DETACH);
@@ -311,7 +377,7 @@ static int setup_dev(int rootfd, const struct vz_ct_mount_opts *o, vz_error_t *e
 	uid_t owner = o->owner;
 
 	if (mount_fs(rootfd, "dev", "tmpfs", MS_NOSUID | MS_NOEXEC, devopt, owner, err) < 0 ||
-	    fill_dev(rootfd, owner, console != NULL, err) < 0 ||
+	    fill_dev(rootfd, o, err) < 0 ||
 	    mount_fs(rootfd, "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, ptsopt, owner, err) < 0 ||
 	    mount_fs(rootfd, "dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, shmopt, owner, err) < 0 ||
 	    mount_fs(rootfd, "dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, owner,
@@ -712,4 +778,55 @@ int vz_tmpfs_set_size(int mntns_fd, uint64_t shm_size, vz_error_t *err)
 			 : xstrdup("PHYSPAGES: resize the CT's /dev/shm to the host's default");
 
 	return vz_ns_run(mntns_fd, CLONE_NEWNS, remount_tmpfs_fn, &shm_size, what, err);
+}
+
+struct nodes_sync {
+	uid_t owner;
+	const struct vz_dev_node *old, *new;
+	size_t n_old, n_new;
+	vz_error_t err;
+};
+
+static bool has_node(const struct vz_dev_node *v, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (streq(v[i].name, name))
+			return true;
+	return false;
+}
+
+/* In a child that joined the CT's mount namespace: its /dev, if it is still vz's tmpfs. */
+static int nodes_sync_fn(void *data)
+{
+	struct nodes_sync *ns = data;
+	_cleanup_close_ int dev = open("/dev", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct statfs fs;
+	int r;
+
+	if (dev < 0 || fstatfs(dev, &fs) < 0)
+		return errno;
+	if (fs.f_type != TMPFS_MAGIC)
+		return ENOTSUP;
+	for (size_t i = 0; i < ns->n_new; i++)
+		if (make_node(dev, &ns->new[i], ns->owner, &ns->err) < 0)
+			return vz_error_errno(ns->err) ? vz_error_errno(ns->err) : EIO;
+	for (size_t i = 0; i < ns->n_old; i++) {
+		if (has_node(ns->new, ns->n_new, ns->old[i].name))
+			continue;
+		r = remove_node(dev, &ns->old[i]);
+		if (r < 0)
+			return -r;
+	}
+	return 0;
+}
+
+int vz_dev_nodes_sync(int mntns_fd, uid_t owner, const struct vz_dev_node *old, size_t n_old,
+		      const struct vz_dev_node *new, size_t n_new, vz_error_t *err)
+{
+	struct nodes_sync ns = {owner, old, new, n_old, n_new, NULL};
+	int r = vz_ns_run(mntns_fd, CLONE_NEWNS, nodes_sync_fn, &ns,
+			  "DEVNODES: change the nodes in the CT's /dev", err);
+
+	vz_error_release(&ns.err);
+	return r;
 }

@@ -16,6 +16,13 @@
  */
 int vz_open_in_root(int rootfd, const char *path, int flags);
 
+/* A device node a CT's /dev gets beyond the standard ones (DEVNODES). */
+struct vz_dev_node {
+	char *name;  /* under /dev: "net/tun" (parents are made) */
+	mode_t mode; /* S_IFCHR or S_IFBLK, and the permission bits */
+	dev_t rdev;
+};
+
 /*
  * A CT's /dev made on the host at path (a tmpfs with its device nodes, CT
  * root owning it), for a CRIU restore to bind into the CT: a restore runs
@@ -23,7 +30,7 @@ int vz_open_in_root(int rootfd, const char *path, int flags);
  * caller detaches it once the CT has it.
  */
 int vz_mount_ct_dev(const char *path, uid_t owner, bool console, uint64_t shm_size,
-		    vz_error_t *err);
+		    const struct vz_dev_node *nodes, size_t n_nodes, vz_error_t *err);
 
 /* What the CT's mount tree is made of, besides its root. */
 struct vz_ct_mount_opts {
@@ -32,6 +39,8 @@ struct vz_ct_mount_opts {
 	int pty_max;		  /* devpts max= (OpenVZ's numpty); -1 for no cap */
 	const char *console;	  /* host path of a pty slave for /dev/console, or NULL */
 	uint64_t shm_size;	  /* bytes of /dev/shm (vz_tmpfs_size); 0: the kernel's default */
+	const struct vz_dev_node *dev_nodes; /* DEVNODES, made in /dev */
+	size_t n_dev_nodes;
 	/*
 	 * The CT's v1 hierarchies (vz_cgroup_v1_dirs), or none: with them
 	 * /sys/fs/cgroup is a read-only tmpfs with a read-only bind of each
@@ -75,5 +84,14 @@ int vz_tmpfs_set_size(int mntns_fd, uint64_t shm_size, vz_error_t *err);
  * options, from a child in the CT's mount namespace mntns_fd (vz_ns_open).
  */
 int vz_devpts_set_max(int mntns_fd, uid_t owner, int pty_max, vz_error_t *err);
+
+/*
+ * Bring a running CT's /dev from the DEVNODES nodes old[] to new[], from a
+ * child in its mount namespace mntns_fd: the new ones are made (owned by
+ * owner, CT root), those only in old removed where they are still the
+ * device vz made. A node the CT removed or replaced is left as the CT has it.
+ */
+int vz_dev_nodes_sync(int mntns_fd, uid_t owner, const struct vz_dev_node *old, size_t n_old,
+		      const struct vz_dev_node *new, size_t n_new, vz_error_t *err);
 
 #endif

@@ -341,6 +341,8 @@ static VZ_NORETURN void mount_child(const struct vz_spawn_init_params *p, int in
 		.pty_max = p->pty_max,
 		.console = p->console,
 		.shm_size = p->shm_size,
+		.dev_nodes = p->dev_nodes,
+		.n_dev_nodes = p->n_dev_nodes,
 		.cgroup_v1 = p->cgroup_v1,
 		.n_cgroup_v1 = p->n_cgroup_v1,
 		.view = p->view,

@@ -47,6 +47,8 @@ struct vz_spawn_init_params {
 	struct vz_spawn_confine confine;
 	int pty_max;	   /* numpty: devpts max=, -1 for none */
 	uint64_t shm_size; /* bytes of /dev/shm (vz_tmpfs_size), 0: the kernel's default */
+	const struct vz_dev_node *dev_nodes; /* DEVNODES, made in its /dev */
+	size_t n_dev_nodes;
 	/* The CT's v1 hierarchies for the hybrid view (struct vz_ct_mount_opts), or none. */
 	const struct vz_cgroup_v1_dir *cgroup_v1;
 	size_t n_cgroup_v1;
