@@ -95,7 +95,9 @@ static CURL *make_handle(const struct vz_fetch *f, const char *url, struct sink 
 		return NULL;
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	/* An https server's redirect may not take the download to plain http. */
+	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR,
+			 strncasecmp(url, "https:", 6) == 0 ? "https" : "http,https");
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
 	curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
@@ -121,6 +123,7 @@ static int perform(const struct vz_fetch *f, const char *url, struct sink *s, vz
 	CURL *c = make_handle(f, url, s, errbuf);
 	CURLcode rc;
 	_cleanup_free_ char *range = NULL;
+	char *redirect = NULL;
 
 	if (!c)
 		return vz_error_make(err, VZ_E_SYSTEM, ENOMEM, "curl");
@@ -130,6 +133,10 @@ static int perform(const struct vz_fetch *f, const char *url, struct sink *s, vz
 	}
 	s->t0 = s->last = vz_now_s();
 	rc = curl_easy_perform(c);
+	/* Refused on the way: the URL curl was sent to is another than the one asked for. */
+	if (rc == CURLE_UNSUPPORTED_PROTOCOL)
+		(void)curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &redirect);
+	redirect = redirect && !streq(redirect, url) ? xstrdup(redirect) : NULL;
 	curl_easy_cleanup(c);
 	if (s->too_much)
 		return vz_error_make(err, VZ_E_BAD_TEMPLATE, 0,
@@ -137,6 +144,14 @@ static int perform(const struct vz_fetch *f, const char *url, struct sink *s, vz
 				     (unsigned long long)(s->fd >= 0 ? s->total : s->max));
 	if (s->io_error)
 		return vz_error_make(err, VZ_E_SYSTEM, errno, "%s: write", url);
+	if (redirect) {
+		vz_error_make(err, VZ_E_DOWNLOAD, 0,
+			      "%s: redirected to '%s', refused: downloads from an https server "
+			      "stay on https",
+			      url, redirect);
+		free(redirect);
+		return -1;
+	}
 	if (rc != CURLE_OK)
 		return vz_error_make(err, VZ_E_DOWNLOAD, 0, "%s: %s", url,
 				     *errbuf ? errbuf : curl_easy_strerror(rc));

@@ -250,6 +250,27 @@ with open(sys.argv[1], "r+b") as f:
 	[[ "$output" == *"certificate"* ]]
 }
 
+@test "an https server's redirect is followed to https only, never down to plain http" {
+	local index=/streams/v1/index.json
+	cp "$SRV/www$index" "$SRV/www/streams/v1/moved.json"
+	# The same files over plain http on 8080: where a downgrade would lead.
+	start_server --plain 8080 --redirect "$index=http://127.0.0.1:8080$index"
+	vz_start_daemon
+	before=$(cache)
+	run vzctl template download fedora
+	[ "$status" -ne 0 ]
+	[[ "${lines[1]}" == *"redirected to 'http://127.0.0.1:8080$index', refused: downloads from an https server stay on https" ]]
+	[ "${#lines[@]}" -eq 2 ]
+	[ "$(cache)" = "$before" ]
+	# The https request only: the plain server (same log) was never asked.
+	[ "$(grep -c "^$index " "$SRV/requests")" -eq 1 ]
+	kill "$SERVER_PID"
+	wait "$SERVER_PID" 2>/dev/null || true
+	start_server --redirect "$index=https://127.0.0.1:$PORT/streams/v1/moved.json"
+	run -0 vzctl template download fedora
+	[ -f "$VZ_ROOT/template/cache/fedora-41-$MACHINE.tar.xz" ]
+}
+
 @test "without a server, create says how to get one" {
 	export VZ_TEST_CONF_EXTRA=
 	vz_start_daemon
