@@ -44,7 +44,7 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 VZD_SRCS := $(sort $(wildcard vzd/*.c))
 VZD_OBJS := $(VZD_SRCS:%.c=$(BUILD)/obj/%.o)
 CLI_COMMON_OBJS := $(BUILD)/obj/vzctl/client.o
-VZCTL_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,vzctl/main.c vzctl/cli.c vzctl/term.c $(sort $(wildcard vzctl/cmd-*.c)))
+VZCTL_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,vzctl/main.c vzctl/cli.c vzctl/relay.c vzctl/term.c $(sort $(wildcard vzctl/cmd-*.c)))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test-*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz-*.c))

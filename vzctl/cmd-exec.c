@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * exec, exec2, enter and runscript. Our stdio (or a pty master from the CT's devpts)
- * is wired to the command directly: its I/O never passes through vzd.
+ * exec, exec2, enter and runscript. The command's stdio is pipes we copy
+ * our own to and from (relay.h), or a pty master from the CT's devpts: its
+ * I/O never passes through vzd, and the operator's fds never reach the CT.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,6 +19,7 @@
 
 #include "cli.h"
 #include "cmds.h"
+#include "relay.h"
 #include "term.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
@@ -83,35 +85,51 @@ static struct vz_msg *exec_args(const char *ctid, int argc, char **argv, bool pt
 	return args;
 }
 
-/* Send op with our stdio (and more fds), forward our signals until it ends; its exit status. */
-static int run_with_stdio(struct client *c, const char *op, struct vz_msg *args, const int *fds,
+/*
+ * Send op with pipes for the command's stdio (fds[0..2], replaced; more
+ * fds after them go as they are), copy our stdio through them and forward
+ * our signals until it ends; its exit status.
+ */
+static int run_with_stdio(struct client *c, const char *op, struct vz_msg *args, int *fds,
 			  size_t nfds)
 {
 	_cleanup_error_ vz_error_t err = NULL;
 	_cleanup_close_ int sfd = -EBADF;
 	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
-	struct pollfd p[2];
+	struct pollfd p[2 + RELAY_POLLS];
+	struct relay r;
+	int ret;
 
-	if (client_connect(c, &err) < 0) {
+	if (client_connect(c, &err) < 0 || relay_open(&r) < 0) {
 		vz_msg_free(args);
+		if (!err)
+			vz_error_make(&err, VZ_E_SYSTEM, errno, "make the command's pipes");
 		return client_fail(err);
 	}
-	if (client_send(c, op, args, fds, nfds, &err) < 0)
+	memcpy(fds, r.ct, sizeof(r.ct));
+	if (client_send(c, op, args, fds, nfds, &err) < 0) {
+		relay_finish(&r);
 		return client_fail(err);
+	}
+	relay_sent(&r);
 	sfd = signal_fd(sigs, ARRAY_SIZE(sigs));
 	p[0] = (struct pollfd){.fd = c->sock, .events = POLLIN};
 	p[1] = (struct pollfd){.fd = sfd, .events = POLLIN};
 	for (;;) {
 		struct signalfd_siginfo si;
 
-		if (poll(p, sfd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
+		relay_polls(&r, p + 2);
+		if (poll(p, ARRAY_SIZE(p), -1) < 0 && errno != EINTR)
 			break;
 		if (p[0].revents)
 			break;
 		if (sfd >= 0 && p[1].revents && read(sfd, &si, sizeof(si)) == sizeof(si))
 			forward(c, (int)si.ssi_signo);
+		relay_step(&r, p + 2);
 	}
-	return finish(c);
+	ret = finish(c);
+	relay_finish(&r);
+	return ret;
 }
 
 int cmd_exec(struct client *c, int argc, char **argv)

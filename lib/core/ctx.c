@@ -164,11 +164,16 @@ int vz_ctx_prepare(struct vz_ctx *ctx, vz_error_t *err)
 		if (r < 0)
 			return vz_error_make(err, VZ_E_SYSTEM, -r, "create '%s'", p);
 	}
-	/* CT roots are reached through root/CTID by CT users (uid-shifted): allow traversal. */
+	/*
+	 * Host root's alone: a CT's processes reach their root through their
+	 * own mount namespace, never through these paths, and a host user who
+	 * could walk root/CTID could run a setuid program CT root put there.
+	 * chmod: a root that an older vz made 0711 is closed too.
+	 */
 	{
 		_cleanup_free_ char *p = xasprintf("%s/root", ctx->root);
-		(void)chmod(ctx->root, 0711);
-		(void)chmod(p, 0711);
+		(void)chmod(ctx->root, 0700);
+		(void)chmod(p, 0700);
 	}
 	r = mkdir_p(ctx->rundir, 0700);
 	if (r < 0)

@@ -385,6 +385,40 @@ expect_denied() {
 	run -0 timeout 30 "$VZ_BUILD/vzctl" set 101 --hostname after.example --save
 }
 
+@test "a host user cannot run a setuid program CT root left in its root: vz's root is host root's alone" {
+	command -v setpriv >/dev/null || skip "no setpriv on this host"
+	# CT root makes itself a setuid copy of the probe (its owner: the CT's root id on the host).
+	vzctl exec 101 'cp /bin/vzprobe /tmp/suid && chmod 4755 /tmp/suid'
+	# vz's root under a directory every user may walk, as /var/lib/vz is.
+	chmod 0711 "$VZ_TEST_DIR"
+	local as_nobody=(nsenter -t "$VZD_PID" -m -- setpriv --reuid=65534 --regid=65534 --clear-groups)
+	# The control: nobody reaches the test directory itself.
+	run -0 "${as_nobody[@]}" ls -d "$VZ_TEST_DIR/."
+	run "${as_nobody[@]}" sh -c "exec '$VZ_ROOT/root/101/tmp/suid' status Uid"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Permission denied"* ]]
+	[ "$(stat -c %a "$VZ_ROOT")" = 700 ]
+	[ "$(stat -c %a "$VZ_ROOT/root")" = 700 ]
+}
+
+@test "a process an exec leaves behind never reads or writes the operator's stdio after vzctl exits" {
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	# The operator's input: a fifo we hold open both ways, so it never ends.
+	exec 7<>"$BATS_TEST_TMPDIR/in"
+	# (A shell gives a background job /dev/null for stdin unless told: fd 3 tells it.)
+	vzctl exec 101 'exec 3<&0; (sleep 0.5; cat <&3 >/tmp/stolen) & (sleep 0.5; echo late) & echo early' \
+		<&7 >"$BATS_TEST_TMPDIR/out"
+	# Typed after vzctl returned: the leftover cat must not get it.
+	echo secret >&7
+	sleep 1.5
+	run -0 vzctl exec 101 cat /tmp/stolen
+	[ -z "$output" ]
+	read -r -t 2 line <&7
+	[ "$line" = secret ]
+	exec 7<&-
+	[ "$(cat "$BATS_TEST_TMPDIR/out")" = early ]
+}
+
 @test "CT root cannot create device nodes" {
 	run vzctl exec 101 mknod /tmp/sda b 8 0
 	[ "$status" -ne 0 ]
