@@ -18,33 +18,27 @@ static void close_fd(int *fd)
 
 int relay_open(struct relay *r)
 {
-	int in[2], out[2], err[2];
+	int p[3][2];
 
 	*r = (struct relay){.ct = {-1, -1, -1}, .to_in = -1, .from = {-1, -1}};
-	if (pipe2(in, O_CLOEXEC) < 0)
-		return -errno;
-	if (pipe2(out, O_CLOEXEC) < 0) {
-		int e = errno;
+	for (size_t i = 0; i < 3; i++) {
+		if (pipe2(p[i], O_CLOEXEC) < 0) {
+			int e = errno;
 
-		(void)close(in[0]);
-		(void)close(in[1]);
-		return -e;
+			while (i-- > 0) {
+				(void)close(p[i][0]);
+				(void)close(p[i][1]);
+			}
+			return -e;
+		}
 	}
-	if (pipe2(err, O_CLOEXEC) < 0) {
-		int e = errno;
-
-		(void)close(in[0]);
-		(void)close(in[1]);
-		(void)close(out[0]);
-		(void)close(out[1]);
-		return -e;
-	}
-	r->ct[0] = in[0];
-	r->ct[1] = out[1];
-	r->ct[2] = err[1];
-	r->to_in = in[1];
-	r->from[0] = out[0];
-	r->from[1] = err[0];
+	/* stdin: the command reads p[0][0]; stdout, stderr: it writes p[1][1], p[2][1]. */
+	r->ct[0] = p[0][0];
+	r->ct[1] = p[1][1];
+	r->ct[2] = p[2][1];
+	r->to_in = p[0][1];
+	r->from[0] = p[1][0];
+	r->from[1] = p[2][0];
 	/* Ours never block: a command that stops reading must not stop us. */
 	(void)fcntl(r->to_in, F_SETFL, O_NONBLOCK);
 	(void)fcntl(r->from[0], F_SETFL, O_NONBLOCK);

@@ -270,6 +270,21 @@ static int query_progs(int fd, uint32_t *ids, uint32_t max)
 	return r < 0 ? r : (int)attr.query.prog_cnt;
 }
 
+/* BPF_PROG_ATTACH (with BPF_F_ALLOW_MULTI) or BPF_PROG_DETACH of prog on the group at fd. */
+static int attach_cmd(int cmd, int fd, int prog)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.target_fd = (uint32_t)fd;
+	attr.attach_bpf_fd = (uint32_t)prog;
+	attr.attach_type = BPF_CGROUP_DEVICE;
+	if (cmd == BPF_PROG_ATTACH)
+		attr.attach_flags = BPF_F_ALLOW_MULTI;
+	return sys_bpf(cmd, &attr);
+}
+
+/* Detach program id from the group at fd; one gone meanwhile is fine. */
 static int detach_id(int fd, uint32_t id)
 {
 	_cleanup_close_ int prog = -EBADF;
@@ -283,11 +298,7 @@ static int detach_id(int fd, uint32_t id)
 		return 0;
 	if (prog < 0)
 		return prog;
-	memset(&attr, 0, sizeof(attr));
-	attr.target_fd = (uint32_t)fd;
-	attr.attach_bpf_fd = (uint32_t)prog;
-	attr.attach_type = BPF_CGROUP_DEVICE;
-	r = sys_bpf(BPF_PROG_DETACH, &attr);
+	r = attach_cmd(BPF_PROG_DETACH, fd, prog);
 	return r == -ENOENT ? 0 : r;
 }
 
@@ -298,7 +309,6 @@ int cg_dev_bpf_set(int fd, const struct vz_cg_dev *rules, size_t n)
 {
 	_cleanup_close_ int prog = -EBADF;
 	uint32_t old[MAX_PROGS];
-	union bpf_attr attr;
 	struct statfs fs;
 	int n_old, r;
 
@@ -312,12 +322,7 @@ int cg_dev_bpf_set(int fd, const struct vz_cg_dev *rules, size_t n)
 	prog = load_prog(rules, n);
 	if (prog < 0)
 		return prog;
-	memset(&attr, 0, sizeof(attr));
-	attr.target_fd = (uint32_t)fd;
-	attr.attach_bpf_fd = (uint32_t)prog;
-	attr.attach_type = BPF_CGROUP_DEVICE;
-	attr.attach_flags = BPF_F_ALLOW_MULTI;
-	r = sys_bpf(BPF_PROG_ATTACH, &attr);
+	r = attach_cmd(BPF_PROG_ATTACH, fd, prog);
 	for (int i = 0; r >= 0 && i < n_old; i++)
 		r = detach_id(fd, old[i]);
 	return r < 0 ? r : 0;
