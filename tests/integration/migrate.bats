@@ -32,9 +32,10 @@ teardown() { vz_multihost_stop; }
 	run -0 vz_client busybox ping -c1 -W2 "$CT_IP"
 }
 
-@test "online migration keeps the processes, an open TCP connection and the limits" {
+@test "online migration keeps the processes, an open TCP connection, the limits and devnodes" {
 	require_cgroup_controller memory cpu
 	ct_on_a
+	[ ! -c /dev/net/tun ] || vz_on a vzctl --quiet set 101 --devnodes net/tun:rw --save
 	start_counter
 	start_client
 	weight=$(knob a cpu cpu.shares cpu.weight)
@@ -48,6 +49,11 @@ teardown() { vz_multihost_stop; }
 	client_went_on
 	[ "$(knob b memory memory.limit_in_bytes memory.max)" = $((256 << 20)) ]
 	[ "$(knob b cpu cpu.shares cpu.weight)" = "$weight" ]
+	# The destination made the node and allows it (its own host's numbers).
+	if [ -c /dev/net/tun ]; then
+		run -0 vz_on b vzctl exec 101 'exec 3<>/dev/net/tun && echo opened'
+		[ "$output" = opened ]
+	fi
 }
 
 @test "vzmigrate HOST CTID, OpenVZ's order; -r no keeps the stopped source" {
