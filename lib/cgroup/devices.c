@@ -337,7 +337,7 @@ int cg_dev_set(struct vz_cgroup *cg, struct cg_hier *h, const struct vz_cg_dev *
 				     : cg_dev_v1_set(fd, rules, n);
 
 	if (r < 0)
-		return vz_error_make(err, VZ_E_RESOURCE, -r,
+		return vz_error_make(err, VZ_E_DEVICES, -r,
 				     "cgroup '%s': set the device allow-list (%s)", cg->path,
 				     (h->flags & CG_V2) ? "BPF device program" : "devices.allow");
 	return 0;

@@ -51,6 +51,7 @@ enum vz_code {
 	VZ_E_DQ_SET = 62,   /* its limits cannot be set (e.g. below what is used) */
 	VZ_E_DQ_USAGE = 68, /* its usage cannot be read */
 	VZ_E_ACTIONSCRIPT = 79,
+	VZ_E_DEVICES = 86, /* DEVNODES/DEVICES: a node or the allow-list cannot be set */
 	VZ_E_TEMPLATE_NOT_FOUND = 91,
 	VZ_E_START_DISABLED = 105,
 	VZ_E_CONFIG_SAVE = 139,

@@ -248,11 +248,11 @@ static int resolve_node(const char *name, int access, const char *host_dev, stru
 	struct stat st;
 
 	if (stat(path, &st) < 0)
-		return vz_error_make(err, VZ_E_RESOURCE, errno,
+		return vz_error_make(err, VZ_E_DEVICES, errno,
 				     "DEVNODES: '/dev/%s' on this host (is its driver loaded?)",
 				     name);
 	if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
-		return vz_error_make(err, VZ_E_RESOURCE, 0,
+		return vz_error_make(err, VZ_E_DEVICES, 0,
 				     "DEVNODES: '/dev/%s' is no device node on this host", name);
 	add_rule(d, (struct vz_cg_dev){S_ISCHR(st.st_mode) ? VZ_CG_DEV_CHAR : VZ_CG_DEV_BLOCK,
 				       major(st.st_rdev), minor(st.st_rdev), (unsigned)access});

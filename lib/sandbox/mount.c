@@ -221,9 +221,10 @@ static int make_node(int dev, const struct vz_dev_node *n, uid_t owner, vz_error
 	const char *base = node_base(n->name);
 
 	if (dir < 0)
-		return vz_error_make(err, VZ_E_MOUNT, -dir, "DEVNODES: make '/dev/%s'", n->name);
+		return vz_error_make(err, VZ_E_DEVICES, -dir, "DEVNODES: make '/dev/%s'", n->name);
 	if (mknodat(dir, base, n->mode, n->rdev) < 0 && errno != EEXIST)
-		return vz_error_make(err, VZ_E_MOUNT, errno, "DEVNODES: mknod '/dev/%s'", n->name);
+		return vz_error_make(err, VZ_E_DEVICES, errno, "DEVNODES: mknod '/dev/%s'",
+				     n->name);
 	(void)!fchmodat(dir, base, n->mode & 07777, 0);
 	(void)!fchownat(dir, base, owner, owner, AT_SYMLINK_NOFOLLOW);
 	return 0;
@@ -828,5 +829,7 @@ int vz_dev_nodes_sync(int mntns_fd, uid_t owner, const struct vz_dev_node *old, 
 			  "DEVNODES: change the nodes in the CT's /dev", err);
 
 	vz_error_release(&ns.err);
+	if (r < 0)
+		(void)vz_error_recode(err, VZ_E_DEVICES);
 	return r;
 }
