@@ -123,6 +123,12 @@ static int check_node_name(const char *key, const char *name, vz_error_t *err)
 	return 0;
 }
 
+/* Leading zeros: "010" would be another spelling of a device, which merge could not match. */
+static bool canonical_number(const char *s)
+{
+	return s[0] != '0' || s[1] == '\0';
+}
+
 /* "c:10:200" -> the rule's device; false when it is not TYPE:MAJ:MIN. */
 static bool parse_device(const char *s, struct vz_cg_dev *ret)
 {
@@ -131,7 +137,7 @@ static bool parse_device(const char *s, struct vz_cg_dev *ret)
 	unsigned long v;
 
 	if (sscanf(s, "%c:%15[0-9]:%15[0-9a-z]%n", &type, maj, min, &n) != 3 || s[n] ||
-	    (type != 'c' && type != 'b'))
+	    (type != 'c' && type != 'b') || !canonical_number(maj) || !canonical_number(min))
 		return false;
 	ret->type = type == 'c' ? VZ_CG_DEV_CHAR : VZ_CG_DEV_BLOCK;
 	v = strtoul(maj, &end, 10);
@@ -169,7 +175,7 @@ static int check_entry(const char *key, const char *entry, char **ret_dev, vz_er
 	} else if (!parse_device(dev, &d)) {
 		return vz_error_make(err, VZ_E_VALUE, 0,
 				     "%s: '%s': expected b or c, a major up to %d and a minor up "
-				     "to %d or 'all' (such as c:10:200:rw)",
+				     "to %d or 'all', without leading zeros (such as c:10:200:rw)",
 				     key, entry, MAJOR_MAX, MINOR_MAX);
 	}
 	*ret_dev = steal_ptr(dev);
