@@ -138,8 +138,7 @@ void vzd_view_intake(struct vzd_view *v, struct vz_ctx *ctx)
 	size_t had = v->listeners.n;
 
 	fdset_recv_all(&v->listeners, v->intake, FD_TAG_SYSINFO);
-	/* Each new one to the server's socket, which waits for the next server when there is none.
-	 */
+	/* Each new one to the server's socket (it waits for the next server when there is none). */
 	for (size_t i = had; i < v->listeners.n; i++)
 		(void)fd_send_to(server, FD_TAG_SYSINFO, v->listeners.fd[i]);
 }

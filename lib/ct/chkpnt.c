@@ -107,12 +107,12 @@ static int check_uid_range(struct vz_ct *ct, const struct vz_config *saved, vz_e
 }
 
 /* Groups with the CT's limits, handed to its root as at a start. */
-static int restore_cgroup(struct vz_ct *ct, vz_error_t *err)
+static int restore_cgroup(struct vz_ct *ct, const struct vz_ct_devices *devs, vz_error_t *err)
 {
 	struct vz_cgroup *cg = vz_ct_cgroup(ct, err);
 	uint32_t base, size;
 
-	if (!cg || vz_cgroup_create(cg, err) < 0 || ct_res_start(ct, cg, err) < 0)
+	if (!cg || vz_cgroup_create(cg, err) < 0 || ct_res_start(ct, cg, devs, err) < 0)
 		return -1;
 	ct_res_sync_weight(ct, cg);
 	if (ct_uid_range(ct, &base, &size, err) < 0)
@@ -200,8 +200,8 @@ static char **view_restore_external(struct vz_ct *ct, const struct vz_config *sa
 }
 
 static int run_criu_restore(struct vz_ct *ct, const char *images, const char *work,
-			    const struct vz_config *saved, char **external, bool lazy,
-			    vz_error_t *err)
+			    const struct vz_config *saved, const struct vz_ct_devices *devs,
+			    char **external, bool lazy, vz_error_t *err)
 {
 	_cleanup_free_ char *dev = ct_stage_dir(ct, err);
 	_cleanup_free_ char *cgroot =
@@ -215,24 +215,20 @@ static int run_criu_restore(struct vz_ct *ct, const char *images, const char *wo
 				  .lazy = lazy,
 				  .console_tty = old_console,
 				  .console_fd = -1};
-	struct vz_ct_devices devs = {0};
 	uint32_t base, size;
 	pid_t pid;
 	int r;
 
 	if (!dev || ct_uid_range(ct, &base, &size, err) < 0 ||
-	    ct_devices(ct->cfg, &devs, err) < 0 ||
 	    restore_console(ct, old_console, &con, err) < 0 ||
-	    vz_mount_ct_dev(dev, base, old_console != NULL, ct_res_shm_size(ct->cfg), devs.nodes,
-			    devs.n_nodes, err) < 0 ||
+	    vz_mount_ct_dev(dev, base, old_console != NULL, ct_res_shm_size(ct->cfg), devs->nodes,
+			    devs->n_nodes, err) < 0 ||
 	    (vz_config_get(saved, VZ_STATE_VIEW) && vz_view_prepare_dev(dev, base, err) < 0)) {
-		vz_ct_devices_free(&devs);
 		ct_console_close(&con);
 		ct_unstage(ct);
 		strv_free(external);
 		return -1;
 	}
-	vz_ct_devices_free(&devs);
 	external = strv_push(external, xasprintf("mnt[" VZ_CRIU_DEV_KEY "]:%s", dev));
 	external = view_restore_external(ct, saved, external);
 	req.external = external;
@@ -293,18 +289,21 @@ static int restore_from(struct vz_ct *ct, const char *images, const struct vz_co
 			struct lazy_in *lz, vz_error_t *err)
 {
 	_cleanup_free_ char *work = make_workdir(ct, err);
+	_cleanup_(vz_ct_devices_free) struct vz_ct_devices devs = {0};
 	char **external = NULL;
 
-	if (!work || ct_mount(ct, err) < 0)
+	/* Its allow-list and its /dev's nodes, from one look at the host's /dev. */
+	if (!work || ct_devices(ct->cfg, &devs, err) < 0 || ct_mount(ct, err) < 0)
 		return -1;
 	/* Peers' packets wait (dropped, then resent) until the CT's sockets are back. */
 	if (ct_begin_state(ct, err) < 0 || ct_net_lock(ct, true, err) < 0 ||
-	    restore_cgroup(ct, err) < 0 || ct_net_stage(ct, &external, err) < 0)
+	    restore_cgroup(ct, &devs, err) < 0 || ct_net_stage(ct, &external, err) < 0)
 		goto fail;
 	if (lz &&
 	    (start_pages(images, work, lz, err) < 0 || ct_mark_pages_pending(ct, true, err) < 0))
 		goto fail;
-	if (run_criu_restore(ct, images, work, saved, steal_ptr(external), lz != NULL, err) < 0)
+	if (run_criu_restore(ct, images, work, saved, &devs, steal_ptr(external), lz != NULL, err) <
+	    0)
 		goto fail;
 	(void)ct_net_lock(ct, false, NULL);
 	ct_net_announce(ct);

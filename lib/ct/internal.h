@@ -165,13 +165,18 @@ int ct_net_set_live(struct vz_ct *ct, const struct vz_ct_change *c, size_t n, vz
 /* ---- res.c: resources applied ---- */
 
 /*
- * Apply the resource keys of ct->cfg to its new cgroup cg and the
- * per-process rlimits to the caller (init inherits them); the applied keys
- * go into ct->state. What the host cannot enforce is dropped with a warning.
+ * Apply the resource keys of ct->cfg and the allow-list of devs (its
+ * ct_devices) to its new cgroup cg and the per-process rlimits to the
+ * caller (init inherits them); the applied keys go into ct->state. What
+ * the host cannot enforce is dropped with a warning.
  */
-int ct_res_start(struct vz_ct *ct, struct vz_cgroup *cg, vz_error_t *err);
-/* The devices of a CT with cfg (lib/res/devices.h), DEVNODES resolved on this host. */
 struct vz_ct_devices;
+int ct_res_start(struct vz_ct *ct, struct vz_cgroup *cg, const struct vz_ct_devices *devs,
+		 vz_error_t *err);
+/*
+ * The devices of a CT with cfg (lib/res/devices.h), DEVNODES resolved on
+ * this host: once per start or restore, for its allow-list and its /dev.
+ */
 int ct_devices(const struct vz_config *cfg, struct vz_ct_devices *ret, vz_error_t *err);
 /* The prefix's CPU weight after a CT's came or went (cgroup.h sync_weight); warns on failure. */
 void ct_res_sync_weight(struct vz_ct *ct, struct vz_cgroup *cg);

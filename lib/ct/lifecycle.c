@@ -85,7 +85,8 @@ static char *ct_view_dir(struct vz_ct *ct)
 
 /* init on con, the CT's console; a script (is) on the caller's stdio. */
 static int spawn_ct_init(struct vz_ct *ct, struct vz_cgroup *cg, const struct init_spec *is,
-			 const struct ct_console *con, pid_t *ret_pid, vz_error_t *err)
+			 const struct ct_console *con, const struct vz_ct_devices *devs,
+			 pid_t *ret_pid, vz_error_t *err)
 {
 	char *argv[] = {"/sbin/init", NULL};
 	_cleanup_strv_ char **env = init_env();
@@ -106,28 +107,24 @@ static int spawn_ct_init(struct vz_ct *ct, struct vz_cgroup *cg, const struct in
 		.confine = ct_confine(ct),
 		.pty_max = ct_res_pty_max(ct->cfg),
 		.shm_size = ct_res_shm_size(ct->cfg),
+		.dev_nodes = devs->nodes,
+		.n_dev_nodes = devs->n_nodes,
 		.prepare = prepare_init,
 		.prepare_data = ct,
 	};
 
 	struct vz_cgroup_v1_dir *v1 = NULL;
-	struct vz_ct_devices devs = {0};
 	int n = 0, r;
 
 	if (ct_uid_range(ct, &p.uid_base, &p.uid_size, err) < 0 ||
-	    vz_cgroup_delegate(cg, p.uid_base, err) < 0 || ct_devices(ct->cfg, &devs, err) < 0)
+	    vz_cgroup_delegate(cg, p.uid_base, err) < 0)
 		return -1;
-	p.dev_nodes = devs.nodes;
-	p.n_dev_nodes = devs.n_nodes;
-	if (ct_cgroup_hybrid(ct, cg) && (n = vz_cgroup_v1_dirs(cg, &v1, err)) < 0) {
-		vz_ct_devices_free(&devs);
+	if (ct_cgroup_hybrid(ct, cg) && (n = vz_cgroup_v1_dirs(cg, &v1, err)) < 0)
 		return -1;
-	}
 	p.cgroup_v1 = v1;
 	p.n_cgroup_v1 = (size_t)n;
 	r = vz_spawn_init(&p, ret_pid, err);
 	vz_cgroup_v1_dirs_free(v1, (size_t)n);
-	vz_ct_devices_free(&devs);
 	return r;
 }
 
@@ -135,12 +132,14 @@ static int spawn_ct_init(struct vz_ct *ct, struct vz_cgroup *cg, const struct in
 static int do_start(struct vz_ct *ct, const struct init_spec *is, pid_t *ret_pid, vz_error_t *err)
 {
 	struct ct_console con = {.master = -EBADF, .slave = -EBADF};
+	_cleanup_(vz_ct_devices_free) struct vz_ct_devices devs = {0};
 	struct vz_cgroup *cg;
 	pid_t pid = 0;
 
 	if (!is)
 		vz_info(ct->ctx, "Starting container...");
-	if (ct_mount(ct, err) < 0)
+	/* Its allow-list and its /dev's nodes, from one look at the host's /dev. */
+	if (ct_devices(ct->cfg, &devs, err) < 0 || ct_mount(ct, err) < 0)
 		return -1;
 	if ((!is && check_init(ct, err) < 0) || ct_write_files(ct, ct->cfg, err) < 0 ||
 	    ct_begin_state(ct, err) < 0)
@@ -149,11 +148,11 @@ static int do_start(struct vz_ct *ct, const struct init_spec *is, pid_t *ret_pid
 	if (!cg || vz_cgroup_create(cg, err) < 0)
 		goto err_cleanup;
 	/* Limits before the first process; rlimits are inherited from this worker. */
-	if (ct_res_start(ct, cg, err) < 0)
+	if (ct_res_start(ct, cg, &devs, err) < 0)
 		goto err_cleanup;
 	ct_res_sync_weight(ct, cg);
 	if ((!is && ct_console_make(ct, &con, err) < 0) ||
-	    spawn_ct_init(ct, cg, is, &con, &pid, err) < 0)
+	    spawn_ct_init(ct, cg, is, &con, &devs, &pid, err) < 0)
 		goto err_cleanup;
 	if (ct_record_init(ct, pid, err) < 0)
 		goto err_kill;

@@ -359,34 +359,31 @@ int ct_devices(const struct vz_config *cfg, struct vz_ct_devices *ret, vz_error_
 }
 
 /*
- * The CT's device allow-list from cfg. A host with no way to enforce one
+ * d's allow-list as the CT's. A host with no way to enforce one
  * (no devices controller, no cgroup2) is warned about: device access then
  * rests on the user namespace, which lets no CT make a node.
  */
-static int devices_apply(struct vz_ct *ct, struct vz_cgroup *cg, const struct vz_config *cfg,
+static int devices_apply(struct vz_ct *ct, struct vz_cgroup *cg, const struct vz_ct_devices *d,
 			 vz_error_t *err)
 {
 	_cleanup_error_ vz_error_t e = NULL;
-	struct vz_ct_devices d;
-	int r;
 
-	if (ct_devices(cfg, &d, err) < 0)
-		return -1;
-	r = vz_cgroup_set_devices(cg, d.rules, d.n_rules, &e);
-	vz_ct_devices_free(&d);
-	if (r < 0 && vz_error_errno(e) == EOPNOTSUPP) {
+	if (vz_cgroup_set_devices(cg, d->rules, d->n_rules, &e) == 0)
+		return 0;
+	if (vz_error_errno(e) == EOPNOTSUPP) {
 		vz_warn(ct->ctx, "DEVICES: not enforced on this host: %s", e->msg);
 		return 0;
 	}
-	return r < 0 ? vz_error_move(err, &e) : 0;
+	return vz_error_move(err, &e);
 }
 
-int ct_res_start(struct vz_ct *ct, struct vz_cgroup *cg, vz_error_t *err)
+int ct_res_start(struct vz_ct *ct, struct vz_cgroup *cg, const struct vz_ct_devices *devs,
+		 vz_error_t *err)
 {
 	struct key_list l = {0};
 	int r;
 
-	if (devices_apply(ct, cg, ct->cfg, err) < 0 ||
+	if (devices_apply(ct, cg, devs, err) < 0 ||
 	    res_apply(ct, cg, ct->cfg, vz_res_bits_of_config(ct->cfg), err) < 0 ||
 	    res_rlimits(ct->ctx, ct->cfg, 0, true, err) < 0)
 		return -1;
@@ -414,9 +411,13 @@ static int devices_live(struct vz_ct *ct, struct vz_cgroup *cg, const struct vz_
 	/* What the CT had resolves as it did unless the host's node went away meanwhile. */
 	(void)vz_ct_devices_resolve(vz_state_get(&ct->state, "DEVNODES"), NULL, "/dev", &had, NULL);
 	ns = vz_ct_open_ns(ct, CLONE_NEWNS, err);
-	if (ns >= 0 && vz_dev_nodes_sync(ns, base, NULL, 0, now.nodes, now.n_nodes, err) == 0 &&
-	    devices_apply(ct, cg, cfg, err) == 0 &&
-	    vz_dev_nodes_sync(ns, base, had.nodes, had.n_nodes, now.nodes, now.n_nodes, err) == 0)
+	/* Nodes first made, then allowed; disallowed, then removed (a child each, when any). */
+	if (ns >= 0 &&
+	    (!now.n_nodes ||
+	     vz_dev_nodes_sync(ns, base, NULL, 0, now.nodes, now.n_nodes, err) == 0) &&
+	    devices_apply(ct, cg, &now, err) == 0 &&
+	    (!had.n_nodes ||
+	     vz_dev_nodes_sync(ns, base, had.nodes, had.n_nodes, now.nodes, now.n_nodes, err) == 0))
 		r = 0;
 	vz_ct_devices_free(&now);
 	vz_ct_devices_free(&had);

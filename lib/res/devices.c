@@ -203,41 +203,9 @@ int vz_devices_validate(const char *key, const char *value, vz_error_t *err)
 	return 0;
 }
 
-/* The device part of an entry ("net/tun", "c:10:200"), or the whole of a malformed one. */
-static size_t dev_len(const char *entry)
-{
-	const char *colon = strrchr(entry, ':');
-
-	return colon ? (size_t)(colon - entry) : strlen(entry);
-}
-
-static bool perm_none(const char *entry)
-{
-	const char *colon = strrchr(entry, ':');
-
-	return colon && streq(colon + 1, "none");
-}
-
 char *vz_devices_merge(const char *old, const char *change)
 {
-	_cleanup_strv_ char **a = strv_split(old ? old : "", SEPARATORS);
-	_cleanup_strv_ char **b = strv_split(change ? change : "", SEPARATORS);
-	_cleanup_strv_ char **out = NULL;
-
-	/* The old entries change does not name, then change's; "none" drops one. */
-	for (size_t i = 0; a && a[i]; i++) {
-		size_t len = dev_len(a[i]);
-		bool named = false;
-
-		for (size_t j = 0; b && b[j]; j++)
-			named |= dev_len(b[j]) == len && strncmp(b[j], a[i], len) == 0;
-		if (!named && !perm_none(a[i]))
-			out = strv_push(out, xstrdup(a[i]));
-	}
-	for (size_t j = 0; b && b[j]; j++)
-		if (!perm_none(b[j]))
-			out = strv_push(out, xstrdup(b[j]));
-	return out ? strv_join(out, " ") : xstrdup("");
+	return strv_merge_named(old, change, SEPARATORS, "none");
 }
 
 static void add_rule(struct vz_ct_devices *d, struct vz_cg_dev r)

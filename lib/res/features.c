@@ -5,7 +5,6 @@
 #include "res/features.h"
 #include "util/macros.h"
 #include "util/strv.h"
-#include "util/xalloc.h"
 
 static const char *const known[] = {"io_uring"};
 static const char *const openvz_only[] = {"sysfs", "nfs",   "nfsd", "sit",
@@ -104,19 +103,5 @@ bool vz_features_on(const char *value, const char *name)
 
 char *vz_features_merge(const char *old, const char *change)
 {
-	_cleanup_strv_ char **a = tokens(old), **b = tokens(change), **out = NULL;
-
-	/* The old switches change does not name, then change's. */
-	for (size_t i = 0; a && a[i]; i++) {
-		size_t len = strcspn(a[i], ":");
-		bool named = false;
-
-		for (size_t j = 0; b && b[j]; j++)
-			named |= strncmp(b[j], a[i], len) == 0 && b[j][len] == ':';
-		if (!named)
-			out = strv_push(out, xstrdup(a[i]));
-	}
-	for (size_t j = 0; b && b[j]; j++)
-		out = strv_push(out, xstrdup(b[j]));
-	return strv_join(out, " ");
+	return strv_merge_named(old, change, SEPARATORS, NULL);
 }

@@ -70,3 +70,38 @@ char *strv_join(char *const *v, const char *sep)
 	}
 	return s;
 }
+
+static size_t name_len(const char *entry)
+{
+	const char *colon = strrchr(entry, ':');
+
+	return colon ? (size_t)(colon - entry) : strlen(entry);
+}
+
+static bool dropped(const char *entry, const char *drop)
+{
+	const char *colon = strrchr(entry, ':');
+
+	return drop && colon && strcmp(colon + 1, drop) == 0;
+}
+
+char *strv_merge_named(const char *old, const char *change, const char *seps, const char *drop)
+{
+	_cleanup_strv_ char **a = strv_split(old ? old : "", seps);
+	_cleanup_strv_ char **b = strv_split(change ? change : "", seps);
+	_cleanup_strv_ char **out = NULL;
+
+	for (size_t i = 0; a[i]; i++) {
+		size_t len = name_len(a[i]);
+		bool named = false;
+
+		for (size_t j = 0; b[j]; j++)
+			named |= name_len(b[j]) == len && strncmp(b[j], a[i], len) == 0;
+		if (!named && !dropped(a[i], drop))
+			out = strv_push(out, xstrdup(a[i]));
+	}
+	for (size_t j = 0; b[j]; j++)
+		if (!dropped(b[j], drop))
+			out = strv_push(out, xstrdup(b[j]));
+	return strv_join(out, " ");
+}

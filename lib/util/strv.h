@@ -24,4 +24,13 @@ char **strv_split(const char *s, const char *seps);
 /* The strings joined with sep; "" for an empty or NULL vector. */
 char *strv_join(char *const *v, const char *sep);
 
+/*
+ * OpenVZ's repeated NAME:VALUE options applied to a list of them (the
+ * words of old and change, split at seps; NULL is none): the entries of
+ * old whose NAME change does not give, then change's, joined with " ".
+ * NAME is what comes before an entry's last ':'. Entries whose VALUE is
+ * drop (NULL: none) are left out.
+ */
+char *strv_merge_named(const char *old, const char *change, const char *seps, const char *drop);
+
 #endif
